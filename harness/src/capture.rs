@@ -1,0 +1,119 @@
+//! A libpcap capture on one interface inside one namespace: opened on the
+//! namespace's thread, drained after the step's traffic, kept in memory and
+//! optionally written as a .pcap that tcpdump reads.
+
+use crate::error::{Error, Result};
+use crate::netns::Netns;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// Microseconds since the epoch, from the kernel's timestamp.
+    pub ts_us: i64,
+    pub data: Vec<u8>,
+    /// Length on the wire (data may be cut at the snap length).
+    pub len: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub node: String,
+    pub iface: String,
+    /// DLT: 1 Ethernet, 12/101 raw IP, 113 Linux cooked.
+    pub linktype: i32,
+    pub frames: Vec<Frame>,
+    pub dropped: u32,
+}
+
+pub struct Capture {
+    node: String,
+    iface: String,
+    cap: pcap::Capture<pcap::Active>,
+}
+
+impl Capture {
+    /// Start capturing on `iface` in `ns`. Every frame after this returns is kept.
+    pub fn start(ns: &Netns, iface: &str) -> Result<Capture> {
+        let dev = iface.to_string();
+        let cap = ns
+            .run(move || {
+                pcap::Capture::from_device(dev.as_str())?
+                    .immediate_mode(true)
+                    .snaplen(65535)
+                    .buffer_size(4 << 20)
+                    .timeout(1)
+                    .open()?
+                    .setnonblock()
+            })
+            .map_err(|e| Error::other(format!("[{}] capture on {iface}: {e}", ns.name())))?;
+        Ok(Capture { node: ns.name().to_string(), iface: iface.to_string(), cap })
+    }
+
+    /// Take every frame captured so far and close the capture.
+    pub fn finish(mut self) -> Result<Captured> {
+        let mut frames = vec![];
+        loop {
+            match self.cap.next_packet() {
+                Ok(p) => frames.push(Frame {
+                    ts_us: p.header.ts.tv_sec * 1_000_000 + p.header.ts.tv_usec,
+                    data: p.data.to_vec(),
+                    len: p.header.len,
+                }),
+                Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => break,
+                Err(e) => return Err(Error::other(format!("[{}] capture on {}: {e}", self.node, self.iface))),
+            }
+        }
+        let st = self
+            .cap
+            .stats()
+            .map_err(|e| Error::other(format!("[{}] capture stats on {}: {e}", self.node, self.iface)))?;
+        Ok(Captured {
+            node: self.node,
+            iface: self.iface,
+            linktype: self.cap.get_datalink().0,
+            frames,
+            dropped: st.dropped + st.if_dropped,
+        })
+    }
+}
+
+impl Captured {
+    /// Write a classic pcap file (what `tcpdump -r` reads).
+    pub fn write_pcap(&self, path: &Path) -> Result<()> {
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(format!("create {}", d.display()), e))?;
+        }
+        let mut out = Vec::with_capacity(24 + self.frames.iter().map(|f| 16 + f.data.len()).sum::<usize>());
+        out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
+        out.extend_from_slice(&2u16.to_le_bytes());
+        out.extend_from_slice(&4u16.to_le_bytes());
+        out.extend_from_slice(&0i32.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&65535u32.to_le_bytes());
+        out.extend_from_slice(&(self.linktype as u32).to_le_bytes());
+        for f in &self.frames {
+            out.extend_from_slice(&((f.ts_us / 1_000_000) as u32).to_le_bytes());
+            out.extend_from_slice(&((f.ts_us % 1_000_000) as u32).to_le_bytes());
+            out.extend_from_slice(&(f.data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&f.len.to_le_bytes());
+            out.extend_from_slice(&f.data);
+        }
+        std::fs::write(path, out).map_err(|e| Error::io(format!("write {}", path.display()), e))
+    }
+
+    /// Read a pcap file written by us or by tcpdump (fixtures, tests).
+    pub fn read_pcap(path: &Path) -> Result<Captured> {
+        let mut cap = pcap::Capture::from_file(path)
+            .map_err(|e| Error::other(format!("{}: {e}", path.display())))?;
+        let linktype = cap.get_datalink().0;
+        let mut frames = vec![];
+        while let Ok(p) = cap.next_packet() {
+            frames.push(Frame {
+                ts_us: p.header.ts.tv_sec * 1_000_000 + p.header.ts.tv_usec,
+                data: p.data.to_vec(),
+                len: p.header.len,
+            });
+        }
+        Ok(Captured { node: String::new(), iface: String::new(), linktype, frames, dropped: 0 })
+    }
+}

@@ -1,0 +1,87 @@
+//! One error type for the whole harness. Every variant says where (file, line,
+//! column; or node and interface) and, where it can, what to do.
+
+use std::fmt;
+
+#[derive(Debug)]
+pub enum Error {
+    /// Not allowed to create namespaces here: exit status 2, with the remedy.
+    Privilege(String),
+    /// A lab file or fixture is wrong: exit status 2. `at` is `file:line:col`.
+    Input { at: String, msg: String },
+    /// The kernel lacks something a step needs: the step is skipped with this reason.
+    Unsupported(String),
+    /// A command of a lab step failed while it ran (netlink answer, missing device, ...).
+    Command { node: String, cmd: String, msg: String },
+    /// Any other failure, with what was being done.
+    Io { what: String, source: std::io::Error },
+    Other(String),
+    /// An error with the context that led to it.
+    Context { context: String, source: Box<Error> },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { what: what.into(), source }
+    }
+    pub fn input(at: impl Into<String>, msg: impl Into<String>) -> Self {
+        Error::Input { at: at.into(), msg: msg.into() }
+    }
+    pub fn other(msg: impl Into<String>) -> Self {
+        Error::Other(msg.into())
+    }
+    /// The innermost error, skipping context layers.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Context { source, .. } => source.root(),
+            e => e,
+        }
+    }
+    /// A kernel feature is missing: the caller reports a skip, never a pass.
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self.root(), Error::Unsupported(_))
+    }
+    /// Bad input or missing privileges: the process exits with status 2.
+    pub fn is_usage(&self) -> bool {
+        matches!(self.root(), Error::Privilege(_) | Error::Input { .. })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Privilege(m) => write!(f, "{m}"),
+            Error::Input { at, msg } => write!(f, "{at}: {msg}"),
+            Error::Unsupported(m) => write!(f, "{m}"),
+            Error::Command { node, cmd, msg } => write!(f, "[{node}] `{cmd}`: {msg}"),
+            Error::Io { what, source } => write!(f, "{what}: {source}"),
+            Error::Other(m) => write!(f, "{m}"),
+            Error::Context { context, source } => write!(f, "{context}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Wrap an error with what was being done, netavark style.
+pub trait Context<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> Context<T> for Result<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| match e {
+            // Input and privilege errors already say where and what to do.
+            e if e.is_usage() => e,
+            e => Error::Context { context: what(), source: Box::new(e) },
+        })
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io { what: "i/o".into(), source: e }
+    }
+}

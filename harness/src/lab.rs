@@ -1,0 +1,673 @@
+//! The lab model, loaded from `labs/<lab>/lab.json` with precise errors, and
+//! the running of its steps: build the topology, drive traffic, capture,
+//! assert, tear down.
+
+use crate::capture::{Capture, Captured};
+use crate::error::{Error, Result};
+use crate::expect::{self, split_at, Expect, Fixture};
+use crate::ipcmd::{self, Cmd};
+use crate::report::{CaptureReport, CheckResult, Outcome, Status, StepReport};
+use crate::topo::Topo;
+use crate::traffic;
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct Lab {
+    pub name: String,
+    pub title: String,
+    pub seeds: Vec<String>,
+    pub path: PathBuf,
+    pub nodes: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub title: String,
+    pub requires: Vec<String>,
+    pub actions: Vec<Action>,
+    pub captures: Vec<CapturePoint>,
+    pub task: Option<String>,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CapturePoint {
+    pub node: String,
+    pub iface: String,
+    pub id: Option<String>,
+    pub fixture: Option<Fixture>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Cmd { node: String, text: String, cmds: Vec<Cmd> },
+    Ping(PingSpec),
+    Udp(UdpSpec),
+    Expect { id: Option<String>, e: Expect },
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum PingResultWanted {
+    #[default]
+    Reply,
+    Fail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PingSpec {
+    pub ping: Ipv4Addr,
+    pub from: String,
+    pub dev: Option<String>,
+    pub count: Option<u16>,
+    #[serde(default)]
+    pub result: PingResultWanted,
+    pub ttl: Option<u8>,
+    pub timeout_ms: Option<u64>,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UdpSpec {
+    /// Where the client sends.
+    pub udp: SocketAddrV4,
+    pub server: String,
+    /// Where the server binds (default 0.0.0.0 on the same port).
+    pub listen: Option<SocketAddrV4>,
+    pub from: String,
+    pub id: Option<String>,
+}
+
+impl Step {
+    /// Every observation id this step asserts, in order of appearance.
+    pub fn ids(&self) -> Vec<String> {
+        let mut v: Vec<String> = vec![];
+        let mut add = |id: &Option<String>| {
+            if let Some(i) = id {
+                if !v.contains(i) {
+                    v.push(i.clone());
+                }
+            }
+        };
+        for a in &self.actions {
+            match a {
+                Action::Ping(p) => add(&p.id),
+                Action::Udp(u) => add(&u.id),
+                Action::Expect { id, .. } => add(id),
+                Action::Cmd { .. } => {}
+            }
+        }
+        for c in &self.captures {
+            add(&c.id);
+        }
+        v
+    }
+
+    /// The article commands of this step, as written.
+    pub fn commands(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.actions.iter().filter_map(|a| match a {
+            Action::Cmd { node, text, .. } => Some((node.as_str(), text.as_str())),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLab {
+    lab: String,
+    title: String,
+    #[serde(default)]
+    seeds: Vec<String>,
+    #[serde(default)]
+    about: Option<String>,
+    nodes: Vec<String>,
+    steps: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    name: String,
+    title: String,
+    #[serde(default)]
+    requires: Vec<String>,
+    #[serde(rename = "do")]
+    actions: Vec<Value>,
+    #[serde(default)]
+    capture: BTreeMap<String, Option<String>>,
+    task: Option<String>,
+    hint: Option<String>,
+    #[serde(default)]
+    why: Option<String>,
+}
+
+pub const FEATURES: &[&str] = &["ipip"];
+
+/// Positions of JSON values in the file text, for file:line:col messages.
+struct Locator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    fn at(&self, off: usize) -> String {
+        let before = &self.text[..off.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+        format!("{}:{line}:{col}", self.path.display())
+    }
+    fn find(&self, needle: &str, from: usize) -> Option<usize> {
+        self.text.get(from..)?.find(needle).map(|i| i + from)
+    }
+    /// Offsets of the items of the array that follows `"key"` after `from`.
+    fn array_items(&self, key: &str, from: usize) -> Vec<usize> {
+        let b = self.text.as_bytes();
+        let Some(k) = self.find(&format!("\"{key}\""), from) else { return vec![] };
+        let Some(mut i) = self.find("[", k) else { return vec![] };
+        i += 1;
+        let mut out = vec![];
+        loop {
+            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b',') {
+                i += 1;
+            }
+            if i >= b.len() || b[i] == b']' {
+                return out;
+            }
+            out.push(i);
+            i = skip_value(b, i);
+        }
+    }
+}
+
+/// The offset just after the JSON value starting at `i`.
+fn skip_value(b: &[u8], mut i: usize) -> usize {
+    let mut depth = 0i32;
+    let mut in_str = false;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_str = false;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth <= 0 {
+                        return i + 1;
+                    }
+                }
+                b',' if depth == 0 => return i,
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    i
+}
+
+impl Lab {
+    /// Load and check a lab file; fixtures come from `fixtures`, by default
+    /// `<root>/fixtures/<lab>` for `<root>/labs/<lab>/lab.json`.
+    pub fn load(path: &Path) -> Result<Lab> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(path.display().to_string(), format!("cannot read lab file: {e}")))?;
+        let raw: RawLab = serde_json::from_str(&text).map_err(|e| {
+            Error::input(format!("{}:{}:{}", path.display(), e.line(), e.column()), strip_pos(&e.to_string()))
+        })?;
+        let loc = Locator { path, text: &text };
+        let _ = raw.about;
+        let fixtures = fixtures_dir(path, &raw.lab);
+        let mut nodes: Vec<String> = vec![];
+        for n in &raw.nodes {
+            if nodes.contains(n) {
+                let off = loc.find(&format!("\"{n}\""), loc.find("\"nodes\"", 0).unwrap_or(0)).unwrap_or(0);
+                return Err(Error::input(loc.at(off), format!("node `{n}` is declared twice")));
+            }
+            nodes.push(n.clone());
+        }
+        let all_nodes = all_node_names(&raw);
+        let Some(default_node) = nodes.first().cloned() else {
+            return Err(Error::input(loc.at(loc.find("\"nodes\"", 0).unwrap_or(0)), "a lab needs at least one node (the first runs commands that name none)"));
+        };
+        let step_offs = loc.array_items("steps", 0);
+        let mut steps: Vec<Step> = vec![];
+        for (si, rs) in raw.steps.iter().enumerate() {
+            let soff = step_offs.get(si).copied().unwrap_or(0);
+            let _ = &rs.why;
+            if steps.iter().any(|s| s.name == rs.name) {
+                return Err(Error::input(loc.at(soff), format!("step name `{}` is used twice", rs.name)));
+            }
+            for f in &rs.requires {
+                if !FEATURES.contains(&f.as_str()) {
+                    return Err(Error::input(loc.at(soff), format!("step `{}`: unknown requirement `{f}` (known: {})", rs.name, FEATURES.join(", "))));
+                }
+            }
+            let item_offs = loc.array_items("do", soff);
+            let mut actions = vec![];
+            for (ii, v) in rs.actions.iter().enumerate() {
+                let at = loc.at(item_offs.get(ii).copied().unwrap_or(soff));
+                let ctx = |m: String| Error::input(at.clone(), format!("step `{}`, item {}: {m}", rs.name, ii + 1));
+                let known = |n: &str, nodes: &[String]| -> Result<()> {
+                    if nodes.iter().any(|x| x == n) {
+                        Ok(())
+                    } else if all_nodes.iter().any(|x| x == n) {
+                        Err(ctx(format!("node `{n}` is used before the step that creates it (`ip netns add {n}`)")))
+                    } else {
+                        Err(ctx(format!("unknown node `{n}` (nodes: {})", nodes.join(", "))))
+                    }
+                };
+                let action = match v {
+                    Value::String(s) => {
+                        let line = ipcmd::parse(s).map_err(|m| ctx(format!("`{s}`: {m}")))?;
+                        let node = line.node.clone().unwrap_or(default_node.clone());
+                        for c in &line.cmds {
+                            if let Cmd::NetnsAdd(n) = c {
+                                if nodes.contains(n) {
+                                    return Err(ctx(format!("`{s}`: node `{n}` already exists")));
+                                }
+                                nodes.push(n.clone());
+                                continue;
+                            }
+                            known(&node, &nodes)?;
+                            for n in c.nodes() {
+                                known(n, &nodes)?;
+                            }
+                        }
+                        Action::Cmd { node, text: s.clone(), cmds: line.cmds }
+                    }
+                    Value::Object(m) if m.contains_key("ping") => {
+                        let p: PingSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("ping: {e}")))?;
+                        known(&p.from, &nodes)?;
+                        Action::Ping(p)
+                    }
+                    Value::Object(m) if m.contains_key("udp") => {
+                        let u: UdpSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("udp: {e}")))?;
+                        known(&u.server, &nodes)?;
+                        known(&u.from, &nodes)?;
+                        Action::Udp(u)
+                    }
+                    Value::Object(m) if m.contains_key("expect") => {
+                        let mut m = m.clone();
+                        let id = match m.remove("id") {
+                            None => None,
+                            Some(Value::String(s)) => Some(s),
+                            Some(_) => return Err(ctx("`id` must be a string such as \"O2.1\"".into())),
+                        };
+                        let e: Expect = serde_json::from_value(Value::Object(m)).map_err(|e| ctx(format!("expect: {e}")))?;
+                        for n in e.nodes() {
+                            known(n, &nodes)?;
+                        }
+                        if let Expect::SameFrames { a, b } = &e {
+                            for p in [a, b] {
+                                if !rs.capture.contains_key(p) {
+                                    return Err(ctx(format!("same-frames: `{p}` is not among this step's capture points")));
+                                }
+                            }
+                        }
+                        Action::Expect { id, e }
+                    }
+                    _ => return Err(ctx("expected an ip command (a string), or an object with `ping`, `udp` or `expect`".into())),
+                };
+                actions.push(action);
+            }
+            let mut captures = vec![];
+            for (point, id) in &rs.capture {
+                let at = loc.at(loc.find(&format!("\"{point}\""), soff).unwrap_or(soff));
+                let Some((n, i)) = split_at(point) else {
+                    return Err(Error::input(at, format!("step `{}`: capture point `{point}` must be NODE:IFACE", rs.name)));
+                };
+                if !nodes.iter().any(|x| x == n) {
+                    return Err(Error::input(at, format!("step `{}`: capture point `{point}`: unknown node `{n}`", rs.name)));
+                }
+                let fpath = fixtures.join(&rs.name).join(format!("{n}-{i}.txt"));
+                let fixture = if fpath.exists() || id.is_some() {
+                    Some(Fixture::load(&fpath, &all_nodes)?)
+                } else {
+                    None
+                };
+                captures.push(CapturePoint { node: n.into(), iface: i.into(), id: id.clone(), fixture });
+            }
+            steps.push(Step {
+                name: rs.name.clone(),
+                title: rs.title.clone(),
+                requires: rs.requires.clone(),
+                actions,
+                captures,
+                task: rs.task.clone(),
+                hint: rs.hint.clone(),
+            });
+        }
+        Ok(Lab { name: raw.lab, title: raw.title, seeds: raw.seeds, path: path.to_path_buf(), nodes: raw.nodes, steps })
+    }
+
+    pub fn step_index(&self, name: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.name == name)
+    }
+}
+
+fn strip_pos(s: &str) -> String {
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+fn all_node_names(raw: &RawLab) -> Vec<String> {
+    let mut v = raw.nodes.clone();
+    for s in &raw.steps {
+        for a in &s.actions {
+            if let Value::String(t) = a {
+                if let Ok(l) = ipcmd::parse(t) {
+                    for c in l.cmds {
+                        if let Cmd::NetnsAdd(n) = c {
+                            v.push(n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+pub fn fixtures_dir(lab_path: &Path, name: &str) -> PathBuf {
+    let dir = lab_path.parent().unwrap_or(Path::new("."));
+    let shared = dir.join("../../fixtures").join(name);
+    if shared.is_dir() {
+        shared
+    } else {
+        dir.join("fixtures")
+    }
+}
+
+/// A kernel feature the step needs and this kernel lacks, with the reason.
+pub fn feature_missing(f: &str) -> Option<String> {
+    static CACHE: OnceLock<Mutex<BTreeMap<String, Option<String>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(r) = cache.lock().ok()?.get(f) {
+        return r.clone();
+    }
+    let r = match f {
+        "ipip" => probe_link("ip link add vethlab-probe type ipip"),
+        _ => Some(format!("unknown feature {f}")),
+    };
+    if let Ok(mut c) = cache.lock() {
+        c.insert(f.to_string(), r.clone());
+    }
+    r
+}
+
+fn probe_link(cmd: &str) -> Option<String> {
+    let mut t = Topo::new();
+    if let Err(e) = t.add_node("probe") {
+        return Some(format!("cannot probe: {e}"));
+    }
+    let line = ipcmd::parse(cmd).ok()?;
+    match t.apply("probe", &line.cmds[0]) {
+        Ok(()) => None,
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOpts {
+    pub pcap_dir: Option<PathBuf>,
+}
+
+/// Nodes declared up front.
+pub fn new_topo(lab: &Lab) -> Result<Topo> {
+    let mut t = Topo::new();
+    for n in &lab.nodes {
+        t.add_node(n).map_err(|e| Error::other(format!("node {n}: {e}")))?;
+    }
+    Ok(t)
+}
+
+fn skip_reason(step: &Step) -> Option<String> {
+    step.requires.iter().find_map(|f| feature_missing(f).map(|r| format!("needs {f}: {r}")))
+}
+
+/// Apply the commands of steps `..upto` (not their traffic or assertions):
+/// the state a learner has before step `upto`. Steps skipped for a missing
+/// feature contribute nothing, as in a full run.
+pub fn build_upto(lab: &Lab, topo: &mut Topo, upto: usize) -> Result<()> {
+    for s in &lab.steps[..upto] {
+        if skip_reason(s).is_some() {
+            continue;
+        }
+        for a in &s.actions {
+            if let Action::Cmd { node, text, cmds } = a {
+                for c in cmds {
+                    topo.apply(node, c).map_err(|e| Error::Command {
+                        node: node.clone(),
+                        cmd: format!("{text} (step {})", s.name),
+                        msg: e.to_string(),
+                    })?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Run every step of `lab` in order on one topology.
+pub fn run_lab(lab: &Lab, opts: &RunOpts, progress: &(dyn Fn(&StepReport) + Sync)) -> Vec<StepReport> {
+    let mut out = vec![];
+    let mut topo = match new_topo(lab) {
+        Ok(t) => t,
+        Err(e) => {
+            for s in &lab.steps {
+                let r = StepReport::failed(lab, s, format!("cannot build the lab: {e}"));
+                progress(&r);
+                out.push(r);
+            }
+            return out;
+        }
+    };
+    for i in 0..lab.steps.len() {
+        let r = run_step(lab, i, &mut topo, opts);
+        progress(&r);
+        out.push(r);
+    }
+    out
+}
+
+/// Run step `idx` alone: fresh namespaces, earlier steps' commands replayed.
+pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
+    let step = &lab.steps[idx];
+    let mut topo = match new_topo(lab).and_then(|mut t| build_upto(lab, &mut t, idx).map(|_| t)) {
+        Ok(t) => t,
+        Err(e) if e.is_unsupported() => return StepReport::skipped(lab, step, e.to_string()),
+        Err(e) => return StepReport::failed(lab, step, format!("building the state before this step: {e}")),
+    };
+    run_step(lab, idx, &mut topo, opts)
+}
+
+/// Run one step on a topology that holds the state before it.
+pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepReport {
+    let step = &lab.steps[idx];
+    let t0 = Instant::now();
+    if let Some(r) = skip_reason(step) {
+        return StepReport::skipped(lab, step, r);
+    }
+    let mut checks: Vec<CheckResult> = vec![];
+    let mut caps: Option<Vec<Capture>> = None;
+    let mut deferred: Vec<(Option<String>, Expect)> = vec![];
+    let has_traffic = step.actions.iter().any(|a| matches!(a, Action::Ping(_) | Action::Udp(_)));
+    let start_caps = |topo: &Topo| -> Result<Vec<Capture>> {
+        step.captures.iter().map(|c| Capture::start(topo.node(&c.node)?, &c.iface)).collect()
+    };
+    let mut error: Option<String> = None;
+    for a in &step.actions {
+        let traffic = matches!(a, Action::Ping(_) | Action::Udp(_));
+        if traffic && caps.is_none() {
+            match start_caps(topo) {
+                Ok(c) => caps = Some(c),
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        match a {
+            Action::Cmd { node, text, cmds } => {
+                for c in cmds {
+                    if let Err(e) = topo.apply(node, c) {
+                        if e.is_unsupported() {
+                            return StepReport::skipped(lab, step, e.to_string());
+                        }
+                        error = Some(format!("[{node}] `{text}`: {e}"));
+                        break;
+                    }
+                }
+            }
+            Action::Ping(p) => checks.push(run_ping(topo, p)),
+            Action::Udp(u) => checks.push(run_udp(topo, u)),
+            Action::Expect { id, e: e @ Expect::SameFrames { .. } } => deferred.push((id.clone(), e.clone())),
+            Action::Expect { id, e } => {
+                let outcome = match e.check(topo) {
+                    Ok(Ok(s)) => Outcome::Pass(s),
+                    Ok(Err(s)) => Outcome::Fail(s),
+                    Err(err) => Outcome::Fail(err.to_string()),
+                };
+                checks.push(CheckResult { id: id.clone(), what: e.describe(), outcome });
+            }
+        }
+        if error.is_some() {
+            break;
+        }
+    }
+    // Captures without traffic still record the step (e.g. to show silence).
+    if caps.is_none() && error.is_none() && !step.captures.is_empty() && !has_traffic {
+        caps = start_caps(topo).map_err(|e| error = Some(e.to_string())).ok();
+    }
+    let mut captured: Vec<Captured> = vec![];
+    for c in caps.unwrap_or_default() {
+        match c.finish() {
+            Ok(c) => captured.push(c),
+            Err(e) => error = Some(e.to_string()),
+        }
+    }
+    let mut cap_reports = vec![];
+    for (cp, cap) in step.captures.iter().zip(&captured) {
+        let lines = crate::decode::render_all(cap.linktype, &cap.frames);
+        let at = format!("{}:{}", cp.node, cp.iface);
+        if let Some(dir) = &opts.pcap_dir {
+            let p = dir.join(&lab.name).join(&step.name).join(format!("{}-{}.pcap", cp.node, cp.iface));
+            if let Err(e) = cap.write_pcap(&p) {
+                error.get_or_insert(e.to_string());
+            }
+        }
+        if cap.dropped > 0 {
+            checks.push(CheckResult {
+                id: cp.id.clone(),
+                what: format!("capture on {at} is complete"),
+                outcome: Outcome::Fail(format!("the kernel dropped {} frames: the sequence is partial, not asserted", cap.dropped)),
+            });
+        } else if let Some(f) = &cp.fixture {
+            let expected: Result<Vec<_>> =
+                f.lines.iter().map(|l| expect::resolve(topo, &l.text).map(|t| (l.clone(), t))).collect();
+            let outcome = match expected {
+                Err(e) => Outcome::Fail(e.to_string()),
+                Ok(exp) => match expect::match_lines(&exp, &lines) {
+                    Ok(()) => Outcome::Pass(format!("{} lines captured, fixture {} matched", lines.len(), f.path.display())),
+                    Err(diff) => Outcome::Fail(diff),
+                },
+            };
+            checks.push(CheckResult { id: cp.id.clone(), what: format!("capture on {at} matches the fixture"), outcome });
+        }
+        cap_reports.push(CaptureReport { at, linktype: cap.linktype, lines, frames: cap.frames.clone() });
+    }
+    for (id, e) in deferred {
+        if let Expect::SameFrames { a, b } = &e {
+            let get = |p: &str| cap_reports.iter().find(|c| c.at == *p).map(|c| &c.frames);
+            let outcome = match (get(a), get(b)) {
+                (Some(x), Some(y)) if !x.is_empty() && x.iter().map(|f| &f.data).eq(y.iter().map(|f| &f.data)) => {
+                    Outcome::Pass(format!("{} frames, byte for byte the same on both ends", x.len()))
+                }
+                (Some(x), Some(y)) => Outcome::Fail(format!("{a}: {} frames, {b}: {} frames, not identical", x.len(), y.len())),
+                _ => Outcome::Fail("capture missing".into()),
+            };
+            checks.push(CheckResult { id, what: e.describe(), outcome });
+        }
+    }
+    let failed = error.is_some() || checks.iter().any(|c| matches!(c.outcome, Outcome::Fail(_)));
+    StepReport {
+        lab: lab.name.clone(),
+        step: step.name.clone(),
+        title: step.title.clone(),
+        ids: step.ids(),
+        status: if failed { Status::Fail } else { Status::Pass },
+        checks,
+        error,
+        ms: t0.elapsed().as_millis(),
+        captures: cap_reports,
+        hint: step.hint.clone(),
+    }
+}
+
+fn run_ping(topo: &Topo, p: &PingSpec) -> CheckResult {
+    let what = format!(
+        "ping {} from {}{}{}",
+        p.ping,
+        p.from,
+        p.dev.as_ref().map(|d| format!(" -I {d}")).unwrap_or_default(),
+        match p.result {
+            PingResultWanted::Reply => p.ttl.map(|t| format!(" replies with ttl {t}")).unwrap_or(" replies".into()),
+            PingResultWanted::Fail => " fails".into(),
+        }
+    );
+    let spec = traffic::Ping {
+        dst: p.ping,
+        count: p.count.unwrap_or(1),
+        dev: p.dev.clone(),
+        timeout: Duration::from_millis(p.timeout_ms.unwrap_or(2000)),
+    };
+    let outcome = match topo.node(&p.from).and_then(|ns| traffic::ping(ns, &spec)) {
+        Err(e) => Outcome::Fail(e.to_string()),
+        Ok(r) => {
+            let s = r.summary(p.ping);
+            let all = r.replies.len() == r.sent as usize && r.sent > 0;
+            let ttl_ok = p.ttl.is_none_or(|t| r.replies.iter().all(|x| x.ttl == t));
+            match p.result {
+                PingResultWanted::Reply if all && ttl_ok => Outcome::Pass(s),
+                PingResultWanted::Fail if r.replies.is_empty() => Outcome::Pass(s),
+                _ => Outcome::Fail(s),
+            }
+        }
+    };
+    CheckResult { id: p.id.clone(), what, outcome }
+}
+
+fn run_udp(topo: &Topo, u: &UdpSpec) -> CheckResult {
+    let listen = u.listen.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, u.udp.port()));
+    let what = format!("UDP {} from {} to a server in {} on {listen}", u.udp, u.from, u.server);
+    let r = topo.node(&u.server).and_then(|s| {
+        let c = topo.node(&u.from)?;
+        traffic::udp_exchange(s, listen, c, u.udp, Duration::from_secs(2))
+    });
+    let outcome = match r {
+        Ok(x) => Outcome::Pass(format!("sent \"{}\", got \"{}\" from {}", x.request, x.reply, x.reply_from)),
+        Err(e) => Outcome::Fail(e.to_string()),
+    };
+    CheckResult { id: u.id.clone(), what, outcome }
+}

@@ -1,0 +1,66 @@
+//! Where the labs live and how a command-line target names them.
+
+use crate::error::{Error, Result};
+use crate::lab::Lab;
+use std::path::{Path, PathBuf};
+
+/// The labs directory: $VETHLAB_LABS, ./labs, next to the binary's checkout,
+/// or where the lab image installs them.
+pub fn labs_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("VETHLAB_LABS") {
+        return PathBuf::from(d);
+    }
+    let mut cands = vec![PathBuf::from("labs")];
+    if let Ok(exe) = std::env::current_exe() {
+        for up in exe.ancestors().skip(1).take(4) {
+            cands.push(up.join("labs"));
+        }
+    }
+    cands.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../labs"));
+    cands.push(PathBuf::from("/usr/share/vethlab/labs"));
+    cands.into_iter().find(|d| d.join("veth-pair/lab.json").is_file()).unwrap_or_else(|| PathBuf::from("labs"))
+}
+
+/// Every lab under `dir`, in a stable order (the order of the seeds' story).
+pub fn load_all(dir: &Path) -> Result<Vec<Lab>> {
+    const ORDER: &[&str] = &["veth-pair", "bridge-arp", "flannel", "calico", "gke-ptp"];
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::input(dir.display().to_string(), format!("cannot read the labs directory: {e} (set VETHLAB_LABS)")))?
+        .filter_map(|e| e.ok().map(|e| e.path().join("lab.json")))
+        .filter(|p| p.is_file())
+        .collect();
+    let rank = |p: &PathBuf| {
+        let n = p.parent().and_then(|d| d.file_name()).and_then(|n| n.to_str()).unwrap_or("");
+        (ORDER.iter().position(|o| *o == n).unwrap_or(ORDER.len()), n.to_string())
+    };
+    paths.sort_by_key(rank);
+    paths.iter().map(|p| Lab::load(p)).collect()
+}
+
+/// A target: `LAB`, `LAB/STEP`, or a path to a lab file (optionally `path.json/STEP`).
+pub fn resolve(target: &str, dir: &Path) -> Result<(Lab, Option<usize>)> {
+    let (file, step) = if let Some(i) = target.find(".json/") {
+        (PathBuf::from(&target[..i + 5]), Some(&target[i + 6..]))
+    } else if target.ends_with(".json") {
+        (PathBuf::from(target), None)
+    } else {
+        let (l, s) = match target.split_once('/') {
+            Some((l, s)) => (l, Some(s)),
+            None => (target, None),
+        };
+        let f = dir.join(l).join("lab.json");
+        if !f.is_file() {
+            let names: Vec<String> = load_all(dir)?.into_iter().map(|l| l.name).collect();
+            return Err(Error::input(target, format!("no such lab (labs: {})", names.join(", "))));
+        }
+        (f, s)
+    };
+    let lab = Lab::load(&file)?;
+    let idx = match step {
+        None => None,
+        Some(s) => Some(lab.step_index(s).ok_or_else(|| {
+            Error::input(target, format!("lab {} has no step `{s}` (steps: {})", lab.name, lab.steps.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")))
+        })?),
+    };
+    Ok((lab, idx))
+}

@@ -1,0 +1,21 @@
+//! vethlab: rebuilds container-network topologies from field notes in
+//! throwaway network namespaces and asserts what the notes observed.
+//!
+//! Data flows one way: lab.json (`lab`) → topology in namespaces (`topo`,
+//! `netns`, `ops`, `ipcmd`) → traffic (`traffic`) → captures (`capture`) →
+//! decoded lines (`decode`) → compared with fixtures (`expect`) → `report`.
+
+pub mod capture;
+pub mod decode;
+pub mod error;
+pub mod ethtool;
+pub mod expect;
+pub mod ipcmd;
+pub mod lab;
+pub mod labs;
+pub mod netns;
+pub mod ops;
+pub mod report;
+pub mod sandbox;
+pub mod topo;
+pub mod traffic;

@@ -1,0 +1,45 @@
+//! The `vethlab` command: each subcommand lives in `commands/` with an `exec()`.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod commands;
+
+#[derive(Parser)]
+#[command(name = "vethlab", version, about = "Container-network labs in throwaway namespaces: build, drive, capture, assert")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List the labs, their steps and the observation ids each step asserts.
+    List(commands::list::List),
+    /// Build, drive, capture, assert and tear down labs (all of them by default).
+    Run(commands::run::Run),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // `list` needs no namespaces; everything else runs inside the sandbox,
+    // entered before any thread exists.
+    let needs_sandbox = !matches!(cli.cmd, Cmd::List(_));
+    if needs_sandbox {
+        if let Err(e) = vethlab::sandbox::enter() {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    }
+    let r = match cli.cmd {
+        Cmd::List(c) => c.exec(),
+        Cmd::Run(c) => c.exec(),
+    };
+    match r {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vethlab: {e}");
+            ExitCode::from(if e.is_usage() { 2 } else { 1 })
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The lab's nodes (one namespace each, by the article's names) and the
+//! execution of parsed commands in them.
+
+use crate::error::{Error, Result};
+use crate::ipcmd::{Cmd, Kind};
+use crate::netns::{rt, Netns};
+use crate::ops::{self, Link, LinkKind, LinkSet, Route};
+
+#[derive(Default)]
+pub struct Topo {
+    nodes: Vec<Netns>,
+}
+
+impl Topo {
+    pub fn new() -> Topo {
+        Topo::default()
+    }
+
+    pub fn add_node(&mut self, name: &str) -> Result<()> {
+        if self.nodes.iter().any(|n| n.name() == name) {
+            return Err(Error::other(format!("Cannot create namespace \"{name}\": it already exists")));
+        }
+        self.nodes.push(Netns::new(name)?);
+        Ok(())
+    }
+
+    pub fn node(&self, name: &str) -> Result<&Netns> {
+        self.nodes
+            .iter()
+            .find(|n| n.name() == name)
+            .ok_or_else(|| Error::other(format!("no node `{name}` in this lab")))
+    }
+
+    pub fn nodes(&self) -> &[Netns] {
+        &self.nodes
+    }
+
+    pub fn links(&self, node: &str) -> Result<Vec<Link>> {
+        let h = self.node(node)?.nl().clone();
+        rt().block_on(async move { ops::links(&h).await })
+    }
+
+    pub fn link(&self, node: &str, dev: &str) -> Result<Link> {
+        let h = self.node(node)?.nl().clone();
+        let dev = dev.to_string();
+        rt().block_on(async move { ops::link_by_name(&h, &dev).await })
+    }
+
+    fn index(&self, node: &str, dev: &str) -> Result<u32> {
+        Ok(self.link(node, dev)?.index)
+    }
+
+    /// Which node a link-netnsid seen in `node` stands for.
+    pub fn node_of_nsid(&self, node: &str, nsid: i32) -> Result<Option<String>> {
+        let h = self.node(node)?.nl().clone();
+        for other in &self.nodes {
+            let fd = other.raw_fd();
+            let h = h.clone();
+            if rt().block_on(async move { ops::nsid_of(&h, fd).await })? == Some(nsid) {
+                return Ok(Some(other.name().to_string()));
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn sysctl_read(&self, node: &str, key: &str) -> Result<String> {
+        let path = ops::sysctl_path(key);
+        let key = key.to_string();
+        self.node(node)?.run(move || {
+            std::fs::read_to_string(&path)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| Error::other(format!("sysctl: cannot read {key}: {e}")))
+        })
+    }
+
+    pub fn sysctl_write(&self, node: &str, key: &str, value: &str) -> Result<()> {
+        let path = ops::sysctl_path(key);
+        let (key, value) = (key.to_string(), value.to_string());
+        self.node(node)?.run(move || {
+            std::fs::write(&path, &value).map_err(|e| Error::other(format!("sysctl: cannot set {key}: {e}")))
+        })
+    }
+
+    /// Run one parsed command in `node`.
+    pub fn apply(&mut self, node: &str, cmd: &Cmd) -> Result<()> {
+        if let Cmd::NetnsAdd(n) = cmd {
+            return self.add_node(n);
+        }
+        let h = self.node(node)?.nl().clone();
+        match cmd {
+            Cmd::NetnsAdd(_) => unreachable!(),
+            Cmd::LinkAdd { link, kind } => {
+                let (k, peer_ns, dev) = match kind {
+                    Kind::Veth { peer, peer_netns } => {
+                        let fd = peer_netns.as_deref().map(|n| self.node(n).map(|n| n.raw_fd())).transpose()?;
+                        (LinkKind::Veth { peer: peer.clone() }, fd, None)
+                    }
+                    Kind::Bridge => (LinkKind::Bridge, None, None),
+                    Kind::Vxlan { vni, port, local, dev, learning } => {
+                        let d = dev.as_deref().map(|d| self.index(node, d)).transpose()?;
+                        (
+                            LinkKind::Vxlan { vni: *vni, port: *port, local: *local, dev: dev.clone(), learning: *learning },
+                            None,
+                            d,
+                        )
+                    }
+                    Kind::IpIp { local, remote } => (LinkKind::IpIp { local: *local, remote: *remote }, None, None),
+                };
+                let link = link.clone();
+                rt().block_on(async move { ops::add_link(&h, &link, &k, peer_ns, dev).await })
+            }
+            Cmd::LinkSet { dev, set } => {
+                let index = self.index(node, dev)?;
+                let s = LinkSet {
+                    up: set.up,
+                    mtu: set.mtu,
+                    mac: set.mac,
+                    master: match &set.master {
+                        None => None,
+                        Some(None) => Some(0),
+                        Some(Some(m)) => Some(self.index(node, m)?),
+                    },
+                    name: set.name.clone(),
+                    netns: set.netns.as_deref().map(|n| self.node(n).map(|n| n.raw_fd())).transpose()?,
+                };
+                rt().block_on(async move { ops::set_link(&h, index, &s).await })
+            }
+            Cmd::LinkDel { dev } => {
+                let index = self.index(node, dev)?;
+                rt().block_on(async move { ops::del_link(&h, index).await })
+            }
+            Cmd::AddrAdd { dev, ip, prefix } | Cmd::AddrDel { dev, ip, prefix } => {
+                let index = self.index(node, dev)?;
+                let (ip, prefix, add) = (*ip, *prefix, matches!(cmd, Cmd::AddrAdd { .. }));
+                rt().block_on(async move {
+                    if add {
+                        ops::add_addr(&h, index, ip, prefix).await
+                    } else {
+                        ops::del_addr(&h, index, ip, prefix).await
+                    }
+                })
+            }
+            Cmd::RouteAdd(r) | Cmd::RouteDel(r) => {
+                let route = Route {
+                    kind: r.kind,
+                    dst: r.dst,
+                    gw: r.gw,
+                    oif: r.dev.as_deref().map(|d| self.index(node, d)).transpose()?,
+                    proto: r.proto,
+                    scope: r.scope,
+                    src: r.src,
+                    onlink: r.onlink,
+                    linkdown: false,
+                    metric: r.metric,
+                };
+                let add = matches!(cmd, Cmd::RouteAdd(_));
+                rt().block_on(async move {
+                    if add {
+                        ops::add_route(&h, &route).await
+                    } else {
+                        ops::del_route(&h, &route).await
+                    }
+                })
+            }
+            Cmd::NeighAdd { dev, ip, mac, permanent } => {
+                let index = self.index(node, dev)?;
+                let (ip, mac, p) = (*ip, *mac, *permanent);
+                rt().block_on(async move { ops::add_neigh(&h, index, ip, mac, p).await })
+            }
+            Cmd::FdbAdd { dev, mac, dst } => {
+                let index = self.index(node, dev)?;
+                let (mac, dst) = (*mac, *dst);
+                rt().block_on(async move { ops::add_fdb(&h, index, mac, dst).await })
+            }
+            Cmd::Sysctl { key, value } => self.sysctl_write(node, key, value),
+        }
+    }
+}
