@@ -46,7 +46,11 @@ impl Capture {
                     .setnonblock()
             })
             .map_err(|e| Error::other(format!("[{}] capture on {iface}: {e}", ns.name())))?;
-        Ok(Capture { node: ns.name().to_string(), iface: iface.to_string(), cap })
+        Ok(Capture {
+            node: ns.name().to_string(),
+            iface: iface.to_string(),
+            cap,
+        })
     }
 
     /// Take every frame captured so far and close the capture.
@@ -60,13 +64,20 @@ impl Capture {
                     len: p.header.len,
                 }),
                 Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => break,
-                Err(e) => return Err(Error::other(format!("[{}] capture on {}: {e}", self.node, self.iface))),
+                Err(e) => {
+                    return Err(Error::other(format!(
+                        "[{}] capture on {}: {e}",
+                        self.node, self.iface
+                    )))
+                }
             }
         }
-        let st = self
-            .cap
-            .stats()
-            .map_err(|e| Error::other(format!("[{}] capture stats on {}: {e}", self.node, self.iface)))?;
+        let st = self.cap.stats().map_err(|e| {
+            Error::other(format!(
+                "[{}] capture stats on {}: {e}",
+                self.node, self.iface
+            ))
+        })?;
         Ok(Captured {
             node: self.node,
             iface: self.iface,
@@ -81,9 +92,11 @@ impl Captured {
     /// Write a classic pcap file (what `tcpdump -r` reads).
     pub fn write_pcap(&self, path: &Path) -> Result<()> {
         if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d).map_err(|e| Error::io(format!("create {}", d.display()), e))?;
+            std::fs::create_dir_all(d)
+                .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
         }
-        let mut out = Vec::with_capacity(24 + self.frames.iter().map(|f| 16 + f.data.len()).sum::<usize>());
+        let mut out =
+            Vec::with_capacity(24 + self.frames.iter().map(|f| 16 + f.data.len()).sum::<usize>());
         out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
         out.extend_from_slice(&2u16.to_le_bytes());
         out.extend_from_slice(&4u16.to_le_bytes());
@@ -114,6 +127,12 @@ impl Captured {
                 len: p.header.len,
             });
         }
-        Ok(Captured { node: String::new(), iface: String::new(), linktype, frames, dropped: 0 })
+        Ok(Captured {
+            node: String::new(),
+            iface: String::new(),
+            linktype,
+            frames,
+            dropped: 0,
+        })
     }
 }

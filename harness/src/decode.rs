@@ -26,11 +26,26 @@ pub struct Frame {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Packet {
-    Arp { op: u16, sha: Mac, spa: Ipv4Addr, tha: Mac, tpa: Ipv4Addr, len: usize },
+    Arp {
+        op: u16,
+        sha: Mac,
+        spa: Ipv4Addr,
+        tha: Mac,
+        tpa: Ipv4Addr,
+        len: usize,
+    },
     Ip(Ip),
-    Ip6 { len: usize },
-    Other { ethertype: u16, len: usize },
-    Malformed { what: String, len: usize },
+    Ip6 {
+        len: usize,
+    },
+    Other {
+        ethertype: u16,
+        len: usize,
+    },
+    Malformed {
+        what: String,
+        len: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,14 +59,38 @@ pub struct Ip {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum L4 {
-    Echo { reply: bool, id: u16, seq: u16, len: usize },
-    Unreach { code: u8, orig: Option<(Ipv4Addr, Ipv4Addr, u8)>, len: usize },
-    Icmp { ty: u8, code: u8, len: usize },
-    Udp { sport: u16, dport: u16, len: usize, vxlan: Option<Vxlan> },
-    Tcp { sport: u16, dport: u16, len: usize },
+    Echo {
+        reply: bool,
+        id: u16,
+        seq: u16,
+        len: usize,
+    },
+    Unreach {
+        code: u8,
+        orig: Option<(Ipv4Addr, Ipv4Addr, u8)>,
+        len: usize,
+    },
+    Icmp {
+        ty: u8,
+        code: u8,
+        len: usize,
+    },
+    Udp {
+        sport: u16,
+        dport: u16,
+        len: usize,
+        vxlan: Option<Vxlan>,
+    },
+    Tcp {
+        sport: u16,
+        dport: u16,
+        len: usize,
+    },
     /// IP-in-IP (protocol 4): the inner packet.
     IpIp(Box<Ip>),
-    Other { len: usize },
+    Other {
+        len: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,22 +104,57 @@ pub struct Vxlan {
 pub fn decode(linktype: i32, data: &[u8]) -> Frame {
     match linktype {
         DLT_EN10MB => ether(data),
-        DLT_RAW | DLT_RAW_BSD | LINKTYPE_RAW | DLT_IPV4 => Frame { src_mac: None, dst_mac: None, pkt: raw_ip(data) },
+        DLT_RAW | DLT_RAW_BSD | LINKTYPE_RAW | DLT_IPV4 => Frame {
+            src_mac: None,
+            dst_mac: None,
+            pkt: raw_ip(data),
+        },
         DLT_LINUX_SLL if data.len() >= 16 => {
             let et = u16::from_be_bytes([data[14], data[15]]);
-            Frame { src_mac: None, dst_mac: None, pkt: by_ethertype(et, &data[16..]) }
+            Frame {
+                src_mac: None,
+                dst_mac: None,
+                pkt: by_ethertype(et, &data[16..]),
+            }
         }
-        _ => Frame { src_mac: None, dst_mac: None, pkt: Packet::Malformed { what: format!("link type {linktype}"), len: data.len() } },
+        _ => Frame {
+            src_mac: None,
+            dst_mac: None,
+            pkt: Packet::Malformed {
+                what: format!("link type {linktype}"),
+                len: data.len(),
+            },
+        },
     }
 }
 
 fn ether(data: &[u8]) -> Frame {
     if data.len() < 14 {
-        return Frame { src_mac: None, dst_mac: None, pkt: Packet::Malformed { what: "ethernet".into(), len: data.len() } };
+        return Frame {
+            src_mac: None,
+            dst_mac: None,
+            pkt: Packet::Malformed {
+                what: "ethernet".into(),
+                len: data.len(),
+            },
+        };
     }
-    let mac = |o: usize| -> Mac { [data[o], data[o + 1], data[o + 2], data[o + 3], data[o + 4], data[o + 5]] };
+    let mac = |o: usize| -> Mac {
+        [
+            data[o],
+            data[o + 1],
+            data[o + 2],
+            data[o + 3],
+            data[o + 4],
+            data[o + 5],
+        ]
+    };
     let et = u16::from_be_bytes([data[12], data[13]]);
-    Frame { dst_mac: Some(mac(0)), src_mac: Some(mac(6)), pkt: by_ethertype(et, &data[14..]) }
+    Frame {
+        dst_mac: Some(mac(0)),
+        src_mac: Some(mac(6)),
+        pkt: by_ethertype(et, &data[14..]),
+    }
 }
 
 fn by_ethertype(et: u16, p: &[u8]) -> Packet {
@@ -88,31 +162,49 @@ fn by_ethertype(et: u16, p: &[u8]) -> Packet {
         0x0806 => arp(p),
         0x0800 => raw_ip(p),
         0x86dd => Packet::Ip6 { len: p.len() },
-        _ => Packet::Other { ethertype: et, len: p.len() },
+        _ => Packet::Other {
+            ethertype: et,
+            len: p.len(),
+        },
     }
 }
 
 fn arp(p: &[u8]) -> Packet {
     // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4.
     if p.len() < 28 || p[0..6] != [0, 1, 8, 0, 6, 4] {
-        return Packet::Malformed { what: "arp".into(), len: p.len() };
+        return Packet::Malformed {
+            what: "arp".into(),
+            len: p.len(),
+        };
     }
     let mac = |o: usize| -> Mac { [p[o], p[o + 1], p[o + 2], p[o + 3], p[o + 4], p[o + 5]] };
     let ip = |o: usize| Ipv4Addr::new(p[o], p[o + 1], p[o + 2], p[o + 3]);
-    Packet::Arp { op: u16::from_be_bytes([p[6], p[7]]), sha: mac(8), spa: ip(14), tha: mac(18), tpa: ip(24), len: p.len() }
+    Packet::Arp {
+        op: u16::from_be_bytes([p[6], p[7]]),
+        sha: mac(8),
+        spa: ip(14),
+        tha: mac(18),
+        tpa: ip(24),
+        len: p.len(),
+    }
 }
 
 fn raw_ip(p: &[u8]) -> Packet {
     match ip(p) {
         Some(ip) => Packet::Ip(ip),
         None if p.first().map(|b| b >> 4) == Some(6) => Packet::Ip6 { len: p.len() },
-        None => Packet::Malformed { what: "ip".into(), len: p.len() },
+        None => Packet::Malformed {
+            what: "ip".into(),
+            len: p.len(),
+        },
     }
 }
 
 fn ip(p: &[u8]) -> Option<Ip> {
     let s = SlicedPacket::from_ip(p).ok()?;
-    let Some(NetSlice::Ipv4(v4)) = &s.net else { return None };
+    let Some(NetSlice::Ipv4(v4)) = &s.net else {
+        return None;
+    };
     let h = v4.header();
     let payload = v4.payload().payload;
     let proto = h.protocol().0;
@@ -120,8 +212,18 @@ fn ip(p: &[u8]) -> Option<Ip> {
         Some(TransportSlice::Icmpv4(icmp)) => {
             let len = icmp.slice().len();
             match icmp.icmp_type() {
-                Icmpv4Type::EchoRequest(e) => L4::Echo { reply: false, id: e.id, seq: e.seq, len },
-                Icmpv4Type::EchoReply(e) => L4::Echo { reply: true, id: e.id, seq: e.seq, len },
+                Icmpv4Type::EchoRequest(e) => L4::Echo {
+                    reply: false,
+                    id: e.id,
+                    seq: e.seq,
+                    len,
+                },
+                Icmpv4Type::EchoReply(e) => L4::Echo {
+                    reply: true,
+                    id: e.id,
+                    seq: e.seq,
+                    len,
+                },
                 Icmpv4Type::DestinationUnreachable(_) => {
                     let inner = icmp.payload();
                     let orig = (inner.len() >= 20).then(|| {
@@ -131,15 +233,24 @@ fn ip(p: &[u8]) -> Option<Ip> {
                             inner[9],
                         )
                     });
-                    L4::Unreach { code: icmp.code_u8(), orig, len }
+                    L4::Unreach {
+                        code: icmp.code_u8(),
+                        orig,
+                        len,
+                    }
                 }
-                _ => L4::Icmp { ty: icmp.type_u8(), code: icmp.code_u8(), len },
+                _ => L4::Icmp {
+                    ty: icmp.type_u8(),
+                    code: icmp.code_u8(),
+                    len,
+                },
             }
         }
         Some(TransportSlice::Udp(u)) => {
             let body = u.payload();
             let (sport, dport) = (u.source_port(), u.destination_port());
-            let vxlan = if [FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT].contains(&dport) && body.len() >= 8 {
+            let vxlan = if [FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT].contains(&dport) && body.len() >= 8
+            {
                 Some(Vxlan {
                     flags: body[0],
                     vni: u32::from_be_bytes([0, body[4], body[5], body[6]]),
@@ -148,27 +259,51 @@ fn ip(p: &[u8]) -> Option<Ip> {
             } else {
                 None
             };
-            L4::Udp { sport, dport, len: body.len(), vxlan }
+            L4::Udp {
+                sport,
+                dport,
+                len: body.len(),
+                vxlan,
+            }
         }
-        Some(TransportSlice::Tcp(t)) => {
-            L4::Tcp { sport: t.source_port(), dport: t.destination_port(), len: t.payload().len() }
-        }
+        Some(TransportSlice::Tcp(t)) => L4::Tcp {
+            sport: t.source_port(),
+            dport: t.destination_port(),
+            len: t.payload().len(),
+        },
         _ if proto == 4 => match ip(payload) {
             Some(inner) => L4::IpIp(Box::new(inner)),
             None => L4::Other { len: payload.len() },
         },
         _ => L4::Other { len: payload.len() },
     };
-    Some(Ip { src: h.source_addr(), dst: h.destination_addr(), ttl: h.ttl(), proto, l4 })
+    Some(Ip {
+        src: h.source_addr(),
+        dst: h.destination_addr(),
+        ttl: h.ttl(),
+        proto,
+        l4,
+    })
 }
 
 /// The line(s) `tcpdump -n` prints for this frame, without the timestamp.
 /// VXLAN prints two lines, as tcpdump does: the outer header, then the inner frame.
 pub fn render(f: &Frame) -> String {
     match &f.pkt {
-        Packet::Arp { op, sha, spa, tha, tpa, len } => match op {
+        Packet::Arp {
+            op,
+            sha,
+            spa,
+            tha,
+            tpa,
+            len,
+        } => match op {
             1 => {
-                let tha = if *tha != [0; 6] { format!(" ({})", fmt_mac(tha)) } else { String::new() };
+                let tha = if *tha != [0; 6] {
+                    format!(" ({})", fmt_mac(tha))
+                } else {
+                    String::new()
+                };
                 format!("ARP, Request who-has {tpa}{tha} tell {spa}, length {len}")
             }
             2 => format!("ARP, Reply {spa} is-at {}, length {len}", fmt_mac(sha)),
@@ -176,7 +311,9 @@ pub fn render(f: &Frame) -> String {
         },
         Packet::Ip(ip) => render_ip(ip),
         Packet::Ip6 { len } => format!("IP6, length {len}"),
-        Packet::Other { ethertype, len } => format!("ethertype Unknown (0x{ethertype:04x}), length {}", len + 14),
+        Packet::Other { ethertype, len } => {
+            format!("ethertype Unknown (0x{ethertype:04x}), length {}", len + 14)
+        }
         Packet::Malformed { what, len } => format!("[|{what}], length {len}"),
     }
 }
@@ -184,7 +321,12 @@ pub fn render(f: &Frame) -> String {
 fn render_ip(ip: &Ip) -> String {
     let (s, d) = (ip.src, ip.dst);
     match &ip.l4 {
-        L4::Echo { reply, id, seq, len } => format!(
+        L4::Echo {
+            reply,
+            id,
+            seq,
+            len,
+        } => format!(
             "IP {s} > {d}: ICMP echo {}, id {id}, seq {seq}, length {len}",
             if *reply { "reply" } else { "request" }
         ),
@@ -198,12 +340,27 @@ fn render_ip(ip: &Ip) -> String {
             format!("IP {s} > {d}: ICMP {what}, length {len}")
         }
         L4::Icmp { ty, len, .. } => format!("IP {s} > {d}: ICMP type-#{ty}, length {len}"),
-        L4::Udp { sport, dport, len, vxlan } => match vxlan {
+        L4::Udp {
+            sport,
+            dport,
+            len,
+            vxlan,
+        } => match vxlan {
             Some(v) => {
                 let head = if *dport == FLANNEL_VXLAN_PORT {
-                    format!("OTV, flags [{}] (0x{:02x}), overlay 0, instance {}", if v.flags & 8 != 0 { "I" } else { "." }, v.flags, v.vni)
+                    format!(
+                        "OTV, flags [{}] (0x{:02x}), overlay 0, instance {}",
+                        if v.flags & 8 != 0 { "I" } else { "." },
+                        v.flags,
+                        v.vni
+                    )
                 } else {
-                    format!("VXLAN, flags [{}] (0x{:02x}), vni {}", if v.flags & 8 != 0 { "I" } else { "." }, v.flags, v.vni)
+                    format!(
+                        "VXLAN, flags [{}] (0x{:02x}), vni {}",
+                        if v.flags & 8 != 0 { "I" } else { "." },
+                        v.flags,
+                        v.vni
+                    )
                 };
                 format!("IP {s}.{sport} > {d}.{dport}: {head}\n{}", render(&v.inner))
             }
@@ -219,7 +376,12 @@ fn render_ip(ip: &Ip) -> String {
 pub fn render_all(linktype: i32, frames: &[crate::capture::Frame]) -> Vec<String> {
     frames
         .iter()
-        .flat_map(|f| render(&decode(linktype, &f.data)).lines().map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|f| {
+            render(&decode(linktype, &f.data))
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -228,21 +390,38 @@ mod tests {
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     #[test]
     fn arp_request_and_reply_like_tcpdump() {
         // The article's ARP exchange (seed 004).
-        let req = hex("ffffffffffff3e78e05b4a8508060001080006040001 3e78e05b4a85c0a87a65000000000000c0a87a66".replace(' ', "").as_str());
-        assert_eq!(render(&decode(1, &req)), "ARP, Request who-has 192.168.122.102 tell 192.168.122.101, length 28");
-        let rep = hex("3e78e05b4a85f205c382ae5e08060001080006040002f205c382ae5ec0a87a663e78e05b4a85c0a87a65");
-        assert_eq!(render(&decode(1, &rep)), "ARP, Reply 192.168.122.102 is-at f2:05:c3:82:ae:5e, length 28");
+        let req = hex(
+            "ffffffffffff3e78e05b4a8508060001080006040001 3e78e05b4a85c0a87a65000000000000c0a87a66"
+                .replace(' ', "")
+                .as_str(),
+        );
+        assert_eq!(
+            render(&decode(1, &req)),
+            "ARP, Request who-has 192.168.122.102 tell 192.168.122.101, length 28"
+        );
+        let rep = hex(
+            "3e78e05b4a85f205c382ae5e08060001080006040002f205c382ae5ec0a87a663e78e05b4a85c0a87a65",
+        );
+        assert_eq!(
+            render(&decode(1, &rep)),
+            "ARP, Reply 192.168.122.102 is-at f2:05:c3:82:ae:5e, length 28"
+        );
     }
 
     #[test]
     fn never_panics_on_truncations() {
-        let rep = hex("3e78e05b4a85f205c382ae5e08060001080006040002f205c382ae5ec0a87a663e78e05b4a85c0a87a65");
+        let rep = hex(
+            "3e78e05b4a85f205c382ae5e08060001080006040002f205c382ae5ec0a87a663e78e05b4a85c0a87a65",
+        );
         for n in 0..rep.len() {
             let _ = render(&decode(1, &rep[..n]));
             let _ = render(&decode(12, &rep[..n]));

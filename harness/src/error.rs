@@ -8,26 +8,45 @@ pub enum Error {
     /// Not allowed to create namespaces here: exit status 2, with the remedy.
     Privilege(String),
     /// A lab file or fixture is wrong: exit status 2. `at` is `file:line:col`.
-    Input { at: String, msg: String },
+    Input {
+        at: String,
+        msg: String,
+    },
     /// The kernel lacks something a step needs: the step is skipped with this reason.
     Unsupported(String),
     /// A command of a lab step failed while it ran (netlink answer, missing device, ...).
-    Command { node: String, cmd: String, msg: String },
+    Command {
+        node: String,
+        cmd: String,
+        msg: String,
+    },
     /// Any other failure, with what was being done.
-    Io { what: String, source: std::io::Error },
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
     Other(String),
     /// An error with the context that led to it.
-    Context { context: String, source: Box<Error> },
+    Context {
+        context: String,
+        source: Box<Error>,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { what: what.into(), source }
+        Error::Io {
+            what: what.into(),
+            source,
+        }
     }
     pub fn input(at: impl Into<String>, msg: impl Into<String>) -> Self {
-        Error::Input { at: at.into(), msg: msg.into() }
+        Error::Input {
+            at: at.into(),
+            msg: msg.into(),
+        }
     }
     pub fn other(msg: impl Into<String>) -> Self {
         Error::Other(msg.into())
@@ -75,13 +94,19 @@ impl<T> Context<T> for Result<T> {
         self.map_err(|e| match e {
             // Input and privilege errors already say where and what to do.
             e if e.is_usage() => e,
-            e => Error::Context { context: what(), source: Box::new(e) },
+            e => Error::Context {
+                context: what(),
+                source: Box::new(e),
+            },
         })
     }
 }
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::Io { what: "i/o".into(), source: e }
+        Error::Io {
+            what: "i/o".into(),
+            source: e,
+        }
     }
 }

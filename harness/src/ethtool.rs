@@ -18,7 +18,11 @@ struct IfReq {
 }
 
 fn ioctl(sock: i32, dev: &str, buf: &mut [u64]) -> io::Result<()> {
-    let mut req = IfReq { name: [0; 16], data: buf.as_mut_ptr().cast(), _pad: [0; 16] };
+    let mut req = IfReq {
+        name: [0; 16],
+        data: buf.as_mut_ptr().cast(),
+        _pad: [0; 16],
+    };
     let n = dev.len().min(15);
     req.name[..n].copy_from_slice(&dev.as_bytes()[..n]);
     // SAFETY: req points at a live, 8-byte aligned buffer sized for the command.
@@ -41,7 +45,11 @@ pub fn stats(dev: &str) -> io::Result<Vec<(String, u64)>> {
         info[0] = ETHTOOL_GSSET_INFO as u64;
         info[1] = 1 << ETH_SS_STATS;
         ioctl(sock, dev, &mut info)?;
-        let n = if info[1] & (1 << ETH_SS_STATS) != 0 { (info[2] & 0xffff_ffff) as usize } else { 0 };
+        let n = if info[1] & (1 << ETH_SS_STATS) != 0 {
+            (info[2] & 0xffff_ffff) as usize
+        } else {
+            0
+        };
         // struct ethtool_gstrings { u32 cmd; u32 string_set; u32 len; u8 data[]; }
         let mut strings = vec![0u64; (12 + n * ETH_GSTRING_LEN).div_ceil(8)];
         strings[0] = ETHTOOL_GSTRINGS as u64 | ((ETH_SS_STATS as u64) << 32);
@@ -52,7 +60,8 @@ pub fn stats(dev: &str) -> io::Result<Vec<(String, u64)>> {
         st[0] = ETHTOOL_GSTATS as u64 | ((n as u64) << 32);
         ioctl(sock, dev, &mut st)?;
         // SAFETY: viewing the u64 buffer as bytes.
-        let bytes = unsafe { std::slice::from_raw_parts(strings.as_ptr().cast::<u8>(), strings.len() * 8) };
+        let bytes =
+            unsafe { std::slice::from_raw_parts(strings.as_ptr().cast::<u8>(), strings.len() * 8) };
         Ok((0..n)
             .map(|i| {
                 let s = &bytes[12 + i * ETH_GSTRING_LEN..12 + (i + 1) * ETH_GSTRING_LEN];
@@ -71,5 +80,10 @@ pub fn peer_ifindex(dev: &str) -> io::Result<u32> {
         .into_iter()
         .find(|(k, _)| k == "peer_ifindex")
         .map(|(_, v)| v as u32)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{dev} has no peer_ifindex statistic (not a veth?)")))
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{dev} has no peer_ifindex statistic (not a veth?)"),
+            )
+        })
 }

@@ -25,8 +25,12 @@ pub struct Fixture {
 impl Fixture {
     /// Load and check a fixture; placeholders must name known nodes.
     pub fn load(path: &Path, nodes: &[String]) -> Result<Fixture> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(path.display().to_string(), format!("cannot read fixture: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(
+                path.display().to_string(),
+                format!("cannot read fixture: {e}"),
+            )
+        })?;
         let mut lines = vec![];
         for (i, l) in text.lines().enumerate() {
             let t = l.trim();
@@ -39,17 +43,35 @@ impl Fixture {
             };
             for (col, ph) in placeholders(body) {
                 let parts: Vec<&str> = ph.split('.').collect();
-                let at = format!("{}:{}:{}", path.display(), i + 1, col + 1 + (l.len() - l.trim_start().len()));
+                let at = format!(
+                    "{}:{}:{}",
+                    path.display(),
+                    i + 1,
+                    col + 1 + (l.len() - l.trim_start().len())
+                );
                 if parts.len() != 3 || !["mac", "ifindex"].contains(&parts[2]) {
                     return Err(Error::input(at, format!("unknown placeholder `{{{ph}}}` (use {{node.iface.mac}} or {{node.iface.ifindex}})")));
                 }
                 if !nodes.iter().any(|n| n == parts[0]) {
-                    return Err(Error::input(at, format!("placeholder `{{{ph}}}` names no node of this lab (nodes: {})", nodes.join(", "))));
+                    return Err(Error::input(
+                        at,
+                        format!(
+                            "placeholder `{{{ph}}}` names no node of this lab (nodes: {})",
+                            nodes.join(", ")
+                        ),
+                    ));
                 }
             }
-            lines.push(FixtureLine { line_no: i + 1, text: body.to_string(), never });
+            lines.push(FixtureLine {
+                line_no: i + 1,
+                text: body.to_string(),
+                never,
+            });
         }
-        Ok(Fixture { path: path.to_path_buf(), lines })
+        Ok(Fixture {
+            path: path.to_path_buf(),
+            lines,
+        })
     }
 }
 
@@ -79,7 +101,9 @@ pub fn resolve(topo: &Topo, text: &str) -> Result<String> {
         if p.len() != 3 {
             continue;
         }
-        let l = topo.link(p[0], p[1]).map_err(|e| Error::other(format!("placeholder {{{ph}}}: {e}")))?;
+        let l = topo
+            .link(p[0], p[1])
+            .map_err(|e| Error::other(format!("placeholder {{{ph}}}: {e}")))?;
         let v = match p[2] {
             "mac" => l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
             "ifindex" => l.index.to_string(),
@@ -125,7 +149,10 @@ pub fn match_lines(expected: &[(FixtureLine, String)], captured: &[String]) -> R
         if fl.never {
             if let Some(c) = captured.iter().find(|c| glob(pat, c)) {
                 ok = false;
-                report.push(format!("  ✗ line {}: must never appear: {pat}\n      but captured: {c}", fl.line_no));
+                report.push(format!(
+                    "  ✗ line {}: must never appear: {pat}\n      but captured: {c}",
+                    fl.line_no
+                ));
             } else {
                 report.push(format!("  ✓ line {}: never: {pat}", fl.line_no));
             }
@@ -138,7 +165,10 @@ pub fn match_lines(expected: &[(FixtureLine, String)], captured: &[String]) -> R
             }
             None => {
                 ok = false;
-                report.push(format!("  ✗ line {}: expected, not captured (in order): {pat}", fl.line_no));
+                report.push(format!(
+                    "  ✗ line {}: expected, not captured (in order): {pat}",
+                    fl.line_no
+                ));
             }
         }
     }
@@ -159,7 +189,8 @@ pub fn match_lines(expected: &[(FixtureLine, String)], captured: &[String]) -> R
 
 /// A `node:iface` reference, as written in lab files.
 pub fn split_at(s: &str) -> Option<(&str, &str)> {
-    s.split_once(':').filter(|(a, b)| !a.is_empty() && !b.is_empty())
+    s.split_once(':')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -191,7 +222,11 @@ pub enum Expect {
         /// What iproute2 prints after `@`: `if3`, or a name in the same namespace.
         at: Option<String>,
     },
-    Addr { node: String, dev: String, exactly: Vec<String> },
+    Addr {
+        node: String,
+        dev: String,
+        exactly: Vec<String>,
+    },
     Routes {
         node: String,
         #[serde(default)]
@@ -199,12 +234,31 @@ pub enum Expect {
         #[serde(default)]
         lacks: Vec<String>,
     },
-    Neigh { node: String, dev: String, ip: String, state: Vec<String>, lladdr: Option<String> },
-    Sysctl { node: String, key: String, value: String },
+    Neigh {
+        node: String,
+        dev: String,
+        ip: String,
+        state: Vec<String>,
+        lladdr: Option<String>,
+    },
+    Sysctl {
+        node: String,
+        key: String,
+        value: String,
+    },
     /// The peer's ifindex by each of seed 002's methods.
-    PeerIndex { node: String, dev: String, peer: String, methods: Vec<Method> },
+    PeerIndex {
+        node: String,
+        dev: String,
+        peer: String,
+        methods: Vec<Method>,
+    },
     /// Bridge membership, exactly (what `brctl show` lists).
-    Bridge { node: String, dev: String, members: Vec<String> },
+    Bridge {
+        node: String,
+        dev: String,
+        members: Vec<String>,
+    },
     /// Two capture points saw byte-identical frames (needs both in `capture`).
     SameFrames { a: String, b: String },
 }
@@ -232,26 +286,59 @@ impl Expect {
                 }
                 v
             }
-            Expect::SameFrames { a, b } => [a, b].iter().filter_map(|s| split_at(s).map(|p| p.0)).collect(),
+            Expect::SameFrames { a, b } => [a, b]
+                .iter()
+                .filter_map(|s| split_at(s).map(|p| p.0))
+                .collect(),
         }
     }
 
     /// A short description for reports.
     pub fn describe(&self) -> String {
         match self {
-            Expect::Links { node, names } => format!("links in {node} are exactly {}", names.join(", ")),
+            Expect::Links { node, names } => {
+                format!("links in {node} are exactly {}", names.join(", "))
+            }
             Expect::Link { node, dev, .. } => format!("link {dev} in {node}"),
             Expect::Addr { node, dev, exactly } => {
-                format!("{dev} in {node} holds {}", if exactly.is_empty() { "no IPv4 address".into() } else { exactly.join(", ") })
+                format!(
+                    "{dev} in {node} holds {}",
+                    if exactly.is_empty() {
+                        "no IPv4 address".into()
+                    } else {
+                        exactly.join(", ")
+                    }
+                )
             }
             Expect::Routes { node, .. } => format!("routes of {node}"),
-            Expect::Neigh { node, dev, ip, state, .. } => format!("neighbour {ip} on {dev} in {node} is {}", state.join(" or ")),
-            Expect::Sysctl { node, key, value } => format!("{key} = {value} in {node}"),
-            Expect::PeerIndex { node, dev, peer, methods } => format!(
-                "peer of {dev} in {node} is {peer} by {}",
-                methods.iter().map(|m| format!("{m:?}").to_lowercase()).collect::<Vec<_>>().join(", ")
+            Expect::Neigh {
+                node,
+                dev,
+                ip,
+                state,
+                ..
+            } => format!(
+                "neighbour {ip} on {dev} in {node} is {}",
+                state.join(" or ")
             ),
-            Expect::Bridge { node, dev, members } => format!("bridge {dev} in {node} has exactly [{}]", members.join(", ")),
+            Expect::Sysctl { node, key, value } => format!("{key} = {value} in {node}"),
+            Expect::PeerIndex {
+                node,
+                dev,
+                peer,
+                methods,
+            } => format!(
+                "peer of {dev} in {node} is {peer} by {}",
+                methods
+                    .iter()
+                    .map(|m| format!("{m:?}").to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Expect::Bridge { node, dev, members } => format!(
+                "bridge {dev} in {node} has exactly [{}]",
+                members.join(", ")
+            ),
             Expect::SameFrames { a, b } => format!("frames on {a} and {b} are byte-identical"),
         }
     }
@@ -266,110 +353,226 @@ impl Expect {
                 got.sort();
                 let mut want = names.clone();
                 want.sort();
-                let shown = links.iter().map(|l| format!("{}: {} {} state {}", l.index, l.name, l.flag_names(), l.operstate)).collect::<Vec<_>>().join("; ");
-                if got == want { Ok(shown) } else { Err(format!("links are [{}]: {shown}", got.join(", "))) }
+                let shown = links
+                    .iter()
+                    .map(|l| {
+                        format!(
+                            "{}: {} {} state {}",
+                            l.index,
+                            l.name,
+                            l.flag_names(),
+                            l.operstate
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                if got == want {
+                    Ok(shown)
+                } else {
+                    Err(format!("links are [{}]: {shown}", got.join(", ")))
+                }
             }
-            Expect::Link { node, dev, index, mtu, state, flags, mac, master, kind, peer, at } => {
+            Expect::Link {
+                node,
+                dev,
+                index,
+                mtu,
+                state,
+                flags,
+                mac,
+                master,
+                kind,
+                peer,
+                at,
+            } => {
                 let l = topo.link(node, dev)?;
                 let links = topo.links(node)?;
-                let name_of = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone()).unwrap_or(format!("if{i}"));
-                let at_text = l.link.map(|i| if l.link_netnsid.is_some() { format!("if{i}") } else { name_of(i) });
+                let name_of = |i: u32| {
+                    links
+                        .iter()
+                        .find(|l| l.index == i)
+                        .map(|l| l.name.clone())
+                        .unwrap_or(format!("if{i}"))
+                };
+                let at_text = l.link.map(|i| {
+                    if l.link_netnsid.is_some() {
+                        format!("if{i}")
+                    } else {
+                        name_of(i)
+                    }
+                });
                 let shown = format!(
                     "{}: {}{}: {} mtu {}{} state {} link/ether {}{}",
                     l.index,
                     l.name,
-                    at_text.as_ref().map(|a| format!("@{a}")).unwrap_or_default(),
+                    at_text
+                        .as_ref()
+                        .map(|a| format!("@{a}"))
+                        .unwrap_or_default(),
                     l.flag_names(),
                     l.mtu,
-                    l.master.map(|m| format!(" master {}", name_of(m))).unwrap_or_default(),
+                    l.master
+                        .map(|m| format!(" master {}", name_of(m)))
+                        .unwrap_or_default(),
                     l.operstate,
                     l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
-                    l.link_netnsid.map(|n| format!(" link-netnsid {n}")).unwrap_or_default(),
+                    l.link_netnsid
+                        .map(|n| format!(" link-netnsid {n}"))
+                        .unwrap_or_default(),
                 );
                 let mut bad = vec![];
                 if let Some(i) = index {
-                    if l.index != *i { bad.push(format!("ifindex {} (want {i})", l.index)); }
+                    if l.index != *i {
+                        bad.push(format!("ifindex {} (want {i})", l.index));
+                    }
                 }
                 if let Some(m) = mtu {
-                    if l.mtu != *m { bad.push(format!("mtu {} (want {m})", l.mtu)); }
+                    if l.mtu != *m {
+                        bad.push(format!("mtu {} (want {m})", l.mtu));
+                    }
                 }
                 if let Some(s) = state {
-                    if &l.operstate != s { bad.push(format!("state {} (want {s})", l.operstate)); }
+                    if &l.operstate != s {
+                        bad.push(format!("state {} (want {s})", l.operstate));
+                    }
                 }
                 for f in flags.iter().flatten() {
-                    if !l.flag_names().trim_matches(|c| c == '<' || c == '>').split(',').any(|x| x == f) {
+                    if !l
+                        .flag_names()
+                        .trim_matches(|c| c == '<' || c == '>')
+                        .split(',')
+                        .any(|x| x == f)
+                    {
                         bad.push(format!("flag {f} missing"));
                     }
                 }
                 if let Some(m) = mac {
                     let want = resolve(topo, m)?;
                     let got = l.mac.map(|m| fmt_mac(&m)).unwrap_or_default();
-                    if got != want { bad.push(format!("mac {got} (want {want})")); }
+                    if got != want {
+                        bad.push(format!("mac {got} (want {want})"));
+                    }
                 }
                 if let Some(m) = master {
                     let got = l.master.map(name_of);
-                    if got.as_deref() != Some(m.as_str()) { bad.push(format!("master {} (want {m})", got.unwrap_or("none".into()))); }
+                    if got.as_deref() != Some(m.as_str()) {
+                        bad.push(format!(
+                            "master {} (want {m})",
+                            got.unwrap_or("none".into())
+                        ));
+                    }
                 }
                 if let Some(k) = kind {
-                    if l.kind.as_deref() != Some(k.as_str()) { bad.push(format!("kind {:?} (want {k})", l.kind)); }
+                    if l.kind.as_deref() != Some(k.as_str()) {
+                        bad.push(format!("kind {:?} (want {k})", l.kind));
+                    }
                 }
                 if let Some(a) = at {
                     let a = &resolve(topo, a)?;
-                    if at_text.as_deref() != Some(a.as_str()) { bad.push(format!("shown as @{} (want @{a})", at_text.unwrap_or_default())); }
+                    if at_text.as_deref() != Some(a.as_str()) {
+                        bad.push(format!(
+                            "shown as @{} (want @{a})",
+                            at_text.unwrap_or_default()
+                        ));
+                    }
                 }
                 if let Some(p) = peer {
                     let (pn, pd) = split_at(p).unwrap_or((node.as_str(), p.as_str()));
                     let pl = topo.link(pn, pd)?;
                     if l.link != Some(pl.index) {
-                        bad.push(format!("IFLA_LINK {:?}, but {pd} in {pn} is ifindex {}", l.link, pl.index));
+                        bad.push(format!(
+                            "IFLA_LINK {:?}, but {pd} in {pn} is ifindex {}",
+                            l.link, pl.index
+                        ));
                     }
                     match (l.link_netnsid, pn == node) {
                         (None, true) => {}
                         (Some(id), false) => {
                             let owner = topo.node_of_nsid(node, id)?;
                             if owner.as_deref() != Some(pn) {
-                                bad.push(format!("link-netnsid {id} is {} (want {pn})", owner.unwrap_or("unknown".into())));
+                                bad.push(format!(
+                                    "link-netnsid {id} is {} (want {pn})",
+                                    owner.unwrap_or("unknown".into())
+                                ));
                             }
                         }
-                        (None, false) => bad.push(format!("no link-netnsid, yet the peer should be in {pn}")),
-                        (Some(id), true) => bad.push(format!("link-netnsid {id}, yet the peer should be in the same namespace")),
+                        (None, false) => {
+                            bad.push(format!("no link-netnsid, yet the peer should be in {pn}"))
+                        }
+                        (Some(id), true) => bad.push(format!(
+                            "link-netnsid {id}, yet the peer should be in the same namespace"
+                        )),
                     }
                 }
-                if bad.is_empty() { Ok(shown) } else { Err(format!("{}: {shown}", bad.join("; "))) }
+                if bad.is_empty() {
+                    Ok(shown)
+                } else {
+                    Err(format!("{}: {shown}", bad.join("; ")))
+                }
             }
             Expect::Addr { node, dev, exactly } => {
                 let l = topo.link(node, dev)?;
                 let h = topo.node(node)?.nl().clone();
                 let all = crate::netns::rt().block_on(async move { ops::addrs(&h).await })?;
-                let mut got: Vec<String> = all.iter().filter(|a| a.index == l.index).map(|a| format!("{}/{}", a.ip, a.prefix)).collect();
+                let mut got: Vec<String> = all
+                    .iter()
+                    .filter(|a| a.index == l.index)
+                    .map(|a| format!("{}/{}", a.ip, a.prefix))
+                    .collect();
                 got.sort();
                 let mut want = exactly.clone();
                 want.sort();
-                let shown = if got.is_empty() { format!("{dev}: no IPv4 address") } else { format!("{dev}: inet {}", got.join(", inet ")) };
-                if got == want { Ok(shown) } else { Err(shown) }
+                let shown = if got.is_empty() {
+                    format!("{dev}: no IPv4 address")
+                } else {
+                    format!("{dev}: inet {}", got.join(", inet "))
+                };
+                if got == want {
+                    Ok(shown)
+                } else {
+                    Err(shown)
+                }
             }
             Expect::Routes { node, has, lacks } => {
                 let lines = route_lines(topo, node)?;
                 let mut bad = vec![];
                 for h in has {
-                    if !lines.iter().any(|l| norm(l) == norm(h)) { bad.push(format!("missing `{h}`")); }
+                    if !lines.iter().any(|l| norm(l) == norm(h)) {
+                        bad.push(format!("missing `{h}`"));
+                    }
                 }
                 for h in lacks {
-                    if lines.iter().any(|l| norm(l) == norm(h)) { bad.push(format!("unexpected `{h}`")); }
+                    if lines.iter().any(|l| norm(l) == norm(h)) {
+                        bad.push(format!("unexpected `{h}`"));
+                    }
                 }
                 let shown = format!("ip route:\n      {}", lines.join("\n      "));
-                if bad.is_empty() { Ok(shown) } else { Err(format!("{}; {shown}", bad.join("; "))) }
+                if bad.is_empty() {
+                    Ok(shown)
+                } else {
+                    Err(format!("{}; {shown}", bad.join("; ")))
+                }
             }
-            Expect::Neigh { node, dev, ip, state, lladdr } => {
+            Expect::Neigh {
+                node,
+                dev,
+                ip,
+                state,
+                lladdr,
+            } => {
                 let l = topo.link(node, dev)?;
                 let h = topo.node(node)?.nl().clone();
                 let all = crate::netns::rt().block_on(async move { ops::neighbours(&h).await })?;
-                let n = all.iter().find(|n| n.index == l.index && n.ip.to_string() == *ip);
+                let n = all
+                    .iter()
+                    .find(|n| n.index == l.index && n.ip.to_string() == *ip);
                 let shown = match n {
                     Some(n) => format!(
                         "{} dev {dev}{} {}",
                         n.ip,
-                        n.lladdr.map(|m| format!(" lladdr {}", fmt_mac(&m))).unwrap_or_default(),
+                        n.lladdr
+                            .map(|m| format!(" lladdr {}", fmt_mac(&m)))
+                            .unwrap_or_default(),
                         n.state
                     ),
                     None => format!("no entry for {ip} on {dev}"),
@@ -378,14 +581,27 @@ impl Expect {
                 if let (Some(want), Some(n)) = (lladdr, n) {
                     ok &= n.lladdr.map(|m| fmt_mac(&m)) == Some(resolve(topo, want)?);
                 }
-                if ok { Ok(shown) } else { Err(shown) }
+                if ok {
+                    Ok(shown)
+                } else {
+                    Err(shown)
+                }
             }
             Expect::Sysctl { node, key, value } => {
                 let got = topo.sysctl_read(node, key)?;
                 let shown = format!("{key} = {got}");
-                if &got == value { Ok(shown) } else { Err(shown) }
+                if &got == value {
+                    Ok(shown)
+                } else {
+                    Err(shown)
+                }
             }
-            Expect::PeerIndex { node, dev, peer, methods } => {
+            Expect::PeerIndex {
+                node,
+                dev,
+                peer,
+                methods,
+            } => {
                 let (pn, pd) = split_at(peer).unwrap_or((node.as_str(), peer.as_str()));
                 let want = topo.link(pn, pd)?.index;
                 let mut seen = vec![];
@@ -400,17 +616,29 @@ impl Expect {
                     });
                 }
                 let shown = format!("{}; {pd} in {pn} is ifindex {want}", seen.join(", "));
-                if bad { Err(shown) } else { Ok(shown) }
+                if bad {
+                    Err(shown)
+                } else {
+                    Ok(shown)
+                }
             }
             Expect::Bridge { node, dev, members } => {
                 let br = topo.link(node, dev)?;
                 let links = topo.links(node)?;
-                let mut got: Vec<String> = links.iter().filter(|l| l.master == Some(br.index)).map(|l| l.name.clone()).collect();
+                let mut got: Vec<String> = links
+                    .iter()
+                    .filter(|l| l.master == Some(br.index))
+                    .map(|l| l.name.clone())
+                    .collect();
                 got.sort();
                 let mut want = members.clone();
                 want.sort();
                 let shown = format!("{dev} members: [{}]", got.join(", "));
-                if got == want && br.kind.as_deref() == Some("bridge") { Ok(shown) } else { Err(shown) }
+                if got == want && br.kind.as_deref() == Some("bridge") {
+                    Ok(shown)
+                } else {
+                    Err(shown)
+                }
             }
             Expect::SameFrames { .. } => Ok(String::new()),
         })
@@ -426,7 +654,13 @@ pub fn route_lines(topo: &Topo, node: &str) -> Result<Vec<String>> {
     let h = topo.node(node)?.nl().clone();
     let routes = crate::netns::rt().block_on(async move { ops::routes(&h).await })?;
     let links = topo.links(node)?;
-    let name = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone()).unwrap_or(format!("if{i}"));
+    let name = |i: u32| {
+        links
+            .iter()
+            .find(|l| l.index == i)
+            .map(|l| l.name.clone())
+            .unwrap_or(format!("if{i}"))
+    };
     Ok(routes.iter().map(|r| r.render(&name)).collect())
 }
 

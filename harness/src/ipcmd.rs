@@ -8,10 +8,22 @@ use std::net::Ipv4Addr;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    Veth { peer: LinkCommon, peer_netns: Option<String> },
+    Veth {
+        peer: LinkCommon,
+        peer_netns: Option<String>,
+    },
     Bridge,
-    Vxlan { vni: u32, port: Option<u16>, local: Option<Ipv4Addr>, dev: Option<String>, learning: bool },
-    IpIp { local: Option<Ipv4Addr>, remote: Option<Ipv4Addr> },
+    Vxlan {
+        vni: u32,
+        port: Option<u16>,
+        local: Option<Ipv4Addr>,
+        dev: Option<String>,
+        learning: bool,
+    },
+    IpIp {
+        local: Option<Ipv4Addr>,
+        remote: Option<Ipv4Addr>,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,24 +53,66 @@ pub struct RouteSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
     NetnsAdd(String),
-    LinkAdd { link: LinkCommon, kind: Kind },
-    LinkSet { dev: String, set: SetSpec },
-    LinkDel { dev: String },
-    AddrAdd { dev: String, ip: Ipv4Addr, prefix: u8 },
-    AddrDel { dev: String, ip: Ipv4Addr, prefix: u8 },
+    LinkAdd {
+        link: LinkCommon,
+        kind: Kind,
+    },
+    LinkSet {
+        dev: String,
+        set: SetSpec,
+    },
+    LinkDel {
+        dev: String,
+    },
+    AddrAdd {
+        dev: String,
+        ip: Ipv4Addr,
+        prefix: u8,
+    },
+    AddrDel {
+        dev: String,
+        ip: Ipv4Addr,
+        prefix: u8,
+    },
     RouteAdd(RouteSpec),
     RouteDel(RouteSpec),
-    NeighAdd { dev: String, ip: Ipv4Addr, mac: Mac, permanent: bool },
-    FdbAdd { dev: String, mac: Mac, dst: Ipv4Addr },
-    Sysctl { key: String, value: String },
+    NeighAdd {
+        dev: String,
+        ip: Ipv4Addr,
+        mac: Mac,
+        permanent: bool,
+    },
+    /// `ip neigh flush dev DEV`: forget what was learnt (permanent entries stay).
+    NeighFlush {
+        dev: String,
+    },
+    FdbAdd {
+        dev: String,
+        mac: Mac,
+        dst: Ipv4Addr,
+    },
+    Sysctl {
+        key: String,
+        value: String,
+    },
 }
 
 impl Cmd {
     /// Node names this command refers to besides the one it runs in.
     pub fn nodes(&self) -> Vec<&str> {
         match self {
-            Cmd::LinkAdd { kind: Kind::Veth { peer_netns: Some(n), .. }, .. } => vec![n],
-            Cmd::LinkSet { set: SetSpec { netns: Some(n), .. }, .. } => vec![n],
+            Cmd::LinkAdd {
+                kind:
+                    Kind::Veth {
+                        peer_netns: Some(n),
+                        ..
+                    },
+                ..
+            } => vec![n],
+            Cmd::LinkSet {
+                set: SetSpec { netns: Some(n), .. },
+                ..
+            } => vec![n],
             _ => vec![],
         }
     }
@@ -149,7 +203,8 @@ fn parse_words(t: &[&str]) -> R<Vec<Cmd>> {
 
 fn num<T: std::str::FromStr>(what: &str, s: Option<&&str>) -> R<T> {
     let s = s.ok_or(format!("`{what}` needs a value"))?;
-    s.parse().map_err(|_| format!("`{what} {s}`: not a valid number"))
+    s.parse()
+        .map_err(|_| format!("`{what} {s}`: not a valid number"))
 }
 
 fn ip4(what: &str, s: Option<&&str>) -> R<Ipv4Addr> {
@@ -159,22 +214,33 @@ fn ip4(what: &str, s: Option<&&str>) -> R<Ipv4Addr> {
 
 fn mac(s: Option<&&str>) -> R<Mac> {
     let s = s.ok_or("a MAC address is missing")?;
-    parse_mac(s).ok_or(format!("`{s}`: not a MAC address (expected xx:xx:xx:xx:xx:xx)"))
+    parse_mac(s).ok_or(format!(
+        "`{s}`: not a MAC address (expected xx:xx:xx:xx:xx:xx)"
+    ))
 }
 
 fn word(what: &str, s: Option<&&str>) -> R<String> {
-    s.map(|s| s.to_string()).ok_or(format!("`{what}` needs a value"))
+    s.map(|s| s.to_string())
+        .ok_or(format!("`{what}` needs a value"))
 }
 
 pub fn cidr(s: &str) -> R<(Ipv4Addr, u8)> {
     let (ip, p) = match s.split_once('/') {
-        Some((ip, p)) => (ip, p.parse::<u8>().map_err(|_| format!("`{s}`: bad prefix length"))?),
+        Some((ip, p)) => (
+            ip,
+            p.parse::<u8>()
+                .map_err(|_| format!("`{s}`: bad prefix length"))?,
+        ),
         None => (s, 32),
     };
     if p > 32 {
         return Err(format!("`{s}`: prefix length over 32"));
     }
-    Ok((ip.parse().map_err(|_| format!("`{s}`: not an IPv4 address"))?, p))
+    Ok((
+        ip.parse()
+            .map_err(|_| format!("`{s}`: not an IPv4 address"))?,
+        p,
+    ))
 }
 
 /// Common `ip link add` attributes; returns the words it did not take.
@@ -216,7 +282,10 @@ fn link(t: &[&str]) -> R<Cmd> {
                         rest = r;
                     }
                     if !rest.is_empty() {
-                        return Err(format!("unexpected `{}` after the veth peer", rest.join(" ")));
+                        return Err(format!(
+                            "unexpected `{}` after the veth peer",
+                            rest.join(" ")
+                        ));
                     }
                     if peer.name.is_empty() {
                         return Err("`peer` needs `name NAME`".into());
@@ -225,7 +294,8 @@ fn link(t: &[&str]) -> R<Cmd> {
                 }
                 ["type", "bridge"] => Kind::Bridge,
                 ["type", "vxlan", o @ ..] => {
-                    let (mut vni, mut port, mut local, mut dev, mut learning) = (None, None, None, None, true);
+                    let (mut vni, mut port, mut local, mut dev, mut learning) =
+                        (None, None, None, None, true);
                     let mut i = 0;
                     while i < o.len() {
                         match o[i] {
@@ -242,7 +312,13 @@ fn link(t: &[&str]) -> R<Cmd> {
                         }
                         i += 2;
                     }
-                    Kind::Vxlan { vni: vni.ok_or("vxlan needs `id VNI`")?, port, local, dev, learning }
+                    Kind::Vxlan {
+                        vni: vni.ok_or("vxlan needs `id VNI`")?,
+                        port,
+                        local,
+                        dev,
+                        learning,
+                    }
                 }
                 ["type", "ipip", o @ ..] => {
                     let (mut local, mut remote) = (None, None);
@@ -257,7 +333,11 @@ fn link(t: &[&str]) -> R<Cmd> {
                     }
                     Kind::IpIp { local, remote }
                 }
-                ["type", k, ..] => return Err(format!("unsupported link type `{k}` (supported: veth, bridge, vxlan, ipip)")),
+                ["type", k, ..] => {
+                    return Err(format!(
+                        "unsupported link type `{k}` (supported: veth, bridge, vxlan, ipip)"
+                    ))
+                }
                 _ => return Err("`ip link add` needs `type veth|bridge|vxlan|ipip`".into()),
             };
             Ok(Cmd::LinkAdd { link: c, kind })
@@ -299,18 +379,27 @@ fn link(t: &[&str]) -> R<Cmd> {
             }
             Ok(Cmd::LinkSet { dev, set })
         }
-        ["del" | "delete", "dev", d] | ["del" | "delete", d] => Ok(Cmd::LinkDel { dev: d.to_string() }),
-        [op, ..] => Err(format!("unsupported `ip link {op}` (supported: add, set, del)")),
+        ["del" | "delete", "dev", d] | ["del" | "delete", d] => {
+            Ok(Cmd::LinkDel { dev: d.to_string() })
+        }
+        [op, ..] => Err(format!(
+            "unsupported `ip link {op}` (supported: add, set, del)"
+        )),
         [] => Err("`ip link` needs add|set|del".into()),
     }
 }
 
 fn addr(t: &[&str]) -> R<Cmd> {
     match t {
-        [op @ ("add" | "del" | "delete"), a, "dev", d] | [op @ ("add" | "del" | "delete"), "dev", d, a] => {
+        [op @ ("add" | "del" | "delete"), a, "dev", d]
+        | [op @ ("add" | "del" | "delete"), "dev", d, a] => {
             let (ip, prefix) = cidr(a)?;
             let dev = d.to_string();
-            Ok(if *op == "add" { Cmd::AddrAdd { dev, ip, prefix } } else { Cmd::AddrDel { dev, ip, prefix } })
+            Ok(if *op == "add" {
+                Cmd::AddrAdd { dev, ip, prefix }
+            } else {
+                Cmd::AddrDel { dev, ip, prefix }
+            })
         }
         _ => Err("expected `ip addr add|del A.B.C.D/N dev DEV`".into()),
     }
@@ -378,8 +467,16 @@ fn route(t: &[&str]) -> R<Cmd> {
 
 fn neigh(t: &[&str]) -> R<Cmd> {
     let (op, rest) = t.split_first().ok_or("`ip neigh` needs add")?;
+    if *op == "flush" {
+        return match rest {
+            ["dev", d] => Ok(Cmd::NeighFlush { dev: d.to_string() }),
+            _ => Err("expected `ip neigh flush dev DEV`".into()),
+        };
+    }
     if !["add", "replace"].contains(op) {
-        return Err(format!("unsupported `ip neigh {op}` (supported: add, replace)"));
+        return Err(format!(
+            "unsupported `ip neigh {op}` (supported: add, replace, flush)"
+        ));
     }
     let (mut ip, mut ll, mut dev, mut permanent) = (None, None, None, false);
     let mut i = 0;
@@ -437,13 +534,26 @@ fn ifconfig(dev: &str, rest: &[&str]) -> R<Vec<Cmd>> {
             "down" => set.up = Some(false),
             a if a.contains('/') => {
                 let (ip, prefix) = cidr(a)?;
-                out.push(Cmd::AddrAdd { dev: dev.to_string(), ip, prefix });
+                out.push(Cmd::AddrAdd {
+                    dev: dev.to_string(),
+                    ip,
+                    prefix,
+                });
+                // net-tools' ifconfig brings the device up when it sets an address.
+                set.up.get_or_insert(true);
             }
-            w => return Err(format!("unsupported ifconfig word `{w}` (use ADDR/LEN, up, down)")),
+            w => {
+                return Err(format!(
+                    "unsupported ifconfig word `{w}` (use ADDR/LEN, up, down)"
+                ))
+            }
         }
     }
     if set != SetSpec::default() {
-        out.push(Cmd::LinkSet { dev: dev.to_string(), set });
+        out.push(Cmd::LinkSet {
+            dev: dev.to_string(),
+            set,
+        });
     }
     if out.is_empty() {
         return Err("ifconfig needs ADDR/LEN or up/down".into());
@@ -461,18 +571,30 @@ mod tests {
         assert_eq!(l.node.as_deref(), Some("song"));
         assert_eq!(
             l.cmds,
-            vec![Cmd::AddrAdd { dev: "veth1".into(), ip: "192.168.122.102".parse().unwrap(), prefix: 24 }]
+            vec![Cmd::AddrAdd {
+                dev: "veth1".into(),
+                ip: "192.168.122.102".parse().unwrap(),
+                prefix: 24
+            }]
         );
         let l = parse("ip link add index 6 name veth61dfc48a mtu 1450 type veth peer index 3 name eth0 netns pod1").unwrap();
         match &l.cmds[0] {
-            Cmd::LinkAdd { link, kind: Kind::Veth { peer, peer_netns } } => {
-                assert_eq!((link.index, link.mtu, link.name.as_str()), (Some(6), Some(1450), "veth61dfc48a"));
+            Cmd::LinkAdd {
+                link,
+                kind: Kind::Veth { peer, peer_netns },
+            } => {
+                assert_eq!(
+                    (link.index, link.mtu, link.name.as_str()),
+                    (Some(6), Some(1450), "veth61dfc48a")
+                );
                 assert_eq!((peer.index, peer.name.as_str()), (Some(3), "eth0"));
                 assert_eq!(peer_netns.as_deref(), Some("pod1"));
             }
             c => panic!("{c:?}"),
         }
-        let r = parse("ip route add 10.244.169.64/26 via 192.168.26.105 dev tunl0 proto bird onlink").unwrap();
+        let r =
+            parse("ip route add 10.244.169.64/26 via 192.168.26.105 dev tunl0 proto bird onlink")
+                .unwrap();
         match &r.cmds[0] {
             Cmd::RouteAdd(r) => {
                 assert!(r.onlink);
@@ -482,26 +604,65 @@ mod tests {
             c => panic!("{c:?}"),
         }
         let r = parse("ip route add blackhole 10.244.38.128/26 proto bird").unwrap();
-        assert!(matches!(&r.cmds[0], Cmd::RouteAdd(RouteSpec { kind: Some(RouteType::BlackHole), .. })));
+        assert!(matches!(
+            &r.cmds[0],
+            Cmd::RouteAdd(RouteSpec {
+                kind: Some(RouteType::BlackHole),
+                ..
+            })
+        ));
         let r = parse("ip route add 169.254.1.1 dev eth0 scope link").unwrap();
-        assert!(matches!(&r.cmds[0], Cmd::RouteAdd(RouteSpec { scope: Some(RouteScope::Link), dst: Some((_, 32)), .. })));
-        assert_eq!(parse("ifconfig veth0 192.168.122.101/24 up").unwrap().cmds.len(), 2);
+        assert!(matches!(
+            &r.cmds[0],
+            Cmd::RouteAdd(RouteSpec {
+                scope: Some(RouteScope::Link),
+                dst: Some((_, 32)),
+                ..
+            })
+        ));
         assert_eq!(
-            parse("sysctl -w net.ipv4.conf.flannel/1.forwarding=1").unwrap().cmds,
-            vec![Cmd::Sysctl { key: "net.ipv4.conf.flannel/1.forwarding".into(), value: "1".into() }]
+            parse("ifconfig veth0 192.168.122.101/24 up")
+                .unwrap()
+                .cmds
+                .len(),
+            2
         );
         assert_eq!(
-            parse("echo 1 > /proc/sys/net/ipv4/conf/flannel.1/proxy_arp").unwrap().cmds,
-            vec![Cmd::Sysctl { key: "net.ipv4.conf.flannel/1.proxy_arp".into(), value: "1".into() }]
+            parse("sysctl -w net.ipv4.conf.flannel/1.forwarding=1")
+                .unwrap()
+                .cmds,
+            vec![Cmd::Sysctl {
+                key: "net.ipv4.conf.flannel/1.forwarding".into(),
+                value: "1".into()
+            }]
+        );
+        assert_eq!(
+            parse("echo 1 > /proc/sys/net/ipv4/conf/flannel.1/proxy_arp")
+                .unwrap()
+                .cmds,
+            vec![Cmd::Sysctl {
+                key: "net.ipv4.conf.flannel/1.proxy_arp".into(),
+                value: "1".into()
+            }]
         );
     }
 
     #[test]
     fn errors_say_what() {
-        assert!(parse("ip link add foo type dummy").unwrap_err().contains("unsupported link type `dummy`"));
-        assert!(parse("ip addr add 10.0.0.300/24 dev x").unwrap_err().contains("not an IPv4 address"));
-        assert!(parse("ip addr add 10.0.0.3/33 dev x").unwrap_err().contains("prefix length"));
-        assert!(parse("iptables -A FORWARD").unwrap_err().contains("unsupported command"));
-        assert!(parse("ip link set veth0").unwrap_err().contains("something to change"));
+        assert!(parse("ip link add foo type dummy")
+            .unwrap_err()
+            .contains("unsupported link type `dummy`"));
+        assert!(parse("ip addr add 10.0.0.300/24 dev x")
+            .unwrap_err()
+            .contains("not an IPv4 address"));
+        assert!(parse("ip addr add 10.0.0.3/33 dev x")
+            .unwrap_err()
+            .contains("prefix length"));
+        assert!(parse("iptables -A FORWARD")
+            .unwrap_err()
+            .contains("unsupported command"));
+        assert!(parse("ip link set veth0")
+            .unwrap_err()
+            .contains("something to change"));
     }
 }

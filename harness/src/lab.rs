@@ -48,10 +48,17 @@ pub struct CapturePoint {
 
 #[derive(Debug, Clone)]
 pub enum Action {
-    Cmd { node: String, text: String, cmds: Vec<Cmd> },
+    Cmd {
+        node: String,
+        text: String,
+        cmds: Vec<Cmd>,
+    },
     Ping(PingSpec),
     Udp(UdpSpec),
-    Expect { id: Option<String>, e: Expect },
+    Expect {
+        id: Option<String>,
+        e: Expect,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq)]
@@ -173,8 +180,12 @@ impl Locator<'_> {
     /// Offsets of the items of the array that follows `"key"` after `from`.
     fn array_items(&self, key: &str, from: usize) -> Vec<usize> {
         let b = self.text.as_bytes();
-        let Some(k) = self.find(&format!("\"{key}\""), from) else { return vec![] };
-        let Some(mut i) = self.find("[", k) else { return vec![] };
+        let Some(k) = self.find(&format!("\"{key}\""), from) else {
+            return vec![];
+        };
+        let Some(mut i) = self.find("[", k) else {
+            return vec![];
+        };
         i += 1;
         let mut out = vec![];
         loop {
@@ -228,10 +239,17 @@ impl Lab {
     /// Load and check a lab file; fixtures come from `fixtures`, by default
     /// `<root>/fixtures/<lab>` for `<root>/labs/<lab>/lab.json`.
     pub fn load(path: &Path) -> Result<Lab> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(path.display().to_string(), format!("cannot read lab file: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(
+                path.display().to_string(),
+                format!("cannot read lab file: {e}"),
+            )
+        })?;
         let raw: RawLab = serde_json::from_str(&text).map_err(|e| {
-            Error::input(format!("{}:{}:{}", path.display(), e.line(), e.column()), strip_pos(&e.to_string()))
+            Error::input(
+                format!("{}:{}:{}", path.display(), e.line(), e.column()),
+                strip_pos(&e.to_string()),
+            )
         })?;
         let loc = Locator { path, text: &text };
         let _ = raw.about;
@@ -239,14 +257,22 @@ impl Lab {
         let mut nodes: Vec<String> = vec![];
         for n in &raw.nodes {
             if nodes.contains(n) {
-                let off = loc.find(&format!("\"{n}\""), loc.find("\"nodes\"", 0).unwrap_or(0)).unwrap_or(0);
-                return Err(Error::input(loc.at(off), format!("node `{n}` is declared twice")));
+                let off = loc
+                    .find(&format!("\"{n}\""), loc.find("\"nodes\"", 0).unwrap_or(0))
+                    .unwrap_or(0);
+                return Err(Error::input(
+                    loc.at(off),
+                    format!("node `{n}` is declared twice"),
+                ));
             }
             nodes.push(n.clone());
         }
         let all_nodes = all_node_names(&raw);
         let Some(default_node) = nodes.first().cloned() else {
-            return Err(Error::input(loc.at(loc.find("\"nodes\"", 0).unwrap_or(0)), "a lab needs at least one node (the first runs commands that name none)"));
+            return Err(Error::input(
+                loc.at(loc.find("\"nodes\"", 0).unwrap_or(0)),
+                "a lab needs at least one node (the first runs commands that name none)",
+            ));
         };
         let step_offs = loc.array_items("steps", 0);
         let mut steps: Vec<Step> = vec![];
@@ -254,25 +280,43 @@ impl Lab {
             let soff = step_offs.get(si).copied().unwrap_or(0);
             let _ = &rs.why;
             if steps.iter().any(|s| s.name == rs.name) {
-                return Err(Error::input(loc.at(soff), format!("step name `{}` is used twice", rs.name)));
+                return Err(Error::input(
+                    loc.at(soff),
+                    format!("step name `{}` is used twice", rs.name),
+                ));
             }
             for f in &rs.requires {
                 if !FEATURES.contains(&f.as_str()) {
-                    return Err(Error::input(loc.at(soff), format!("step `{}`: unknown requirement `{f}` (known: {})", rs.name, FEATURES.join(", "))));
+                    return Err(Error::input(
+                        loc.at(soff),
+                        format!(
+                            "step `{}`: unknown requirement `{f}` (known: {})",
+                            rs.name,
+                            FEATURES.join(", ")
+                        ),
+                    ));
                 }
             }
             let item_offs = loc.array_items("do", soff);
             let mut actions = vec![];
             for (ii, v) in rs.actions.iter().enumerate() {
                 let at = loc.at(item_offs.get(ii).copied().unwrap_or(soff));
-                let ctx = |m: String| Error::input(at.clone(), format!("step `{}`, item {}: {m}", rs.name, ii + 1));
+                let ctx = |m: String| {
+                    Error::input(
+                        at.clone(),
+                        format!("step `{}`, item {}: {m}", rs.name, ii + 1),
+                    )
+                };
                 let known = |n: &str, nodes: &[String]| -> Result<()> {
                     if nodes.iter().any(|x| x == n) {
                         Ok(())
                     } else if all_nodes.iter().any(|x| x == n) {
                         Err(ctx(format!("node `{n}` is used before the step that creates it (`ip netns add {n}`)")))
                     } else {
-                        Err(ctx(format!("unknown node `{n}` (nodes: {})", nodes.join(", "))))
+                        Err(ctx(format!(
+                            "unknown node `{n}` (nodes: {})",
+                            nodes.join(", ")
+                        )))
                     }
                 };
                 let action = match v {
@@ -333,10 +377,22 @@ impl Lab {
             for (point, id) in &rs.capture {
                 let at = loc.at(loc.find(&format!("\"{point}\""), soff).unwrap_or(soff));
                 let Some((n, i)) = split_at(point) else {
-                    return Err(Error::input(at, format!("step `{}`: capture point `{point}` must be NODE:IFACE", rs.name)));
+                    return Err(Error::input(
+                        at,
+                        format!(
+                            "step `{}`: capture point `{point}` must be NODE:IFACE",
+                            rs.name
+                        ),
+                    ));
                 };
                 if !nodes.iter().any(|x| x == n) {
-                    return Err(Error::input(at, format!("step `{}`: capture point `{point}`: unknown node `{n}`", rs.name)));
+                    return Err(Error::input(
+                        at,
+                        format!(
+                            "step `{}`: capture point `{point}`: unknown node `{n}`",
+                            rs.name
+                        ),
+                    ));
                 }
                 let fpath = fixtures.join(&rs.name).join(format!("{n}-{i}.txt"));
                 let fixture = if fpath.exists() || id.is_some() {
@@ -344,7 +400,12 @@ impl Lab {
                 } else {
                     None
                 };
-                captures.push(CapturePoint { node: n.into(), iface: i.into(), id: id.clone(), fixture });
+                captures.push(CapturePoint {
+                    node: n.into(),
+                    iface: i.into(),
+                    id: id.clone(),
+                    fixture,
+                });
             }
             steps.push(Step {
                 name: rs.name.clone(),
@@ -356,7 +417,14 @@ impl Lab {
                 hint: rs.hint.clone(),
             });
         }
-        Ok(Lab { name: raw.lab, title: raw.title, seeds: raw.seeds, path: path.to_path_buf(), nodes: raw.nodes, steps })
+        Ok(Lab {
+            name: raw.lab,
+            title: raw.title,
+            seeds: raw.seeds,
+            path: path.to_path_buf(),
+            nodes: raw.nodes,
+            steps,
+        })
     }
 
     pub fn step_index(&self, name: &str) -> Option<usize> {
@@ -433,17 +501,26 @@ pub struct RunOpts {
     pub pcap_dir: Option<PathBuf>,
 }
 
-/// Nodes declared up front.
+/// Nodes declared up front. They stand for machines, whose loopback is up
+/// (a local ICMP error, such as "host unreachable", travels over it); a
+/// namespace made by a step's `ip netns add` starts with lo DOWN, as the
+/// articles show.
 pub fn new_topo(lab: &Lab) -> Result<Topo> {
     let mut t = Topo::new();
+    let lo_up = ipcmd::parse("ip link set lo up").map_err(Error::other)?;
     for n in &lab.nodes {
-        t.add_node(n).map_err(|e| Error::other(format!("node {n}: {e}")))?;
+        t.add_node(n)
+            .map_err(|e| Error::other(format!("node {n}: {e}")))?;
+        t.apply(n, &lo_up.cmds[0])
+            .map_err(|e| Error::other(format!("node {n}: lo up: {e}")))?;
     }
     Ok(t)
 }
 
 fn skip_reason(step: &Step) -> Option<String> {
-    step.requires.iter().find_map(|f| feature_missing(f).map(|r| format!("needs {f}: {r}")))
+    step.requires
+        .iter()
+        .find_map(|f| feature_missing(f).map(|r| format!("needs {f}: {r}")))
 }
 
 /// Apply the commands of steps `..upto` (not their traffic or assertions):
@@ -470,7 +547,11 @@ pub fn build_upto(lab: &Lab, topo: &mut Topo, upto: usize) -> Result<()> {
 }
 
 /// Run every step of `lab` in order on one topology.
-pub fn run_lab(lab: &Lab, opts: &RunOpts, progress: &(dyn Fn(&StepReport) + Sync)) -> Vec<StepReport> {
+pub fn run_lab(
+    lab: &Lab,
+    opts: &RunOpts,
+    progress: &(dyn Fn(&StepReport) + Sync),
+) -> Vec<StepReport> {
     let mut out = vec![];
     let mut topo = match new_topo(lab) {
         Ok(t) => t,
@@ -497,7 +578,13 @@ pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
     let mut topo = match new_topo(lab).and_then(|mut t| build_upto(lab, &mut t, idx).map(|_| t)) {
         Ok(t) => t,
         Err(e) if e.is_unsupported() => return StepReport::skipped(lab, step, e.to_string()),
-        Err(e) => return StepReport::failed(lab, step, format!("building the state before this step: {e}")),
+        Err(e) => {
+            return StepReport::failed(
+                lab,
+                step,
+                format!("building the state before this step: {e}"),
+            )
+        }
     };
     run_step(lab, idx, &mut topo, opts)
 }
@@ -512,13 +599,29 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     let mut checks: Vec<CheckResult> = vec![];
     let mut caps: Option<Vec<Capture>> = None;
     let mut deferred: Vec<(Option<String>, Expect)> = vec![];
-    let has_traffic = step.actions.iter().any(|a| matches!(a, Action::Ping(_) | Action::Udp(_)));
+    let has_traffic = step
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::Ping(_) | Action::Udp(_)));
     let start_caps = |topo: &Topo| -> Result<Vec<Capture>> {
-        step.captures.iter().map(|c| Capture::start(topo.node(&c.node)?, &c.iface)).collect()
+        topo.tune_neigh()?;
+        step.captures
+            .iter()
+            .map(|c| Capture::start(topo.node(&c.node)?, &c.iface))
+            .collect()
     };
     let mut error: Option<String> = None;
+    let mut prev: Option<&Action> = None;
     for a in &step.actions {
         let traffic = matches!(a, Action::Ping(_) | Action::Udp(_));
+        // Traffic may follow commands that made new devices: tune them first.
+        if traffic && caps.is_some() && matches!(prev, Some(Action::Cmd { .. })) {
+            if let Err(e) = topo.tune_neigh() {
+                error = Some(e.to_string());
+                break;
+            }
+        }
+        prev = Some(a);
         if traffic && caps.is_none() {
             match start_caps(topo) {
                 Ok(c) => caps = Some(c),
@@ -542,14 +645,21 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
             }
             Action::Ping(p) => checks.push(run_ping(topo, p)),
             Action::Udp(u) => checks.push(run_udp(topo, u)),
-            Action::Expect { id, e: e @ Expect::SameFrames { .. } } => deferred.push((id.clone(), e.clone())),
+            Action::Expect {
+                id,
+                e: e @ Expect::SameFrames { .. },
+            } => deferred.push((id.clone(), e.clone())),
             Action::Expect { id, e } => {
                 let outcome = match e.check(topo) {
                     Ok(Ok(s)) => Outcome::Pass(s),
                     Ok(Err(s)) => Outcome::Fail(s),
                     Err(err) => Outcome::Fail(err.to_string()),
                 };
-                checks.push(CheckResult { id: id.clone(), what: e.describe(), outcome });
+                checks.push(CheckResult {
+                    id: id.clone(),
+                    what: e.describe(),
+                    outcome,
+                });
             }
         }
         if error.is_some() {
@@ -558,7 +668,9 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     }
     // Captures without traffic still record the step (e.g. to show silence).
     if caps.is_none() && error.is_none() && !step.captures.is_empty() && !has_traffic {
-        caps = start_caps(topo).map_err(|e| error = Some(e.to_string())).ok();
+        caps = start_caps(topo)
+            .map_err(|e| error = Some(e.to_string()))
+            .ok();
     }
     let mut captured: Vec<Captured> = vec![];
     for c in caps.unwrap_or_default() {
@@ -572,7 +684,10 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
         let lines = crate::decode::render_all(cap.linktype, &cap.frames);
         let at = format!("{}:{}", cp.node, cp.iface);
         if let Some(dir) = &opts.pcap_dir {
-            let p = dir.join(&lab.name).join(&step.name).join(format!("{}-{}.pcap", cp.node, cp.iface));
+            let p = dir
+                .join(&lab.name)
+                .join(&step.name)
+                .join(format!("{}-{}.pcap", cp.node, cp.iface));
             if let Err(e) = cap.write_pcap(&p) {
                 error.get_or_insert(e.to_string());
             }
@@ -581,33 +696,65 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
             checks.push(CheckResult {
                 id: cp.id.clone(),
                 what: format!("capture on {at} is complete"),
-                outcome: Outcome::Fail(format!("the kernel dropped {} frames: the sequence is partial, not asserted", cap.dropped)),
+                outcome: Outcome::Fail(format!(
+                    "the kernel dropped {} frames: the sequence is partial, not asserted",
+                    cap.dropped
+                )),
             });
         } else if let Some(f) = &cp.fixture {
-            let expected: Result<Vec<_>> =
-                f.lines.iter().map(|l| expect::resolve(topo, &l.text).map(|t| (l.clone(), t))).collect();
+            let expected: Result<Vec<_>> = f
+                .lines
+                .iter()
+                .map(|l| expect::resolve(topo, &l.text).map(|t| (l.clone(), t)))
+                .collect();
             let outcome = match expected {
                 Err(e) => Outcome::Fail(e.to_string()),
                 Ok(exp) => match expect::match_lines(&exp, &lines) {
-                    Ok(()) => Outcome::Pass(format!("{} lines captured, fixture {} matched", lines.len(), f.path.display())),
+                    Ok(()) => Outcome::Pass(format!(
+                        "{} lines captured, fixture {} matched",
+                        lines.len(),
+                        f.path.display()
+                    )),
                     Err(diff) => Outcome::Fail(diff),
                 },
             };
-            checks.push(CheckResult { id: cp.id.clone(), what: format!("capture on {at} matches the fixture"), outcome });
+            checks.push(CheckResult {
+                id: cp.id.clone(),
+                what: format!("capture on {at} matches the fixture"),
+                outcome,
+            });
         }
-        cap_reports.push(CaptureReport { at, linktype: cap.linktype, lines, frames: cap.frames.clone() });
+        cap_reports.push(CaptureReport {
+            at,
+            linktype: cap.linktype,
+            lines,
+            frames: cap.frames.clone(),
+        });
     }
     for (id, e) in deferred {
         if let Expect::SameFrames { a, b } = &e {
             let get = |p: &str| cap_reports.iter().find(|c| c.at == *p).map(|c| &c.frames);
             let outcome = match (get(a), get(b)) {
-                (Some(x), Some(y)) if !x.is_empty() && x.iter().map(|f| &f.data).eq(y.iter().map(|f| &f.data)) => {
-                    Outcome::Pass(format!("{} frames, byte for byte the same on both ends", x.len()))
+                (Some(x), Some(y))
+                    if !x.is_empty() && x.iter().map(|f| &f.data).eq(y.iter().map(|f| &f.data)) =>
+                {
+                    Outcome::Pass(format!(
+                        "{} frames, byte for byte the same on both ends",
+                        x.len()
+                    ))
                 }
-                (Some(x), Some(y)) => Outcome::Fail(format!("{a}: {} frames, {b}: {} frames, not identical", x.len(), y.len())),
+                (Some(x), Some(y)) => Outcome::Fail(format!(
+                    "{a}: {} frames, {b}: {} frames, not identical",
+                    x.len(),
+                    y.len()
+                )),
                 _ => Outcome::Fail("capture missing".into()),
             };
-            checks.push(CheckResult { id, what: e.describe(), outcome });
+            checks.push(CheckResult {
+                id,
+                what: e.describe(),
+                outcome,
+            });
         }
     }
     let failed = error.is_some() || checks.iter().any(|c| matches!(c.outcome, Outcome::Fail(_)));
@@ -630,9 +777,15 @@ fn run_ping(topo: &Topo, p: &PingSpec) -> CheckResult {
         "ping {} from {}{}{}",
         p.ping,
         p.from,
-        p.dev.as_ref().map(|d| format!(" -I {d}")).unwrap_or_default(),
+        p.dev
+            .as_ref()
+            .map(|d| format!(" -I {d}"))
+            .unwrap_or_default(),
         match p.result {
-            PingResultWanted::Reply => p.ttl.map(|t| format!(" replies with ttl {t}")).unwrap_or(" replies".into()),
+            PingResultWanted::Reply => p
+                .ttl
+                .map(|t| format!(" replies with ttl {t}"))
+                .unwrap_or(" replies".into()),
             PingResultWanted::Fail => " fails".into(),
         }
     );
@@ -655,19 +808,35 @@ fn run_ping(topo: &Topo, p: &PingSpec) -> CheckResult {
             }
         }
     };
-    CheckResult { id: p.id.clone(), what, outcome }
+    CheckResult {
+        id: p.id.clone(),
+        what,
+        outcome,
+    }
 }
 
 fn run_udp(topo: &Topo, u: &UdpSpec) -> CheckResult {
-    let listen = u.listen.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, u.udp.port()));
-    let what = format!("UDP {} from {} to a server in {} on {listen}", u.udp, u.from, u.server);
+    let listen = u
+        .listen
+        .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, u.udp.port()));
+    let what = format!(
+        "UDP {} from {} to a server in {} on {listen}",
+        u.udp, u.from, u.server
+    );
     let r = topo.node(&u.server).and_then(|s| {
         let c = topo.node(&u.from)?;
         traffic::udp_exchange(s, listen, c, u.udp, Duration::from_secs(2))
     });
     let outcome = match r {
-        Ok(x) => Outcome::Pass(format!("sent \"{}\", got \"{}\" from {}", x.request, x.reply, x.reply_from)),
+        Ok(x) => Outcome::Pass(format!(
+            "sent \"{}\", got \"{}\" from {}",
+            x.request, x.reply, x.reply_from
+        )),
         Err(e) => Outcome::Fail(e.to_string()),
     };
-    CheckResult { id: u.id.clone(), what, outcome }
+    CheckResult {
+        id: u.id.clone(),
+        what,
+        outcome,
+    }
 }

@@ -18,20 +18,35 @@ pub fn labs_dir() -> PathBuf {
     }
     cands.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../labs"));
     cands.push(PathBuf::from("/usr/share/vethlab/labs"));
-    cands.into_iter().find(|d| d.join("veth-pair/lab.json").is_file()).unwrap_or_else(|| PathBuf::from("labs"))
+    cands
+        .into_iter()
+        .find(|d| d.join("veth-pair/lab.json").is_file())
+        .unwrap_or_else(|| PathBuf::from("labs"))
 }
 
 /// Every lab under `dir`, in a stable order (the order of the seeds' story).
 pub fn load_all(dir: &Path) -> Result<Vec<Lab>> {
     const ORDER: &[&str] = &["veth-pair", "bridge-arp", "flannel", "calico", "gke-ptp"];
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::input(dir.display().to_string(), format!("cannot read the labs directory: {e} (set VETHLAB_LABS)")))?
+        .map_err(|e| {
+            Error::input(
+                dir.display().to_string(),
+                format!("cannot read the labs directory: {e} (set VETHLAB_LABS)"),
+            )
+        })?
         .filter_map(|e| e.ok().map(|e| e.path().join("lab.json")))
         .filter(|p| p.is_file())
         .collect();
     let rank = |p: &PathBuf| {
-        let n = p.parent().and_then(|d| d.file_name()).and_then(|n| n.to_str()).unwrap_or("");
-        (ORDER.iter().position(|o| *o == n).unwrap_or(ORDER.len()), n.to_string())
+        let n = p
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        (
+            ORDER.iter().position(|o| *o == n).unwrap_or(ORDER.len()),
+            n.to_string(),
+        )
     };
     paths.sort_by_key(rank);
     paths.iter().map(|p| Lab::load(p)).collect()
@@ -51,7 +66,10 @@ pub fn resolve(target: &str, dir: &Path) -> Result<(Lab, Option<usize>)> {
         let f = dir.join(l).join("lab.json");
         if !f.is_file() {
             let names: Vec<String> = load_all(dir)?.into_iter().map(|l| l.name).collect();
-            return Err(Error::input(target, format!("no such lab (labs: {})", names.join(", "))));
+            return Err(Error::input(
+                target,
+                format!("no such lab (labs: {})", names.join(", ")),
+            ));
         }
         (f, s)
     };
@@ -59,7 +77,18 @@ pub fn resolve(target: &str, dir: &Path) -> Result<(Lab, Option<usize>)> {
     let idx = match step {
         None => None,
         Some(s) => Some(lab.step_index(s).ok_or_else(|| {
-            Error::input(target, format!("lab {} has no step `{s}` (steps: {})", lab.name, lab.steps.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")))
+            Error::input(
+                target,
+                format!(
+                    "lab {} has no step `{s}` (steps: {})",
+                    lab.name,
+                    lab.steps
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
         })?),
     };
     Ok((lab, idx))

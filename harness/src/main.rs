@@ -6,7 +6,11 @@ use std::process::ExitCode;
 mod commands;
 
 #[derive(Parser)]
-#[command(name = "vethlab", version, about = "Container-network labs in throwaway namespaces: build, drive, capture, assert")]
+#[command(
+    name = "vethlab",
+    version,
+    about = "Container-network labs in throwaway namespaces: build, drive, capture, assert"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,

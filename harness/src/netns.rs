@@ -36,13 +36,13 @@ pub struct Netns {
     conn: tokio::task::AbortHandle,
 }
 
-/// Sysctls every lab namespace gets before it holds any device: no IPv6 (so
-/// captures hold only the lab's own traffic) and short neighbour timers (so an
-/// ARP failure shows in 300 ms, not 3 s).
+/// Sysctls every lab namespace gets before it holds any device: no IPv6, so
+/// captures hold only the lab's own traffic. (A child namespace has no
+/// `conf/all` and no `neigh/default`: new devices copy `conf/default` here,
+/// but the *init* namespace's neighbour defaults, hence `Topo::tune_neigh`.)
 const LAB_SYSCTLS: &[(&str, &str)] = &[
-    ("net/ipv6/conf/all/disable_ipv6", "1"),
     ("net/ipv6/conf/default/disable_ipv6", "1"),
-    ("net/ipv4/neigh/default/retrans_time_ms", "100"),
+    ("net/ipv6/conf/lo/disable_ipv6", "1"),
 ];
 
 impl Netns {
@@ -65,33 +65,35 @@ impl Netns {
             .name(format!("ns-{name}"))
             .stack_size(512 * 1024)
             .spawn(move || {
-                let setup = (|| -> Result<(OwnedFd, rtnetlink::Handle, tokio::task::AbortHandle)> {
-                    let fd = match existing {
-                        Some(fd) => {
-                            setns(&fd, CloneFlags::CLONE_NEWNET)
-                                .map_err(|e| Error::other(format!("setns: {e}")))?;
-                            fd
+                let setup =
+                    (|| -> Result<(OwnedFd, rtnetlink::Handle, tokio::task::AbortHandle)> {
+                        let fd = match existing {
+                            Some(fd) => {
+                                setns(&fd, CloneFlags::CLONE_NEWNET)
+                                    .map_err(|e| Error::other(format!("setns: {e}")))?;
+                                fd
+                            }
+                            None => {
+                                unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
+                                    Error::other(format!("unshare(CLONE_NEWNET): {e}"))
+                                })?;
+                                File::open("/proc/thread-self/ns/net")
+                                    .map_err(|e| Error::io("open /proc/thread-self/ns/net", e))?
+                                    .into()
+                            }
+                        };
+                        if fresh {
+                            for (k, v) in LAB_SYSCTLS {
+                                // A kernel without IPv6 has no such file: nothing to turn off.
+                                let _ = std::fs::write(format!("/proc/sys/{k}"), v);
+                            }
                         }
-                        None => {
-                            unshare(CloneFlags::CLONE_NEWNET)
-                                .map_err(|e| Error::other(format!("unshare(CLONE_NEWNET): {e}")))?;
-                            File::open("/proc/thread-self/ns/net")
-                                .map_err(|e| Error::io("open /proc/thread-self/ns/net", e))?
-                                .into()
-                        }
-                    };
-                    if fresh {
-                        for (k, v) in LAB_SYSCTLS {
-                            // A kernel without IPv6 has no such file: nothing to turn off.
-                            let _ = std::fs::write(format!("/proc/sys/{k}"), v);
-                        }
-                    }
-                    let _guard = rt().enter();
-                    let (conn, nl, _) = rtnetlink::new_connection()
-                        .map_err(|e| Error::io("netlink socket", e))?;
-                    let conn = rt().spawn(conn).abort_handle();
-                    Ok((fd, nl, conn))
-                })();
+                        let _guard = rt().enter();
+                        let (conn, nl, _) = rtnetlink::new_connection()
+                            .map_err(|e| Error::io("netlink socket", e))?;
+                        let conn = rt().spawn(conn).abort_handle();
+                        Ok((fd, nl, conn))
+                    })();
                 let ok = setup.is_ok();
                 let _ = rtx.send(setup);
                 if ok {
@@ -104,7 +106,14 @@ impl Netns {
         let (fd, nl, conn) = rrx
             .recv()
             .map_err(|_| Error::other("namespace thread died"))??;
-        Ok(Netns { name: name.to_string(), fd, tx: Some(tx), thread: Some(thread), nl, conn })
+        Ok(Netns {
+            name: name.to_string(),
+            fd,
+            tx: Some(tx),
+            thread: Some(thread),
+            nl,
+            conn,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -150,10 +159,22 @@ impl Netns {
                 unshare(CloneFlags::CLONE_NEWNS)
                     .map_err(|e| Error::other(format!("unshare(CLONE_NEWNS): {e}")))?;
                 // Slave first, or the new sysfs mount could propagate out.
-                mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_SLAVE, None::<&str>)
-                    .map_err(|e| Error::other(format!("make / rslave: {e}")))?;
-                mount(Some("sysfs"), "/sys", Some("sysfs"), MsFlags::empty(), None::<&str>)
-                    .map_err(|e| Error::other(format!("mount sysfs: {e}")))?;
+                mount(
+                    None::<&str>,
+                    "/",
+                    None::<&str>,
+                    MsFlags::MS_REC | MsFlags::MS_SLAVE,
+                    None::<&str>,
+                )
+                .map_err(|e| Error::other(format!("make / rslave: {e}")))?;
+                mount(
+                    Some("sysfs"),
+                    "/sys",
+                    Some("sysfs"),
+                    MsFlags::empty(),
+                    None::<&str>,
+                )
+                .map_err(|e| Error::other(format!("mount sysfs: {e}")))?;
                 Ok(f())
             })
             .join()

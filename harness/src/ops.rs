@@ -26,7 +26,10 @@ use std::os::fd::RawFd;
 pub type Mac = [u8; 6];
 
 pub fn fmt_mac(m: &[u8]) -> String {
-    m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 pub fn parse_mac(s: &str) -> Option<Mac> {
@@ -49,7 +52,9 @@ pub fn nl_error(e: rtnetlink::Error) -> Error {
     match errno(&e) {
         Some(n) => Error::Other(format!(
             "RTNETLINK answers: {}",
-            std::io::Error::from_raw_os_error(n).to_string().replace(&format!(" (os error {n})"), "")
+            std::io::Error::from_raw_os_error(n)
+                .to_string()
+                .replace(&format!(" (os error {n})"), "")
         )),
         None => Error::Other(format!("netlink: {e}")),
     }
@@ -91,7 +96,8 @@ impl Link {
     pub fn flag_names(&self) -> String {
         let f = self.flags;
         let mut v = vec![];
-        if f & libc::IFF_UP as u32 != 0 && f & (1 << 16) == 0 && f & libc::IFF_LOOPBACK as u32 == 0 {
+        if f & libc::IFF_UP as u32 != 0 && f & (1 << 16) == 0 && f & libc::IFF_LOOPBACK as u32 == 0
+        {
             v.push("NO-CARRIER");
         }
         for (bit, n) in [
@@ -114,7 +120,11 @@ impl Link {
 }
 
 fn link_from_msg(m: LinkMessage) -> Link {
-    let mut l = Link { index: m.header.index, flags: m.header.flags.bits(), ..Default::default() };
+    let mut l = Link {
+        index: m.header.index,
+        flags: m.header.flags.bits(),
+        ..Default::default()
+    };
     for a in m.attributes {
         match a {
             LinkAttribute::IfName(n) => l.name = n,
@@ -146,7 +156,13 @@ fn link_from_msg(m: LinkMessage) -> Link {
 }
 
 pub async fn links(h: &Handle) -> Result<Vec<Link>> {
-    let msgs: Vec<LinkMessage> = h.link().get().execute().try_collect().await.map_err(nl_error)?;
+    let msgs: Vec<LinkMessage> = h
+        .link()
+        .get()
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
     Ok(msgs.into_iter().map(link_from_msg).collect())
 }
 
@@ -188,10 +204,21 @@ fn common<T>(mut b: LinkMessageBuilder<T>, c: &LinkCommon) -> LinkMessageBuilder
 pub enum LinkKind {
     /// The peer is created directly in `peer_ns` (an fd) when given, so the
     /// pair is never half-placed.
-    Veth { peer: LinkCommon },
+    Veth {
+        peer: LinkCommon,
+    },
     Bridge,
-    Vxlan { vni: u32, port: Option<u16>, local: Option<Ipv4Addr>, dev: Option<String>, learning: bool },
-    IpIp { local: Option<Ipv4Addr>, remote: Option<Ipv4Addr> },
+    Vxlan {
+        vni: u32,
+        port: Option<u16>,
+        local: Option<Ipv4Addr>,
+        dev: Option<String>,
+        learning: bool,
+    },
+    IpIp {
+        local: Option<Ipv4Addr>,
+        remote: Option<Ipv4Addr>,
+    },
 }
 
 impl LinkKind {
@@ -214,7 +241,10 @@ pub async fn add_link(
 ) -> Result<()> {
     let msg = match kind {
         LinkKind::Veth { peer } => {
-            let mut p = common(LinkMessageBuilder::<LinkUnspec>::new().name(peer.name.clone()), peer);
+            let mut p = common(
+                LinkMessageBuilder::<LinkUnspec>::new().name(peer.name.clone()),
+                peer,
+            );
             if let Some(fd) = peer_ns {
                 p = p.setns_by_fd(fd);
             }
@@ -223,7 +253,13 @@ pub async fn add_link(
                 .build()
         }
         LinkKind::Bridge => common(LinkBridge::new(&c.name), c).build(),
-        LinkKind::Vxlan { vni, port, local, learning, .. } => {
+        LinkKind::Vxlan {
+            vni,
+            port,
+            local,
+            learning,
+            ..
+        } => {
             let mut b = LinkVxlan::new(&c.name, *vni).learning(*learning);
             if let Some(p) = port {
                 b = b.port(*p);
@@ -283,7 +319,11 @@ pub async fn set_link(h: &Handle, index: u32, s: &LinkSet) -> Result<()> {
         b = b.address(m.to_vec());
     }
     if let Some(m) = s.master {
-        b = if m == 0 { b.nocontroller() } else { b.controller(m) };
+        b = if m == 0 {
+            b.nocontroller()
+        } else {
+            b.controller(m)
+        };
     }
     if let Some(n) = &s.name {
         b = b.name(n.clone());
@@ -306,7 +346,13 @@ pub struct Addr {
 }
 
 pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
-    let msgs: Vec<_> = h.address().get().execute().try_collect().await.map_err(nl_error)?;
+    let msgs: Vec<_> = h
+        .address()
+        .get()
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
     let mut out = vec![];
     for m in msgs {
         if m.header.family != AddressFamily::Inet {
@@ -314,7 +360,11 @@ pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
         }
         for a in &m.attributes {
             if let AddressAttribute::Local(IpAddr::V4(ip)) = a {
-                out.push(Addr { index: m.header.index, ip: *ip, prefix: m.header.prefix_len });
+                out.push(Addr {
+                    index: m.header.index,
+                    ip: *ip,
+                    prefix: m.header.prefix_len,
+                });
             }
         }
     }
@@ -322,7 +372,11 @@ pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
 }
 
 pub async fn add_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Result<()> {
-    h.address().add(index, IpAddr::V4(ip), prefix).execute().await.map_err(nl_error)
+    h.address()
+        .add(index, IpAddr::V4(ip), prefix)
+        .execute()
+        .await
+        .map_err(nl_error)
 }
 
 pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Result<()> {
@@ -337,7 +391,9 @@ pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Resul
         .await
         .map_err(nl_error)?;
     let Some(m) = msgs.into_iter().next() else {
-        return Err(Error::Other("RTNETLINK answers: Cannot assign requested address".into()));
+        return Err(Error::Other(
+            "RTNETLINK answers: Cannot assign requested address".into(),
+        ));
     };
     h.address().del(m).execute().await.map_err(nl_error)
 }
@@ -431,7 +487,13 @@ impl Route {
 
 pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
     let req = RouteMessageBuilder::<Ipv4Addr>::new().build();
-    let msgs: Vec<_> = h.route().get(req).execute().try_collect().await.map_err(nl_error)?;
+    let msgs: Vec<_> = h
+        .route()
+        .get(req)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
     let mut out = vec![];
     for m in msgs {
         let mut table = m.header.table as u32;
@@ -551,19 +613,36 @@ pub async fn neighbours(h: &Handle) -> Result<Vec<Neigh>> {
         for a in &m.attributes {
             match a {
                 NeighbourAttribute::Destination(NeighbourAddress::Inet(i)) => ip = Some(*i),
-                NeighbourAttribute::LinkLayerAddress(l) if l.len() == 6 => ll = l.clone().try_into().ok(),
+                NeighbourAttribute::LinkLayerAddress(l) if l.len() == 6 => {
+                    ll = l.clone().try_into().ok()
+                }
                 _ => {}
             }
         }
         if let Some(ip) = ip {
-            out.push(Neigh { index: m.header.ifindex, ip, lladdr: ll, state: neigh_state_name(m.header.state) });
+            out.push(Neigh {
+                index: m.header.ifindex,
+                ip,
+                lladdr: ll,
+                state: neigh_state_name(m.header.state),
+            });
         }
     }
     Ok(out)
 }
 
-pub async fn add_neigh(h: &Handle, index: u32, ip: Ipv4Addr, mac: Mac, permanent: bool) -> Result<()> {
-    let state = if permanent { NeighbourState::Permanent } else { NeighbourState::Reachable };
+pub async fn add_neigh(
+    h: &Handle,
+    index: u32,
+    ip: Ipv4Addr,
+    mac: Mac,
+    permanent: bool,
+) -> Result<()> {
+    let state = if permanent {
+        NeighbourState::Permanent
+    } else {
+        NeighbourState::Reachable
+    };
     h.neighbours()
         .add(index, IpAddr::V4(ip))
         .link_layer_address(&mac)
@@ -572,6 +651,29 @@ pub async fn add_neigh(h: &Handle, index: u32, ip: Ipv4Addr, mac: Mac, permanent
         .execute()
         .await
         .map_err(nl_error)
+}
+
+/// Delete the learnt IPv4 neighbours of one device, as `ip neigh flush dev` does.
+pub async fn flush_neigh(h: &Handle, index: u32) -> Result<()> {
+    let msgs: Vec<_> = h
+        .neighbours()
+        .get()
+        .set_address_family(AddressFamily::Inet)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    for m in msgs {
+        if m.header.ifindex == index
+            && !matches!(
+                m.header.state,
+                NeighbourState::Permanent | NeighbourState::Noarp
+            )
+        {
+            h.neighbours().del(m).execute().await.map_err(nl_error)?;
+        }
+    }
+    Ok(())
 }
 
 /// `bridge fdb append MAC dev VXLAN dst IP self permanent`, as flanneld writes it.

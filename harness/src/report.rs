@@ -65,7 +65,11 @@ impl StepReport {
     }
 
     pub fn failed(lab: &Lab, step: &Step, why: String) -> StepReport {
-        StepReport { status: Status::Fail, error: Some(why), ..StepReport::skipped(lab, step, String::new()) }
+        StepReport {
+            status: Status::Fail,
+            error: Some(why),
+            ..StepReport::skipped(lab, step, String::new())
+        }
     }
 
     /// pass / fail / skip for one observation id.
@@ -73,8 +77,15 @@ impl StepReport {
         match &self.status {
             Status::Skip(_) => "skip",
             _ => {
-                let mine: Vec<_> = self.checks.iter().filter(|c| c.id.as_deref() == Some(id)).collect();
-                if mine.is_empty() || self.error.is_some() || mine.iter().any(|c| matches!(c.outcome, Outcome::Fail(_))) {
+                let mine: Vec<_> = self
+                    .checks
+                    .iter()
+                    .filter(|c| c.id.as_deref() == Some(id))
+                    .collect();
+                if mine.is_empty()
+                    || self.error.is_some()
+                    || mine.iter().any(|c| matches!(c.outcome, Outcome::Fail(_)))
+                {
                     "fail"
                 } else {
                     "pass"
@@ -107,7 +118,11 @@ impl StepReport {
                 Outcome::Fail(d) => ("✗", d),
             };
             let failed = matches!(c.outcome, Outcome::Fail(_));
-            s.push_str(&format!("  {m} {:6} {}\n", c.id.as_deref().unwrap_or("-"), c.what));
+            s.push_str(&format!(
+                "  {m} {:6} {}\n",
+                c.id.as_deref().unwrap_or("-"),
+                c.what
+            ));
             if verbose || failed {
                 for l in detail.lines() {
                     s.push_str(&format!("             {l}\n"));
@@ -171,7 +186,13 @@ pub fn json_report(reports: &[StepReport]) -> Value {
             let res = r.id_result(id);
             // An id asserted in several steps passes only if it passed in every one.
             let prev = obs.get(id).and_then(|v| v.as_str()).unwrap_or("pass");
-            let merged = if prev == "fail" || res == "fail" { "fail" } else if res == "skip" && prev != "pass" { "skip" } else { res };
+            let merged = if prev == "fail" || res == "fail" {
+                "fail"
+            } else if res == "skip" && prev != "pass" {
+                "skip"
+            } else {
+                res
+            };
             obs.insert(id.clone(), json!(merged));
         }
     }

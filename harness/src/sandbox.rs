@@ -35,15 +35,22 @@ pub fn enter() -> Result<Mode> {
         unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWNS)
             .map_err(|e| Error::Privilege(rootless_refused(e)))?;
         // Map ourselves to root inside; setgroups must be denied before gid_map.
-        let w = |p: &str, s: String| fs::write(p, s).map_err(|e| Error::io(format!("write {p}"), e));
+        let w =
+            |p: &str, s: String| fs::write(p, s).map_err(|e| Error::io(format!("write {p}"), e));
         w("/proc/self/setgroups", "deny".into())?;
         w("/proc/self/uid_map", format!("0 {uid} 1"))?;
         w("/proc/self/gid_map", format!("0 {gid} 1"))?;
         Mode::Rootless
     };
     // Slave, not private: mounts we make never propagate back to the caller.
-    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_SLAVE, None::<&str>)
-        .map_err(|e| Error::Privilege(format!("vethlab: cannot make / a slave mount ({e})")))?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_SLAVE,
+        None::<&str>,
+    )
+    .map_err(|e| Error::Privilege(format!("vethlab: cannot make / a slave mount ({e})")))?;
     Ok(mode)
 }
 
@@ -52,7 +59,8 @@ fn rootless_refused(e: nix::Error) -> String {
     let mut why = String::new();
     if read("/proc/sys/kernel/unprivileged_userns_clone").as_deref() == Some("0") {
         why = "kernel.unprivileged_userns_clone is 0; enable it with: sudo sysctl -w kernel.unprivileged_userns_clone=1\n".into();
-    } else if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").as_deref() == Some("1") {
+    } else if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").as_deref() == Some("1")
+    {
         why = "AppArmor restricts unprivileged user namespaces; allow them with: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\n".into();
     } else if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
         why = "user.max_user_namespaces is 0; raise it with: sudo sysctl -w user.max_user_namespaces=10000\n".into();

@@ -39,10 +39,17 @@ impl PingResult {
             "{} packets transmitted, {} received, {}% packet loss",
             self.sent,
             self.replies.len(),
-            if self.sent == 0 { 100 } else { 100 - 100 * self.replies.len() as u32 / self.sent as u32 }
+            if self.sent == 0 {
+                100
+            } else {
+                100 - 100 * self.replies.len() as u32 / self.sent as u32
+            }
         );
         if let Some(r) = self.replies.first() {
-            s.push_str(&format!(" (64 bytes from {dst}: icmp_seq={} ttl={})", r.seq, r.ttl));
+            s.push_str(&format!(
+                " (64 bytes from {dst}: icmp_seq={} ttl={})",
+                r.seq, r.ttl
+            ));
         }
         if let Some(e) = self.errors.first() {
             s.push_str(&format!(" ({e})"));
@@ -70,7 +77,13 @@ fn checksum(b: &[u8]) -> u16 {
 
 fn raw_icmp_socket(dev: Option<String>) -> std::io::Result<OwnedFd> {
     // SAFETY: plain socket(2); the fd is owned right away.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::IPPROTO_ICMP) };
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_INET,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            libc::IPPROTO_ICMP,
+        )
+    };
     if fd < 0 {
         return Err(std::io::Error::last_os_error());
     }
@@ -106,7 +119,9 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
     let dst = libc::sockaddr_in {
         sin_family: libc::AF_INET as u16,
         sin_port: 0,
-        sin_addr: libc::in_addr { s_addr: u32::from(p.dst).to_be() },
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(p.dst).to_be(),
+        },
         sin_zero: [0; 8],
     };
     for seq in 1..=p.count {
@@ -129,7 +144,10 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
             )
         };
         if n < 0 {
-            res.errors.push(format!("ping: sendmsg: {}", std::io::Error::last_os_error()));
+            res.errors.push(format!(
+                "ping: sendmsg: {}",
+                std::io::Error::last_os_error()
+            ));
             continue;
         }
         match wait_reply(&fd, id, seq, p.dst, deadline) {
@@ -143,14 +161,24 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
     Ok(res)
 }
 
-fn wait_reply(fd: &OwnedFd, id: u16, seq: u16, dst: Ipv4Addr, deadline: Instant) -> Result<Reply, String> {
+fn wait_reply(
+    fd: &OwnedFd,
+    id: u16,
+    seq: u16,
+    dst: Ipv4Addr,
+    deadline: Instant,
+) -> Result<Reply, String> {
     let mut buf = [0u8; 2048];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(format!("no answer to icmp_seq={seq}"));
         }
-        let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        let mut pfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
         // SAFETY: one valid pollfd.
         let r = unsafe { libc::poll(&mut pfd, 1, left.as_millis().max(1) as i32) };
         if r <= 0 {
@@ -180,19 +208,28 @@ fn wait_reply(fd: &OwnedFd, id: u16, seq: u16, dst: Ipv4Addr, deadline: Instant)
         let rid = u16::from_be_bytes([icmp[4], icmp[5]]);
         let rseq = u16::from_be_bytes([icmp[6], icmp[7]]);
         if ty == 0 && rid == id && rseq == seq && src == dst {
-            return Ok(Reply { seq, ttl, from: src });
+            return Ok(Reply {
+                seq,
+                ttl,
+                from: src,
+            });
         }
         if ty == 3 || ty == 11 {
             // The quoted original: our echo request?
             let inner = &icmp[8..];
-            let ihl2 = inner.first().map(|b| ((b & 0x0f) as usize) * 4).unwrap_or(0);
+            let ihl2 = inner
+                .first()
+                .map(|b| ((b & 0x0f) as usize) * 4)
+                .unwrap_or(0);
             if let Some(q) = inner.get(ihl2..ihl2 + 8) {
                 if q[0] == 8 && u16::from_be_bytes([q[4], q[5]]) == id {
                     return Err(match (ty, code) {
                         (3, 0) => format!("From {src} icmp_seq={seq} Destination Net Unreachable"),
                         (3, 1) => format!("From {src} icmp_seq={seq} Destination Host Unreachable"),
                         (11, _) => format!("From {src} icmp_seq={seq} Time to live exceeded"),
-                        _ => format!("From {src} icmp_seq={seq} Destination Unreachable (code {code})"),
+                        _ => format!(
+                            "From {src} icmp_seq={seq} Destination Unreachable (code {code})"
+                        ),
                     });
                 }
             }
@@ -209,7 +246,13 @@ pub struct UdpExchange {
 
 /// A server socket bound to `bind` in `server`, a client in `client` sending
 /// to `to`: one request, one echoed reply.
-pub fn udp_exchange(server: &Netns, bind: SocketAddrV4, client: &Netns, to: SocketAddrV4, timeout: Duration) -> Result<UdpExchange> {
+pub fn udp_exchange(
+    server: &Netns,
+    bind: SocketAddrV4,
+    client: &Netns,
+    to: SocketAddrV4,
+    timeout: Duration,
+) -> Result<UdpExchange> {
     let srv = server
         .run(move || UdpSocket::bind(bind))
         .map_err(|e| Error::io(format!("[{}] bind UDP {bind}", server.name()), e))?;
@@ -217,18 +260,26 @@ pub fn udp_exchange(server: &Netns, bind: SocketAddrV4, client: &Netns, to: Sock
         .run(|| UdpSocket::bind("0.0.0.0:0"))
         .map_err(|e| Error::io(format!("[{}] UDP socket", client.name()), e))?;
     let io = |what: &str, e: std::io::Error| Error::io(what.to_string(), e);
-    srv.set_read_timeout(Some(timeout)).map_err(|e| io("timeout", e))?;
-    cli.set_read_timeout(Some(timeout)).map_err(|e| io("timeout", e))?;
+    srv.set_read_timeout(Some(timeout))
+        .map_err(|e| io("timeout", e))?;
+    cli.set_read_timeout(Some(timeout))
+        .map_err(|e| io("timeout", e))?;
     let request = format!("hello from {}", client.name());
-    cli.send_to(request.as_bytes(), to).map_err(|e| io(&format!("[{}] send to {to}", client.name()), e))?;
+    cli.send_to(request.as_bytes(), to)
+        .map_err(|e| io(&format!("[{}] send to {to}", client.name()), e))?;
     let mut buf = [0u8; 1500];
     let (n, peer) = srv
         .recv_from(&mut buf)
         .map_err(|e| io(&format!("[{}] nothing arrived at {bind}", server.name()), e))?;
     let got = String::from_utf8_lossy(&buf[..n]).to_string();
-    srv.send_to(format!("echo: {got}").as_bytes(), peer).map_err(|e| io("reply", e))?;
+    srv.send_to(format!("echo: {got}").as_bytes(), peer)
+        .map_err(|e| io("reply", e))?;
     let (n, reply_from) = cli
         .recv_from(&mut buf)
         .map_err(|e| io(&format!("[{}] no reply from {to}", client.name()), e))?;
-    Ok(UdpExchange { reply_from, request, reply: String::from_utf8_lossy(&buf[..n]).to_string() })
+    Ok(UdpExchange {
+        reply_from,
+        request,
+        reply: String::from_utf8_lossy(&buf[..n]).to_string(),
+    })
 }

@@ -27,14 +27,17 @@ fn main() -> ExitCode {
         let l = Arc::new(l);
         for (i, s) in l.steps.iter().enumerate() {
             let l = l.clone();
-            trials.push(Trial::ignorable_test(format!("{}/{}", l.name, s.name), move || {
-                let r = lab::run_one(&l, i, &RunOpts::default());
-                match &r.status {
-                    Status::Pass => Ok(Completion::Completed),
-                    Status::Skip(why) => Ok(Completion::ignored_with(why)),
-                    Status::Fail => Err(Failed::from(r.text(false))),
-                }
-            }));
+            trials.push(Trial::ignorable_test(
+                format!("{}/{}", l.name, s.name),
+                move || {
+                    let r = lab::run_one(&l, i, &RunOpts::default());
+                    match &r.status {
+                        Status::Pass => Ok(Completion::Completed),
+                        Status::Skip(why) => Ok(Completion::ignored_with(why)),
+                        Status::Fail => Err(Failed::from(r.text(false))),
+                    }
+                },
+            ));
         }
     }
     libtest_mimic::run(&args, trials).exit_code()

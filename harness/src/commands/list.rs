@@ -26,8 +26,18 @@ impl List {
         for l in &labs {
             println!("{}  — {} (seeds {})", l.name, l.title, l.seeds.join(", "));
             for s in &l.steps {
-                let req = if s.requires.is_empty() { String::new() } else { format!("  (needs {})", s.requires.join(", ")) };
-                println!("  {}/{:<22} {:<24} {}{req}", l.name, s.name, s.ids().join(" "), s.title);
+                let req = if s.requires.is_empty() {
+                    String::new()
+                } else {
+                    format!("  (needs {})", s.requires.join(", "))
+                };
+                println!(
+                    "  {}/{:<22} {:<24} {}{req}",
+                    l.name,
+                    s.name,
+                    s.ids().join(" "),
+                    s.title
+                );
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -27,12 +27,17 @@ impl Run {
         let dir = vethlab::labs::labs_dir();
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
         if self.targets.is_empty() {
-            jobs = vethlab::labs::load_all(&dir)?.into_iter().map(|l| (l, None)).collect();
+            jobs = vethlab::labs::load_all(&dir)?
+                .into_iter()
+                .map(|l| (l, None))
+                .collect();
         }
         for t in &self.targets {
             jobs.push(vethlab::labs::resolve(t, &dir)?);
         }
-        let opts = RunOpts { pcap_dir: self.pcap_dir.clone() };
+        let opts = RunOpts {
+            pcap_dir: self.pcap_dir.clone(),
+        };
         let tty = std::io::stderr().is_terminal();
         let out = Mutex::new(());
         let verbose = self.verbose;
@@ -60,7 +65,9 @@ impl Run {
                     })
                 })
                 .collect();
-            hs.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            hs.into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
         });
         let all: Vec<StepReport> = results.into_iter().flatten().collect();
         if let Some(p) = &self.json {
@@ -70,6 +77,10 @@ impl Run {
         }
         let (_, failed, _, line) = report::summary(&all);
         println!("\n{line}");
-        Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        Ok(if failed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     }
 }
