@@ -39,6 +39,8 @@ impl Capture {
             .run(move || {
                 pcap::Capture::from_device(dev.as_str())?
                     .immediate_mode(true)
+                    // As tcpdump does by default: a bridge then shows forwarded unicast too.
+                    .promisc(true)
                     .snaplen(65535)
                     .buffer_size(4 << 20)
                     .timeout(1)

@@ -86,6 +86,11 @@ pub enum L4 {
         dport: u16,
         len: usize,
     },
+    Igmp {
+        ty: u8,
+        group: Ipv4Addr,
+        records: u16,
+    },
     /// IP-in-IP (protocol 4): the inner packet.
     IpIp(Box<Ip>),
     Other {
@@ -271,6 +276,11 @@ fn ip(p: &[u8]) -> Option<Ip> {
             dport: t.destination_port(),
             len: t.payload().len(),
         },
+        _ if proto == 2 && payload.len() >= 8 => L4::Igmp {
+            ty: payload[0],
+            group: Ipv4Addr::new(payload[4], payload[5], payload[6], payload[7]),
+            records: u16::from_be_bytes([payload[6], payload[7]]),
+        },
         _ if proto == 4 => match ip(payload) {
             Some(inner) => L4::IpIp(Box::new(inner)),
             None => L4::Other { len: payload.len() },
@@ -367,6 +377,14 @@ fn render_ip(ip: &Ip) -> String {
             None => format!("IP {s}.{sport} > {d}.{dport}: UDP, length {len}"),
         },
         L4::Tcp { sport, dport, len } => format!("IP {s}.{sport} > {d}.{dport}: tcp {len}"),
+        L4::Igmp { ty, group, records } => match ty {
+            0x22 => format!("IP {s} > {d}: igmp v3 report, {records} group record(s)"),
+            0x16 => format!("IP {s} > {d}: igmp v2 report {group}"),
+            0x12 => format!("IP {s} > {d}: igmp v1 report {group}"),
+            0x17 => format!("IP {s} > {d}: igmp leave {group}"),
+            0x11 => format!("IP {s} > {d}: igmp query"),
+            t => format!("IP {s} > {d}: igmp type 0x{t:02x}"),
+        },
         L4::IpIp(inner) => format!("IP {s} > {d}: {} (ipip-proto-4)", render_ip(inner)),
         L4::Other { len } => format!("IP {s} > {d}: ip-proto-{} {len}", ip.proto),
     }

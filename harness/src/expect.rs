@@ -633,7 +633,7 @@ impl Expect {
                 got.sort();
                 let mut want = members.clone();
                 want.sort();
-                let shown = format!("{dev} members: [{}]", got.join(", "));
+                let shown = brctl_show(&br, &got);
                 if got == want && br.kind.as_deref() == Some("bridge") {
                     Ok(shown)
                 } else {
@@ -643,6 +643,27 @@ impl Expect {
             Expect::SameFrames { .. } => Ok(String::new()),
         })
     }
+}
+
+/// What `brctl show BRIDGE` prints.
+pub fn brctl_show(br: &ops::Link, members: &[String]) -> String {
+    let id = format!(
+        "8000.{}",
+        br.mac
+            .map(|m| fmt_mac(&m).replace(':', ""))
+            .unwrap_or_default()
+    );
+    let stp = if br.stp.unwrap_or(0) == 0 {
+        "no"
+    } else {
+        "yes"
+    };
+    let mut s = format!(
+        "bridge name\tbridge id\t\tSTP enabled\tinterfaces\n{}\t\t{id}\t{stp}\t\t",
+        br.name
+    );
+    s.push_str(&members.join("\n\t\t\t\t\t\t\t"));
+    s
 }
 
 fn norm(s: &str) -> String {

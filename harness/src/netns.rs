@@ -43,6 +43,9 @@ pub struct Netns {
 const LAB_SYSCTLS: &[(&str, &str)] = &[
     ("net/ipv6/conf/default/disable_ipv6", "1"),
     ("net/ipv6/conf/lo/disable_ipv6", "1"),
+    // A bridge joins the all-snoopers group 224.0.0.106 and would report it
+    // at a random moment; no link-local IGMP reports keep captures exact.
+    ("net/ipv4/igmp_link_local_mcast_reports", "0"),
 ];
 
 impl Netns {

@@ -539,9 +539,8 @@ pub async fn add_route(h: &Handle, r: &Route) -> Result<()> {
     if let Some(o) = r.oif {
         b = b.output_interface(o);
     }
-    if let Some(p) = r.proto {
-        b = b.protocol(p);
-    }
+    // `ip route add` says proto boot unless told otherwise (rtnetlink says static).
+    b = b.protocol(r.proto.unwrap_or(RouteProtocol::Boot));
     if let Some(s) = r.scope {
         b = b.scope(s);
     }

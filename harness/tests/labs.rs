@@ -1,11 +1,14 @@
 //! `cargo test`: one trial per lab step, named LAB/STEP. Each trial is
 //! self-contained: fresh namespaces, the earlier steps' commands replayed,
 //! then the step's traffic, captures and assertions. Trials run in parallel.
+//! The `harness/…` trials test the kit itself: its rendering against real
+//! tcpdump, its failure messages, and what it leaves behind when killed.
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
 use std::sync::Arc;
-use vethlab::lab::{self, RunOpts};
+use vethlab::lab::{self, Lab, RunOpts};
 use vethlab::report::Status;
 
 fn main() -> ExitCode {
@@ -15,7 +18,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let args = Arguments::from_args();
-    let labs = match vethlab::labs::load_all(&vethlab::labs::labs_dir()) {
+    let dir = vethlab::labs::labs_dir();
+    let labs = match vethlab::labs::load_all(&dir) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("{e}");
@@ -23,8 +27,8 @@ fn main() -> ExitCode {
         }
     };
     let mut trials = vec![];
-    for l in labs {
-        let l = Arc::new(l);
+    for l in &labs {
+        let l = Arc::new(l.clone());
         for (i, s) in l.steps.iter().enumerate() {
             let l = l.clone();
             trials.push(Trial::ignorable_test(
@@ -40,5 +44,224 @@ fn main() -> ExitCode {
             ));
         }
     }
+    let labs = Arc::new(labs);
+    let l2 = labs.clone();
+    trials.push(Trial::ignorable_test("harness/tcpdump-agrees", move || {
+        tcpdump_agrees(&l2)
+    }));
+    let d2 = dir.clone();
+    trials.push(Trial::test(
+        "harness/broken-lab-shows-expected-vs-captured",
+        move || broken_lab(&d2),
+    ));
+    trials.push(Trial::test(
+        "harness/malformed-lab-file-says-where",
+        malformed_lab,
+    ));
+    trials.push(Trial::test(
+        "harness/kill-9-leaves-nothing",
+        kill_leaves_nothing,
+    ));
     libtest_mimic::run(&args, trials).exit_code()
+}
+
+fn fail(m: impl Into<String>) -> Failed {
+    Failed::from(m.into())
+}
+
+/// Every line the kit rendered for the labs' captures equals what real
+/// `tcpdump -n -r` prints for the same .pcap (timestamps aside).
+fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
+    if Command::new("tcpdump").arg("--version").output().is_err() {
+        return Ok(Completion::ignored_with(
+            "tcpdump is not installed (ci/setup.sh installs it)",
+        ));
+    }
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let opts = RunOpts {
+        pcap_dir: Some(tmp.path().to_path_buf()),
+    };
+    let mut compared = 0;
+    for l in labs {
+        for r in lab::run_lab(l, &opts, &|_| {}) {
+            for c in &r.captures {
+                let (node, iface) = c.at.split_once(':').unwrap_or_default();
+                let p = tmp
+                    .path()
+                    .join(&r.lab)
+                    .join(&r.step)
+                    .join(format!("{node}-{iface}.pcap"));
+                let out = Command::new("tcpdump")
+                    .args(["-n", "-r"])
+                    .arg(&p)
+                    .output()
+                    .map_err(|e| fail(e.to_string()))?;
+                let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(strip_ts)
+                    .collect();
+                if theirs != c.lines {
+                    return Err(fail(format!(
+                        "{}/{} {}: tcpdump says\n  {}\nvethlab says\n  {}",
+                        r.lab,
+                        r.step,
+                        c.at,
+                        theirs.join("\n  "),
+                        c.lines.join("\n  ")
+                    )));
+                }
+                compared += theirs.len();
+            }
+        }
+    }
+    if compared == 0 {
+        return Err(fail("no captured line to compare"));
+    }
+    Ok(Completion::Completed)
+}
+
+fn strip_ts(l: &str) -> String {
+    // "05:27:59.637313 IP …" → "IP …"; continuation lines carry no timestamp.
+    match l.split_once(' ') {
+        Some((t, rest)) if t.len() == 15 && t.as_bytes()[2] == b':' && t.as_bytes()[8] == b'.' => {
+            rest.to_string()
+        }
+        _ => l.to_string(),
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()))?;
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A copy of bridge-arp where song holds the wrong address: the fixed step
+/// must fail, and say what was expected and what was captured.
+fn broken_lab(dir: &Path) -> Result<(), Failed> {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let root = tmp.path();
+    copy_tree(&dir.join("bridge-arp"), &root.join("labs/bridge-arp"))
+        .map_err(|e| fail(e.to_string()))?;
+    copy_tree(
+        &dir.join("../fixtures/bridge-arp"),
+        &root.join("fixtures/bridge-arp"),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let f: PathBuf = root.join("labs/bridge-arp/lab.json");
+    let text = std::fs::read_to_string(&f).map_err(|e| fail(e.to_string()))?;
+    let broken = text.replace(
+        "ifconfig veth1 192.168.122.102/24",
+        "ifconfig veth1 192.168.122.103/24",
+    );
+    assert_ne!(text, broken);
+    std::fs::write(&f, broken).map_err(|e| fail(e.to_string()))?;
+    let l = Lab::load(&f).map_err(|e| fail(e.to_string()))?;
+    let idx = l
+        .step_index("ip-on-bridge")
+        .ok_or_else(|| fail("no step"))?;
+    let r = lab::run_one(&l, idx, &RunOpts::default());
+    let t = r.text(false);
+    if r.status != Status::Fail
+        || !t.contains("expected (fixture):")
+        || !t.contains("captured:")
+        || !t.contains("✗ line")
+    {
+        return Err(fail(format!(
+            "the broken lab did not fail with a diff:\n{t}"
+        )));
+    }
+    Ok(())
+}
+
+fn malformed_lab() -> Result<(), Failed> {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let p = tmp.path().join("lab.json");
+    let cases = [
+        ("{\n  \"lab\": \"x\",\n  \"title\": 1\n}", ":3:12", "invalid type"),
+        (
+            "{\"lab\":\"x\",\"title\":\"t\",\"nodes\":[\"h\"],\"steps\":[\n {\"name\":\"s\",\"title\":\"t\",\"do\":[\n   \"ip link add v0 type dummy\"]}]}",
+            ":3:4",
+            "unsupported link type `dummy`",
+        ),
+    ];
+    for (text, at, what) in cases {
+        std::fs::write(&p, text).map_err(|e| fail(e.to_string()))?;
+        let e = Lab::load(&p)
+            .err()
+            .ok_or_else(|| fail("loaded a malformed lab"))?
+            .to_string();
+        if !e.contains(&format!("{}{at}", p.display())) || !e.contains(what) {
+            return Err(fail(format!("want {at} and `{what}`, got: {e}")));
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+            .arg("run")
+            .arg(&p)
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(2)
+            || !err.contains(at)
+            || err.contains("panicked")
+            || err.lines().count() != 1
+        {
+            return Err(fail(format!(
+                "vethlab run exited {:?} with: {err}",
+                out.status.code()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What the caller can see of its network and processes.
+fn snapshot() -> String {
+    let mut s = String::new();
+    for args in [
+        &["-o", "link"][..],
+        &["-o", "addr"],
+        &["route"],
+        &["neigh"],
+        &["netns", "list"],
+    ] {
+        let out = Command::new("ip")
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).to_string());
+        s.push_str(&out.unwrap_or_else(|e| format!("ip {args:?}: {e}")));
+    }
+    s
+}
+
+/// SIGKILL `vethlab run` at several moments: the caller's namespace is as it
+/// was, and no process of the run remains.
+fn kill_leaves_nothing() -> Result<(), Failed> {
+    let before = snapshot();
+    for ms in [0u64, 5, 15, 30, 60, 120, 250, 400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+            .arg("run")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| fail(e.to_string()))?;
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let after = snapshot();
+        if after != before {
+            return Err(fail(format!(
+                "after kill -9 at {ms} ms the caller changed:\nbefore:\n{before}\nafter:\n{after}"
+            )));
+        }
+        if Path::new(&format!("/proc/{}", child.id())).exists() {
+            return Err(fail(format!("process {} survived", child.id())));
+        }
+    }
+    Ok(())
 }
