@@ -48,6 +48,8 @@ pub struct RouteSpec {
     pub src: Option<Ipv4Addr>,
     pub onlink: bool,
     pub metric: Option<u32>,
+    /// `ip route replace`: create or overwrite.
+    pub replace: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -459,7 +461,8 @@ fn route(t: &[&str]) -> R<Cmd> {
         return Err("`ip route` needs a destination (PREFIX or default)".into());
     }
     match *op {
-        "add" | "replace" => Ok(Cmd::RouteAdd(r)),
+        "add" => Ok(Cmd::RouteAdd(r)),
+        "replace" => Ok(Cmd::RouteAdd(RouteSpec { replace: true, ..r })),
         "del" | "delete" => Ok(Cmd::RouteDel(r)),
         o => Err(format!("unsupported `ip route {o}` (supported: add, del)")),
     }

@@ -528,7 +528,7 @@ pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
     Ok(out)
 }
 
-pub async fn add_route(h: &Handle, r: &Route) -> Result<()> {
+pub async fn add_route(h: &Handle, r: &Route, replace: bool) -> Result<()> {
     let mut b = RouteMessageBuilder::<Ipv4Addr>::new();
     if let Some((ip, p)) = r.dst {
         b = b.destination_prefix(ip, p);
@@ -556,7 +556,9 @@ pub async fn add_route(h: &Handle, r: &Route) -> Result<()> {
     if r.onlink {
         b = b.onlink();
     }
-    h.route().add(b.build()).execute().await.map_err(nl_error)
+    let req = h.route().add(b.build());
+    let req = if replace { req.replace() } else { req };
+    req.execute().await.map_err(nl_error)
 }
 
 pub async fn del_route(h: &Handle, r: &Route) -> Result<()> {

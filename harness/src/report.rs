@@ -184,14 +184,14 @@ pub fn json_report(reports: &[StepReport]) -> Value {
     for r in reports {
         for id in &r.ids {
             let res = r.id_result(id);
-            // An id asserted in several steps passes only if it passed in every one.
-            let prev = obs.get(id).and_then(|v| v.as_str()).unwrap_or("pass");
-            let merged = if prev == "fail" || res == "fail" {
-                "fail"
-            } else if res == "skip" && prev != "pass" {
-                "skip"
-            } else {
-                res
+            // An id asserted in several steps: fail if any part failed, pass if
+            // every part passed, skip if every part was skipped, and
+            // "partial" when some parts passed and others were skipped.
+            let merged = match (obs.get(id).and_then(|v| v.as_str()), res) {
+                (None, r) => r,
+                (Some("fail"), _) | (_, "fail") => "fail",
+                (Some(p), r) if p == r => r,
+                _ => "partial",
             };
             obs.insert(id.clone(), json!(merged));
         }

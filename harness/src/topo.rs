@@ -206,9 +206,10 @@ impl Topo {
                     metric: r.metric,
                 };
                 let add = matches!(cmd, Cmd::RouteAdd(_));
+                let replace = r.replace;
                 rt().block_on(async move {
                     if add {
-                        ops::add_route(&h, &route).await
+                        ops::add_route(&h, &route, replace).await
                     } else {
                         ops::del_route(&h, &route).await
                     }
