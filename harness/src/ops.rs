@@ -562,7 +562,11 @@ pub async fn add_route(h: &Handle, r: &Route, replace: bool) -> Result<()> {
 }
 
 pub async fn del_route(h: &Handle, r: &Route) -> Result<()> {
-    let mut b = RouteMessageBuilder::<Ipv4Addr>::new();
+    // As `ip route del`: match any scope, protocol and type unless given.
+    let mut b = RouteMessageBuilder::<Ipv4Addr>::new()
+        .scope(r.scope.unwrap_or(RouteScope::NoWhere))
+        .protocol(r.proto.unwrap_or(RouteProtocol::Unspec))
+        .kind(r.kind.unwrap_or(RouteType::Unspec));
     if let Some((ip, p)) = r.dst {
         b = b.destination_prefix(ip, p);
     }
