@@ -91,7 +91,8 @@ pub enum L4 {
         group: Ipv4Addr,
         records: u16,
     },
-    /// IP-in-IP (protocol 4): the inner packet.
+    /// IP-in-IP (protocol 4): the inner packet. tcpdump 4.99 prints it after
+    /// the outer addresses (older versions added "(ipip-proto-4)").
     IpIp(Box<Ip>),
     Other {
         len: usize,
@@ -385,7 +386,7 @@ fn render_ip(ip: &Ip) -> String {
             0x11 => format!("IP {s} > {d}: igmp query"),
             t => format!("IP {s} > {d}: igmp type 0x{t:02x}"),
         },
-        L4::IpIp(inner) => format!("IP {s} > {d}: {} (ipip-proto-4)", render_ip(inner)),
+        L4::IpIp(inner) => format!("IP {s} > {d}: {}", render_ip(inner)),
         L4::Other { len } => format!("IP {s} > {d}: ip-proto-{} {len}", ip.proto),
     }
 }
