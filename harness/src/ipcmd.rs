@@ -2,29 +2,9 @@
 //! use, parsed into typed commands. Lab steps read like the article; they run
 //! over netlink, never by executing `ip`.
 
-use crate::ops::{parse_mac, parse_proto, LinkCommon, Mac};
+use crate::ops::{parse_mac, parse_proto, LinkCommon, LinkKind as Kind, Mac};
 use rtnetlink::packet_route::route::{RouteProtocol, RouteScope, RouteType};
 use std::net::Ipv4Addr;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Kind {
-    Veth {
-        peer: LinkCommon,
-        peer_netns: Option<String>,
-    },
-    Bridge,
-    Vxlan {
-        vni: u32,
-        port: Option<u16>,
-        local: Option<Ipv4Addr>,
-        dev: Option<String>,
-        learning: bool,
-    },
-    IpIp {
-        local: Option<Ipv4Addr>,
-        remote: Option<Ipv4Addr>,
-    },
-}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetSpec {
@@ -58,6 +38,8 @@ pub enum Cmd {
     LinkAdd {
         link: LinkCommon,
         kind: Kind,
+        /// `peer … netns NODE`: the veth peer is created there.
+        peer_netns: Option<String>,
     },
     LinkSet {
         dev: String,
@@ -104,11 +86,7 @@ impl Cmd {
     pub fn nodes(&self) -> Vec<&str> {
         match self {
             Cmd::LinkAdd {
-                kind:
-                    Kind::Veth {
-                        peer_netns: Some(n),
-                        ..
-                    },
+                peer_netns: Some(n),
                 ..
             } => vec![n],
             Cmd::LinkSet {
@@ -192,6 +170,7 @@ fn parse_words(t: &[&str]) -> R<Vec<Cmd>> {
         ["brctl", "addbr", br] => Ok(vec![Cmd::LinkAdd {
             link: LinkCommon { name: br.to_string(), ..Default::default() },
             kind: Kind::Bridge,
+            peer_netns: None,
         }]),
         ["brctl", "addif", br, dev] => Ok(vec![Cmd::LinkSet {
             dev: dev.to_string(),
@@ -274,11 +253,11 @@ fn link(t: &[&str]) -> R<Cmd> {
             if c.name.is_empty() {
                 return Err("`ip link add` needs a name".into());
             }
+            let mut peer_netns = None;
             let kind = match rest {
                 ["type", "veth", "peer", p @ ..] => {
                     let mut peer = LinkCommon::default();
                     let mut rest = link_common(p, &mut peer)?;
-                    let mut peer_netns = None;
                     if let ["netns", n, r @ ..] = rest {
                         peer_netns = Some(n.to_string());
                         rest = r;
@@ -292,7 +271,7 @@ fn link(t: &[&str]) -> R<Cmd> {
                     if peer.name.is_empty() {
                         return Err("`peer` needs `name NAME`".into());
                     }
-                    Kind::Veth { peer, peer_netns }
+                    Kind::Veth { peer }
                 }
                 ["type", "bridge"] => Kind::Bridge,
                 ["type", "vxlan", o @ ..] => {
@@ -342,7 +321,11 @@ fn link(t: &[&str]) -> R<Cmd> {
                 }
                 _ => return Err("`ip link add` needs `type veth|bridge|vxlan|ipip`".into()),
             };
-            Ok(Cmd::LinkAdd { link: c, kind })
+            Ok(Cmd::LinkAdd {
+                link: c,
+                kind,
+                peer_netns,
+            })
         }
         ["set", rest @ ..] => {
             let mut set = SetSpec::default();
@@ -584,7 +567,8 @@ mod tests {
         match &l.cmds[0] {
             Cmd::LinkAdd {
                 link,
-                kind: Kind::Veth { peer, peer_netns },
+                kind: Kind::Veth { peer },
+                peer_netns,
             } => {
                 assert_eq!(
                     (link.index, link.mtu, link.name.as_str()),

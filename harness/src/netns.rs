@@ -162,14 +162,7 @@ impl Netns {
                 unshare(CloneFlags::CLONE_NEWNS)
                     .map_err(|e| Error::other(format!("unshare(CLONE_NEWNS): {e}")))?;
                 // Slave first, or the new sysfs mount could propagate out.
-                mount(
-                    None::<&str>,
-                    "/",
-                    None::<&str>,
-                    MsFlags::MS_REC | MsFlags::MS_SLAVE,
-                    None::<&str>,
-                )
-                .map_err(|e| Error::other(format!("make / rslave: {e}")))?;
+                crate::sandbox::root_slave()?;
                 mount(
                     Some("sysfs"),
                     "/sys",

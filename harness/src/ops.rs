@@ -9,7 +9,7 @@ use rtnetlink::packet_route::link::{
     InfoBridge, InfoData, InfoKind, InfoVeth, LinkAttribute, LinkInfo, LinkMessage,
 };
 use rtnetlink::packet_route::neighbour::{
-    NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourState,
+    NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
 };
 use rtnetlink::packet_route::nsid::{NsidAttribute, NsidMessage};
 use rtnetlink::packet_route::route::{
@@ -602,15 +602,18 @@ pub fn neigh_state_name(s: NeighbourState) -> String {
     .to_string()
 }
 
-pub async fn neighbours(h: &Handle) -> Result<Vec<Neigh>> {
-    let msgs: Vec<_> = h
-        .neighbours()
+async fn neigh_msgs(h: &Handle) -> Result<Vec<NeighbourMessage>> {
+    h.neighbours()
         .get()
         .set_address_family(AddressFamily::Inet)
         .execute()
         .try_collect()
         .await
-        .map_err(nl_error)?;
+        .map_err(nl_error)
+}
+
+pub async fn neighbours(h: &Handle) -> Result<Vec<Neigh>> {
+    let msgs = neigh_msgs(h).await?;
     let mut out = vec![];
     for m in msgs {
         let mut ip = None;
@@ -660,15 +663,7 @@ pub async fn add_neigh(
 
 /// Delete the learnt IPv4 neighbours of one device, as `ip neigh flush dev` does.
 pub async fn flush_neigh(h: &Handle, index: u32) -> Result<()> {
-    let msgs: Vec<_> = h
-        .neighbours()
-        .get()
-        .set_address_family(AddressFamily::Inet)
-        .execute()
-        .try_collect()
-        .await
-        .map_err(nl_error)?;
-    for m in msgs {
+    for m in neigh_msgs(h).await? {
         if m.header.ifindex == index
             && !matches!(
                 m.header.state,

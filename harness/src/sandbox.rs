@@ -42,7 +42,13 @@ pub fn enter() -> Result<Mode> {
         w("/proc/self/gid_map", format!("0 {gid} 1"))?;
         Mode::Rootless
     };
-    // Slave, not private: mounts we make never propagate back to the caller.
+    root_slave().map_err(|e| Error::Privilege(format!("vethlab: {e}")))?;
+    Ok(mode)
+}
+
+/// Make `/` a recursive slave in the current mount namespace: mounts made
+/// here never propagate back to the caller's. Must precede any mount.
+pub fn root_slave() -> Result<()> {
     mount(
         None::<&str>,
         "/",
@@ -50,8 +56,7 @@ pub fn enter() -> Result<Mode> {
         MsFlags::MS_REC | MsFlags::MS_SLAVE,
         None::<&str>,
     )
-    .map_err(|e| Error::Privilege(format!("vethlab: cannot make / a slave mount ({e})")))?;
-    Ok(mode)
+    .map_err(|e| Error::other(format!("cannot make / a slave mount ({e})")))
 }
 
 fn rootless_refused(e: nix::Error) -> String {

@@ -2,7 +2,7 @@
 //! execution of parsed commands in them.
 
 use crate::error::{Error, Result};
-use crate::ipcmd::{Cmd, Kind};
+use crate::ipcmd::Cmd;
 use crate::netns::{rt, Netns};
 use crate::ops::{self, Link, LinkKind, LinkSet, Route};
 
@@ -115,47 +115,22 @@ impl Topo {
         let h = self.node(node)?.nl().clone();
         match cmd {
             Cmd::NetnsAdd(_) => unreachable!(),
-            Cmd::LinkAdd { link, kind } => {
-                let (k, peer_ns, dev) = match kind {
-                    Kind::Veth { peer, peer_netns } => {
-                        let fd = peer_netns
-                            .as_deref()
-                            .map(|n| self.node(n).map(|n| n.raw_fd()))
-                            .transpose()?;
-                        (LinkKind::Veth { peer: peer.clone() }, fd, None)
-                    }
-                    Kind::Bridge => (LinkKind::Bridge, None, None),
-                    Kind::Vxlan {
-                        vni,
-                        port,
-                        local,
-                        dev,
-                        learning,
-                    } => {
-                        let d = dev.as_deref().map(|d| self.index(node, d)).transpose()?;
-                        (
-                            LinkKind::Vxlan {
-                                vni: *vni,
-                                port: *port,
-                                local: *local,
-                                dev: dev.clone(),
-                                learning: *learning,
-                            },
-                            None,
-                            d,
-                        )
-                    }
-                    Kind::IpIp { local, remote } => (
-                        LinkKind::IpIp {
-                            local: *local,
-                            remote: *remote,
-                        },
-                        None,
-                        None,
-                    ),
+            Cmd::LinkAdd {
+                link,
+                kind,
+                peer_netns,
+            } => {
+                let peer_ns = peer_netns
+                    .as_deref()
+                    .map(|n| self.node(n).map(|n| n.raw_fd()))
+                    .transpose()?;
+                // A vxlan's lower device is named in the command; netlink wants its index.
+                let dev = match kind {
+                    LinkKind::Vxlan { dev: Some(d), .. } => Some(self.index(node, d)?),
+                    _ => None,
                 };
-                let link = link.clone();
-                rt().block_on(async move { ops::add_link(&h, &link, &k, peer_ns, dev).await })
+                let (link, kind) = (link.clone(), kind.clone());
+                rt().block_on(async move { ops::add_link(&h, &link, &kind, peer_ns, dev).await })
             }
             Cmd::LinkSet { dev, set } => {
                 let index = self.index(node, dev)?;

@@ -76,10 +76,8 @@ fn fail(m: impl Into<String>) -> Failed {
 /// Every line the kit rendered for the labs' captures equals what real
 /// `tcpdump -n -r` prints for the same .pcap (timestamps aside).
 fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
-    if Command::new("tcpdump").arg("--version").output().is_err() {
-        return Ok(Completion::ignored_with(
-            "tcpdump is not installed (ci/setup.sh installs it)",
-        ));
+    if let Some(why) = no_tcpdump() {
+        return Ok(Completion::ignored_with(why));
     }
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let opts = RunOpts {
@@ -95,15 +93,7 @@ fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
                     .join(&r.lab)
                     .join(&r.step)
                     .join(format!("{node}-{iface}.pcap"));
-                let out = Command::new("tcpdump")
-                    .args(["-n", "-r"])
-                    .arg(&p)
-                    .output()
-                    .map_err(|e| fail(e.to_string()))?;
-                let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .map(strip_ts)
-                    .collect();
+                let theirs = tcpdump_lines(&p)?;
                 if theirs != c.lines {
                     return Err(fail(format!(
                         "{}/{} {}: tcpdump says\n  {}\nvethlab says\n  {}",
@@ -173,10 +163,8 @@ fn echo(kind: u8, id: u16, seq: u16) -> Vec<u8> {
 /// do not capture, built by hand: rendered lines must equal tcpdump's.
 fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
     use vethlab::capture::{Captured, Frame};
-    if Command::new("tcpdump").arg("--version").output().is_err() {
-        return Ok(Completion::ignored_with(
-            "tcpdump is not installed (ci/setup.sh installs it)",
-        ));
+    if let Some(why) = no_tcpdump() {
+        return Ok(Completion::ignored_with(why));
     }
     let (n103, n105) = ([192, 168, 26, 103], [192, 168, 26, 105]);
     let (pa, pb) = ([10, 244, 38, 174], [10, 244, 169, 66]);
@@ -221,15 +209,7 @@ fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let p = tmp.path().join("synthetic.pcap");
     cap.write_pcap(&p).map_err(|e| fail(e.to_string()))?;
-    let out = Command::new("tcpdump")
-        .args(["-n", "-r"])
-        .arg(&p)
-        .output()
-        .map_err(|e| fail(e.to_string()))?;
-    let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(strip_ts)
-        .collect();
+    let theirs = tcpdump_lines(&p)?;
     let ours = vethlab::decode::render_all(1, &cap.frames);
     if theirs != ours {
         return Err(fail(format!(
@@ -245,6 +225,42 @@ fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
         return Err(fail(format!("not rendered as IP-in-IP: {}", ours[0])));
     }
     Ok(Completion::Completed)
+}
+
+/// Why tcpdump cannot serve as the reference here, if it cannot.
+fn no_tcpdump() -> Option<&'static str> {
+    if Command::new("tcpdump").arg("--version").output().is_err() {
+        return Some("tcpdump is not installed (ci/setup.sh installs it)");
+    }
+    // Rootless, we are uid 0 only inside a user namespace; tcpdump then tries
+    // to drop to its own user (setgroups, setuid) and the kernel refuses.
+    let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+    if map.split_whitespace().collect::<Vec<_>>() != ["0", "0", "4294967295"] {
+        return Some(
+            "tcpdump cannot drop privileges inside a user namespace; the root run checks this",
+        );
+    }
+    None
+}
+
+/// `tcpdump -n -r FILE`, without timestamps.
+fn tcpdump_lines(p: &Path) -> Result<Vec<String>, Failed> {
+    let out = Command::new("tcpdump")
+        .args(["-n", "-r"])
+        .arg(p)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "tcpdump -r {}: {}",
+            p.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(strip_ts)
+        .collect())
 }
 
 fn strip_ts(l: &str) -> String {
