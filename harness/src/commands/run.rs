@@ -1,5 +1,4 @@
 use clap::Args;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -38,15 +37,11 @@ impl Run {
         let opts = RunOpts {
             pcap_dir: self.pcap_dir.clone(),
         };
-        let tty = std::io::stderr().is_terminal();
         let out = Mutex::new(());
         let verbose = self.verbose;
         let progress = |r: &StepReport| {
             let _g = out.lock();
             print!("{}", r.text(verbose));
-            if tty {
-                eprint!("");
-            }
         };
         // Labs in parallel (each in its own namespaces), steps of a lab in order.
         let results: Vec<Vec<StepReport>> = std::thread::scope(|s| {
