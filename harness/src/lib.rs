@@ -15,6 +15,7 @@ pub mod lab;
 pub mod labs;
 pub mod netns;
 pub mod ops;
+pub mod peers;
 pub mod report;
 pub mod sandbox;
 pub mod topo;

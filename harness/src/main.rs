@@ -22,13 +22,16 @@ enum Cmd {
     List(commands::list::List),
     /// Build, drive, capture, assert and tear down labs (all of them by default).
     Run(commands::run::Run),
+    /// Map every veth on this host to its peer and namespace (reads only).
+    Peers(commands::peers::Peers),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // `list` needs no namespaces; everything else runs inside the sandbox,
+    // `list` and `peers` need no namespaces of their own; everything else runs inside the sandbox,
     // entered before any thread exists.
-    let needs_sandbox = !matches!(cli.cmd, Cmd::List(_));
+    // `peers` reads the caller's own host, so it must not leave it.
+    let needs_sandbox = !matches!(cli.cmd, Cmd::List(_) | Cmd::Peers(_));
     if needs_sandbox {
         if let Err(e) = vethlab::sandbox::enter() {
             eprintln!("{e}");
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Cmd::List(c) => c.exec(),
         Cmd::Run(c) => c.exec(),
+        Cmd::Peers(c) => c.exec(),
     };
     match r {
         Ok(code) => code,

@@ -13,6 +13,12 @@ use std::thread::JoinHandle;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+enum Origin {
+    Fresh,
+    Attach(OwnedFd),
+    Current,
+}
+
 /// One runtime drives every netlink connection; nothing ever setns()es on its
 /// workers.
 pub fn rt() -> &'static tokio::runtime::Runtime {
@@ -51,39 +57,49 @@ const LAB_SYSCTLS: &[(&str, &str)] = &[
 impl Netns {
     /// A fresh, anonymous namespace named `name` for messages.
     pub fn new(name: &str) -> Result<Netns> {
-        Self::spawn(name, None)
+        Self::spawn(name, Origin::Fresh)
     }
 
     /// A handle on an existing namespace (e.g. a real host's) given its fd;
     /// nothing is changed in it.
     pub fn attach(name: &str, fd: OwnedFd) -> Result<Netns> {
-        Self::spawn(name, Some(fd))
+        Self::spawn(name, Origin::Attach(fd))
     }
 
-    fn spawn(name: &str, existing: Option<OwnedFd>) -> Result<Netns> {
+    /// A handle on the caller's own namespace: needs no privilege (setns
+    /// would), so an unprivileged `vethlab peers` can still read it.
+    pub fn current(name: &str) -> Result<Netns> {
+        Self::spawn(name, Origin::Current)
+    }
+
+    fn spawn(name: &str, origin: Origin) -> Result<Netns> {
         let (tx, rx) = mpsc::channel::<Job>();
         let (rtx, rrx) = mpsc::sync_channel(1);
-        let fresh = existing.is_none();
+        let fresh = matches!(origin, Origin::Fresh);
         let thread = std::thread::Builder::new()
             .name(format!("ns-{name}"))
             .stack_size(512 * 1024)
             .spawn(move || {
                 let setup =
                     (|| -> Result<(OwnedFd, rtnetlink::Handle, tokio::task::AbortHandle)> {
-                        let fd = match existing {
-                            Some(fd) => {
+                        let open_own = || -> Result<OwnedFd> {
+                            Ok(File::open("/proc/thread-self/ns/net")
+                                .map_err(|e| Error::io("open /proc/thread-self/ns/net", e))?
+                                .into())
+                        };
+                        let fd = match origin {
+                            Origin::Attach(fd) => {
                                 setns(&fd, CloneFlags::CLONE_NEWNET)
                                     .map_err(|e| Error::other(format!("setns: {e}")))?;
                                 fd
                             }
-                            None => {
+                            Origin::Fresh => {
                                 unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
                                     Error::other(format!("unshare(CLONE_NEWNET): {e}"))
                                 })?;
-                                File::open("/proc/thread-self/ns/net")
-                                    .map_err(|e| Error::io("open /proc/thread-self/ns/net", e))?
-                                    .into()
+                                open_own()?
                             }
+                            Origin::Current => open_own()?,
                         };
                         if fresh {
                             for (k, v) in LAB_SYSCTLS {

@@ -1,0 +1,85 @@
+//! Failures must say what and where: broken labs, malformed files.
+
+use crate::{copy_tree, fail};
+use libtest_mimic::Failed;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use vethlab::lab::{self, Lab, RunOpts};
+use vethlab::report::Status;
+/// A copy of bridge-arp where song holds the wrong address: the fixed step
+/// must fail, and say what was expected and what was captured.
+pub(crate) fn broken_lab(dir: &Path) -> Result<(), Failed> {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let root = tmp.path();
+    copy_tree(&dir.join("bridge-arp"), &root.join("labs/bridge-arp"))
+        .map_err(|e| fail(e.to_string()))?;
+    copy_tree(
+        &dir.join("../fixtures/bridge-arp"),
+        &root.join("fixtures/bridge-arp"),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let f: PathBuf = root.join("labs/bridge-arp/lab.json");
+    let text = std::fs::read_to_string(&f).map_err(|e| fail(e.to_string()))?;
+    let broken = text.replace(
+        "ifconfig veth1 192.168.122.102/24",
+        "ifconfig veth1 192.168.122.103/24",
+    );
+    assert_ne!(text, broken);
+    std::fs::write(&f, broken).map_err(|e| fail(e.to_string()))?;
+    let l = Lab::load(&f).map_err(|e| fail(e.to_string()))?;
+    let idx = l
+        .step_index("ip-on-bridge")
+        .ok_or_else(|| fail("no step"))?;
+    let r = lab::run_one(&l, idx, &RunOpts::default());
+    let t = r.text(false);
+    if r.status != Status::Fail
+        || !t.contains("expected (fixture):")
+        || !t.contains("captured:")
+        || !t.contains("✗ line")
+    {
+        return Err(fail(format!(
+            "the broken lab did not fail with a diff:\n{t}"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn malformed_lab() -> Result<(), Failed> {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let p = tmp.path().join("lab.json");
+    let cases = [
+        ("{\n  \"lab\": \"x\",\n  \"title\": 1\n}", ":3:12", "invalid type"),
+        (
+            "{\"lab\":\"x\",\"title\":\"t\",\"nodes\":[\"h\"],\"steps\":[\n {\"name\":\"s\",\"title\":\"t\",\"do\":[\n   \"ip link add v0 type dummy\"]}]}",
+            ":3:4",
+            "unsupported link type `dummy`",
+        ),
+    ];
+    for (text, at, what) in cases {
+        std::fs::write(&p, text).map_err(|e| fail(e.to_string()))?;
+        let e = Lab::load(&p)
+            .err()
+            .ok_or_else(|| fail("loaded a malformed lab"))?
+            .to_string();
+        if !e.contains(&format!("{}{at}", p.display())) || !e.contains(what) {
+            return Err(fail(format!("want {at} and `{what}`, got: {e}")));
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+            .arg("run")
+            .arg(&p)
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(2)
+            || !err.contains(at)
+            || err.contains("panicked")
+            || err.lines().count() != 1
+        {
+            return Err(fail(format!(
+                "vethlab run exited {:?} with: {err}",
+                out.status.code()
+            )));
+        }
+    }
+    Ok(())
+}

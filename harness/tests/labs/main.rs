@@ -1,0 +1,97 @@
+//! `cargo test`: one trial per lab step, named LAB/STEP. Each trial is
+//! self-contained: fresh namespaces, the earlier steps' commands replayed,
+//! then the step's traffic, captures and assertions. Trials run in parallel.
+//! The `harness/…` trials test the kit itself: its rendering against real
+//! tcpdump, its failure messages, and what it leaves behind when killed.
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use vethlab::lab::{self, RunOpts};
+use vethlab::report::Status;
+
+mod errors;
+mod parity;
+mod peers;
+mod safety;
+
+fn main() -> ExitCode {
+    // Before any thread: the sandbox (root, or rootless with a user namespace).
+    if let Err(e) = vethlab::sandbox::enter() {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
+    let args = Arguments::from_args();
+    let dir = vethlab::labs::labs_dir();
+    let labs = match vethlab::labs::load_all(&dir) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut trials = vec![];
+    for l in &labs {
+        let l = Arc::new(l.clone());
+        for (i, s) in l.steps.iter().enumerate() {
+            let l = l.clone();
+            trials.push(Trial::ignorable_test(
+                format!("{}/{}", l.name, s.name),
+                move || {
+                    let r = lab::run_one(&l, i, &RunOpts::default());
+                    match &r.status {
+                        Status::Pass => Ok(Completion::Completed),
+                        Status::Skip(why) => Ok(Completion::ignored_with(why)),
+                        Status::Fail => Err(Failed::from(r.text(false))),
+                    }
+                },
+            ));
+        }
+    }
+    let labs = Arc::new(labs);
+    let l2 = labs.clone();
+    trials.push(Trial::ignorable_test("harness/tcpdump-agrees", move || {
+        parity::tcpdump_agrees(&l2)
+    }));
+    trials.push(Trial::ignorable_test(
+        "harness/tcpdump-agrees-synthetic",
+        parity::tcpdump_agrees_synthetic,
+    ));
+    let d2 = dir.clone();
+    trials.push(Trial::test(
+        "harness/broken-lab-shows-expected-vs-captured",
+        move || errors::broken_lab(&d2),
+    ));
+    trials.push(Trial::test(
+        "harness/malformed-lab-file-says-where",
+        errors::malformed_lab,
+    ));
+    trials.push(Trial::test(
+        "harness/kill-9-leaves-nothing",
+        safety::kill_leaves_nothing,
+    ));
+    let d3 = dir.clone();
+    trials.push(Trial::test("peers/flannel-node-pairs", move || {
+        peers::flannel_pairs(&d3)
+    }));
+    trials.push(Trial::test("peers/whole-machine", peers::whole_machine));
+    libtest_mimic::run(&args, trials).exit_code()
+}
+
+pub(crate) fn fail(m: impl Into<String>) -> Failed {
+    Failed::from(m.into())
+}
+
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()))?;
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name()))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! The kit's rendering against real `tcpdump -n`.
+
+use crate::fail;
+use libtest_mimic::{Completion, Failed};
+use std::path::Path;
+use std::process::Command;
+use vethlab::lab::{self, Lab, RunOpts};
+/// Every line the kit rendered for the labs' captures equals what real
+/// `tcpdump -n -r` prints for the same .pcap (timestamps aside).
+pub(crate) fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
+    if let Some(why) = no_tcpdump() {
+        return Ok(Completion::ignored_with(why));
+    }
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let opts = RunOpts {
+        pcap_dir: Some(tmp.path().to_path_buf()),
+    };
+    let mut compared = 0;
+    for l in labs {
+        for r in lab::run_lab(l, &opts, &|_| {}) {
+            for c in &r.captures {
+                let (node, iface) = c.at.split_once(':').unwrap_or_default();
+                let p = tmp
+                    .path()
+                    .join(&r.lab)
+                    .join(&r.step)
+                    .join(format!("{node}-{iface}.pcap"));
+                let theirs = tcpdump_lines(&p)?;
+                if theirs != c.lines {
+                    return Err(fail(format!(
+                        "{}/{} {}: tcpdump says\n  {}\nvethlab says\n  {}",
+                        r.lab,
+                        r.step,
+                        c.at,
+                        theirs.join("\n  "),
+                        c.lines.join("\n  ")
+                    )));
+                }
+                compared += theirs.len();
+            }
+        }
+    }
+    if compared == 0 {
+        return Err(fail("no captured line to compare"));
+    }
+    Ok(Completion::Completed)
+}
+
+fn checksum(b: &[u8]) -> [u8; 2] {
+    let mut sum: u32 = b
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]) as u32)
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    (!(sum as u16)).to_be_bytes()
+}
+
+fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, ttl: u8, payload: &[u8]) -> Vec<u8> {
+    let len = (20 + payload.len()) as u16;
+    let mut h = vec![
+        0x45,
+        0,
+        (len >> 8) as u8,
+        len as u8,
+        0,
+        0,
+        0x40,
+        0,
+        ttl,
+        proto,
+        0,
+        0,
+    ];
+    h.extend_from_slice(&src);
+    h.extend_from_slice(&dst);
+    let c = checksum(&h);
+    h[10..12].copy_from_slice(&c);
+    h.extend_from_slice(payload);
+    h
+}
+
+fn echo(kind: u8, id: u16, seq: u16) -> Vec<u8> {
+    let mut p = vec![kind, 0, 0, 0];
+    p.extend_from_slice(&id.to_be_bytes());
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend((0..56u8).map(|i| i.wrapping_add(0x10)));
+    let c = checksum(&p);
+    p[2..4].copy_from_slice(&c);
+    p
+}
+
+/// Frames this kernel cannot make (IP-in-IP: no ipip here) or that the labs
+/// do not capture, built by hand: rendered lines must equal tcpdump's.
+pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
+    use vethlab::capture::{Captured, Frame};
+    if let Some(why) = no_tcpdump() {
+        return Ok(Completion::ignored_with(why));
+    }
+    let (n103, n105) = ([192, 168, 26, 103], [192, 168, 26, 105]);
+    let (pa, pb) = ([10, 244, 38, 174], [10, 244, 169, 66]);
+    let eth = |ip: Vec<u8>| {
+        let mut f = vec![2, 0, 0, 0, 0, 5, 2, 0, 0, 0, 0, 3, 8, 0];
+        f.extend(ip);
+        f
+    };
+    let mut udp = vec![0x9c, 0x40, 0x1f, 0x90, 0, 13, 0, 0];
+    udp.extend_from_slice(b"hello");
+    let inner_req = ipv4(pa, pb, 1, 63, &echo(8, 0x1234, 1));
+    let mut unreach = vec![3, 1, 0, 0, 0, 0, 0, 0];
+    unreach.extend_from_slice(&inner_req[..28]);
+    let c = checksum(&unreach);
+    unreach[2..4].copy_from_slice(&c);
+    let frames = [
+        eth(ipv4(n103, n105, 4, 64, &inner_req)),
+        eth(ipv4(
+            n105,
+            n103,
+            4,
+            64,
+            &ipv4(pb, pa, 1, 63, &echo(0, 0x1234, 1)),
+        )),
+        eth(ipv4(pa, pb, 17, 64, &udp)),
+        eth(ipv4(n103, pa, 1, 64, &unreach)),
+    ];
+    let cap = Captured {
+        node: String::new(),
+        iface: String::new(),
+        linktype: 1,
+        frames: frames
+            .iter()
+            .map(|d| Frame {
+                ts_us: 1,
+                data: d.clone(),
+                len: d.len() as u32,
+            })
+            .collect(),
+        dropped: 0,
+    };
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let p = tmp.path().join("synthetic.pcap");
+    cap.write_pcap(&p).map_err(|e| fail(e.to_string()))?;
+    let theirs = tcpdump_lines(&p)?;
+    let ours = vethlab::decode::render_all(1, &cap.frames);
+    if theirs != ours {
+        return Err(fail(format!(
+            "tcpdump says\n  {}\nvethlab says\n  {}",
+            theirs.join("\n  "),
+            ours.join("\n  ")
+        )));
+    }
+    // The calico fixture for O3.6 is written against exactly these lines.
+    if !ours[0].starts_with(
+        "IP 192.168.26.103 > 192.168.26.105: IP 10.244.38.174 > 10.244.169.66: ICMP echo request",
+    ) {
+        return Err(fail(format!("not rendered as IP-in-IP: {}", ours[0])));
+    }
+    Ok(Completion::Completed)
+}
+
+/// Why tcpdump cannot serve as the reference here, if it cannot.
+pub(crate) fn no_tcpdump() -> Option<&'static str> {
+    if Command::new("tcpdump").arg("--version").output().is_err() {
+        return Some("tcpdump is not installed (ci/setup.sh installs it)");
+    }
+    // Rootless, we are uid 0 only inside a user namespace; tcpdump then tries
+    // to drop to its own user (setgroups, setuid) and the kernel refuses.
+    let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+    if map.split_whitespace().collect::<Vec<_>>() != ["0", "0", "4294967295"] {
+        return Some(
+            "tcpdump cannot drop privileges inside a user namespace; the root run checks this",
+        );
+    }
+    None
+}
+
+/// `tcpdump -n -r FILE`, without timestamps.
+fn tcpdump_lines(p: &Path) -> Result<Vec<String>, Failed> {
+    let out = Command::new("tcpdump")
+        .args(["-n", "-r"])
+        .arg(p)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "tcpdump -r {}: {}",
+            p.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(strip_ts)
+        .collect())
+}
+
+fn strip_ts(l: &str) -> String {
+    // "05:27:59.637313 IP …" → "IP …"; continuation lines carry no timestamp.
+    match l.split_once(' ') {
+        Some((t, rest)) if t.len() == 15 && t.as_bytes()[2] == b':' && t.as_bytes()[8] == b'.' => {
+            rest.to_string()
+        }
+        _ => l.to_string(),
+    }
+}

@@ -1,0 +1,165 @@
+//! `vethlab peers` over a real topology: flannel's node03, where docker0 is
+//! ifindex 3 and every pod's eth0 is ifindex 3 too (seed 001).
+
+use crate::fail;
+use libtest_mimic::Failed;
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use vethlab::lab::{self, Lab};
+
+/// The flannel lab after its first step, its namespaces named in a
+/// directory (as `ip netns add` would in /run/netns) only this test sees.
+fn with_named_flannel<T>(
+    dir: &Path,
+    f: impl FnOnce(&Path) -> Result<T, Failed>,
+) -> Result<T, Failed> {
+    let l = Lab::load(&dir.join("flannel/lab.json")).map_err(|e| fail(e.to_string()))?;
+    let mut topo = lab::new_topo(&l).map_err(|e| fail(e.to_string()))?;
+    lab::build_upto(&l, &mut topo, 1).map_err(|e| fail(e.to_string()))?;
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let mut mounted = vec![];
+    let mut r = Ok(());
+    for n in topo.nodes() {
+        let target = tmp.path().join(n.name());
+        let src = format!("/proc/self/fd/{}", n.raw_fd());
+        r = std::fs::write(&target, "")
+            .map_err(|e| fail(e.to_string()))
+            .and_then(|_| {
+                mount(
+                    Some(src.as_str()),
+                    &target,
+                    None::<&str>,
+                    MsFlags::MS_BIND,
+                    None::<&str>,
+                )
+                .map_err(|e| fail(format!("bind {src} on {}: {e}", target.display())))
+            });
+        if r.is_err() {
+            break;
+        }
+        mounted.push(target);
+    }
+    let out = r.and_then(|_| f(tmp.path()));
+    for m in mounted {
+        let _ = umount2(&m, MntFlags::MNT_DETACH);
+    }
+    out
+}
+
+fn peers(args: &[&str]) -> Result<(i32, String), Failed> {
+    let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+        .arg("peers")
+        .args(args)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("panicked") {
+        return Err(fail(format!("vethlab peers panicked: {err}")));
+    }
+    Ok((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+pub(crate) fn flannel_pairs(dir: &Path) -> Result<(), Failed> {
+    with_named_flannel(dir, |netns| {
+        let d = netns.to_str().unwrap_or_default();
+        let (code, out) = peers(&["--json", "--netns-dir", d])?;
+        let rep: Value = serde_json::from_str(&out).map_err(|e| fail(format!("{e}: {out}")))?;
+        if code != 0 {
+            return Err(fail(format!("exit {code}: {out}")));
+        }
+        let veths = rep["veths"].as_array().cloned().unwrap_or_default();
+        let find = |ns: &str, name: &str| {
+            veths
+                .iter()
+                .find(|v| v["namespace"] == ns && v["name"] == name)
+                .cloned()
+                .ok_or_else(|| fail(format!("peers did not list {ns}:{name}:\n{out}")))
+        };
+        // (namespace, name, ifindex, master) ↔ (namespace, name, ifindex)
+        let pairs = [
+            (
+                ("node03", "veth61dfc48a", 6, Some("cni0")),
+                ("pod1", "eth0", 3),
+            ),
+            (
+                ("node03", "veth591ea0bf", 7, Some("cni0")),
+                ("pod2", "eth0", 3),
+            ),
+            (
+                ("node03", "veth6ef58804", 9, Some("cni0")),
+                ("pod3", "eth0", 3),
+            ),
+            (
+                ("node04", "veth3a9f1c27", 5, Some("cni0")),
+                ("pod4", "eth0", 3),
+            ),
+            (("node03", "eth0", 2, None), ("node04", "eth0", 2)),
+        ];
+        for ((ans, aname, aidx, master), (bns, bname, bidx)) in pairs {
+            for (x, (pns, pname, pidx), m) in [
+                ((ans, aname, aidx), (bns, bname, bidx), master),
+                ((bns, bname, bidx), (ans, aname, aidx), None),
+            ] {
+                let v = find(x.0, x.1)?;
+                let want_peer =
+                    serde_json::json!({"namespace": pns, "name": pname, "ifindex": pidx});
+                let p = &v["peer"];
+                let got = serde_json::json!({"namespace": p["namespace"], "name": p["name"], "ifindex": p["ifindex"]});
+                if v["ifindex"] != x.2 || got != want_peer || v["at"] != format!("if{pidx}") {
+                    return Err(fail(format!(
+                        "{}:{}: want ifindex {} peer {want_peer} @if{pidx}, got {v}",
+                        x.0, x.1, x.2
+                    )));
+                }
+                if m.is_some() && v["master"] != m.unwrap_or_default() {
+                    return Err(fail(format!("{}:{} master: {}", x.0, x.1, v["master"])));
+                }
+                // All three methods read, and agreeing.
+                for k in ["iflink_netlink", "iflink_sysfs", "ethtool_peer_ifindex"] {
+                    if v[k] != pidx {
+                        return Err(fail(format!(
+                            "{}:{} {k} = {} (unread: {})",
+                            x.0, x.1, v[k], v["unread"]
+                        )));
+                    }
+                }
+                if !v["disagreement"].is_null() {
+                    return Err(fail(format!(
+                        "{}:{} disagreement {}",
+                        x.0, x.1, v["disagreement"]
+                    )));
+                }
+            }
+        }
+        let pod1 = find("pod1", "eth0")?;
+        if pod1["ipv4"] != serde_json::json!(["10.244.5.2/24"]) || pod1["mtu"] != 1450 {
+            return Err(fail(format!("pod1 eth0: {pod1}")));
+        }
+        // The seed 001 answer, generated: if3 is not node03's docker0.
+        let (code, text) = peers(&["--netns-dir", d, "node03:veth61dfc48a"])?;
+        for want in [
+            "Its peer is eth0, ifindex 3, in namespace pod1",
+            "In node03 itself, ifindex 3 is docker0, an unrelated device",
+            "The methods agree: IFLA_LINK 3, /sys/class/net/veth61dfc48a/iflink 3, ethtool -S peer_ifindex 3",
+        ] {
+            if code != 0 || !text.contains(want) {
+                return Err(fail(format!("peers node03:veth61dfc48a (exit {code}) lacks `{want}`:\n{text}")));
+            }
+        }
+        Ok(())
+    })
+}
+
+/// On the machine itself (every namespace /proc shows), without error.
+pub(crate) fn whole_machine() -> Result<(), Failed> {
+    let (code, out) = peers(&[])?;
+    if code != 0 || !out.starts_with("NAMESPACE") {
+        return Err(fail(format!("vethlab peers exited {code}:\n{out}")));
+    }
+    Ok(())
+}
