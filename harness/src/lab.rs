@@ -8,6 +8,7 @@ use crate::expect::{self, split_at, Expect, Fixture};
 use crate::ipcmd::{self, Cmd};
 use crate::report::{CaptureReport, CheckResult, Outcome, Status, StepReport};
 use crate::topo::Topo;
+use crate::trace;
 use crate::traffic;
 use serde::Deserialize;
 use serde_json::Value;
@@ -499,6 +500,9 @@ fn probe_link(cmd: &str) -> Option<String> {
 #[derive(Debug, Clone, Default)]
 pub struct RunOpts {
     pub pcap_dir: Option<PathBuf>,
+    /// `vethlab check`: the learner typed the step's commands, so only what
+    /// follows the step's last command (traffic and assertions) runs.
+    pub learner: bool,
 }
 
 /// Nodes declared up front. They stand for machines, whose loopback is up
@@ -506,6 +510,7 @@ pub struct RunOpts {
 /// namespace made by a step's `ip netns add` starts with lo DOWN, as the
 /// articles show.
 pub fn new_topo(lab: &Lab) -> Result<Topo> {
+    trace::event(|| format!("build {}", lab.name));
     let mut t = Topo::new();
     let lo_up = ipcmd::parse("ip link set lo up").map_err(Error::other)?;
     for n in &lab.nodes {
@@ -531,6 +536,7 @@ pub fn build_upto(lab: &Lab, topo: &mut Topo, upto: usize) -> Result<()> {
         if skip_reason(s).is_some() {
             continue;
         }
+        trace::event(|| format!("build {}/{}", lab.name, s.name));
         for a in &s.actions {
             if let Action::Cmd { node, text, cmds } = a {
                 for c in cmds {
@@ -593,6 +599,7 @@ pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
 pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepReport {
     let step = &lab.steps[idx];
     let t0 = Instant::now();
+    trace::event(|| format!("step {}/{}", lab.name, step.name));
     if let Some(r) = skip_reason(step) {
         return StepReport::skipped(lab, step, r);
     }
@@ -612,7 +619,15 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     };
     let mut error: Option<String> = None;
     let mut prev: Option<&Action> = None;
-    for a in &step.actions {
+    let first = if opts.learner {
+        step.actions
+            .iter()
+            .rposition(|a| matches!(a, Action::Cmd { .. }))
+            .map_or(0, |i| i + 1)
+    } else {
+        0
+    };
+    for a in &step.actions[first..] {
         let traffic = matches!(a, Action::Ping(_) | Action::Udp(_));
         // Traffic may follow commands that made new devices: tune them first.
         if traffic && caps.is_some() && matches!(prev, Some(Action::Cmd { .. })) {
@@ -624,7 +639,10 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
         prev = Some(a);
         if traffic && caps.is_none() {
             match start_caps(topo) {
-                Ok(c) => caps = Some(c),
+                Ok(c) => {
+                    trace::event(|| format!("capture {}/{}", lab.name, step.name));
+                    caps = Some(c)
+                }
                 Err(e) => {
                     error = Some(e.to_string());
                     break;
@@ -643,13 +661,20 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
                     }
                 }
             }
-            Action::Ping(p) => checks.push(run_ping(topo, p)),
-            Action::Udp(u) => checks.push(run_udp(topo, u)),
+            Action::Ping(p) => {
+                trace::event(|| format!("traffic {}/{} ping {}", lab.name, step.name, p.ping));
+                checks.push(run_ping(topo, p))
+            }
+            Action::Udp(u) => {
+                trace::event(|| format!("traffic {}/{} udp {}", lab.name, step.name, u.udp));
+                checks.push(run_udp(topo, u))
+            }
             Action::Expect {
                 id,
                 e: e @ Expect::SameFrames { .. },
             } => deferred.push((id.clone(), e.clone())),
             Action::Expect { id, e } => {
+                trace::event(|| format!("assert {}/{} {}", lab.name, step.name, e.describe()));
                 let outcome = match e.check(topo) {
                     Ok(Ok(s)) => Outcome::Pass(s),
                     Ok(Err(s)) => Outcome::Fail(s),
@@ -680,6 +705,7 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
         }
     }
     let mut cap_reports = vec![];
+    trace::event(|| format!("fixtures {}/{}", lab.name, step.name));
     for (cp, cap) in step.captures.iter().zip(&captured) {
         let lines = crate::decode::render_all(cap.linktype, &cap.frames);
         let at = format!("{}:{}", cp.node, cp.iface);

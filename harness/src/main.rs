@@ -22,6 +22,10 @@ enum Cmd {
     List(commands::list::List),
     /// Build, drive, capture, assert and tear down labs (all of them by default).
     Run(commands::run::Run),
+    /// Open a lab as a shell, in the state before a step, with the articles' names.
+    Shell(commands::shell::Shell),
+    /// Inside `vethlab shell`: check the step against what you built.
+    Check(commands::check::Check),
     /// Map every veth on this host to its peer and namespace (reads only).
     Peers(commands::peers::Peers),
 }
@@ -31,7 +35,8 @@ fn main() -> ExitCode {
     // `list` and `peers` need no namespaces of their own; everything else runs inside the sandbox,
     // entered before any thread exists.
     // `peers` reads the caller's own host, so it must not leave it.
-    let needs_sandbox = !matches!(cli.cmd, Cmd::List(_) | Cmd::Peers(_));
+    // `check` runs inside a lab shell, among the lab's namespaces already.
+    let needs_sandbox = !matches!(cli.cmd, Cmd::List(_) | Cmd::Peers(_) | Cmd::Check(_));
     if needs_sandbox {
         if let Err(e) = vethlab::sandbox::enter() {
             eprintln!("{e}");
@@ -42,6 +47,8 @@ fn main() -> ExitCode {
         Cmd::List(c) => c.exec(),
         Cmd::Run(c) => c.exec(),
         Cmd::Peers(c) => c.exec(),
+        Cmd::Shell(c) => c.exec(),
+        Cmd::Check(c) => c.exec(),
     };
     match r {
         Ok(code) => code,

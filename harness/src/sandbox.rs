@@ -69,6 +69,10 @@ fn rootless_refused(e: nix::Error) -> String {
         why = "AppArmor restricts unprivileged user namespaces; allow them with: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\n".into();
     } else if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
         why = "user.max_user_namespaces is 0; raise it with: sudo sysctl -w user.max_user_namespaces=10000\n".into();
+    } else if e == nix::Error::ENOSPC {
+        why = "the user-namespace limit (user.max_user_namespaces, here or in an enclosing namespace) is used up;\n\
+               raise it with: sudo sysctl -w user.max_user_namespaces=10000\n"
+            .into();
     }
     format!(
         "vethlab: not root, and this kernel refuses an unprivileged user namespace ({e}).\n{why}\

@@ -26,6 +26,12 @@ impl Topo {
         Ok(())
     }
 
+    /// A node that already exists (a learner's `ip netns add`), by its fd.
+    pub fn attach_node(&mut self, name: &str, fd: std::os::fd::OwnedFd) -> Result<()> {
+        self.nodes.push(Netns::attach(name, fd)?);
+        Ok(())
+    }
+
     pub fn node(&self, name: &str) -> Result<&Netns> {
         self.nodes
             .iter()
@@ -210,6 +216,16 @@ impl Topo {
                 rt().block_on(async move { ops::add_fdb(&h, index, mac, dst).await })
             }
             Cmd::Sysctl { key, value } => self.sysctl_write(node, key, value),
+        }
+    }
+}
+
+impl Drop for Topo {
+    fn drop(&mut self) {
+        // Namespaces go one by one (each with its thread): the kill tests aim here too.
+        for n in self.nodes.drain(..).rev() {
+            crate::trace::event(|| format!("teardown {}", n.name()));
+            drop(n);
         }
     }
 }

@@ -1,3 +1,5 @@
+pub mod check;
 pub mod list;
 pub mod peers;
 pub mod run;
+pub mod shell;

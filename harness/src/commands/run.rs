@@ -36,6 +36,7 @@ impl Run {
         }
         let opts = RunOpts {
             pcap_dir: self.pcap_dir.clone(),
+            ..Default::default()
         };
         let out = Mutex::new(());
         let verbose = self.verbose;

@@ -67,9 +67,21 @@ fn main() -> ExitCode {
         "harness/malformed-lab-file-says-where",
         errors::malformed_lab,
     ));
+    let names: Vec<String> = labs.iter().map(|l| l.name.clone()).collect();
+    trials.push(Trial::test("safety/kill-9-at-any-moment", move || {
+        safety::kill_at_any_moment(&names)
+    }));
     trials.push(Trial::test(
-        "harness/kill-9-leaves-nothing",
-        safety::kill_leaves_nothing,
+        "safety/caller-untouched",
+        safety::caller_untouched,
+    ));
+    trials.push(Trial::test(
+        "safety/four-parallel-runs",
+        safety::four_parallel_runs,
+    ));
+    trials.push(Trial::test(
+        "safety/rootless-refused-exit-2",
+        safety::rootless_refused,
     ));
     let d3 = dir.clone();
     trials.push(Trial::test("peers/flannel-node-pairs", move || {

@@ -14,6 +14,7 @@ pub(crate) fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let opts = RunOpts {
         pcap_dir: Some(tmp.path().to_path_buf()),
+        ..Default::default()
     };
     let mut compared = 0;
     for l in labs {

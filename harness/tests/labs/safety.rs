@@ -1,11 +1,33 @@
-//! What a run leaves behind: nothing, whatever kills it.
+//! What a run leaves behind: nothing, whatever kills it; and what it does to
+//! the caller: nothing. Each test spawns the real `vethlab` binary.
 
 use crate::fail;
 use libtest_mimic::Failed;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
-/// What the caller can see of its network and processes.
-fn snapshot() -> String {
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const VETHLAB: &str = env!("CARGO_BIN_EXE_vethlab");
+
+/// The sysctls the labs write (in their own namespaces), as the caller sees them.
+const SYSCTL_DIRS: &[&str] = &[
+    "/proc/sys/net/ipv4/conf/all",
+    "/proc/sys/net/ipv4/conf/default",
+    "/proc/sys/net/ipv4/conf/lo",
+    "/proc/sys/net/ipv4/neigh/default",
+    "/proc/sys/net/ipv4/neigh/lo",
+];
+const SYSCTL_FILES: &[&str] = &[
+    "/proc/sys/net/ipv4/ip_forward",
+    "/proc/sys/net/ipv4/igmp_link_local_mcast_reports",
+    "/proc/sys/net/ipv6/conf/default/disable_ipv6",
+    "/proc/sys/net/ipv6/conf/lo/disable_ipv6",
+];
+
+/// What the caller can see of its network: links, addresses, routes,
+/// neighbours, named namespaces, mounts, and the sysctls labs touch.
+pub(crate) fn snapshot() -> String {
     let mut s = String::new();
     for args in [
         &["-o", "link"][..],
@@ -20,31 +42,277 @@ fn snapshot() -> String {
             .map(|o| String::from_utf8_lossy(&o.stdout).to_string());
         s.push_str(&out.unwrap_or_else(|e| format!("ip {args:?}: {e}")));
     }
+    s.push_str(&std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default());
+    let mut files: Vec<String> = SYSCTL_FILES.iter().map(|f| f.to_string()).collect();
+    for d in SYSCTL_DIRS {
+        if let Ok(rd) = std::fs::read_dir(d) {
+            files.extend(rd.flatten().map(|e| e.path().display().to_string()));
+        }
+    }
+    files.sort();
+    for f in files {
+        // Some entries are write-only (e.g. flush); they hold no state to compare.
+        if let Ok(v) = std::fs::read_to_string(&f) {
+            s.push_str(&format!("{f}={}", v));
+        }
+    }
     s
 }
 
-/// SIGKILL `vethlab run` at several moments: the caller's namespace is as it
-/// was, and no process of the run remains.
-pub(crate) fn kill_leaves_nothing() -> Result<(), Failed> {
+fn diff(before: &str, after: &str) -> String {
+    let b: Vec<&str> = before.lines().collect();
+    let a: Vec<&str> = after.lines().collect();
+    let mut out = String::new();
+    for l in &b {
+        if !a.contains(l) {
+            out.push_str(&format!("- {l}\n"));
+        }
+    }
+    for l in &a {
+        if !b.contains(l) {
+            out.push_str(&format!("+ {l}\n"));
+        }
+    }
+    out
+}
+
+/// Processes whose environment carries `token`: everything a run started.
+fn holders_of(token: &str) -> Vec<String> {
+    let needle = format!("VETHLAB_KILLTEST={token}");
+    let mut out = vec![];
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        if env.split(|b| *b == 0).any(|v| v == needle.as_bytes()) {
+            let cmd = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            out.push(format!("{pid}: {}", cmd.replace('\0', " ")));
+        }
+    }
+    out
+}
+
+/// One kill: start `args` traced, SIGKILL it at its `n`th trace event, and
+/// return that event. Then nothing of it may remain.
+fn kill_at(args: &[&str], n: usize, before: &str) -> Result<String, Failed> {
+    let token = format!("{}-{n}-{}", std::process::id(), args.join("_").len());
+    let mut child = Command::new(VETHLAB)
+        .args(args)
+        .env("VETHLAB_TRACE", "1")
+        .env("VETHLAB_KILLTEST", &token)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(e.to_string()))?;
+    // Read on a thread: the learner's processes keep stderr open, and a
+    // run that stops producing events must fail the test, not hang it.
+    let stderr = child.stderr.take().ok_or_else(|| fail("no stderr"))?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(ev) = l.strip_prefix("vethlab-trace: ") {
+                if tx.send(ev.to_string()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let mut seen = 0;
+    let mut event = String::from("(exited first)");
+    while seen < n {
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(ev) => {
+                seen += 1;
+                event = ev;
+            }
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let what = format!("`vethlab {}` killed at event {n} ({event})", args.join(" "));
+    if seen < n {
+        return Err(fail(format!("{what}: it had only {seen} events")));
+    }
+    // The kernel reaps a dead PID namespace asynchronously: wait for it, bounded.
+    let t0 = Instant::now();
+    let mut left = holders_of(&token);
+    while !left.is_empty() && t0.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+        left = holders_of(&token);
+    }
+    if !left.is_empty() {
+        return Err(fail(format!(
+            "{what}: processes remain:\n{}",
+            left.join("\n")
+        )));
+    }
+    if Path::new(&format!("/proc/{}", child.id())).exists() {
+        return Err(fail(format!("{what}: process {} survived", child.id())));
+    }
+    let after = snapshot();
+    if after != before {
+        return Err(fail(format!(
+            "{what}: the caller changed:\n{}",
+            diff(before, &after)
+        )));
+    }
+    Ok(event)
+}
+
+/// The trace events `args` produces when left alone.
+fn events_of(args: &[&str]) -> Result<Vec<String>, Failed> {
+    let out = Command::new(VETHLAB)
+        .args(args)
+        .env("VETHLAB_TRACE", "1")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix("vethlab-trace: "))
+        .map(str::to_string)
+        .collect())
+}
+
+/// SIGKILL at 30+ moments spread over every lab's build, captures, traffic,
+/// assertions and teardown, and inside `vethlab shell` (with a learner's
+/// background processes and a running `vethlab check`).
+pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
     let before = snapshot();
-    for ms in [0u64, 5, 15, 30, 60, 120, 250, 400] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vethlab"))
-            .arg("run")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| fail(e.to_string()))?;
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-        let _ = child.kill();
-        let _ = child.wait();
-        let after = snapshot();
-        if after != before {
+    let mut events = vec![];
+    for l in labs {
+        let args = ["run", l.as_str()];
+        let total = events_of(&args)?.len();
+        // First, last, and four moments between.
+        let mut at: Vec<usize> = (0..6).map(|i| 1 + i * (total - 1) / 5).collect();
+        at.dedup();
+        for n in at {
+            events.push(kill_at(&args, n, &before)?);
+        }
+    }
+    // The shell: events are its build, its start, then those of the
+    // `vethlab check` run inside it; the learner's sleeps hold namespaces.
+    let script = "ip netns exec song sleep 300 & sleep 300 & vethlab check; sleep 300";
+    let shell = [
+        "shell",
+        "bridge-arp",
+        "--step",
+        "3",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ];
+    // Every event up to the shell's end (the learner's sleeps keep it open).
+    let evs = events_of(&[
+        "shell",
+        "bridge-arp",
+        "--step",
+        "3",
+        "--",
+        "sh",
+        "-c",
+        "vethlab check",
+    ])?;
+    let total = evs
+        .iter()
+        .position(|e| e == "shell exited")
+        .unwrap_or(evs.len());
+    for n in 1..=total {
+        events.push(kill_at(&shell, n, &before)?);
+    }
+    let kinds: std::collections::BTreeSet<&str> =
+        events.iter().filter_map(|e| e.split(' ').next()).collect();
+    for k in [
+        "build", "step", "capture", "traffic", "assert", "fixtures", "teardown", "shell",
+    ] {
+        if !kinds.contains(k) {
+            return Err(fail(format!("no kill landed on a `{k}` event: {events:?}")));
+        }
+    }
+    if events.len() < 30 {
+        return Err(fail(format!("only {} kill moments", events.len())));
+    }
+    Ok(())
+}
+
+/// A full run leaves the caller's namespace byte-identical.
+pub(crate) fn caller_untouched() -> Result<(), Failed> {
+    let before = snapshot();
+    let out = Command::new(VETHLAB)
+        .arg("run")
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "vethlab run failed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )));
+    }
+    let after = snapshot();
+    if after != before {
+        return Err(fail(format!(
+            "the caller changed:\n{}",
+            diff(&before, &after)
+        )));
+    }
+    Ok(())
+}
+
+/// Four full runs at once (all with the articles' names: host, song, br0,
+/// veth0, node03, ...), alongside the rest of this test binary: all pass.
+pub(crate) fn four_parallel_runs() -> Result<(), Failed> {
+    let kids: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(VETHLAB)
+                .args(["run", "--json", "/dev/stdout"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| fail(e.to_string()))?;
+    for (i, k) in kids.into_iter().enumerate() {
+        let out = k.wait_with_output().map_err(|e| fail(e.to_string()))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || !text.contains("\"bridge-arp\"") {
             return Err(fail(format!(
-                "after kill -9 at {ms} ms the caller changed:\nbefore:\n{before}\nafter:\n{after}"
+                "parallel run {i} exited {:?}:\n{text}\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
             )));
         }
-        if Path::new(&format!("/proc/{}", child.id())).exists() {
-            return Err(fail(format!("process {} survived", child.id())));
-        }
+    }
+    Ok(())
+}
+
+/// Where unprivileged user namespaces are refused: one message saying so
+/// and what to do, exit status 2, nothing else. Made real with a nested user
+/// namespace whose limit is used up (the caller's limit is not touched).
+pub(crate) fn rootless_refused() -> Result<(), Failed> {
+    let script = format!(
+        "echo 1 > /proc/sys/user/max_user_namespaces && exec unshare -U --map-user=1000 --map-group=1000 {VETHLAB} run veth-pair"
+    );
+    let out = Command::new("unshare")
+        .args(["-U", "--map-root-user", "sh", "-c", &script])
+        .output()
+        .map_err(|e| fail(format!("unshare (util-linux): {e}")))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2)
+        || !err.contains("refuses an unprivileged user namespace")
+        || !err.contains("sysctl -w user.max_user_namespaces")
+        || !err.contains("sudo")
+        || err.contains("panicked")
+        || !out.stdout.is_empty()
+    {
+        return Err(fail(format!(
+            "exit {:?}, stderr:\n{err}\nstdout:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout)
+        )));
     }
     Ok(())
 }

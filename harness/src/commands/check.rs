@@ -1,0 +1,57 @@
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use vethlab::error::{Error, Result};
+use vethlab::lab::{self, Lab, RunOpts};
+use vethlab::learner;
+use vethlab::report::Status;
+
+#[derive(Args)]
+pub struct Check {}
+
+impl Check {
+    /// Runs in the learner's shell: the lab's namespaces are the ones named
+    /// there, in whatever state the learner made.
+    pub fn exec(self) -> Result<ExitCode> {
+        let (Ok(path), Ok(step)) = (
+            std::env::var(learner::ENV_LAB),
+            std::env::var(learner::ENV_STEP),
+        ) else {
+            return Err(Error::input(
+                "vethlab check",
+                "not inside a lab shell: start one with `vethlab shell LAB --step N`",
+            ));
+        };
+        let lab = Lab::load(&PathBuf::from(path))?;
+        let idx: usize = step
+            .parse::<usize>()
+            .ok()
+            .filter(|i| (1..=lab.steps.len()).contains(i))
+            .ok_or_else(|| {
+                Error::input(
+                    learner::ENV_STEP,
+                    format!("`{step}` is not a step of {}", lab.name),
+                )
+            })?
+            - 1;
+        let mut topo = learner::attach_named()?;
+        let opts = RunOpts {
+            learner: true,
+            ..Default::default()
+        };
+        let r = lab::run_step(&lab, idx, &mut topo, &opts);
+        print!("{}", r.text(false));
+        for id in &r.ids {
+            println!("  {id}: {}", r.id_result(id));
+        }
+        match r.status {
+            Status::Pass => {
+                println!("\nWell done: step {} of {} holds.", idx + 1, lab.name);
+                Ok(ExitCode::SUCCESS)
+            }
+            Status::Skip(_) => Ok(ExitCode::SUCCESS),
+            // The report already ends with the step's hint.
+            Status::Fail => Ok(ExitCode::from(1)),
+        }
+    }
+}

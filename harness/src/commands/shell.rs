@@ -1,0 +1,52 @@
+use clap::Args;
+use std::process::ExitCode;
+use vethlab::error::{Error, Result};
+use vethlab::learner;
+
+#[derive(Args)]
+pub struct Shell {
+    /// The lab (name or path to a lab.json).
+    lab: String,
+    /// Open the lab in the state before this step (1-based): its task is yours.
+    #[arg(long, default_value_t = 1)]
+    step: usize,
+    /// Run this command instead of an interactive shell (after `--`).
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+impl Shell {
+    pub fn exec(self) -> Result<ExitCode> {
+        let (lab, _) = vethlab::labs::resolve(&self.lab, &vethlab::labs::labs_dir())?;
+        let n = lab.steps.len();
+        if self.step == 0 || self.step > n {
+            return Err(Error::input(
+                format!("--step {}", self.step),
+                format!("lab {} has steps 1 to {n}", lab.name),
+            ));
+        }
+        let step = &lab.steps[self.step - 1];
+        let topo = learner::build(&lab, self.step)?;
+        learner::name_nodes(&topo)?;
+        // The shell lives in the first node: the articles' "host".
+        let node = lab.nodes.first().cloned().unwrap_or_default();
+        let names: Vec<&str> = topo.nodes().iter().map(|n| n.name()).collect();
+        eprintln!("vethlab shell: {} — {}", lab.name, lab.title);
+        eprintln!("step {}/{n} `{}`: {}", self.step, step.name, step.title);
+        if let Some(t) = &step.task {
+            eprintln!("\nTask: {t}");
+        }
+        eprintln!(
+            "\nYou are in namespace {node}; the others: ip netns exec NAME ... ({}).\n\
+             `vethlab check` checks the step; `exit` removes everything.\n",
+            names.join(", ")
+        );
+        let prompt = format!("[{} {}/{n} {node}] \\w# ", lab.name, self.step);
+        let env = [
+            (learner::ENV_LAB, lab.path.display().to_string()),
+            (learner::ENV_STEP, self.step.to_string()),
+        ];
+        let code = learner::spawn_shell(&topo, &node, &prompt, &env, &self.command)?;
+        Ok(ExitCode::from(code.clamp(0, 255) as u8))
+    }
+}

@@ -1,0 +1,215 @@
+//! The learner's lab: a lab built up to a step, its namespaces given the
+//! articles' names under /var/run/netns (in the run's private mount
+//! namespace only), and a shell inside; `vethlab check` finds them there.
+
+use crate::error::{Error, Result};
+use crate::lab::{self, Lab};
+use crate::topo::Topo;
+use nix::mount::{mount, MsFlags};
+use std::ffi::CString;
+use std::os::fd::OwnedFd;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where `ip netns` looks (iproute2's NETNS_RUN_DIR).
+pub const NETNS_DIR: &str = "/var/run/netns";
+
+/// The environment a shell passes to `vethlab check`.
+pub const ENV_LAB: &str = "VETHLAB_LAB";
+pub const ENV_STEP: &str = "VETHLAB_STEP";
+
+/// Build `lab` in the state before step `step` (1-based).
+pub fn build(lab: &Lab, step: usize) -> Result<Topo> {
+    let mut topo = lab::new_topo(lab)?;
+    lab::build_upto(lab, &mut topo, step - 1)?;
+    topo.tune_neigh()?;
+    Ok(topo)
+}
+
+/// Give every node its name under /var/run/netns. Only in this process's
+/// mount namespace (the sandbox's): a tmpfs hides whatever the host has there.
+pub fn name_nodes(topo: &Topo) -> Result<()> {
+    let dir = Path::new(NETNS_DIR);
+    let tmpfs = |at: &Path| {
+        mount(
+            Some("tmpfs"),
+            at,
+            Some("tmpfs"),
+            MsFlags::empty(),
+            Some("mode=755"),
+        )
+        .map_err(|e| Error::other(format!("mount tmpfs on {}: {e}", at.display())))
+    };
+    if dir.is_dir() {
+        tmpfs(dir)?;
+    } else {
+        // No netns dir on this host: a private /var/run (usually /run) holds ours.
+        tmpfs(Path::new("/var/run"))?;
+        std::fs::create_dir(dir).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))?;
+    }
+    for n in topo.nodes() {
+        let target = dir.join(n.name());
+        std::fs::write(&target, "")
+            .map_err(|e| Error::io(format!("create {}", target.display()), e))?;
+        let src = format!("/proc/self/fd/{}", n.raw_fd());
+        mount(
+            Some(src.as_str()),
+            &target,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(|e| Error::other(format!("bind {src} on {}: {e}", target.display())))?;
+    }
+    Ok(())
+}
+
+/// The lab's namespaces as the learner left them: every name under
+/// /var/run/netns (including namespaces the learner added).
+pub fn attach_named() -> Result<Topo> {
+    let mut topo = Topo::new();
+    let rd = std::fs::read_dir(NETNS_DIR).map_err(|e| Error::io(format!("read {NETNS_DIR}"), e))?;
+    let mut names: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+    names.sort();
+    for p in names {
+        let name = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let fd: OwnedFd = std::fs::File::open(&p)
+            .map_err(|e| Error::io(format!("open {}", p.display()), e))?
+            .into();
+        topo.attach_node(&name, fd)
+            .map_err(|e| Error::other(format!("namespace {name}: {e}")))?;
+    }
+    Ok(topo)
+}
+
+/// A shell (or `argv`) inside `node`'s namespace, with its own view of /sys
+/// (so `brctl show` and `ethtool` see the lab) and its own PID namespace,
+/// whose init it is: when it dies, or we die and PDEATHSIG kills it, the
+/// kernel kills every process the learner left behind. Returns its status.
+pub fn spawn_shell(
+    topo: &Topo,
+    node: &str,
+    prompt: &str,
+    env: &[(&str, String)],
+    argv: &[String],
+) -> Result<i32> {
+    let fd = topo.node(node)?.raw_fd();
+    let mut cmd = if argv.is_empty() {
+        let sh = ["/bin/bash", "/usr/bin/bash"]
+            .into_iter()
+            .find(|p| Path::new(p).exists());
+        match sh {
+            Some(b) => {
+                let mut c = Command::new(b);
+                c.args(["--norc", "--noprofile", "-i"]);
+                c
+            }
+            None => {
+                let mut c = Command::new("/bin/sh");
+                c.arg("-i");
+                c
+            }
+        }
+    } else {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        c
+    };
+    // `vethlab check` must be on PATH inside: put our own directory first.
+    let mut path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    if let Some(d) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
+        path = format!("{}:{path}", d.display());
+    }
+    cmd.env("PATH", path).env("PS1", prompt);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    // Everything the child needs, made before fork: after it, only syscalls.
+    let c = |s: &str| CString::new(s).unwrap_or_default();
+    let (sys, proc_, sysfs, procfs) = (c("/sys"), c("/proc"), c("sysfs"), c("proc"));
+    // SAFETY: the closure only makes raw syscalls on memory prepared above.
+    unsafe {
+        cmd.pre_exec(move || {
+            let err = std::io::Error::last_os_error;
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(err());
+            }
+            if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
+                return Err(err());
+            }
+            // Our own mount namespace: the learner's sysfs and /proc stay here.
+            if libc::unshare(libc::CLONE_NEWNS) != 0 {
+                return Err(err());
+            }
+            if libc::mount(
+                sysfs.as_ptr(),
+                sys.as_ptr(),
+                sysfs.as_ptr(),
+                0,
+                std::ptr::null(),
+            ) != 0
+            {
+                return Err(err());
+            }
+            // A new PID namespace takes effect for children only (and a
+            // multi-threaded vethlab cannot enter one): fork once more, and
+            // this process stays behind to pass the shell's status on.
+            if libc::unshare(libc::CLONE_NEWPID) != 0 {
+                return Err(err());
+            }
+            match libc::fork() {
+                -1 => return Err(err()),
+                0 => {}
+                pid => {
+                    // Ctrl-C belongs to the shell; only its death ends us.
+                    libc::signal(libc::SIGINT, libc::SIG_IGN);
+                    libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+                    let mut st = 0;
+                    while libc::waitpid(pid, &mut st, 0) < 0 {}
+                    let code = if libc::WIFEXITED(st) {
+                        libc::WEXITSTATUS(st)
+                    } else {
+                        128 + libc::WTERMSIG(st)
+                    };
+                    libc::_exit(code);
+                }
+            }
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(err());
+            }
+            // A /proc of the new PID namespace: `ps` shows the lab's processes.
+            // Not fatal where a container's masked /proc forbids it.
+            let _ = libc::mount(
+                procfs.as_ptr(),
+                proc_.as_ptr(),
+                procfs.as_ptr(),
+                0,
+                std::ptr::null(),
+            );
+            Ok(())
+        });
+    }
+    crate::trace::event(|| format!("shell {node}"));
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::io(format!("start {:?}", cmd.get_program()), e))?;
+    // As a shell does for its foreground job: Ctrl-C is the learner's.
+    // SAFETY: setting signal dispositions to SIG_IGN.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Error::io("wait for the shell", e))?;
+    crate::trace::event(|| "shell exited".into());
+    Ok(status.code().unwrap_or(128 + 9))
+}

@@ -1,0 +1,16 @@
+//! `VETHLAB_TRACE=1`: one line on stderr per phase of a run (build, capture,
+//! traffic, assert, teardown, shell). For debugging, and for the tests that
+//! kill a run at chosen moments.
+
+use std::sync::OnceLock;
+
+fn on() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("VETHLAB_TRACE").is_some_and(|v| v != "0"))
+}
+
+pub fn event(what: impl FnOnce() -> String) {
+    if on() {
+        eprintln!("vethlab-trace: {}", what());
+    }
+}
