@@ -41,7 +41,13 @@ impl Fixture {
                 Some(b) => (true, b.trim()),
                 None => (false, t),
             };
-            for (col, ph) in placeholders(body) {
+            let phs = placeholders(body).map_err(|col| {
+                Error::input(
+                    format!("{}:{}:{}", path.display(), i + 1, col + 1 + (l.len() - l.trim_start().len())),
+                    "`{` without its `}` (placeholders are {node.iface.mac} or {node.iface.ifindex})",
+                )
+            })?;
+            for (col, ph) in phs {
                 let parts: Vec<&str> = ph.split('.').collect();
                 let at = format!(
                     "{}:{}:{}",
@@ -68,6 +74,14 @@ impl Fixture {
                 never,
             });
         }
+        // A fixture that expects nothing would pass on any capture.
+        if !lines.iter().any(|l| !l.never) {
+            return Err(Error::input(
+                path.display().to_string(),
+                "the fixture expects no line (only comments or `!` lines): it could never fail; \
+                 write the lines tcpdump -n should show",
+            ));
+        }
         Ok(Fixture {
             path: path.to_path_buf(),
             lines,
@@ -75,8 +89,8 @@ impl Fixture {
     }
 }
 
-/// `{...}` spans in a line, with their column.
-fn placeholders(s: &str) -> Vec<(usize, &str)> {
+/// `{...}` spans in a line, with their column; `Err(col)` for an unclosed `{`.
+fn placeholders(s: &str) -> Result<Vec<(usize, &str)>, usize> {
     let mut out = vec![];
     let mut rest = s;
     let mut off = 0;
@@ -87,16 +101,18 @@ fn placeholders(s: &str) -> Vec<(usize, &str)> {
                 off += a + b + 1;
                 rest = &rest[a + b + 1..];
             }
-            None => break,
+            None => return Err(off + a),
         }
     }
-    out
+    Ok(out)
 }
 
 /// Replace placeholders with what the kernel holds now.
 pub fn resolve(topo: &Topo, text: &str) -> Result<String> {
     let mut out = text.to_string();
-    for (_, ph) in placeholders(text) {
+    let phs = placeholders(text)
+        .map_err(|col| Error::other(format!("unclosed `{{` at column {}: {text}", col + 1)))?;
+    for (_, ph) in phs {
         let p: Vec<&str> = ph.split('.').collect();
         if p.len() != 3 {
             continue;
@@ -290,6 +306,18 @@ impl Expect {
                 .iter()
                 .filter_map(|s| split_at(s).map(|p| p.0))
                 .collect(),
+        }
+    }
+
+    /// The (node, device) pairs this expectation reads, which must exist.
+    pub fn devices(&self) -> Vec<(&str, &str)> {
+        match self {
+            Expect::Link { node, dev, .. }
+            | Expect::Addr { node, dev, .. }
+            | Expect::Neigh { node, dev, .. }
+            | Expect::PeerIndex { node, dev, .. }
+            | Expect::Bridge { node, dev, .. } => vec![(node.as_str(), dev.as_str())],
+            _ => vec![],
         }
     }
 

@@ -3,6 +3,7 @@
 //! assert, tear down.
 
 use crate::capture::{Capture, Captured};
+use crate::devices::Devices;
 use crate::error::{Error, Result};
 use crate::expect::{self, split_at, Expect, Fixture};
 use crate::ipcmd::{self, Cmd};
@@ -168,12 +169,16 @@ struct Locator<'a> {
     text: &'a str,
 }
 
+fn loc_at(path: &Path, text: &str, off: usize) -> String {
+    let before = &text[..off.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    format!("{}:{line}:{col}", path.display())
+}
+
 impl Locator<'_> {
     fn at(&self, off: usize) -> String {
-        let before = &self.text[..off.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-        format!("{}:{line}:{col}", self.path.display())
+        loc_at(self.path, self.text, off)
     }
     fn find(&self, needle: &str, from: usize) -> Option<usize> {
         self.text.get(from..)?.find(needle).map(|i| i + from)
@@ -246,6 +251,19 @@ impl Lab {
                 format!("cannot read lab file: {e}"),
             )
         })?;
+        if text.trim().is_empty() {
+            return Err(Error::input(
+                format!("{}:1:1", path.display()),
+                "the lab file is empty (see labs/veth-pair/lab.json for one)",
+            ));
+        }
+        if !text.trim_start().starts_with('{') {
+            let off = text.len() - text.trim_start().len();
+            return Err(Error::input(
+                loc_at(path, &text, off),
+                "a lab file is one JSON object: {\"lab\": ..., \"title\": ..., \"nodes\": [...], \"steps\": [...]}",
+            ));
+        }
         let raw: RawLab = serde_json::from_str(&text).map_err(|e| {
             Error::input(
                 format!("{}:{}:{}", path.display(), e.line(), e.column()),
@@ -256,11 +274,10 @@ impl Lab {
         let _ = raw.about;
         let fixtures = fixtures_dir(path, &raw.lab);
         let mut nodes: Vec<String> = vec![];
-        for n in &raw.nodes {
+        let node_offs = loc.array_items("nodes", 0);
+        for (ni, n) in raw.nodes.iter().enumerate() {
             if nodes.contains(n) {
-                let off = loc
-                    .find(&format!("\"{n}\""), loc.find("\"nodes\"", 0).unwrap_or(0))
-                    .unwrap_or(0);
+                let off = node_offs.get(ni).copied().unwrap_or(0);
                 return Err(Error::input(
                     loc.at(off),
                     format!("node `{n}` is declared twice"),
@@ -275,6 +292,10 @@ impl Lab {
                 "a lab needs at least one node (the first runs commands that name none)",
             ));
         };
+        let mut devs = Devices::default();
+        for n in &nodes {
+            devs.add_node(n);
+        }
         let step_offs = loc.array_items("steps", 0);
         let mut steps: Vec<Step> = vec![];
         for (si, rs) in raw.steps.iter().enumerate() {
@@ -298,8 +319,11 @@ impl Lab {
                     ));
                 }
             }
+            devs.ipip |= rs.requires.iter().any(|f| f == "ipip");
             let item_offs = loc.array_items("do", soff);
             let mut actions = vec![];
+            // Capture points must exist when the captures start: at the first traffic.
+            let mut devs_at_traffic: Option<Devices> = None;
             for (ii, v) in rs.actions.iter().enumerate() {
                 let at = loc.at(item_offs.get(ii).copied().unwrap_or(soff));
                 let ctx = |m: String| {
@@ -330,24 +354,31 @@ impl Lab {
                                     return Err(ctx(format!("`{s}`: node `{n}` already exists")));
                                 }
                                 nodes.push(n.clone());
+                                devs.add_node(n);
                                 continue;
                             }
                             known(&node, &nodes)?;
                             for n in c.nodes() {
                                 known(n, &nodes)?;
                             }
+                            devs.apply(&node, c).map_err(|m| ctx(format!("`{s}`: {m}")))?;
                         }
                         Action::Cmd { node, text: s.clone(), cmds: line.cmds }
                     }
                     Value::Object(m) if m.contains_key("ping") => {
                         let p: PingSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("ping: {e}")))?;
                         known(&p.from, &nodes)?;
+                        if let Some(d) = &p.dev {
+                            devs.need(&p.from, d).map_err(|m| ctx(format!("ping -I: {m}")))?;
+                        }
+                        devs_at_traffic.get_or_insert_with(|| devs.clone());
                         Action::Ping(p)
                     }
                     Value::Object(m) if m.contains_key("udp") => {
                         let u: UdpSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("udp: {e}")))?;
                         known(&u.server, &nodes)?;
                         known(&u.from, &nodes)?;
+                        devs_at_traffic.get_or_insert_with(|| devs.clone());
                         Action::Udp(u)
                     }
                     Value::Object(m) if m.contains_key("expect") => {
@@ -360,6 +391,9 @@ impl Lab {
                         let e: Expect = serde_json::from_value(Value::Object(m)).map_err(|e| ctx(format!("expect: {e}")))?;
                         for n in e.nodes() {
                             known(n, &nodes)?;
+                        }
+                        for (n, d) in e.devices() {
+                            devs.need(n, d).map_err(|m| ctx(format!("expect {}: {m}", e.describe())))?;
                         }
                         if let Expect::SameFrames { a, b } = &e {
                             for p in [a, b] {
@@ -393,6 +427,13 @@ impl Lab {
                             "step `{}`: capture point `{point}`: unknown node `{n}`",
                             rs.name
                         ),
+                    ));
+                }
+                let state = devs_at_traffic.as_ref().unwrap_or(&devs);
+                if let Err(m) = state.need(n, i) {
+                    return Err(Error::input(
+                        at,
+                        format!("step `{}`: capture point `{point}`: {m}", rs.name),
                     ));
                 }
                 let fpath = fixtures.join(&rs.name).join(format!("{n}-{i}.txt"));

@@ -7,6 +7,7 @@
 
 pub mod capture;
 pub mod decode;
+pub mod devices;
 pub mod error;
 pub mod ethtool;
 pub mod expect;

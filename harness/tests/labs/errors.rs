@@ -83,3 +83,58 @@ pub(crate) fn malformed_lab() -> Result<(), Failed> {
     }
     Ok(())
 }
+
+/// Every case under tests/bad-input: `lab.json` (with its fixtures), and in
+/// `want.txt` what the one-line error must say (file:line:col and what).
+/// Exit status 2, no panic, nothing on stdout, nothing left behind.
+pub(crate) fn bad_input_corpus() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .map_err(|e| fail(format!("{}: {e}", root.display())))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    cases.sort();
+    if cases.len() < 25 {
+        return Err(fail(format!("only {} cases", cases.len())));
+    }
+    let before = crate::safety::snapshot();
+    let mut bad = vec![];
+    for c in &cases {
+        let lab = c.join("lab.json");
+        let want = std::fs::read_to_string(c.join("want.txt")).map_err(|e| fail(e.to_string()))?;
+        let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+            .arg("run")
+            .arg(&lab)
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        let loaded = Lab::load(&lab)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let missing: Vec<&str> = want
+            .lines()
+            .filter(|w| !err.contains(w) || !loaded.contains(w))
+            .collect();
+        if out.status.code() != Some(2)
+            || !missing.is_empty()
+            || err.lines().count() != 1
+            || err.contains("panicked")
+            || !out.stdout.is_empty()
+        {
+            bad.push(format!(
+                "{}: exit {:?}, lacks {missing:?}: {err}",
+                c.file_name().unwrap_or_default().to_string_lossy(),
+                out.status.code()
+            ));
+        }
+    }
+    if crate::safety::snapshot() != before {
+        bad.push("the caller's network changed".into());
+    }
+    if !bad.is_empty() {
+        return Err(fail(bad.join("\n")));
+    }
+    Ok(())
+}

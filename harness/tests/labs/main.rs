@@ -68,6 +68,10 @@ fn main() -> ExitCode {
         "harness/malformed-lab-file-says-where",
         errors::malformed_lab,
     ));
+    trials.push(Trial::test(
+        "harness/bad-input-corpus",
+        errors::bad_input_corpus,
+    ));
     let names: Vec<String> = labs.iter().map(|l| l.name.clone()).collect();
     trials.push(Trial::test("safety/kill-9-at-any-moment", move || {
         safety::kill_at_any_moment(&names)
