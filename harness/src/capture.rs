@@ -32,8 +32,18 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Start capturing on `iface` in `ns`. Every frame after this returns is kept.
-    pub fn start(ns: &Netns, iface: &str) -> Result<Capture> {
+    /// The kernel buffer a capture gets unless told otherwise: frames are
+    /// drained only after a step's traffic, so it must hold a whole step.
+    /// In immediate mode libpcap uses TPACKET_V2, one fixed slot of about
+    /// SNAPLEN per frame: 2 MiB holds ~950 frames (a step has dozens).
+    pub const BUFFER: i32 = 2 << 20;
+    /// Enough for any lab frame: MTU 1500 plus VXLAN's 50 and Ethernet's 14.
+    /// (65535 would make every ring slot 64 KiB: 32 frames per 2 MiB.)
+    pub const SNAPLEN: i32 = 2048;
+
+    /// Start capturing on `iface` in `ns` with a kernel buffer of `buffer`
+    /// bytes. Every frame after this returns is kept, or counted as dropped.
+    pub fn start(ns: &Netns, iface: &str, buffer: i32) -> Result<Capture> {
         let dev = iface.to_string();
         let cap = ns
             .run(move || {
@@ -41,8 +51,8 @@ impl Capture {
                     .immediate_mode(true)
                     // As tcpdump does by default: a bridge then shows forwarded unicast too.
                     .promisc(true)
-                    .snaplen(65535)
-                    .buffer_size(4 << 20)
+                    .snaplen(Self::SNAPLEN)
+                    .buffer_size(buffer)
                     .timeout(1)
                     .open()?
                     .setnonblock()
@@ -104,7 +114,7 @@ impl Captured {
         out.extend_from_slice(&4u16.to_le_bytes());
         out.extend_from_slice(&0i32.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&65535u32.to_le_bytes());
+        out.extend_from_slice(&(Capture::SNAPLEN as u32).to_le_bytes());
         out.extend_from_slice(&(self.linktype as u32).to_le_bytes());
         for f in &self.frames {
             out.extend_from_slice(&((f.ts_us / 1_000_000) as u32).to_le_bytes());

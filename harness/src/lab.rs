@@ -544,6 +544,8 @@ pub struct RunOpts {
     /// `vethlab check`: the learner typed the step's commands, so only what
     /// follows the step's last command (traffic and assertions) runs.
     pub learner: bool,
+    /// Kernel buffer per capture, in bytes (default `Capture::BUFFER`).
+    pub capture_buffer: Option<i32>,
 }
 
 /// Nodes declared up front. They stand for machines, whose loopback is up
@@ -655,7 +657,10 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
         topo.tune_neigh()?;
         step.captures
             .iter()
-            .map(|c| Capture::start(topo.node(&c.node)?, &c.iface))
+            .map(|c| {
+                let buf = opts.capture_buffer.unwrap_or(Capture::BUFFER);
+                Capture::start(topo.node(&c.node)?, &c.iface, buf)
+            })
             .collect()
     };
     let mut error: Option<String> = None;

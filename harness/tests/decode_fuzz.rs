@@ -32,7 +32,10 @@ fn corpus() -> Vec<(i32, Vec<u8>)> {
     for p in paths {
         let t = std::fs::read_to_string(&p).expect("corpus file");
         let mut lines = t.lines().filter(|l| !l.starts_with('#'));
-        let lt: i32 = lines.next().and_then(|l| l.parse().ok()).expect("link type line");
+        let lt: i32 = lines
+            .next()
+            .and_then(|l| l.parse().ok())
+            .expect("link type line");
         let hex = lines.next().expect("hex line");
         let bytes: Vec<u8> = (0..hex.len() / 2)
             .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex"))

@@ -16,6 +16,9 @@ pub struct Run {
     /// Write every capture as DIR/<lab>/<step>/<node>-<iface>.pcap.
     #[arg(long, value_name = "DIR")]
     pcap_dir: Option<PathBuf>,
+    /// Kernel buffer per capture in bytes (raise it if a step reports drops).
+    #[arg(long, value_name = "BYTES")]
+    capture_buffer: Option<i32>,
     /// Show every check's detail and every captured line, not only failures.
     #[arg(short, long)]
     verbose: bool,
@@ -36,6 +39,7 @@ impl Run {
         }
         let opts = RunOpts {
             pcap_dir: self.pcap_dir.clone(),
+            capture_buffer: self.capture_buffer,
             ..Default::default()
         };
         let out = Mutex::new(());

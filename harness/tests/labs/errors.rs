@@ -138,3 +138,50 @@ pub(crate) fn bad_input_corpus() -> Result<(), Failed> {
     }
     Ok(())
 }
+
+/// A capture the kernel could not keep up with fails the step and says so,
+/// instead of asserting on a partial sequence. Real drops: 300 pings into a
+/// capture whose kernel buffer is the smallest the kernel allows; the same
+/// traffic fits the default buffer.
+pub(crate) fn capture_drops_fail(dir: &Path) -> Result<(), Failed> {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let root = tmp.path();
+    copy_tree(&dir.join("bridge-arp"), &root.join("labs/bridge-arp"))
+        .map_err(|e| fail(e.to_string()))?;
+    copy_tree(
+        &dir.join("../fixtures/bridge-arp"),
+        &root.join("fixtures/bridge-arp"),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let f = root.join("labs/bridge-arp/lab.json");
+    let text = std::fs::read_to_string(&f).map_err(|e| fail(e.to_string()))?;
+    let busy = text.replace(
+        r#"{"ping": "192.168.122.102", "from": "host", "count": 2, "id": "O4.5"}"#,
+        r#"{"ping": "192.168.122.102", "from": "host", "count": 300, "id": "O4.5"}"#,
+    );
+    assert_ne!(text, busy);
+    std::fs::write(&f, busy).map_err(|e| fail(e.to_string()))?;
+    let l = Lab::load(&f).map_err(|e| fail(e.to_string()))?;
+    let idx = l
+        .step_index("ip-on-bridge")
+        .ok_or_else(|| fail("no step"))?;
+    let tiny = RunOpts {
+        capture_buffer: Some(1),
+        ..Default::default()
+    };
+    let r = lab::run_one(&l, idx, &tiny);
+    let t = r.text(false);
+    if r.status != Status::Fail
+        || !t.contains("capture on host:br0 is complete")
+        || !t.contains("the sequence is partial, not asserted")
+        || t.contains("expected (fixture)")
+    {
+        return Err(fail(format!("drops did not fail the step loudly:\n{t}")));
+    }
+    // The same traffic with the normal buffer: complete, and the step passes.
+    let r = lab::run_one(&l, idx, &RunOpts::default());
+    if r.status != Status::Pass {
+        return Err(fail(format!("with the default buffer:\n{}", r.text(false))));
+    }
+    Ok(())
+}

@@ -68,6 +68,11 @@ fn main() -> ExitCode {
         "harness/malformed-lab-file-says-where",
         errors::malformed_lab,
     ));
+    let d4 = dir.clone();
+    trials.push(Trial::test(
+        "harness/capture-drops-fail-loudly",
+        move || errors::capture_drops_fail(&d4),
+    ));
     trials.push(Trial::test(
         "harness/bad-input-corpus",
         errors::bad_input_corpus,
