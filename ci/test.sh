@@ -1,12 +1,32 @@
 #!/usr/bin/env bash
-# What CI runs (and what .github/workflows calls): set-up, the README's test
-# command, then the same suite rootless as an unprivileged user.
+# What CI runs (.ci/run here, .github/workflows/ci.yml on GitHub): set-up, the
+# README's test command, the same suite rootless as an unprivileged user, a
+# report with every pcap (kept as an artifact), and proof that the machine's
+# own network is as it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
+before=$(bash ci/host-snapshot.sh)
 
 echo "== cargo test (as $(id -un))"
 cargo test
 
 echo "== rootless: the lab suite as user nobody, in a user namespace"
 bash ci/rootless.sh
+
+echo "== report: ci-artifacts/report.json and ci-artifacts/pcaps/"
+rm -rf ci-artifacts && mkdir -p ci-artifacts
+cargo run -q -p vethlab -- run --json ci-artifacts/report.json --pcap-dir ci-artifacts/pcaps \
+  > ci-artifacts/run.txt || { cat ci-artifacts/run.txt; exit 1; }
+tail -n1 ci-artifacts/run.txt
+
+if [ -x ci/image.sh ] && [ "${VETHLAB_CI_IMAGE:-1}" = 1 ]; then
+  echo "== the lab image: build it and run the suite inside"
+  bash ci/image.sh
+fi
+
+after=$(bash ci/host-snapshot.sh)
+if [ "$before" != "$after" ]; then
+  echo "the machine's own network changed:"; diff <(echo "$before") <(echo "$after"); exit 1
+fi
+echo "== the machine's links, addresses, routes, neighbours, netns and sysctls are unchanged"
