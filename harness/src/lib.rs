@@ -5,6 +5,7 @@
 //! `netns`, `ops`, `ipcmd`) → traffic (`traffic`) → captures (`capture`) →
 //! decoded lines (`decode`) → compared with fixtures (`expect`) → `report`.
 
+pub mod bench;
 pub mod capture;
 pub mod decode;
 pub mod devices;

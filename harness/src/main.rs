@@ -26,6 +26,8 @@ enum Cmd {
     Shell(commands::shell::Shell),
     /// Inside `vethlab shell`: check the step against what you built.
     Check(commands::check::Check),
+    /// Measure: pod churn against an `ip` script and a netlink floor, the suite, calico at scale.
+    Bench(commands::bench::BenchCmd),
     /// Map every veth on this host to its peer and namespace (reads only).
     Peers(commands::peers::Peers),
 }
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Cmd::List(c) => c.exec(),
         Cmd::Run(c) => c.exec(),
         Cmd::Peers(c) => c.exec(),
+        Cmd::Bench(c) => c.exec(),
         Cmd::Shell(c) => c.exec(),
         Cmd::Check(c) => c.exec(),
     };
