@@ -154,8 +154,12 @@ fn private_netns_dir() -> Result<()> {
 /// Run a shell script with its network namespace set to `node`.
 fn sh_in(node: &Netns, script: &str) -> Result<()> {
     let fd = node.raw_fd();
+    // On stdin: 500 pods' script is longer than one argument may be.
     let mut c = std::process::Command::new("sh");
-    c.args(["-e", "-c", script]);
+    c.args(["-e", "-s"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     // SAFETY: only setns(2) between fork and exec.
     unsafe {
         c.pre_exec(move || {
@@ -165,7 +169,13 @@ fn sh_in(node: &Netns, script: &str) -> Result<()> {
             Ok(())
         });
     }
-    let out = c.output().map_err(|e| Error::io("sh", e))?;
+    let mut child = c.spawn().map_err(|e| Error::io("sh", e))?;
+    let mut stdin = child.stdin.take().ok_or_else(|| Error::other("sh: no stdin"))?;
+    stdin
+        .write_all(script.as_bytes())
+        .map_err(|e| Error::io("sh: write script", e))?;
+    drop(stdin);
+    let out = child.wait_with_output().map_err(|e| Error::io("sh", e))?;
     if !out.status.success() {
         return Err(Error::other(format!(
             "the ip script failed: {}",

@@ -43,6 +43,17 @@ pub fn enter() -> Result<Mode> {
         Mode::Rootless
     };
     root_slave().map_err(|e| Error::Privilege(format!("vethlab: {e}")))?;
+    // Docker without --privileged mounts /proc/sys read-only; lab namespaces
+    // need their own sysctls (ip_forward, proxy_arp, ARP timers). Writable
+    // again in our mount namespace only. Elsewhere /proc/sys is no mount of
+    // its own and this fails harmlessly.
+    let _ = mount(
+        None::<&str>,
+        "/proc/sys",
+        None::<&str>,
+        MsFlags::MS_REMOUNT | MsFlags::MS_BIND,
+        None::<&str>,
+    );
     Ok(mode)
 }
 
