@@ -170,7 +170,10 @@ fn sh_in(node: &Netns, script: &str) -> Result<()> {
         });
     }
     let mut child = c.spawn().map_err(|e| Error::io("sh", e))?;
-    let mut stdin = child.stdin.take().ok_or_else(|| Error::other("sh: no stdin"))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| Error::other("sh: no stdin"))?;
     stdin
         .write_all(script.as_bytes())
         .map_err(|e| Error::io("sh: write script", e))?;

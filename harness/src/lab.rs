@@ -601,6 +601,16 @@ pub fn run_lab(
     opts: &RunOpts,
     progress: &(dyn Fn(&StepReport) + Sync),
 ) -> Vec<StepReport> {
+    run_lab_then(lab, opts, progress, &mut |_| {})
+}
+
+/// `run_lab`, then `after` sees the final topology before it is torn down.
+pub fn run_lab_then(
+    lab: &Lab,
+    opts: &RunOpts,
+    progress: &(dyn Fn(&StepReport) + Sync),
+    after: &mut dyn FnMut(&Topo),
+) -> Vec<StepReport> {
     let mut out = vec![];
     let mut topo = match new_topo(lab) {
         Ok(t) => t,
@@ -618,6 +628,7 @@ pub fn run_lab(
         progress(&r);
         out.push(r);
     }
+    after(&topo);
     out
 }
 

@@ -12,6 +12,7 @@ pub mod devices;
 pub mod error;
 pub mod ethtool;
 pub mod expect;
+pub mod html;
 pub mod ipcmd;
 pub mod lab;
 pub mod labs;

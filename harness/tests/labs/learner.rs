@@ -113,3 +113,127 @@ pub(crate) fn tmux_session() -> Result<Completion, Failed> {
     let _ = t.cmd(&["kill-server"]);
     r
 }
+
+/// A small XML well-formedness check: every tag closed in order, attribute
+/// values quoted, `&` only in entities, `<` never in text.
+fn well_formed(x: &str) -> Result<(), String> {
+    let b = x.as_bytes();
+    let mut stack: Vec<String> = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'<' => {
+                let end = x[i..].find('>').ok_or("unterminated tag")? + i;
+                let tag = &x[i + 1..end];
+                if let Some(name) = tag.strip_prefix('/') {
+                    let open = stack.pop().ok_or(format!("</{name}> closes nothing"))?;
+                    if open != name.trim() {
+                        return Err(format!("<{open}> closed by </{name}>"));
+                    }
+                } else {
+                    let self_closing = tag.ends_with('/');
+                    let tag = tag.trim_end_matches('/');
+                    let name = tag.split_whitespace().next().ok_or("empty tag")?;
+                    // Attributes: name="value" pairs.
+                    let mut rest = tag[name.len()..].trim();
+                    while !rest.is_empty() {
+                        let eq = rest
+                            .find('=')
+                            .ok_or(format!("attribute without value in <{name}>"))?;
+                        let v = rest[eq + 1..].trim_start();
+                        let q = v.chars().next().ok_or("no value")?;
+                        if q != '"' && q != '\'' {
+                            return Err(format!("unquoted attribute in <{name}>"));
+                        }
+                        let close = v[1..].find(q).ok_or("unterminated attribute")? + 1;
+                        if v[1..close].contains('<') {
+                            return Err(format!("`<` in an attribute of <{name}>"));
+                        }
+                        rest = v[close + 1..].trim_start();
+                    }
+                    if !self_closing {
+                        stack.push(name.to_string());
+                    }
+                }
+                i = end + 1;
+            }
+            b'&' => {
+                let semi = x[i..].find(';').ok_or("`&` without entity")? + i;
+                let ent = &x[i + 1..semi];
+                if !["amp", "lt", "gt", "quot", "apos"].contains(&ent) && !ent.starts_with('#') {
+                    return Err(format!("unknown entity &{ent};"));
+                }
+                i = semi + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    match stack.pop() {
+        Some(t) => Err(format!("<{t}> never closed")),
+        None => Ok(()),
+    }
+}
+
+/// `vethlab run --html DIR`: a page per lab whose SVGs are well-formed, a
+/// topology naming every node, a ladder per step with captures, and pcap
+/// links that exist.
+pub(crate) fn html_report(labs: &[vethlab::lab::Lab]) -> Result<(), Failed> {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+        .args(["run", "--html"])
+        .arg(tmp.path())
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(String::from_utf8_lossy(&out.stdout).into_owned()));
+    }
+    for l in labs {
+        let p = tmp.path().join(format!("{}.html", l.name));
+        let page =
+            std::fs::read_to_string(&p).map_err(|e| fail(format!("{}: {e}", p.display())))?;
+        let mut svgs = vec![];
+        let mut rest = page.as_str();
+        while let Some(a) = rest.find("<svg") {
+            let b = rest[a..]
+                .find("</svg>")
+                .ok_or_else(|| fail("unclosed <svg>"))?
+                + a
+                + 6;
+            svgs.push(&rest[a..b]);
+            rest = &rest[b..];
+        }
+        for (i, s) in svgs.iter().enumerate() {
+            well_formed(s).map_err(|e| fail(format!("{} svg {i}: {e}", l.name)))?;
+        }
+        let topo = svgs
+            .first()
+            .ok_or_else(|| fail(format!("{}: no topology", l.name)))?;
+        for n in &l.nodes {
+            if !topo.contains(&format!(">{n}</text>")) {
+                return Err(fail(format!("{}: the topology lacks node {n}", l.name)));
+            }
+        }
+        if !topo.contains("class=\"veth\"") {
+            return Err(fail(format!("{}: the topology draws no veth pair", l.name)));
+        }
+        let with_caps = l
+            .steps
+            .iter()
+            .filter(|s| !s.captures.is_empty() && s.requires.is_empty())
+            .count();
+        if svgs.len() < 1 + with_caps {
+            return Err(fail(format!(
+                "{}: {} ladders for {with_caps} steps with captures",
+                l.name,
+                svgs.len() - 1
+            )));
+        }
+        for href in page.split("href=\"").skip(1) {
+            let f = &href[..href.find('"').unwrap_or(0)];
+            if !tmp.path().join(f).is_file() {
+                return Err(fail(format!("{}: link to missing {f}", l.name)));
+            }
+        }
+    }
+    Ok(())
+}

@@ -97,6 +97,10 @@ fn main() -> ExitCode {
         "learner/tmux-bridge-arp-step-3",
         learner::tmux_session,
     ));
+    let l3 = labs.clone();
+    trials.push(Trial::test("learner/html-report-well-formed", move || {
+        learner::html_report(&l3)
+    }));
     let d3 = dir.clone();
     trials.push(Trial::test("peers/flannel-node-pairs", move || {
         peers::flannel_pairs(&d3)
