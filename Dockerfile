@@ -14,6 +14,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libpcap0.8 iproute2 tcpdump ethtool iputils-ping bridge-utils procps \
+      containernetworking-plugins bird2 \
     && rm -rf /var/lib/apt/lists/*
 COPY target/release/vethlab /usr/bin/vethlab
 COPY labs /usr/share/vethlab/labs

@@ -3,7 +3,9 @@
 # libpcap-dev (the pcap crate links it), pkg-config (finds it), iproute2 and
 # tcpdump (tests compare the kit's output with theirs), tmux (the learner-session
 # test types into a real terminal), and the articles' tools a learner uses in
-# `vethlab shell`: brctl (bridge-utils), ethtool, ping. Idempotent.
+# `vethlab shell`: brctl (bridge-utils), ethtool, ping; and the real components
+# the *-cni and calico-bird labs run: the reference CNI plugins
+# (containernetworking-plugins) and BIRD (bird2). Idempotent.
 set -euo pipefail
 need=()
 dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
@@ -14,8 +16,19 @@ command -v tmux >/dev/null || need+=(tmux)
 command -v brctl >/dev/null || need+=(bridge-utils)
 command -v ethtool >/dev/null || need+=(ethtool)
 command -v ping >/dev/null || need+=(iputils-ping)
+[ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
+command -v bird >/dev/null || [ -x /usr/sbin/bird ] || need+=(bird2)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
+  # Install without starting services: bird2 would otherwise start a BIRD on
+  # the machine itself. Labs start their own BIRDs inside lab namespaces.
+  block=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    block=1
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  [ -z "$block" ] || $sudo rm -f /usr/sbin/policy-rc.d
 fi

@@ -76,6 +76,18 @@ impl Devices {
         }
     }
 
+    /// A device something else (a CNI plugin) creates: known from now on.
+    pub fn adopt(&mut self, node: &str, dev: &str) {
+        self.by_node
+            .entry(node.into())
+            .or_default()
+            .insert(dev.into());
+    }
+
+    pub fn forget(&mut self, node: &str, dev: &str) {
+        self.remove(node, dev);
+    }
+
     /// Apply one command run in `node`, checking every device it names.
     pub fn apply(&mut self, node: &str, cmd: &Cmd) -> Result<(), String> {
         match cmd {

@@ -277,6 +277,12 @@ pub enum Expect {
     },
     /// Two capture points saw byte-identical frames (needs both in `capture`).
     SameFrames { a: String, b: String },
+    /// The addresses host-local holds for a CNI network, exactly (in the
+    /// run's scratch directory: after DEL, none).
+    Ipam {
+        network: String,
+        allocated: Vec<String>,
+    },
 }
 
 impl Expect {
@@ -288,6 +294,7 @@ impl Expect {
             | Expect::Neigh { node, .. }
             | Expect::Sysctl { node, .. }
             | Expect::Bridge { node, .. } => vec![node],
+            Expect::Ipam { .. } => vec![],
             Expect::Link { node, peer, .. } => {
                 let mut v = vec![node.as_str()];
                 if let Some((n, _)) = peer.as_deref().and_then(split_at) {
@@ -368,6 +375,10 @@ impl Expect {
                 members.join(", ")
             ),
             Expect::SameFrames { a, b } => format!("frames on {a} and {b} are byte-identical"),
+            Expect::Ipam { network, allocated } => format!(
+                "host-local holds exactly [{}] for network {network}",
+                allocated.join(", ")
+            ),
         }
     }
 
@@ -669,6 +680,28 @@ impl Expect {
                 }
             }
             Expect::SameFrames { .. } => Ok(String::new()),
+            Expect::Ipam { network, allocated } => {
+                let dir = topo
+                    .scratch_path()
+                    .map(|p| p.join("ipam").join(network))
+                    .ok_or_else(|| Error::other("no CNI plugin ran in this lab"))?;
+                let mut got: Vec<String> = std::fs::read_dir(&dir)
+                    .map(|rd| {
+                        rd.flatten()
+                            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                            .filter(|n| n.parse::<std::net::Ipv4Addr>().is_ok())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                got.sort();
+                let mut want = allocated.clone();
+                want.sort();
+                if got == want {
+                    Ok(format!("allocated: [{}]", got.join(", ")))
+                } else {
+                    Err(format!("allocated: [{}]", got.join(", ")))
+                }
+            }
         })
     }
 }

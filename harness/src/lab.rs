@@ -60,8 +60,45 @@ pub enum Action {
     Expect {
         id: Option<String>,
         e: Expect,
+        /// Keep checking until it holds or this many ms pass (state that
+        /// arrives by itself, e.g. routes BIRD learns).
+        within_ms: Option<u64>,
+        /// The expectation as written, when it names `{cni:…}` values that
+        /// exist only once the step runs.
+        raw: Option<Value>,
     },
+    Cni(CniSpec),
+    Daemon(DaemonSpec),
 }
+
+/// `{"cni": "ADD", "node": …, "netns": …, "ifname": …, "as": …, "config": {…}}`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CniSpec {
+    pub cni: String,
+    pub node: String,
+    pub netns: String,
+    pub ifname: String,
+    /// Names the result for later `{cni:NAME.host}`, `{cni:NAME.ip}`,
+    /// `{cni:NAME.gateway}`; also the container id.
+    #[serde(rename = "as")]
+    pub alias: Option<String>,
+    pub config: Value,
+    pub id: Option<String>,
+}
+
+/// `{"daemon": "bird", "node": …, "config": [lines]}`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonSpec {
+    pub daemon: String,
+    pub node: String,
+    pub config: Vec<String>,
+    pub id: Option<String>,
+}
+
+/// The daemons a lab may start, and the package that provides each.
+pub const DAEMONS: &[(&str, &str, &str)] = &[("bird", "/usr/sbin/bird", "bird2")];
 
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq)]
 #[serde(rename_all = "lowercase")]
@@ -113,6 +150,8 @@ impl Step {
                 Action::Ping(p) => add(&p.id),
                 Action::Udp(u) => add(&u.id),
                 Action::Expect { id, .. } => add(id),
+                Action::Cni(c) => add(&c.id),
+                Action::Daemon(d) => add(&d.id),
                 Action::Cmd { .. } => {}
             }
         }
@@ -388,12 +427,20 @@ impl Lab {
                             Some(Value::String(s)) => Some(s),
                             Some(_) => return Err(ctx("`id` must be a string such as \"O2.1\"".into())),
                         };
+                        let within_ms = match m.remove("within_ms") {
+                            None => None,
+                            Some(v) => Some(v.as_u64().ok_or_else(|| ctx("`within_ms` must be a number of milliseconds".into()))?),
+                        };
+                        let raw = Value::Object(m.clone());
+                        let raw = raw.to_string().contains("{cni:").then_some(raw);
                         let e: Expect = serde_json::from_value(Value::Object(m)).map_err(|e| ctx(format!("expect: {e}")))?;
                         for n in e.nodes() {
                             known(n, &nodes)?;
                         }
                         for (n, d) in e.devices() {
-                            devs.need(n, d).map_err(|m| ctx(format!("expect {}: {m}", e.describe())))?;
+                            if !d.contains("{cni:") {
+                                devs.need(n, d).map_err(|m| ctx(format!("expect {}: {m}", e.describe())))?;
+                            }
                         }
                         if let Expect::SameFrames { a, b } = &e {
                             for p in [a, b] {
@@ -402,9 +449,43 @@ impl Lab {
                                 }
                             }
                         }
-                        Action::Expect { id, e }
+                        Action::Expect { id, e, within_ms, raw }
                     }
-                    _ => return Err(ctx("expected an ip command (a string), or an object with `ping`, `udp` or `expect`".into())),
+                    Value::Object(m) if m.contains_key("cni") => {
+                        let c: CniSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("cni: {e}")))?;
+                        if !["ADD", "CHECK", "DEL"].contains(&c.cni.as_str()) {
+                            return Err(ctx(format!("cni: `{}` is not a CNI command (ADD, CHECK, DEL)", c.cni)));
+                        }
+                        known(&c.node, &nodes)?;
+                        known(&c.netns, &nodes)?;
+                        let Some(kind) = c.config["type"].as_str() else {
+                            return Err(ctx("cni: the config needs a \"type\" (the plugin: bridge, ptp, ...)".into()));
+                        };
+                        if c.config["name"].as_str().is_none() {
+                            return Err(ctx("cni: the config needs a network \"name\"".into()));
+                        }
+                        // What the plugin will make, for later references.
+                        match c.cni.as_str() {
+                            "ADD" => {
+                                devs.adopt(&c.netns, &c.ifname);
+                                if kind == "bridge" {
+                                    devs.adopt(&c.node, c.config["bridge"].as_str().unwrap_or("cni0"));
+                                }
+                            }
+                            "DEL" => devs.forget(&c.netns, &c.ifname),
+                            _ => {}
+                        }
+                        Action::Cni(c)
+                    }
+                    Value::Object(m) if m.contains_key("daemon") => {
+                        let d: DaemonSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("daemon: {e}")))?;
+                        if !DAEMONS.iter().any(|(n, _, _)| *n == d.daemon) {
+                            return Err(ctx(format!("daemon: `{}` is not one vethlab runs (supported: bird)", d.daemon)));
+                        }
+                        known(&d.node, &nodes)?;
+                        Action::Daemon(d)
+                    }
+                    _ => return Err(ctx("expected an ip command (a string), or an object with `ping`, `udp`, `expect`, `cni` or `daemon`".into())),
                 };
                 actions.push(action);
             }
@@ -566,9 +647,35 @@ pub fn new_topo(lab: &Lab) -> Result<Topo> {
 }
 
 fn skip_reason(step: &Step) -> Option<String> {
-    step.requires
+    if let Some(r) = step
+        .requires
         .iter()
         .find_map(|f| feature_missing(f).map(|r| format!("needs {f}: {r}")))
+    {
+        return Some(r);
+    }
+    component_missing(step)
+}
+
+/// Real components: a plugin or daemon that is not installed is a skip that
+/// names its package, never a pass.
+fn component_missing(step: &Step) -> Option<String> {
+    step.actions.iter().find_map(|a| match a {
+        Action::Cni(c) => {
+            let ipam = c.config["ipam"]["type"].as_str();
+            [c.config["type"].as_str(), ipam]
+                .into_iter()
+                .flatten()
+                .find_map(crate::cni::missing)
+        }
+        Action::Daemon(d) => DAEMONS
+            .iter()
+            .find(|(n, path, _)| *n == d.daemon && !Path::new(path).is_file())
+            .map(|(n, path, pkg)| {
+                format!("`{n}` ({path}) is not installed (Debian/Ubuntu package {pkg})")
+            }),
+        _ => None,
+    })
 }
 
 /// Apply the commands of steps `..upto` (not their traffic or assertions):
@@ -581,14 +688,54 @@ pub fn build_upto(lab: &Lab, topo: &mut Topo, upto: usize) -> Result<()> {
         }
         trace::event(|| format!("build {}/{}", lab.name, s.name));
         for a in &s.actions {
-            if let Action::Cmd { node, text, cmds } = a {
-                for c in cmds {
-                    topo.apply(node, c).map_err(|e| Error::Command {
-                        node: node.clone(),
-                        cmd: format!("{text} (step {})", s.name),
-                        msg: e.to_string(),
-                    })?;
+            // Real components earlier steps ran are part of the state too.
+            let (node, what, r) = match a {
+                Action::Cmd { node, text, cmds } => {
+                    for c in cmds {
+                        topo.apply(node, c).map_err(|e| Error::Command {
+                            node: node.clone(),
+                            cmd: format!("{text} (step {})", s.name),
+                            msg: e.to_string(),
+                        })?;
+                    }
+                    continue;
                 }
+                Action::Cni(c) => (
+                    &c.node,
+                    format!("CNI {} (step {})", c.cni, s.name),
+                    run_cni(topo, c),
+                ),
+                Action::Daemon(d) => (
+                    &d.node,
+                    format!("{} (step {})", d.daemon, s.name),
+                    run_daemon(topo, d),
+                ),
+                // State that arrives by itself (routes BIRD learns) is awaited
+                // as the earlier step awaited it.
+                Action::Expect {
+                    e,
+                    within_ms: Some(ms),
+                    raw,
+                    ..
+                } => {
+                    let (what, outcome) = check_expect(topo, e, raw.as_ref(), Some(*ms));
+                    if let Outcome::Fail(msg) = outcome {
+                        return Err(Error::Command {
+                            node: e.nodes().first().map(|n| n.to_string()).unwrap_or_default(),
+                            cmd: format!("{what} (step {})", s.name),
+                            msg,
+                        });
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Outcome::Fail(msg) = r.outcome {
+                return Err(Error::Command {
+                    node: node.clone(),
+                    cmd: what,
+                    msg,
+                });
             }
         }
     }
@@ -655,6 +802,10 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     let t0 = Instant::now();
     trace::event(|| format!("step {}/{}", lab.name, step.name));
     if let Some(r) = skip_reason(step) {
+        return StepReport::skipped(lab, step, r);
+    }
+    // A step after one whose component is missing stands on nothing.
+    if let Some(r) = lab.steps[..idx].iter().find_map(component_missing) {
         return StepReport::skipped(lab, step, r);
     }
     let mut checks: Vec<CheckResult> = vec![];
@@ -729,17 +880,21 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
             Action::Expect {
                 id,
                 e: e @ Expect::SameFrames { .. },
+                ..
             } => deferred.push((id.clone(), e.clone())),
-            Action::Expect { id, e } => {
+            Action::Cni(c) => checks.push(run_cni(topo, c)),
+            Action::Daemon(d) => checks.push(run_daemon(topo, d)),
+            Action::Expect {
+                id,
+                e,
+                within_ms,
+                raw,
+            } => {
                 trace::event(|| format!("assert {}/{} {}", lab.name, step.name, e.describe()));
-                let outcome = match e.check(topo) {
-                    Ok(Ok(s)) => Outcome::Pass(s),
-                    Ok(Err(s)) => Outcome::Fail(s),
-                    Err(err) => Outcome::Fail(err.to_string()),
-                };
+                let (what, outcome) = check_expect(topo, e, raw.as_ref(), *within_ms);
                 checks.push(CheckResult {
                     id: id.clone(),
-                    what: e.describe(),
+                    what,
                     outcome,
                 });
             }
@@ -852,6 +1007,178 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
         ms: t0.elapsed().as_millis(),
         captures: cap_reports,
         hint: step.hint.clone(),
+    }
+}
+
+/// Check an expectation, with `{cni:…}` values filled in; with `within_ms`,
+/// again until it holds or time is up (polled: the kernel announces no
+/// event for "a route BIRD will add matches this text").
+fn check_expect(
+    topo: &Topo,
+    e: &Expect,
+    raw: Option<&Value>,
+    within_ms: Option<u64>,
+) -> (String, Outcome) {
+    let e = match raw {
+        None => e.clone(),
+        Some(v) => {
+            let filled = subst_value(topo, v).and_then(|v| {
+                serde_json::from_value::<Expect>(v).map_err(|x| Error::other(x.to_string()))
+            });
+            match filled {
+                Ok(e) => e,
+                Err(x) => return (e.describe(), Outcome::Fail(x.to_string())),
+            }
+        }
+    };
+    let deadline = Instant::now() + Duration::from_millis(within_ms.unwrap_or(0));
+    loop {
+        let outcome = match e.check(topo) {
+            Ok(Ok(s)) => Outcome::Pass(s),
+            Ok(Err(s)) => Outcome::Fail(s),
+            Err(err) => Outcome::Fail(err.to_string()),
+        };
+        if matches!(outcome, Outcome::Pass(_)) || Instant::now() >= deadline {
+            let what = match within_ms {
+                Some(ms) => format!("{} (within {ms} ms)", e.describe()),
+                None => e.describe(),
+            };
+            return (what, outcome);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn subst_value(topo: &Topo, v: &Value) -> Result<Value> {
+    Ok(match v {
+        Value::String(s) => Value::String(topo.subst(s)?),
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| subst_value(topo, x))
+                .collect::<Result<_>>()?,
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| Ok((k.clone(), subst_value(topo, x)?)))
+                .collect::<Result<_>>()?,
+        ),
+        x => x.clone(),
+    })
+}
+
+/// A CNI command for one pod; the plugin's own error text on failure.
+fn run_cni(topo: &mut Topo, c: &CniSpec) -> CheckResult {
+    let what = format!(
+        "CNI {} {} for {} ({} in {})",
+        c.cni,
+        c.config["type"].as_str().unwrap_or("?"),
+        c.alias.as_deref().unwrap_or(&c.netns),
+        c.ifname,
+        c.node
+    );
+    let r = (|| -> Result<String> {
+        let scratch = topo.scratch()?;
+        let mut conf = c.config.clone();
+        conf["cniVersion"] = conf
+            .get("cniVersion")
+            .cloned()
+            .unwrap_or(Value::from("0.4.0"));
+        // host-local keeps its state in the run's scratch, never /var/lib/cni.
+        if conf["ipam"]["type"] == "host-local" {
+            conf["ipam"]["dataDir"] = Value::from(scratch.join("ipam").display().to_string());
+        }
+        let pod = topo.node(&c.netns)?;
+        let netns = PathBuf::from(format!("/proc/{}/fd/{}", std::process::id(), pod.raw_fd()));
+        let id = c.alias.clone().unwrap_or(c.netns.clone());
+        let inv = crate::cni::Invocation {
+            command: &c.cni,
+            container_id: &id,
+            netns: &netns,
+            ifname: &c.ifname,
+        };
+        let res = crate::cni::invoke(topo.node(&c.node)?, &conf, &inv)?;
+        if c.cni == "ADD" {
+            let host = crate::cni::host_iface(&res).unwrap_or_default();
+            let (ip, gw) = crate::cni::first_ip(&res);
+            let alias = c.alias.clone().unwrap_or(c.netns.clone());
+            topo.set_var(&format!("cni:{alias}.host"), &host);
+            topo.set_var(&format!("cni:{alias}.ip"), ip.as_deref().unwrap_or(""));
+            topo.set_var(
+                &format!("cni:{alias}.addr"),
+                ip.as_deref()
+                    .and_then(|i| i.split('/').next())
+                    .unwrap_or(""),
+            );
+            topo.set_var(&format!("cni:{alias}.gateway"), gw.as_deref().unwrap_or(""));
+            return Ok(format!(
+                "host side {host}, {} gateway {}",
+                ip.unwrap_or_default(),
+                gw.unwrap_or_default()
+            ));
+        }
+        Ok("done".into())
+    })();
+    CheckResult {
+        id: c.id.clone(),
+        what,
+        outcome: match r {
+            Ok(s) => Outcome::Pass(s),
+            Err(e) => Outcome::Fail(e.to_string()),
+        },
+    }
+}
+
+/// Start a daemon (BIRD) in a node, its configuration checked first so a
+/// mistake shows BIRD's own message.
+fn run_daemon(topo: &mut Topo, d: &DaemonSpec) -> CheckResult {
+    let what = format!("{} runs in {}", d.daemon, d.node);
+    let r = (|| -> Result<String> {
+        let dir = topo.scratch()?;
+        let conf = dir.join(format!("{}-{}.conf", d.daemon, d.node));
+        let ctl = dir.join(format!("{}-{}.ctl", d.daemon, d.node));
+        let text = d
+            .config
+            .iter()
+            .map(|l| topo.subst(l))
+            .collect::<Result<Vec<_>>>()?
+            .join("\n");
+        std::fs::write(&conf, text + "\n")
+            .map_err(|e| Error::io(format!("write {}", conf.display()), e))?;
+        let bin = DAEMONS
+            .iter()
+            .find(|(n, _, _)| *n == d.daemon)
+            .map(|(_, p, _)| *p)
+            .unwrap_or_default();
+        let parse = std::process::Command::new(bin)
+            .args(["-p", "-c"])
+            .arg(&conf)
+            .output()
+            .map_err(|e| Error::io(format!("run {bin}"), e))?;
+        if !parse.status.success() {
+            return Err(Error::other(format!(
+                "{bin} -p: {}",
+                String::from_utf8_lossy(&parse.stderr).trim()
+            )));
+        }
+        let argv: Vec<String> = [bin, "-f", "-c"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([
+                conf.display().to_string(),
+                "-s".into(),
+                ctl.display().to_string(),
+            ])
+            .collect();
+        topo.spawn_daemon(&d.node, &argv)?;
+        Ok(format!("{bin} -f -c {}", conf.display()))
+    })();
+    CheckResult {
+        id: d.id.clone(),
+        what,
+        outcome: match r {
+            Ok(s) => Outcome::Pass(s),
+            Err(e) => Outcome::Fail(e.to_string()),
+        },
     }
 }
 

@@ -26,7 +26,16 @@ pub fn labs_dir() -> PathBuf {
 
 /// Every lab under `dir`, in a stable order (the order of the seeds' story).
 pub fn load_all(dir: &Path) -> Result<Vec<Lab>> {
-    const ORDER: &[&str] = &["veth-pair", "bridge-arp", "flannel", "calico", "gke-ptp"];
+    const ORDER: &[&str] = &[
+        "veth-pair",
+        "bridge-arp",
+        "flannel",
+        "calico",
+        "gke-ptp",
+        "flannel-cni",
+        "gke-ptp-cni",
+        "calico-bird",
+    ];
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| {
             Error::input(

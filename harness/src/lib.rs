@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod capture;
+pub mod cni;
 pub mod decode;
 pub mod devices;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod ops;
 pub mod peers;
 pub mod report;
 pub mod sandbox;
+pub mod scratch;
 pub mod topo;
 pub mod trace;
 pub mod traffic;

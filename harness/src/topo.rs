@@ -5,15 +5,89 @@ use crate::error::{Error, Result};
 use crate::ipcmd::Cmd;
 use crate::netns::{rt, Netns};
 use crate::ops::{self, Link, LinkKind, LinkSet, Route};
+use crate::scratch::Scratch;
+use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 
 #[derive(Default)]
 pub struct Topo {
     nodes: Vec<Netns>,
+    /// Daemons started in nodes (BIRD): killed before the nodes go.
+    daemons: Vec<(String, Child)>,
+    scratch: Option<Scratch>,
+    /// Values actions produced for later ones, e.g. `cni:pod1.host`.
+    vars: BTreeMap<String, String>,
 }
 
 impl Topo {
     pub fn new() -> Topo {
         Topo::default()
+    }
+
+    /// The run's private scratch directory, made on first use.
+    pub fn scratch(&mut self) -> Result<PathBuf> {
+        if self.scratch.is_none() {
+            self.scratch = Some(Scratch::new()?);
+        }
+        Ok(self
+            .scratch
+            .as_ref()
+            .map(|s| s.path().to_path_buf())
+            .unwrap_or_default())
+    }
+
+    pub fn scratch_path(&self) -> Option<PathBuf> {
+        self.scratch.as_ref().map(|s| s.path().to_path_buf())
+    }
+
+    pub fn set_var(&mut self, k: &str, v: &str) {
+        self.vars.insert(k.to_string(), v.to_string());
+    }
+
+    /// Replace `{cni:…}`-style placeholders with the values actions produced.
+    pub fn subst(&self, s: &str) -> Result<String> {
+        let mut out = s.to_string();
+        while let Some(a) = out.find("{cni:") {
+            let b = out[a..]
+                .find('}')
+                .ok_or_else(|| Error::other(format!("unclosed placeholder in `{s}`")))?
+                + a;
+            let key = &out[a + 1..b];
+            let v = self.vars.get(key).ok_or_else(|| {
+                Error::other(format!("`{{{key}}}`: no earlier CNI ADD produced it"))
+            })?;
+            out.replace_range(a..=b, v);
+        }
+        Ok(out)
+    }
+
+    /// Start `argv` in `node`'s namespace; it is killed with the topology
+    /// (or, should vethlab die, by PDEATHSIG).
+    pub fn spawn_daemon(&mut self, node: &str, argv: &[String]) -> Result<()> {
+        let fd = self.node(node)?.raw_fd();
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: only prctl(2) and setns(2) between fork and exec.
+        unsafe {
+            c.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
+                    || libc::setns(fd, libc::CLONE_NEWNET) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = c
+            .spawn()
+            .map_err(|e| Error::io(format!("[{node}] start {}", argv[0]), e))?;
+        self.daemons.push((node.to_string(), child));
+        Ok(())
     }
 
     pub fn add_node(&mut self, name: &str) -> Result<()> {
@@ -222,6 +296,11 @@ impl Topo {
 
 impl Drop for Topo {
     fn drop(&mut self) {
+        for (node, mut d) in self.daemons.drain(..) {
+            crate::trace::event(|| format!("teardown daemon in {node}"));
+            let _ = d.kill();
+            let _ = d.wait();
+        }
         // Namespaces go one by one (each with its thread): the kill tests aim here too.
         for n in self.nodes.drain(..).rev() {
             crate::trace::event(|| format!("teardown {}", n.name()));

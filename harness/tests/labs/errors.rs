@@ -185,3 +185,34 @@ pub(crate) fn capture_drops_fail(dir: &Path) -> Result<(), Failed> {
     }
     Ok(())
 }
+
+/// A wrong plugin configuration (a /33 subnet) fails the step with the
+/// plugin's own error object, verbatim, and no panic.
+pub(crate) fn cni_plugin_error(dir: &Path) -> Result<libtest_mimic::Completion, Failed> {
+    if let Some(why) = vethlab::cni::missing("bridge") {
+        return Ok(libtest_mimic::Completion::ignored_with(why));
+    }
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    copy_tree(
+        &dir.join("flannel-cni"),
+        &tmp.path().join("labs/flannel-cni"),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let f = tmp.path().join("labs/flannel-cni/lab.json");
+    let text = std::fs::read_to_string(&f).map_err(|e| fail(e.to_string()))?;
+    let wrong = text.replace("\"10.244.1.0/24\"", "\"10.244.1.0/33\"");
+    assert_ne!(text, wrong);
+    std::fs::write(&f, wrong).map_err(|e| fail(e.to_string()))?;
+    let l = Lab::load(&f).map_err(|e| fail(e.to_string()))?;
+    let r = lab::run_one(&l, 0, &RunOpts::default());
+    let t = r.text(false);
+    if r.status != Status::Fail
+        || !t.contains("CNI ADD bridge failed (exit 1): code")
+        || !t.contains("invalid CIDR address: 10.244.1.0/33")
+    {
+        return Err(fail(format!(
+            "the plugin's error is not in the report:\n{t}"
+        )));
+    }
+    Ok(libtest_mimic::Completion::Completed)
+}

@@ -68,6 +68,11 @@ fn main() -> ExitCode {
         "harness/malformed-lab-file-says-where",
         errors::malformed_lab,
     ));
+    let d5 = dir.clone();
+    trials.push(Trial::ignorable_test(
+        "cni/wrong-plugin-config-shows-plugin-error",
+        move || errors::cni_plugin_error(&d5),
+    ));
     let d4 = dir.clone();
     trials.push(Trial::test(
         "harness/capture-drops-fail-loudly",

@@ -10,42 +10,50 @@ use std::process::Command;
 use vethlab::lab::{self, Lab};
 
 /// The flannel lab after its first step, its namespaces named in a
-/// directory (as `ip netns add` would in /run/netns) only this test sees.
-fn with_named_flannel<T>(
+/// directory (as `ip netns add` would in /run/netns) that only this test
+/// sees: the bind mounts are made on a thread with its own mount namespace
+/// (other trials snapshot the process's mounts), and `vethlab peers` is
+/// started from that thread, so it inherits them.
+fn with_named_flannel<T: Send + 'static>(
     dir: &Path,
-    f: impl FnOnce(&Path) -> Result<T, Failed>,
+    f: impl FnOnce(&Path) -> Result<T, Failed> + Send + 'static,
 ) -> Result<T, Failed> {
     let l = Lab::load(&dir.join("flannel/lab.json")).map_err(|e| fail(e.to_string()))?;
     let mut topo = lab::new_topo(&l).map_err(|e| fail(e.to_string()))?;
     lab::build_upto(&l, &mut topo, 1).map_err(|e| fail(e.to_string()))?;
-    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
-    let mut mounted = vec![];
-    let mut r = Ok(());
-    for n in topo.nodes() {
-        let target = tmp.path().join(n.name());
-        let src = format!("/proc/self/fd/{}", n.raw_fd());
-        r = std::fs::write(&target, "")
-            .map_err(|e| fail(e.to_string()))
-            .and_then(|_| {
-                mount(
-                    Some(src.as_str()),
-                    &target,
-                    None::<&str>,
-                    MsFlags::MS_BIND,
-                    None::<&str>,
-                )
-                .map_err(|e| fail(format!("bind {src} on {}: {e}", target.display())))
-            });
-        if r.is_err() {
-            break;
+    let nodes: Vec<(String, i32)> = topo
+        .nodes()
+        .iter()
+        .map(|n| (n.name().to_string(), n.raw_fd()))
+        .collect();
+    let r = std::thread::spawn(move || -> Result<T, Failed> {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+            .map_err(|e| fail(format!("unshare(CLONE_NEWNS): {e}")))?;
+        vethlab::sandbox::root_slave().map_err(|e| fail(e.to_string()))?;
+        let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+        for (name, fd) in &nodes {
+            let target = tmp.path().join(name);
+            let src = format!("/proc/self/fd/{fd}");
+            std::fs::write(&target, "").map_err(|e| fail(e.to_string()))?;
+            mount(
+                Some(src.as_str()),
+                &target,
+                None::<&str>,
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .map_err(|e| fail(format!("bind {src} on {}: {e}", target.display())))?;
         }
-        mounted.push(target);
-    }
-    let out = r.and_then(|_| f(tmp.path()));
-    for m in mounted {
-        let _ = umount2(&m, MntFlags::MNT_DETACH);
-    }
-    out
+        let out = f(tmp.path());
+        for (name, _) in &nodes {
+            let _ = umount2(&tmp.path().join(name), MntFlags::MNT_DETACH);
+        }
+        out
+    })
+    .join()
+    .unwrap_or_else(|_| Err(fail("the peers thread panicked")));
+    drop(topo);
+    r
 }
 
 fn peers(args: &[&str]) -> Result<(i32, String), Failed> {
