@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::ipcmd;
 use crate::lab::{self, Lab, RunOpts};
-use crate::netns::{rt, Netns};
+use crate::netns::Netns;
 use crate::ops;
 use crate::report::Status;
 use crate::topo::Topo;
@@ -94,8 +94,7 @@ fn us(d: Duration) -> f64 {
 fn wait_no_veth(node: &Netns) -> Result<()> {
     let t0 = Instant::now();
     loop {
-        let h = node.nl().clone();
-        let links = rt().block_on(async move { ops::links(&h).await })?;
+        let links = node.block_on(ops::links(node.nl()))?;
         if !links.iter().any(|l| l.kind.as_deref() == Some("veth")) {
             return Ok(());
         }

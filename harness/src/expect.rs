@@ -551,8 +551,8 @@ impl Expect {
             }
             Expect::Addr { node, dev, exactly } => {
                 let l = topo.link(node, dev)?;
-                let h = topo.node(node)?.nl().clone();
-                let all = crate::netns::rt().block_on(async move { ops::addrs(&h).await })?;
+                let ns = topo.node(node)?;
+                let all = ns.block_on(ops::addrs(ns.nl()))?;
                 let mut got: Vec<String> = all
                     .iter()
                     .filter(|a| a.index == l.index)
@@ -600,8 +600,8 @@ impl Expect {
                 lladdr,
             } => {
                 let l = topo.link(node, dev)?;
-                let h = topo.node(node)?.nl().clone();
-                let all = crate::netns::rt().block_on(async move { ops::neighbours(&h).await })?;
+                let ns = topo.node(node)?;
+                let all = ns.block_on(ops::neighbours(ns.nl()))?;
                 let n = all
                     .iter()
                     .find(|n| n.index == l.index && n.ip.to_string() == *ip);
@@ -733,8 +733,8 @@ fn norm(s: &str) -> String {
 
 /// `ip route` of a node, one rendered line per route.
 pub fn route_lines(topo: &Topo, node: &str) -> Result<Vec<String>> {
-    let h = topo.node(node)?.nl().clone();
-    let routes = crate::netns::rt().block_on(async move { ops::routes(&h).await })?;
+    let ns = topo.node(node)?;
+    let routes = ns.block_on(ops::routes(ns.nl()))?;
     let links = topo.links(node)?;
     let name = |i: u32| {
         links

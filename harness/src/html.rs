@@ -5,7 +5,6 @@
 //! across the capture points, failures marked, pcaps linked.
 
 use crate::error::Result;
-use crate::netns::rt;
 use crate::ops::{self, fmt_mac};
 use crate::report::{Outcome, Status, StepReport};
 use crate::topo::Topo;
@@ -35,8 +34,7 @@ pub fn view(topo: &Topo) -> Result<Vec<NodeView>> {
     let mut out = vec![];
     for n in topo.nodes() {
         let links = topo.links(n.name())?;
-        let h = n.nl().clone();
-        let addrs = rt().block_on(async move { ops::addrs(&h).await })?;
+        let addrs = n.block_on(ops::addrs(n.nl()))?;
         let mut ifaces = vec![];
         for l in &links {
             if l.name == "lo" {

@@ -1,45 +1,76 @@
-//! A handle to one network namespace: an OS thread that lives in it and runs
-//! closures there. Sockets (netlink, pcap, raw ICMP, UDP) are opened on that
-//! thread, so they belong to the namespace for good, and are then used from
-//! anywhere. The namespace itself is held only by this thread and an fd.
+//! A handle to one network namespace: an fd that holds it, a netlink
+//! connection opened inside it, and a way to run closures there. Sockets
+//! (netlink, pcap, raw ICMP, UDP) are opened inside, so they belong to the
+//! namespace for good, and are then used from anywhere.
+//!
+//! Closures run on a small pool of worker threads that `setns` into the
+//! namespace for each job (a thread per namespace cost ~115 µs to spawn, more
+//! than the rest of making a pod). The caller's own namespace is the one
+//! exception: entering it needs CAP_SYS_ADMIN, so it gets a thread of its own
+//! that never leaves it (an unprivileged `vethlab peers` reads it that way).
 
 use crate::error::{Error, Result};
 use nix::sched::{setns, unshare, CloneFlags};
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::mpsc;
-use std::sync::OnceLock;
+use std::sync::{mpsc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-enum Origin {
-    Fresh,
-    Attach(OwnedFd),
-    Current,
+/// The workers: any of them takes the next job.
+fn pool() -> &'static Mutex<mpsc::Sender<Job>> {
+    static POOL: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(Mutex::new(rx));
+        let n = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .max(4);
+        for i in 0..n {
+            let rx = rx.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("vethlab-ns-{i}"))
+                .stack_size(512 * 1024)
+                .spawn(move || {
+                    // After each job the worker goes home: a worker left in a
+                    // namespace would keep it (and its devices) alive.
+                    let Ok(home) = own_ns_fd() else { return };
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(j) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
+                                let _ = setns(&home, CloneFlags::CLONE_NEWNET);
+                            }
+                            Err(_) => return,
+                        }
+                    }
+                });
+        }
+        Mutex::new(tx)
+    })
 }
 
-/// One runtime drives every netlink connection; nothing ever setns()es on its
-/// workers.
-pub fn rt() -> &'static tokio::runtime::Runtime {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("vethlab-nl")
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
-    })
+/// Where a namespace's closures run.
+enum Exec {
+    Pool,
+    /// A thread living in the namespace for good (the caller's own).
+    Own(Option<mpsc::Sender<Job>>, Option<JoinHandle<()>>),
 }
 
 pub struct Netns {
     name: String,
     fd: OwnedFd,
-    tx: Option<mpsc::Sender<Job>>,
-    thread: Option<JoinHandle<()>>,
+    exec: Exec,
     nl: rtnetlink::Handle,
-    conn: tokio::task::AbortHandle,
+    /// This namespace's own single-threaded runtime: a netlink request is
+    /// answered on the calling thread (send, wait, read), with no hop through
+    /// a worker thread; that hop cost ~100 µs per request.
+    rt: tokio::runtime::Runtime,
 }
 
 /// Sysctls every lab namespace gets before it holds any device: no IPv6, so
@@ -54,65 +85,90 @@ const LAB_SYSCTLS: &[(&str, &str)] = &[
     ("net/ipv4/igmp_link_local_mcast_reports", "0"),
 ];
 
+fn own_ns_fd() -> Result<OwnedFd> {
+    Ok(File::open("/proc/thread-self/ns/net")
+        .map_err(|e| Error::io("open /proc/thread-self/ns/net", e))?
+        .into())
+}
+
+/// The netlink connection, opened in the calling thread's namespace.
+fn connect() -> Result<(rtnetlink::Handle, tokio::runtime::Runtime)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let _guard = rt.enter();
+    let (conn, nl, _) = rtnetlink::new_connection().map_err(|e| Error::io("netlink socket", e))?;
+    rt.spawn(conn);
+    drop(_guard);
+    Ok((nl, rt))
+}
+
+/// Run `f` on a pool worker and wait for its result.
+fn on_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (rtx, rrx) = mpsc::sync_channel(1);
+    let job: Job = Box::new(move || {
+        let _ = rtx.send(f());
+    });
+    pool()
+        .lock()
+        .expect("namespace pool")
+        .send(job)
+        .expect("namespace pool alive");
+    rrx.recv().expect("namespace job completed")
+}
+
 impl Netns {
     /// A fresh, anonymous namespace named `name` for messages.
     pub fn new(name: &str) -> Result<Netns> {
-        Self::spawn(name, Origin::Fresh)
+        let (fd, nl, rt) = on_pool(|| -> Result<_> {
+            unshare(CloneFlags::CLONE_NEWNET)
+                .map_err(|e| Error::other(format!("unshare(CLONE_NEWNET): {e}")))?;
+            let fd = own_ns_fd()?;
+            for (k, v) in LAB_SYSCTLS {
+                // A kernel without IPv6 has no such file: nothing to turn off.
+                let _ = std::fs::write(format!("/proc/sys/{k}"), v);
+            }
+            let (nl, rt) = connect()?;
+            Ok((fd, nl, rt))
+        })?;
+        Ok(Netns {
+            name: name.to_string(),
+            fd,
+            exec: Exec::Pool,
+            nl,
+            rt,
+        })
     }
 
     /// A handle on an existing namespace (e.g. a real host's) given its fd;
     /// nothing is changed in it.
     pub fn attach(name: &str, fd: OwnedFd) -> Result<Netns> {
-        Self::spawn(name, Origin::Attach(fd))
+        let (fd, nl, rt) = on_pool(move || -> Result<_> {
+            setns(&fd, CloneFlags::CLONE_NEWNET)
+                .map_err(|e| Error::other(format!("setns: {e}")))?;
+            let (nl, rt) = connect()?;
+            Ok((fd, nl, rt))
+        })?;
+        Ok(Netns {
+            name: name.to_string(),
+            fd,
+            exec: Exec::Pool,
+            nl,
+            rt,
+        })
     }
 
     /// A handle on the caller's own namespace: needs no privilege (setns
     /// would), so an unprivileged `vethlab peers` can still read it.
     pub fn current(name: &str) -> Result<Netns> {
-        Self::spawn(name, Origin::Current)
-    }
-
-    fn spawn(name: &str, origin: Origin) -> Result<Netns> {
         let (tx, rx) = mpsc::channel::<Job>();
         let (rtx, rrx) = mpsc::sync_channel(1);
-        let fresh = matches!(origin, Origin::Fresh);
         let thread = std::thread::Builder::new()
             .name(format!("ns-{name}"))
             .stack_size(512 * 1024)
             .spawn(move || {
-                let setup =
-                    (|| -> Result<(OwnedFd, rtnetlink::Handle, tokio::task::AbortHandle)> {
-                        let open_own = || -> Result<OwnedFd> {
-                            Ok(File::open("/proc/thread-self/ns/net")
-                                .map_err(|e| Error::io("open /proc/thread-self/ns/net", e))?
-                                .into())
-                        };
-                        let fd = match origin {
-                            Origin::Attach(fd) => {
-                                setns(&fd, CloneFlags::CLONE_NEWNET)
-                                    .map_err(|e| Error::other(format!("setns: {e}")))?;
-                                fd
-                            }
-                            Origin::Fresh => {
-                                unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
-                                    Error::other(format!("unshare(CLONE_NEWNET): {e}"))
-                                })?;
-                                open_own()?
-                            }
-                            Origin::Current => open_own()?,
-                        };
-                        if fresh {
-                            for (k, v) in LAB_SYSCTLS {
-                                // A kernel without IPv6 has no such file: nothing to turn off.
-                                let _ = std::fs::write(format!("/proc/sys/{k}"), v);
-                            }
-                        }
-                        let _guard = rt().enter();
-                        let (conn, nl, _) = rtnetlink::new_connection()
-                            .map_err(|e| Error::io("netlink socket", e))?;
-                        let conn = rt().spawn(conn).abort_handle();
-                        Ok((fd, nl, conn))
-                    })();
+                let setup = own_ns_fd().and_then(|fd| connect().map(|(nl, rt)| (fd, nl, rt)));
                 let ok = setup.is_ok();
                 let _ = rtx.send(setup);
                 if ok {
@@ -122,16 +178,15 @@ impl Netns {
                 }
             })
             .map_err(|e| Error::io("spawn namespace thread", e))?;
-        let (fd, nl, conn) = rrx
+        let (fd, nl, rt) = rrx
             .recv()
             .map_err(|_| Error::other("namespace thread died"))??;
         Ok(Netns {
             name: name.to_string(),
             fd,
-            tx: Some(tx),
-            thread: Some(thread),
+            exec: Exec::Own(Some(tx), Some(thread)),
             nl,
-            conn,
+            rt,
         })
     }
 
@@ -143,6 +198,11 @@ impl Netns {
         &self.nl
     }
 
+    /// Run a netlink future to completion on the calling thread.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
@@ -151,18 +211,30 @@ impl Netns {
         self.fd.as_raw_fd()
     }
 
-    /// Run `f` on the namespace's thread and wait for its result.
+    /// Run `f` inside the namespace and wait for its result.
     pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
-        let (rtx, rrx) = mpsc::sync_channel(1);
-        let job: Job = Box::new(move || {
-            let _ = rtx.send(f());
-        });
-        self.tx
-            .as_ref()
-            .expect("namespace thread running")
-            .send(job)
-            .expect("namespace thread alive");
-        rrx.recv().expect("namespace job completed")
+        match &self.exec {
+            Exec::Pool => {
+                // The worker enters this namespace for the job; the fd stays
+                // ours, so the job gets a duplicate.
+                let fd = self.fd.try_clone().expect("dup namespace fd");
+                on_pool(move || {
+                    setns(&fd, CloneFlags::CLONE_NEWNET).expect("enter namespace");
+                    f()
+                })
+            }
+            Exec::Own(tx, _) => {
+                let (rtx, rrx) = mpsc::sync_channel(1);
+                let job: Job = Box::new(move || {
+                    let _ = rtx.send(f());
+                });
+                tx.as_ref()
+                    .expect("namespace thread running")
+                    .send(job)
+                    .expect("namespace thread alive");
+                rrx.recv().expect("namespace job completed")
+            }
+        }
     }
 
     /// Run `f` on a short-lived thread in this namespace with its own mount
@@ -197,10 +269,11 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        self.conn.abort();
-        drop(self.tx.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        if let Exec::Own(tx, thread) = &mut self.exec {
+            drop(tx.take());
+            if let Some(t) = thread.take() {
+                let _ = t.join();
+            }
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::error::Result;
 use crate::ethtool;
-use crate::netns::{rt, Netns};
+use crate::netns::Netns;
 use crate::ops::{self, fmt_mac, Link};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -286,7 +286,7 @@ fn open_fd(f: &Found, fd: Option<OwnedFd>) -> Result<Opened, String> {
         format!("{e} (entering another namespace needs CAP_SYS_ADMIN; run as root to read it)")
     })?;
     let h = ns.nl().clone();
-    let (links, addrs) = rt()
+    let (links, addrs) = ns
         .block_on(async move {
             Ok::<_, crate::error::Error>((ops::links(&h).await?, ops::addrs(&h).await?))
         })
@@ -369,7 +369,7 @@ pub fn scan(src: &Sources) -> Report {
             for (j, fd) in fds.iter().enumerate() {
                 let Some(fd) = fd else { continue };
                 let (h, fd) = (o.ns.nl().clone(), fd.as_raw_fd());
-                if rt()
+                if o.ns
                     .block_on(async move { ops::nsid_of(&h, fd).await })
                     .ok()
                     .flatten()

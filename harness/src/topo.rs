@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::ipcmd::Cmd;
-use crate::netns::{rt, Netns};
+use crate::netns::Netns;
 use crate::ops::{self, Link, LinkKind, LinkSet, Route};
 use crate::scratch::Scratch;
 use std::collections::BTreeMap;
@@ -118,14 +118,13 @@ impl Topo {
     }
 
     pub fn links(&self, node: &str) -> Result<Vec<Link>> {
-        let h = self.node(node)?.nl().clone();
-        rt().block_on(async move { ops::links(&h).await })
+        let ns = self.node(node)?;
+        ns.block_on(ops::links(ns.nl()))
     }
 
     pub fn link(&self, node: &str, dev: &str) -> Result<Link> {
-        let h = self.node(node)?.nl().clone();
-        let dev = dev.to_string();
-        rt().block_on(async move { ops::link_by_name(&h, &dev).await })
+        let ns = self.node(node)?;
+        ns.block_on(ops::link_by_name(ns.nl(), dev))
     }
 
     fn index(&self, node: &str, dev: &str) -> Result<u32> {
@@ -134,11 +133,9 @@ impl Topo {
 
     /// Which node a link-netnsid seen in `node` stands for.
     pub fn node_of_nsid(&self, node: &str, nsid: i32) -> Result<Option<String>> {
-        let h = self.node(node)?.nl().clone();
+        let ns = self.node(node)?;
         for other in &self.nodes {
-            let fd = other.raw_fd();
-            let h = h.clone();
-            if rt().block_on(async move { ops::nsid_of(&h, fd).await })? == Some(nsid) {
+            if ns.block_on(ops::nsid_of(ns.nl(), other.raw_fd()))? == Some(nsid) {
                 return Ok(Some(other.name().to_string()));
             }
         }
@@ -192,7 +189,8 @@ impl Topo {
         if let Cmd::NetnsAdd(n) = cmd {
             return self.add_node(n);
         }
-        let h = self.node(node)?.nl().clone();
+        let ns = self.node(node)?;
+        let h = ns.nl().clone();
         match cmd {
             Cmd::NetnsAdd(_) => unreachable!(),
             Cmd::LinkAdd {
@@ -210,7 +208,7 @@ impl Topo {
                     _ => None,
                 };
                 let (link, kind) = (link.clone(), kind.clone());
-                rt().block_on(async move { ops::add_link(&h, &link, &kind, peer_ns, dev).await })
+                ns.block_on(async move { ops::add_link(&h, &link, &kind, peer_ns, dev).await })
             }
             Cmd::LinkSet { dev, set } => {
                 let index = self.index(node, dev)?;
@@ -230,16 +228,16 @@ impl Topo {
                         .map(|n| self.node(n).map(|n| n.raw_fd()))
                         .transpose()?,
                 };
-                rt().block_on(async move { ops::set_link(&h, index, &s).await })
+                ns.block_on(async move { ops::set_link(&h, index, &s).await })
             }
             Cmd::LinkDel { dev } => {
                 let index = self.index(node, dev)?;
-                rt().block_on(async move { ops::del_link(&h, index).await })
+                ns.block_on(async move { ops::del_link(&h, index).await })
             }
             Cmd::AddrAdd { dev, ip, prefix } | Cmd::AddrDel { dev, ip, prefix } => {
                 let index = self.index(node, dev)?;
                 let (ip, prefix, add) = (*ip, *prefix, matches!(cmd, Cmd::AddrAdd { .. }));
-                rt().block_on(async move {
+                ns.block_on(async move {
                     if add {
                         ops::add_addr(&h, index, ip, prefix).await
                     } else {
@@ -262,7 +260,7 @@ impl Topo {
                 };
                 let add = matches!(cmd, Cmd::RouteAdd(_));
                 let replace = r.replace;
-                rt().block_on(async move {
+                ns.block_on(async move {
                     if add {
                         ops::add_route(&h, &route, replace).await
                     } else {
@@ -278,16 +276,16 @@ impl Topo {
             } => {
                 let index = self.index(node, dev)?;
                 let (ip, mac, p) = (*ip, *mac, *permanent);
-                rt().block_on(async move { ops::add_neigh(&h, index, ip, mac, p).await })
+                ns.block_on(async move { ops::add_neigh(&h, index, ip, mac, p).await })
             }
             Cmd::NeighFlush { dev } => {
                 let index = self.index(node, dev)?;
-                rt().block_on(async move { ops::flush_neigh(&h, index).await })
+                ns.block_on(async move { ops::flush_neigh(&h, index).await })
             }
             Cmd::FdbAdd { dev, mac, dst } => {
                 let index = self.index(node, dev)?;
                 let (mac, dst) = (*mac, *dst);
-                rt().block_on(async move { ops::add_fdb(&h, index, mac, dst).await })
+                ns.block_on(async move { ops::add_fdb(&h, index, mac, dst).await })
             }
             Cmd::Sysctl { key, value } => self.sysctl_write(node, key, value),
         }
