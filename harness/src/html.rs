@@ -95,8 +95,10 @@ const IF_H: f64 = 46.0;
 
 /// Nodes in a grid, interfaces stacked inside; veth pairs as lines between
 /// their ends, bridge ports as dotted lines to the bridge, tunnels dashed.
-pub fn topology_svg(nodes: &[NodeView]) -> String {
-    let cols = nodes.len().clamp(1, 4);
+pub fn topology_svg(nodes: &[NodeView], machines: usize) -> String {
+    // The lab's machines side by side in the first row, namespaces made by
+    // steps (pods) in the rows below.
+    let cols = machines.clamp(2, 4).min(nodes.len().max(1));
     let mut pos: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
     let mut body = String::new();
     let mut row_h = vec![0f64; nodes.len().div_ceil(cols)];
@@ -221,7 +223,7 @@ pub fn topology_svg(nodes: &[NodeView]) -> String {
     let w = 40.0 + cols as f64 * (NODE_W + 90.0);
     let h = *y0.last().unwrap_or(&100.0);
     format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="monospace">{body}{lines}</svg>"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="monospace">{lines}{body}</svg>"##
     )
 }
 
@@ -263,10 +265,15 @@ pub fn ladder_svg(r: &StepReport) -> String {
     // A frame's payload without the Ethernet header: the same packet on
     // both sides of a veth or bridge.
     let body = |d: &[u8]| d.get(14..).unwrap_or(&[]).to_vec();
-    let mut last_seen: BTreeMap<Vec<u8>, (usize, f64)> = BTreeMap::new();
+    // Arrows first, labels over them (with a white halo, so both stay legible).
+    // The same packet seen again within 5 ms at another point is one packet
+    // travelling; a retransmission 100 ms later is not.
+    let mut last_seen: BTreeMap<Vec<u8>, (usize, f64, i64)> = BTreeMap::new();
+    let mut arrows = String::new();
+    let mut labels = String::new();
+    let t0 = ev.first().map_or(0, |e| e.0);
     for (k, (ts, ci, line, data)) in ev.iter().enumerate() {
         let y = 44.0 + row_h * k as f64;
-        let t0 = ev[0].0;
         let color = if line.contains("Request") || line.contains("request") {
             "#2a6fdb"
         } else if line.contains("Reply") || line.contains("reply") {
@@ -277,10 +284,10 @@ pub fn ladder_svg(r: &StepReport) -> String {
             "#555"
         };
         let key = body(data);
-        if let Some(&(pc, py)) = last_seen.get(&key) {
-            if pc != *ci {
+        if let Some(&(pc, py, pts)) = last_seen.get(&key) {
+            if pc != *ci && ts - pts <= 5_000 {
                 let _ = write!(
-                    s,
+                    arrows,
                     r##"<line x1="{}" y1="{py}" x2="{}" y2="{}" stroke="{color}" stroke-width="1.5" marker-end="url(#a)"/>"##,
                     cx(pc),
                     cx(*ci),
@@ -288,10 +295,10 @@ pub fn ladder_svg(r: &StepReport) -> String {
                 );
             }
         }
-        last_seen.insert(key, (*ci, y - 4.0));
+        last_seen.insert(key, (*ci, y - 4.0, *ts));
         let _ = write!(
-            s,
-            r##"<circle cx="{}" cy="{}" r="3.5" fill="{color}"/><text x="{}" y="{y}" fill="{color}"><title>{}</title>+{:.3} ms {}</text>"##,
+            labels,
+            r##"<circle cx="{}" cy="{}" r="3.5" fill="{color}"/><text x="{}" y="{y}" fill="{color}" stroke="#fff" stroke-width="3" paint-order="stroke"><title>{}</title>+{:.3} ms {}</text>"##,
             cx(*ci),
             y - 4.0,
             cx(*ci) - col_w / 2.0 + 6.0,
@@ -300,6 +307,8 @@ pub fn ladder_svg(r: &StepReport) -> String {
             esc(&truncate(line, 40))
         );
     }
+    s.push_str(&arrows);
+    s.push_str(&labels);
     s.push_str(r##"<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs></svg>"##);
     s
 }
@@ -317,6 +326,7 @@ pub fn lab_page(
     lab: &str,
     title: &str,
     nodes: &[NodeView],
+    machines: usize,
     steps: &[StepReport],
     pcap_rel: Option<&str>,
 ) -> String {
@@ -325,7 +335,7 @@ pub fn lab_page(
         esc(lab),
         esc(lab),
         esc(title),
-        topology_svg(nodes)
+        topology_svg(nodes, machines)
     );
     for r in steps {
         let (cls, mark) = match &r.status {

@@ -120,7 +120,14 @@ impl Run {
                 .as_ref()
                 .and_then(|p| p.strip_prefix(dir).ok().map(|r| r.display().to_string()));
             for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
-                let page = vethlab::html::lab_page(&l.name, &l.title, view, reps, rel.as_deref());
+                let page = vethlab::html::lab_page(
+                    &l.name,
+                    &l.title,
+                    view,
+                    l.nodes.len(),
+                    reps,
+                    rel.as_deref(),
+                );
                 let p = dir.join(format!("{}.html", l.name));
                 std::fs::write(&p, page)
                     .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
