@@ -48,11 +48,20 @@ pub fn name_nodes(topo: &Topo) -> Result<()> {
         tmpfs(Path::new("/var/run"))?;
         std::fs::create_dir(dir).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))?;
     }
-    for n in topo.nodes() {
-        let target = dir.join(n.name());
+    bind_nodes(topo.nodes().iter().map(|n| (n.name(), n.raw_fd())), dir)
+}
+
+/// A file `dir/NAME` bind-mounted on each namespace's fd, as `ip netns add`
+/// makes them: then `ip netns exec NAME` and `vethlab peers` find them.
+pub fn bind_nodes<'a>(
+    nodes: impl Iterator<Item = (&'a str, std::os::fd::RawFd)>,
+    dir: &Path,
+) -> Result<()> {
+    for (name, fd) in nodes {
+        let target = dir.join(name);
         std::fs::write(&target, "")
             .map_err(|e| Error::io(format!("create {}", target.display()), e))?;
-        let src = format!("/proc/self/fd/{}", n.raw_fd());
+        let src = format!("/proc/self/fd/{fd}");
         mount(
             Some(src.as_str()),
             &target,

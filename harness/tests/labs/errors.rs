@@ -6,19 +6,24 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use vethlab::lab::{self, Lab, RunOpts};
 use vethlab::report::Status;
+/// A copy of lab `name` and its fixtures in a temporary tree: the lab file
+/// to edit (the tree lives as long as the returned dir).
+fn copy_lab(dir: &Path, name: &str) -> Result<(tempfile::TempDir, PathBuf), Failed> {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let root = tmp.path();
+    copy_tree(&dir.join(name), &root.join("labs").join(name)).map_err(|e| fail(e.to_string()))?;
+    let fixtures = dir.join("../fixtures").join(name);
+    if fixtures.is_dir() {
+        copy_tree(&fixtures, &root.join("fixtures").join(name)).map_err(|e| fail(e.to_string()))?;
+    }
+    let f = root.join("labs").join(name).join("lab.json");
+    Ok((tmp, f))
+}
+
 /// A copy of bridge-arp where song holds the wrong address: the fixed step
 /// must fail, and say what was expected and what was captured.
 pub(crate) fn broken_lab(dir: &Path) -> Result<(), Failed> {
-    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
-    let root = tmp.path();
-    copy_tree(&dir.join("bridge-arp"), &root.join("labs/bridge-arp"))
-        .map_err(|e| fail(e.to_string()))?;
-    copy_tree(
-        &dir.join("../fixtures/bridge-arp"),
-        &root.join("fixtures/bridge-arp"),
-    )
-    .map_err(|e| fail(e.to_string()))?;
-    let f: PathBuf = root.join("labs/bridge-arp/lab.json");
+    let (_tmp, f) = copy_lab(dir, "bridge-arp")?;
     let text = std::fs::read_to_string(&f).map_err(|e| fail(e.to_string()))?;
     let broken = text.replace(
         "ifconfig veth1 192.168.122.102/24",
@@ -144,16 +149,7 @@ pub(crate) fn bad_input_corpus() -> Result<(), Failed> {
 /// capture whose kernel buffer is the smallest the kernel allows; the same
 /// traffic fits the default buffer.
 pub(crate) fn capture_drops_fail(dir: &Path) -> Result<(), Failed> {
-    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
-    let root = tmp.path();
-    copy_tree(&dir.join("bridge-arp"), &root.join("labs/bridge-arp"))
-        .map_err(|e| fail(e.to_string()))?;
-    copy_tree(
-        &dir.join("../fixtures/bridge-arp"),
-        &root.join("fixtures/bridge-arp"),
-    )
-    .map_err(|e| fail(e.to_string()))?;
-    let f = root.join("labs/bridge-arp/lab.json");
+    let (_tmp, f) = copy_lab(dir, "bridge-arp")?;
     let text = std::fs::read_to_string(&f).map_err(|e| fail(e.to_string()))?;
     let busy = text.replace(
         r#"{"ping": "192.168.122.102", "from": "host", "count": 2, "id": "O4.5"}"#,

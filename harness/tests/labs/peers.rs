@@ -3,7 +3,7 @@
 
 use crate::fail;
 use libtest_mimic::Failed;
-use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use nix::mount::{umount2, MntFlags};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -31,19 +31,8 @@ fn with_named_flannel<T: Send + 'static>(
             .map_err(|e| fail(format!("unshare(CLONE_NEWNS): {e}")))?;
         vethlab::sandbox::root_slave().map_err(|e| fail(e.to_string()))?;
         let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
-        for (name, fd) in &nodes {
-            let target = tmp.path().join(name);
-            let src = format!("/proc/self/fd/{fd}");
-            std::fs::write(&target, "").map_err(|e| fail(e.to_string()))?;
-            mount(
-                Some(src.as_str()),
-                &target,
-                None::<&str>,
-                MsFlags::MS_BIND,
-                None::<&str>,
-            )
-            .map_err(|e| fail(format!("bind {src} on {}: {e}", target.display())))?;
-        }
+        vethlab::learner::bind_nodes(nodes.iter().map(|(n, fd)| (n.as_str(), *fd)), tmp.path())
+            .map_err(|e| fail(e.to_string()))?;
         let out = f(tmp.path());
         for (name, _) in &nodes {
             let _ = umount2(&tmp.path().join(name), MntFlags::MNT_DETACH);

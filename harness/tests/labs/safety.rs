@@ -195,34 +195,27 @@ pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
     }
     // The shell: events are its build, its start, then those of the
     // `vethlab check` run inside it; the learner's sleeps hold namespaces.
-    let script = "ip netns exec song sleep 300 & sleep 300 & vethlab check; sleep 300";
-    let shell = [
-        "shell",
-        "bridge-arp",
-        "--step",
-        "3",
-        "--",
-        "sh",
-        "-c",
-        script,
-    ];
+    let shell = |script: &'static str| {
+        [
+            "shell",
+            "bridge-arp",
+            "--step",
+            "3",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ]
+    };
+    let with_sleeps = shell("ip netns exec song sleep 300 & sleep 300 & vethlab check; sleep 300");
     // Every event up to the shell's end (the learner's sleeps keep it open).
-    let evs = events_of(&[
-        "shell",
-        "bridge-arp",
-        "--step",
-        "3",
-        "--",
-        "sh",
-        "-c",
-        "vethlab check",
-    ])?;
+    let evs = events_of(&shell("vethlab check"))?;
     let total = evs
         .iter()
         .position(|e| e == "shell exited")
         .unwrap_or(evs.len());
     for n in 1..=total {
-        events.push(kill_at(&shell, n, &before)?);
+        events.push(kill_at(&with_sleeps, n, &before)?);
     }
     let kinds: std::collections::BTreeSet<&str> =
         events.iter().filter_map(|e| e.split(' ').next()).collect();
