@@ -24,7 +24,6 @@ use std::fs::File;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -152,22 +151,13 @@ fn private_netns_dir() -> Result<()> {
 
 /// Run a shell script with its network namespace set to `node`.
 fn sh_in(node: &Netns, script: &str) -> Result<()> {
-    let fd = node.raw_fd();
     // On stdin: 500 pods' script is longer than one argument may be.
     let mut c = std::process::Command::new("sh");
     c.args(["-e", "-s"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    // SAFETY: only setns(2) between fork and exec.
-    unsafe {
-        c.pre_exec(move || {
-            if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    node.command_in(&mut c);
     let mut child = c.spawn().map_err(|e| Error::io("sh", e))?;
     let mut stdin = child
         .stdin
@@ -493,19 +483,17 @@ pub fn suite(labs: &[Lab]) -> Suite {
     }
 }
 
-/// Best of `reps` runs: the figure least disturbed by the rest of the machine.
-fn best(reps: usize, f: impl Fn() -> Result<Duration>) -> Result<Duration> {
-    let mut b = Duration::MAX;
-    for _ in 0..reps {
-        b = b.min(f()?);
-    }
-    Ok(b)
-}
-
+/// Per-pod cost of each method: the best of `reps` rounds, the methods
+/// interleaved within a round, so that the kernel's background reclaim of
+/// earlier namespaces weighs on all three alike.
 pub fn churn(n: usize, reps: usize) -> Result<Churn> {
-    let v = us(best(reps, || churn_vethlab(n))?) / n as f64;
-    let i = us(best(reps, || churn_iproute2(n))?) / n as f64;
-    let f = us(best(reps, || churn_floor(n))?) / n as f64;
+    let (mut v, mut i, mut f) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..reps.max(1) {
+        v = v.min(churn_vethlab(n)?);
+        i = i.min(churn_iproute2(n)?);
+        f = f.min(churn_floor(n)?);
+    }
+    let (v, i, f) = (us(v) / n as f64, us(i) / n as f64, us(f) / n as f64);
     Ok(Churn {
         n,
         vethlab_us_per_pod: v,

@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use crate::netns::Netns;
 use serde_json::Value;
 use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -72,7 +71,6 @@ pub fn invoke(node: &Netns, conf: &Value, inv: &Invocation) -> Result<Value> {
         return Err(Error::Unsupported(m));
     }
     let dir = plugin_dir().unwrap_or_default();
-    let fd = node.raw_fd();
     let mut cmd = Command::new(dir.join(&plugin));
     cmd.env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
@@ -84,17 +82,7 @@ pub fn invoke(node: &Netns, conf: &Value, inv: &Invocation) -> Result<Value> {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // SAFETY: only setns(2) and prctl(2) between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
-                || libc::setns(fd, libc::CLONE_NEWNET) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    node.command_in(&mut cmd);
     let mut child = cmd
         .spawn()
         .map_err(|e| Error::io(format!("run CNI plugin {}", dir.join(&plugin).display()), e))?;

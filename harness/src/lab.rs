@@ -1096,7 +1096,9 @@ fn run_cni(topo: &mut Topo, c: &CniSpec) -> CheckResult {
             netns: &netns,
             ifname: &c.ifname,
         };
-        let res = crate::cni::invoke(topo.node(&c.node)?, &conf, &inv)?;
+        let res = crate::cni::invoke(topo.node(&c.node)?, &conf, &inv);
+        topo.forget_indexes();
+        let res = res?;
         if c.cni == "ADD" {
             let host = crate::cni::host_iface(&res).unwrap_or_default();
             let (ip, gw) = crate::cni::first_ip(&res);

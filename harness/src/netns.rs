@@ -211,6 +211,24 @@ impl Netns {
         self.fd.as_raw_fd()
     }
 
+    /// Make `cmd` start inside this namespace, and die with us (PDEATHSIG):
+    /// how plugins, daemons and scripts are run in a lab node.
+    pub fn command_in(&self, cmd: &mut std::process::Command) {
+        use std::os::unix::process::CommandExt;
+        let fd = self.raw_fd();
+        // SAFETY: only prctl(2) and setns(2) between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
+                    || libc::setns(fd, libc::CLONE_NEWNET) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+
     /// Run `f` inside the namespace and wait for its result.
     pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
         match &self.exec {

@@ -2,14 +2,14 @@
 //! execution of parsed commands in them.
 
 use crate::error::{Error, Result};
-use crate::ipcmd::Cmd;
+use crate::ipcmd::{Cmd, SetSpec};
 use crate::netns::Netns;
 use crate::ops::{self, Link, LinkKind, LinkSet, Route};
 use crate::scratch::Scratch;
 use std::collections::BTreeMap;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 
 #[derive(Default)]
 pub struct Topo {
@@ -19,6 +19,10 @@ pub struct Topo {
     scratch: Option<Scratch>,
     /// Values actions produced for later ones, e.g. `cni:pod1.host`.
     vars: BTreeMap<String, String>,
+    /// ifindex by (node, device name), as commands resolve names: a device
+    /// keeps its index for life, so only renames, moves and deletions (and
+    /// anything a plugin did) invalidate it. Saves a netlink lookup per command.
+    index_cache: Mutex<BTreeMap<(String, String), u32>>,
 }
 
 impl Topo {
@@ -66,23 +70,12 @@ impl Topo {
     /// Start `argv` in `node`'s namespace; it is killed with the topology
     /// (or, should vethlab die, by PDEATHSIG).
     pub fn spawn_daemon(&mut self, node: &str, argv: &[String]) -> Result<()> {
-        let fd = self.node(node)?.raw_fd();
         let mut c = Command::new(&argv[0]);
         c.args(&argv[1..])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        // SAFETY: only prctl(2) and setns(2) between fork and exec.
-        unsafe {
-            c.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
-                    || libc::setns(fd, libc::CLONE_NEWNET) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        self.node(node)?.command_in(&mut c);
         let child = c
             .spawn()
             .map_err(|e| Error::io(format!("[{node}] start {}", argv[0]), e))?;
@@ -128,7 +121,28 @@ impl Topo {
     }
 
     fn index(&self, node: &str, dev: &str) -> Result<u32> {
-        Ok(self.link(node, dev)?.index)
+        let key = (node.to_string(), dev.to_string());
+        if let Some(i) = self
+            .index_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).copied())
+        {
+            return Ok(i);
+        }
+        let i = self.link(node, dev)?.index;
+        if let Ok(mut c) = self.index_cache.lock() {
+            c.insert(key, i);
+        }
+        Ok(i)
+    }
+
+    /// Forget every cached ifindex: devices were renamed, moved or deleted,
+    /// or something other than these commands (a CNI plugin) changed them.
+    pub fn forget_indexes(&self) {
+        if let Ok(mut c) = self.index_cache.lock() {
+            c.clear();
+        }
     }
 
     /// Which node a link-netnsid seen in `node` stands for.
@@ -188,6 +202,16 @@ impl Topo {
     pub fn apply(&mut self, node: &str, cmd: &Cmd) -> Result<()> {
         if let Cmd::NetnsAdd(n) = cmd {
             return self.add_node(n);
+        }
+        if matches!(
+            cmd,
+            Cmd::LinkDel { .. }
+                | Cmd::LinkSet {
+                    set: SetSpec { name: Some(_), .. } | SetSpec { netns: Some(_), .. },
+                    ..
+                }
+        ) {
+            self.forget_indexes();
         }
         let ns = self.node(node)?;
         let h = ns.nl().clone();

@@ -15,8 +15,8 @@ pub struct BenchCmd {
     /// Pods per node for the calico scale benchmark.
     #[arg(long, value_delimiter = ',', default_values_t = [10, 50, 250])]
     calico: Vec<usize>,
-    /// Repetitions per churn figure (the best is kept).
-    #[arg(long, default_value_t = 3)]
+    /// Rounds per churn figure (the best of each method is kept).
+    #[arg(long, default_value_t = 5)]
     reps: usize,
 }
 
