@@ -17,9 +17,20 @@ pub enum Mode {
     Rootless,
 }
 
+/// Each lab namespace holds a few fds (the namespace, its netlink socket,
+/// its runtime's epoll and eventfd): 500 pods exceed the common soft limit
+/// of 1024. Raise the soft limit to the hard one, as servers do.
+fn raise_nofile() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}
+
 /// Enter the sandbox. Must be the first thing `main` does: unsharing a user
 /// namespace is refused once the process has a second thread.
 pub fn enter() -> Result<Mode> {
+    raise_nofile();
     let uid = getuid();
     let gid = getgid();
     let mode = if uid.is_root() {
