@@ -91,16 +91,16 @@ fn us(d: Duration) -> f64 {
 /// (the kernel destroys a namespace's devices, and so their peers, in the
 /// background after its last reference goes).
 fn wait_no_veth(node: &Netns) -> Result<()> {
-    let t0 = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let changes = node.changes()?;
     loop {
         let links = node.block_on(ops::links(node.nl()))?;
         if !links.iter().any(|l| l.kind.as_deref() == Some("veth")) {
             return Ok(());
         }
-        if t0.elapsed() > Duration::from_secs(60) {
+        if !changes.wait(deadline) && Instant::now() >= deadline {
             return Err(Error::other("namespaces still not freed after 60 s"));
         }
-        std::thread::sleep(Duration::from_micros(500));
     }
 }
 

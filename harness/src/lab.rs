@@ -1011,8 +1011,8 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
 }
 
 /// Check an expectation, with `{cni:…}` values filled in; with `within_ms`,
-/// again until it holds or time is up (polled: the kernel announces no
-/// event for "a route BIRD will add matches this text").
+/// again after each change the node's kernel announces, until it holds or
+/// time is up.
 fn check_expect(
     topo: &Topo,
     e: &Expect,
@@ -1032,6 +1032,12 @@ fn check_expect(
         }
     };
     let deadline = Instant::now() + Duration::from_millis(within_ms.unwrap_or(0));
+    // Subscribed before the first look, so no change between look and wait
+    // is missed. Host-local's files (ipam) announce nothing: those re-look
+    // every 20 ms.
+    let changes = within_ms
+        .and(e.nodes().first().copied())
+        .and_then(|n| topo.node(n).ok()?.changes().ok());
     loop {
         let outcome = match e.check(topo) {
             Ok(Ok(s)) => Outcome::Pass(s),
@@ -1045,7 +1051,12 @@ fn check_expect(
             };
             return (what, outcome);
         }
-        std::thread::sleep(Duration::from_millis(20));
+        match &changes {
+            Some(c) => {
+                c.wait(deadline);
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
     }
 }
 

@@ -121,7 +121,7 @@ fn on_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
 impl Netns {
     /// A fresh, anonymous namespace named `name` for messages.
     pub fn new(name: &str) -> Result<Netns> {
-        let (fd, nl, rt) = on_pool(|| -> Result<_> {
+        Self::pooled(name, || {
             unshare(CloneFlags::CLONE_NEWNET)
                 .map_err(|e| Error::other(format!("unshare(CLONE_NEWNET): {e}")))?;
             let fd = own_ns_fd()?;
@@ -129,24 +129,28 @@ impl Netns {
                 // A kernel without IPv6 has no such file: nothing to turn off.
                 let _ = std::fs::write(format!("/proc/sys/{k}"), v);
             }
-            let (nl, rt) = connect()?;
-            Ok((fd, nl, rt))
-        })?;
-        Ok(Netns {
-            name: name.to_string(),
-            fd,
-            exec: Exec::Pool,
-            nl,
-            rt,
+            Ok(fd)
         })
     }
 
     /// A handle on an existing namespace (e.g. a real host's) given its fd;
     /// nothing is changed in it.
     pub fn attach(name: &str, fd: OwnedFd) -> Result<Netns> {
-        let (fd, nl, rt) = on_pool(move || -> Result<_> {
+        Self::pooled(name, move || {
             setns(&fd, CloneFlags::CLONE_NEWNET)
                 .map_err(|e| Error::other(format!("setns: {e}")))?;
+            Ok(fd)
+        })
+    }
+
+    /// On a pool worker: `enter` puts the worker in the namespace and
+    /// returns its fd; the netlink connection is then opened there.
+    fn pooled(
+        name: &str,
+        enter: impl FnOnce() -> Result<OwnedFd> + Send + 'static,
+    ) -> Result<Netns> {
+        let (fd, nl, rt) = on_pool(move || -> Result<_> {
+            let fd = enter()?;
             let (nl, rt) = connect()?;
             Ok((fd, nl, rt))
         })?;
@@ -229,6 +233,14 @@ impl Netns {
         }
     }
 
+    /// Change notifications from this namespace's kernel (links, addresses,
+    /// routes, neighbours), subscribed now: wait for state to arrive
+    /// instead of polling for it.
+    pub fn changes(&self) -> Result<Changes> {
+        self.run(Changes::subscribe)
+            .map_err(|e| Error::io(format!("[{}] netlink notifications", self.name), e))
+    }
+
     /// Run `f` inside the namespace and wait for its result.
     pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
         match &self.exec {
@@ -293,5 +305,65 @@ impl Drop for Netns {
                 let _ = t.join();
             }
         }
+    }
+}
+
+/// A netlink socket subscribed to a namespace's link, address, route and
+/// neighbour notifications.
+pub struct Changes(OwnedFd);
+
+impl Changes {
+    /// Must run inside the namespace (it binds there).
+    fn subscribe() -> std::io::Result<Changes> {
+        // SAFETY: socket(2) and bind(2) with a zeroed, then filled sockaddr_nl;
+        // the fd is owned at once.
+        unsafe {
+            let fd = libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+                libc::NETLINK_ROUTE,
+            );
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let fd = <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd);
+            let mut sa: libc::sockaddr_nl = std::mem::zeroed();
+            sa.nl_family = libc::AF_NETLINK as u16;
+            sa.nl_groups = (libc::RTMGRP_LINK
+                | libc::RTMGRP_NEIGH
+                | libc::RTMGRP_IPV4_IFADDR
+                | libc::RTMGRP_IPV4_ROUTE) as u32;
+            if libc::bind(
+                fd.as_raw_fd(),
+                (&sa as *const libc::sockaddr_nl).cast(),
+                std::mem::size_of::<libc::sockaddr_nl>() as u32,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(Changes(fd))
+        }
+    }
+
+    /// Block until the kernel announces a change (true) or `deadline`
+    /// passes (false); what was announced is consumed.
+    pub fn wait(&self, deadline: std::time::Instant) -> bool {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let mut pfd = libc::pollfd {
+            fd: self.0.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll(2) on one pollfd we own.
+        let n = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+        if n <= 0 {
+            return false;
+        }
+        let mut buf = [0u8; 8192];
+        // SAFETY: recv(2) into our buffer, non-blocking: drain what is queued
+        // (an overrun, ENOBUFS, also means "something changed").
+        while unsafe { libc::recv(self.0.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) } > 0 {
+        }
+        true
     }
 }
