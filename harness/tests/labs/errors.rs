@@ -4,6 +4,7 @@ use crate::{copy_tree, fail};
 use libtest_mimic::Failed;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 use vethlab::lab::{self, Lab, RunOpts};
 use vethlab::report::Status;
 /// A copy of lab `name` and its fixtures in a temporary tree: the lab file
@@ -89,9 +90,56 @@ pub(crate) fn malformed_lab() -> Result<(), Failed> {
     Ok(())
 }
 
-/// Every case under tests/bad-input: `lab.json` (with its fixtures), and in
-/// `want.txt` what the one-line error must say (file:line:col and what).
-/// Exit status 2, no panic, nothing on stdout, nothing left behind.
+/// One malformed input or broken environment: `vethlab run [args] lab`
+/// must exit 2 with one line on stderr holding every `want` line (the
+/// location first), print nothing on stdout, and not panic. Without `args`,
+/// `Lab::load` must say the same. Returns what is wrong, and how long the
+/// run took (measured for the note, never asserted).
+fn check_case(name: &str, lab: &Path, args: &[String], want: &str) -> (Option<String>, Duration) {
+    let t0 = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+        .arg("run")
+        .args(args)
+        .arg(lab)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let took = t0.elapsed();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => return (Some(format!("{name}: cannot run vethlab: {e}")), took),
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    let loaded = if args.is_empty() {
+        Lab::load(lab)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    } else {
+        err.to_string()
+    };
+    let missing: Vec<&str> = want
+        .lines()
+        .filter(|w| !err.contains(w) || !loaded.contains(w))
+        .collect();
+    let bad = out.status.code() != Some(2)
+        || !missing.is_empty()
+        || err.lines().count() != 1
+        || err.contains("panicked")
+        || !out.stdout.is_empty();
+    let why = bad.then(|| {
+        format!(
+            "{name}: exit {:?}, lacks {missing:?}: {err}",
+            out.status.code()
+        )
+    });
+    (why, took)
+}
+
+/// Every case under tests/bad-input: `lab.json` (with its fixtures), in
+/// `want.txt` what the one-line error must say (file:line:col first, then
+/// what), and in `args.txt` (optional) arguments before the lab, one a
+/// line. Then the cases git cannot hold (FIFOs, files over the size limit),
+/// made here. Exit status 2, no panic, nothing on stdout, nothing left behind.
 pub(crate) fn bad_input_corpus() -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
@@ -100,48 +148,118 @@ pub(crate) fn bad_input_corpus() -> Result<(), Failed> {
         .map(|e| e.path())
         .collect();
     cases.sort();
-    if cases.len() < 25 {
-        return Err(fail(format!("only {} cases", cases.len())));
-    }
     let before = crate::safety::snapshot();
     let mut bad = vec![];
+    let mut times: Vec<(String, Duration)> = vec![];
+    let mut run = |name: String, lab: &Path, args: &[String], want: &str| {
+        let (why, took) = check_case(&name, lab, args, want);
+        bad.extend(why);
+        times.push((name, took));
+    };
     for c in &cases {
-        let lab = c.join("lab.json");
+        let name = c
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         let want = std::fs::read_to_string(c.join("want.txt")).map_err(|e| fail(e.to_string()))?;
-        let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
-            .arg("run")
-            .arg(&lab)
-            .output()
-            .map_err(|e| fail(e.to_string()))?;
-        let err = String::from_utf8_lossy(&out.stderr);
-        let loaded = Lab::load(&lab)
-            .err()
-            .map(|e| e.to_string())
+        let args: Vec<String> = std::fs::read_to_string(c.join("args.txt"))
+            .map(|a| a.lines().map(str::to_string).collect())
             .unwrap_or_default();
-        let missing: Vec<&str> = want
-            .lines()
-            .filter(|w| !err.contains(w) || !loaded.contains(w))
-            .collect();
-        if out.status.code() != Some(2)
-            || !missing.is_empty()
-            || err.lines().count() != 1
-            || err.contains("panicked")
-            || !out.stdout.is_empty()
-        {
-            bad.push(format!(
-                "{}: exit {:?}, lacks {missing:?}: {err}",
-                c.file_name().unwrap_or_default().to_string_lossy(),
-                out.status.code()
-            ));
-        }
+        run(name, &c.join("lab.json"), &args, &want);
+    }
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    for (name, want) in made_cases(&root, tmp.path())? {
+        let lab = tmp.path().join(&name).join("lab.json");
+        run(name, &lab, &[], &want);
+    }
+    if times.len() < 60 {
+        bad.push(format!("only {} cases", times.len()));
     }
     if crate::safety::snapshot() != before {
         bad.push("the caller's network changed".into());
+    }
+    if let Some((n, t)) = times.iter().max_by_key(|(_, t)| *t) {
+        let total: Duration = times.iter().map(|(_, t)| *t).sum();
+        eprintln!(
+            "bad-input: {} cases, slowest {n} {} ms, mean {} ms",
+            times.len(),
+            t.as_millis(),
+            total.as_millis() / times.len() as u128
+        );
     }
     if !bad.is_empty() {
         return Err(fail(bad.join("\n")));
     }
     Ok(())
+}
+
+/// Cases git cannot hold, made under `tmp` from the `bad-mac` case's
+/// shape: a FIFO where the lab or a fixture should be (reading one would
+/// wait for a writer forever), files over the size limits, a missing file.
+fn made_cases(root: &Path, tmp: &Path) -> Result<Vec<(String, String)>, Failed> {
+    let good = root.join("fixture-is-a-directory/lab.json");
+    let fixture = root.join("within-ms-huge/fixtures/one/host-veth0.txt");
+    let e = |e: std::io::Error| fail(e.to_string());
+    let mk = |name: &str| -> Result<PathBuf, Failed> {
+        let d = tmp.join(name);
+        std::fs::create_dir_all(d.join("fixtures/one")).map_err(e)?;
+        Ok(d)
+    };
+    let fifo = |p: &Path| {
+        nix::unistd::mkfifo(p, nix::sys::stat::Mode::from_bits_truncate(0o600))
+            .map_err(|x| fail(format!("mkfifo {}: {x}", p.display())))
+    };
+    let mut out = vec![];
+    let d = mk("lab-is-a-fifo")?;
+    fifo(&d.join("lab.json"))?;
+    out.push((
+        "lab-is-a-fifo".into(),
+        "lab.json:1:1\nis a FIFO, not a regular file".into(),
+    ));
+    let d = mk("fixture-is-a-fifo")?;
+    std::fs::copy(&good, d.join("lab.json")).map_err(e)?;
+    fifo(&d.join("fixtures/one/host-veth0.txt"))?;
+    out.push((
+        "fixture-is-a-fifo".into(),
+        "host-veth0.txt:1:1\nis a FIFO, not a regular file".into(),
+    ));
+    // One byte over each limit: sparse, so it costs no disk.
+    let d = mk("lab-too-large")?;
+    let f = std::fs::File::create(d.join("lab.json")).map_err(e)?;
+    f.set_len(vethlab::input::MAX_LAB_BYTES + 1).map_err(e)?;
+    out.push((
+        "lab-too-large".into(),
+        format!(
+            "lab.json:1:1\nallowed: 0 to {} bytes",
+            vethlab::input::MAX_LAB_BYTES
+        ),
+    ));
+    let d = mk("fixture-too-large")?;
+    std::fs::copy(&good, d.join("lab.json")).map_err(e)?;
+    let f = std::fs::File::create(d.join("fixtures/one/host-veth0.txt")).map_err(e)?;
+    f.set_len(vethlab::input::MAX_FIXTURE_BYTES + 1)
+        .map_err(e)?;
+    out.push((
+        "fixture-too-large".into(),
+        format!(
+            "host-veth0.txt:1:1\nallowed: 0 to {} bytes",
+            vethlab::input::MAX_FIXTURE_BYTES
+        ),
+    ));
+    let d = mk("fixture-missing-with-id")?;
+    std::fs::copy(&good, d.join("lab.json")).map_err(e)?;
+    out.push((
+        "fixture-missing-with-id".into(),
+        "host-veth0.txt:1:1\ncannot read fixture".into(),
+    ));
+    let _ = mk("lab-missing")?;
+    out.push((
+        "lab-missing".into(),
+        "lab.json:1:1\ncannot read lab file".into(),
+    ));
+    let _ = fixture;
+    Ok(out)
 }
 
 /// A capture the kernel could not keep up with fails the step and says so,
