@@ -21,6 +21,7 @@ pub mod labs;
 pub mod learner;
 pub mod netns;
 pub mod ops;
+pub mod out;
 pub mod peers;
 pub mod report;
 pub mod sandbox;

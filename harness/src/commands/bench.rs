@@ -4,6 +4,15 @@ use std::process::ExitCode;
 use vethlab::bench::{self, Bench};
 use vethlab::error::{Error, Result};
 
+/// Standard output that survives a closed pipe or a full disk (`out`).
+macro_rules! say {
+    ($($t:tt)*) => { vethlab::out::println(&format!($($t)*)) };
+}
+#[allow(unused_macros)]
+macro_rules! put {
+    ($($t:tt)*) => { vethlab::out::print(&format!($($t)*)) };
+}
+
 #[derive(Args)]
 pub struct BenchCmd {
     /// Also write the figures as JSON.
@@ -24,17 +33,20 @@ impl BenchCmd {
     pub fn exec(self) -> Result<ExitCode> {
         bench::prepare()?;
         let mut churn = vec![];
-        println!(
-            "Pod churn: build N pods on one node (veth, /32, routes, up), tear down until freed"
-        );
-        println!(
+        say!("Pod churn: build N pods on one node (veth, /32, routes, up), tear down until freed");
+        say!(
             "{:>5}  {:>14}  {:>14}  {:>14}  {:>10}  {:>10}",
-            "N", "vethlab µs/pod", "ip script", "floor", "ip/vethlab", "vethlab/floor"
+            "N",
+            "vethlab µs/pod",
+            "ip script",
+            "floor",
+            "ip/vethlab",
+            "vethlab/floor"
         );
         for &n in &self.pods {
             eprint!("  churn N={n} …\r");
             let c = bench::churn(n, self.reps.max(1))?;
-            println!(
+            say!(
                 "{:>5}  {:>14.0}  {:>14.0}  {:>14.0}  {:>9.1}×  {:>12.2}×",
                 c.n,
                 c.vethlab_us_per_pod,
@@ -48,7 +60,7 @@ impl BenchCmd {
         eprint!("  suite …\r");
         let labs = vethlab::labs::load_all(&vethlab::labs::labs_dir())?;
         let suite = bench::suite(&labs);
-        println!(
+        say!(
             "\nSuite: {} steps of {} labs in parallel: {:.0} ms wall ({} failed)",
             suite.steps,
             labs.len(),
@@ -56,11 +68,11 @@ impl BenchCmd {
             suite.failed
         );
         for (l, ms) in &suite.per_lab_ms {
-            println!("  {l:<12} {ms:>6.0} ms alone");
+            say!("  {l:<12} {ms:>6.0} ms alone");
         }
         let tmp = std::env::temp_dir().join(format!("vethlab-bench-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io("temp dir", e))?;
-        println!("\nCalico direct routing, 2 nodes × K pods: build, ping 10 pod pairs across nodes, tear down");
+        say!("\nCalico direct routing, 2 nodes × K pods: build, ping 10 pod pairs across nodes, tear down");
         let mut scale = vec![];
         for &k in &self.calico {
             eprint!("  calico K={k} …\r");
@@ -72,9 +84,11 @@ impl BenchCmd {
                     return Err(e);
                 }
             };
-            println!(
+            say!(
                 "  2 × {:<4} {:>8.0} ms  {:>6.0} µs/pod",
-                k, s.ms, s.us_per_pod
+                k,
+                s.ms,
+                s.us_per_pod
             );
             scale.push(s);
         }

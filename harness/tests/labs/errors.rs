@@ -330,3 +330,98 @@ pub(crate) fn cni_plugin_error(dir: &Path) -> Result<libtest_mimic::Completion, 
     }
     Ok(libtest_mimic::Completion::Completed)
 }
+
+/// Output that survives its reader: a closed pipe ends `vethlab list`
+/// quietly with 141 (no panic, no 101); a full disk is exit 1 naming
+/// standard output or the report file; a title with terminal escape codes is
+/// printed escaped, and the JSON report still holds it exactly.
+pub(crate) fn output_survives_reader() -> Result<(), Failed> {
+    let bin = env!("CARGO_BIN_EXE_vethlab");
+    let e = |e: std::io::Error| fail(e.to_string());
+    // The pipe's read end is closed before vethlab starts: the first write fails.
+    let (r, w) = nix::unistd::pipe().map_err(|x| fail(x.to_string()))?;
+    drop(r);
+    let out = Command::new(bin)
+        .arg("list")
+        .stdout(std::process::Stdio::from(w))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(e)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(141) || !err.is_empty() {
+        return Err(fail(format!(
+            "list into a closed pipe: exit {:?}, stderr: {err}",
+            out.status.code()
+        )));
+    }
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let out = Command::new(bin)
+        .arg("list")
+        .stdout(full().map_err(e)?)
+        .output()
+        .map_err(e)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(1)
+        || !err.contains("write standard output: No space left on device")
+        || err.contains("panicked")
+    {
+        return Err(fail(format!(
+            "list > /dev/full: exit {:?}, stderr: {err}",
+            out.status.code()
+        )));
+    }
+    // A lab whose title and step title carry escape sequences.
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input/fixture-only-never-lines");
+    let tmp = tempfile::tempdir().map_err(e)?;
+    let text = std::fs::read_to_string(root.join("lab.json")).map_err(e)?;
+    let evil = text
+        .replace(
+            "\"a veth pair, host and song\"",
+            "\"red \\u001b[31mtitle\\u001b]0;owned\\u0007\"",
+        )
+        .replace(
+            "\"title\": \"a veth pair\"",
+            "\"title\": \"step \\u001b[2Jcleared\"",
+        )
+        .replace("\"capture\": {\"host:veth0\": \"O4.1\"}", "\"capture\": {}");
+    assert_ne!(text, evil);
+    let lab = tmp.path().join("lab.json");
+    std::fs::write(&lab, evil).map_err(e)?;
+    let json = tmp.path().join("r.json");
+    let out = Command::new(bin)
+        .args(["run", "--json"])
+        .arg(&json)
+        .arg(&lab)
+        .output()
+        .map_err(e)?;
+    let so = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() != Some(0)
+        || out.stdout.contains(&0x1b)
+        || !so.contains("step \\u{1b}[2Jcleared")
+    {
+        return Err(fail(format!("escape codes reached the terminal: {so:?}")));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).map_err(e)?)
+        .map_err(|x| fail(format!("the JSON report is not JSON: {x}")))?;
+    if v["steps"][0]["title"] != "step \u{1b}[2Jcleared" {
+        return Err(fail(format!(
+            "the JSON report lost the title: {}",
+            v["steps"][0]
+        )));
+    }
+    // A full disk under --json names the file.
+    let out = Command::new(bin)
+        .args(["run", "--json", "/dev/full"])
+        .arg(&lab)
+        .output()
+        .map_err(e)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(1) || !err.contains("write /dev/full: No space left on device") {
+        return Err(fail(format!(
+            "run --json /dev/full: exit {:?}, stderr: {err}",
+            out.status.code()
+        )));
+    }
+    Ok(())
+}
