@@ -350,7 +350,7 @@ pub fn churn_floor(n: usize) -> Result<Duration> {
         drop(held);
         Ok(())
     });
-    r?;
+    r??;
     wait_no_veth(&node)?;
     Ok(t0.elapsed())
 }
@@ -454,8 +454,23 @@ pub fn suite(labs: &[Lab]) -> Suite {
                 .iter()
                 .map(|l| s.spawn(move || lab::run_lab(l, &RunOpts::default(), &|_| {})))
                 .collect();
+            // A lab whose thread died counts every step as failed.
             hs.into_iter()
-                .map(|h| h.join().unwrap_or_default())
+                .zip(labs)
+                .map(|(h, l)| {
+                    h.join().unwrap_or_else(|_| {
+                        l.steps
+                            .iter()
+                            .map(|s| {
+                                crate::report::StepReport::failed(
+                                    l,
+                                    s,
+                                    "the lab's thread panicked".into(),
+                                )
+                            })
+                            .collect()
+                    })
+                })
                 .collect()
         });
         let all: Vec<_> = results.into_iter().flatten().collect();

@@ -759,7 +759,7 @@ pub fn peer_index(topo: &Topo, node: &str, dev: &str, m: &Method) -> Result<u32>
         }
         Method::Ethtool => {
             let d = dev.to_string();
-            ns.run(move || crate::ethtool::peer_ifindex(&d))
+            ns.run(move || crate::ethtool::peer_ifindex(&d))?
                 .map_err(|e| Error::io(format!("[{node}] ethtool -S {dev}"), e))
         }
     }

@@ -786,17 +786,47 @@ pub fn run_lab_then(
             return out;
         }
     };
-    for i in 0..lab.steps.len() {
-        let r = run_step(lab, i, &mut topo, opts);
+    let mut broken: Option<String> = None;
+    for (i, s) in lab.steps.iter().enumerate() {
+        // After a panic the topology's state is unknown: later steps are
+        // not run on it, and say why.
+        let r = match &broken {
+            Some(why) => StepReport::failed(lab, s, why.clone()),
+            None => guarded(lab, i, || run_step(lab, i, &mut topo, opts)),
+        };
+        if broken.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with(PANICKED)) {
+            broken = Some(format!("not run: step `{}` panicked before it", s.name));
+        }
         progress(&r);
         out.push(r);
     }
-    after(&topo);
+    if broken.is_none() {
+        after(&topo);
+    }
     out
+}
+
+const PANICKED: &str = "panicked: ";
+
+/// A step that panics is a FAIL carrying the panic's message, never a
+/// report lost with its thread (which let a run exit 0).
+fn guarded(lab: &Lab, idx: usize, f: impl FnOnce() -> StepReport) -> StepReport {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "without a message".into());
+        StepReport::failed(lab, &lab.steps[idx], format!("{PANICKED}{why}"))
+    })
 }
 
 /// Run step `idx` alone: fresh namespaces, earlier steps' commands replayed.
 pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
+    guarded(lab, idx, || run_one_unguarded(lab, idx, opts))
+}
+
+fn run_one_unguarded(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
     let step = &lab.steps[idx];
     let mut topo = match new_topo(lab).and_then(|mut t| build_upto(lab, &mut t, idx).map(|_| t)) {
         Ok(t) => t,
@@ -853,6 +883,9 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     };
     for a in &step.actions[first..] {
         let traffic = matches!(a, Action::Ping(_) | Action::Udp(_));
+        if traffic && crate::fault::armed_for("panic-in-step", &step.name) {
+            panic!("injected panic in step `{}` (VETHLAB_FAULT)", step.name);
+        }
         // Traffic may follow commands that made new devices: tune them first.
         if traffic && caps.is_some() && matches!(prev, Some(Action::Cmd { .. })) {
             if let Err(e) = topo.tune_neigh() {

@@ -13,6 +13,8 @@ pub mod devices;
 pub mod error;
 pub mod ethtool;
 pub mod expect;
+#[doc(hidden)]
+pub mod fault;
 pub mod html;
 pub mod input;
 pub mod ipcmd;

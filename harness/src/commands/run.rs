@@ -227,8 +227,8 @@ impl Run {
             let v = report::json_report(&all);
             let text = serde_json::to_string_pretty(&v)
                 .map_err(|e| Error::other(format!("JSON report: {e}")))?;
+            // No fsync: the report may be a pipe (`--json /dev/stdout`).
             f.write_all(text.as_bytes())
-                .and_then(|_| f.sync_all())
                 .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
         }
         let (_, failed, _, line) = report::summary(&all);

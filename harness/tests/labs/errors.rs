@@ -425,3 +425,142 @@ pub(crate) fn output_survives_reader() -> Result<(), Failed> {
     }
     Ok(())
 }
+
+/// Run `vethlab args` with `VETHLAB_FAULT=fault`; a run that never ends
+/// fails the test after two minutes instead of hanging it (a guard, not a
+/// timing assertion: a healthy run takes well under a second).
+fn run_faulty(
+    args: &[&std::ffi::OsStr],
+    fault: &str,
+    token: &str,
+) -> Result<std::process::Output, Failed> {
+    let child = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+        .args(args)
+        .env("VETHLAB_FAULT", fault)
+        .env("VETHLAB_KILLTEST", token)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(e.to_string()))?;
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(o) => o.map_err(|e| fail(e.to_string())),
+        Err(_) => {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            Err(fail(format!("VETHLAB_FAULT={fault}: the run hung")))
+        }
+    }
+}
+
+/// Fault injection: a lab that panics mid-step, a netlink call that fails,
+/// and namespace workers that cannot return home. Each must give FAIL
+/// results with the cause, exit 1, a well-formed JSON report, and leave no
+/// process, namespace or file behind.
+pub(crate) fn fault_injection() -> Result<(), Failed> {
+    let e = |e: std::io::Error| fail(e.to_string());
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input/fixture-only-never-lines");
+    let text = std::fs::read_to_string(root.join("lab.json")).map_err(e)?;
+    // Two steps, both with traffic, no fixture needed.
+    let lab_text = text
+        .replace("\"capture\": {\"host:veth0\": \"O4.1\"}", "\"capture\": {\"host:veth0\": null}")
+        .replace(
+            "\n  ]\n}",
+            ",\n    {\"name\": \"two\", \"title\": \"again\", \"do\": [{\"ping\": \"192.168.122.102\", \"from\": \"host\", \"id\": \"O4.2\"}]}\n  ]\n}",
+        );
+    assert_ne!(text, lab_text);
+    let before = crate::safety::snapshot();
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "panic-in-step:one",
+            &[
+                "error: panicked: injected panic in step `one`",
+                "not run: step `one` panicked",
+            ],
+        ),
+        ("netlink:veth0", &["injected failure for `veth0`"]),
+        ("worker-stuck", &["no namespace worker is left"]),
+    ];
+    let mut bad = vec![];
+    for (i, (fault, want)) in cases.iter().enumerate() {
+        let tmp = tempfile::tempdir().map_err(e)?;
+        let lab = tmp.path().join("lab.json");
+        std::fs::write(&lab, &lab_text).map_err(e)?;
+        let (json, pcaps) = (tmp.path().join("r.json"), tmp.path().join("pcaps"));
+        let token = format!("fault-{}-{i}", std::process::id());
+        let args = [
+            "run".as_ref(),
+            "--json".as_ref(),
+            json.as_os_str(),
+            "--pcap-dir".as_ref(),
+            pcaps.as_os_str(),
+            lab.as_os_str(),
+        ];
+        let out = run_faulty(&args, fault, &token)?;
+        let so = String::from_utf8_lossy(&out.stdout);
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&json).map_err(e)?).unwrap_or_default();
+        let failed = report["summary"]["failed"].as_u64();
+        let all = format!("{so}{}", report);
+        let missing: Vec<&&str> = want.iter().filter(|w| !all.contains(**w)).collect();
+        if out.status.code() != Some(1)
+            || !missing.is_empty()
+            || failed.unwrap_or(0) == 0
+            || !so.contains("FAIL  tiny/one")
+        {
+            bad.push(format!(
+                "{fault}: exit {:?}, {failed:?} failed, lacks {missing:?}:\n{so}{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let left = crate::safety::holders_of(&token);
+        if !left.is_empty() {
+            bad.push(format!("{fault}: processes remain: {left:?}"));
+        }
+        // Only what was asked for: the report, the lab and the pcap tree.
+        let mut files: Vec<String> = walk(tmp.path())
+            .into_iter()
+            .map(|p| {
+                p.strip_prefix(tmp.path())
+                    .unwrap_or(&p)
+                    .display()
+                    .to_string()
+            })
+            .filter(|p| !p.starts_with("pcaps/tiny/"))
+            .collect();
+        files.sort();
+        if files != ["lab.json", "r.json"] {
+            bad.push(format!("{fault}: unexpected files {files:?}"));
+        }
+    }
+    if crate::safety::snapshot() != before {
+        bad.push("the caller's network changed".into());
+    }
+    if !bad.is_empty() {
+        return Err(fail(bad.join("\n")));
+    }
+    Ok(())
+}
+
+/// Every file under `d` (directories only as the path to their files).
+fn walk(d: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

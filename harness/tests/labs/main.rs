@@ -83,6 +83,10 @@ fn main() -> ExitCode {
         errors::bad_input_corpus,
     ));
     trials.push(Trial::test(
+        "harness/fault-injection-never-lost",
+        errors::fault_injection,
+    ));
+    trials.push(Trial::test(
         "harness/output-survives-its-reader",
         errors::output_survives_reader,
     ));
