@@ -27,10 +27,47 @@ pub struct BenchCmd {
     /// Rounds per churn figure (the best of each method is kept).
     #[arg(long, default_value_t = 5)]
     reps: usize,
+    /// Sizes in MB of the generated labs the loader figure loads.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 10])]
+    loader_mb: Vec<usize>,
+    /// Only the loader figure (no namespaces are built).
+    #[arg(long)]
+    loader_only: bool,
 }
 
 impl BenchCmd {
     pub fn exec(self) -> Result<ExitCode> {
+        let tmp = std::env::temp_dir().join(format!("vethlab-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io("temp dir", e))?;
+        // Removed however exec returns.
+        let _gone = RemoveOnDrop(tmp.clone());
+        say!("Loader: read, scan, parse and validate a generated lab (one pod per step)");
+        let mut loader = vec![];
+        for &mb in &self.loader_mb {
+            if mb > (vethlab::input::MAX_LAB_BYTES >> 20) as usize {
+                continue;
+            }
+            let l = bench::loader(mb * 1_000_000, 3, &tmp)?;
+            say!(
+                "  {:>9} bytes  {:>6} steps  {:>7} commands  {:>8.1} ms  {:>6.1} ms/MB",
+                l.bytes,
+                l.steps,
+                l.commands,
+                l.ms,
+                l.ms_per_mb
+            );
+            loader.push(l);
+        }
+        if self.loader_only {
+            if let Some(p) = &self.json {
+                let text = serde_json::to_string_pretty(&serde_json::json!({"loader": loader}))
+                    .map_err(|e| Error::other(format!("JSON: {e}")))?;
+                std::fs::write(p, text)
+                    .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        say!("");
         bench::prepare()?;
         let mut churn = vec![];
         say!("Pod churn: build N pods on one node (veth, /32, routes, up), tear down until freed");
@@ -70,20 +107,11 @@ impl BenchCmd {
         for (l, ms) in &suite.per_lab_ms {
             say!("  {l:<12} {ms:>6.0} ms alone");
         }
-        let tmp = std::env::temp_dir().join(format!("vethlab-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io("temp dir", e))?;
         say!("\nCalico direct routing, 2 nodes × K pods: build, ping 10 pod pairs across nodes, tear down");
         let mut scale = vec![];
         for &k in &self.calico {
             eprint!("  calico K={k} …\r");
-            let s = bench::scale(k, 10, &tmp);
-            let s = match s {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = std::fs::remove_dir_all(&tmp);
-                    return Err(e);
-                }
-            };
+            let s = bench::scale(k, 10, &tmp)?;
             say!(
                 "  2 × {:<4} {:>8.0} ms  {:>6.0} µs/pod",
                 k,
@@ -92,8 +120,8 @@ impl BenchCmd {
             );
             scale.push(s);
         }
-        let _ = std::fs::remove_dir_all(&tmp);
         let b = Bench {
+            loader,
             churn,
             suite,
             scale,
@@ -103,5 +131,13 @@ impl BenchCmd {
                 .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
         }
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

@@ -258,6 +258,22 @@ fn made_cases(root: &Path, tmp: &Path) -> Result<Vec<(String, String)>, Failed> 
         "lab-missing".into(),
         "lab.json:1:1\ncannot read lab file".into(),
     ));
+    // 100 000 commands, the last one wrong: reported at its own line (the
+    // per-item text search took 37 s here; the time is printed with the rest).
+    let d = mk("last-of-100000-commands")?;
+    let mut text = String::from(
+        "{\"lab\": \"big\", \"title\": \"steps\", \"nodes\": [\"host\"], \"steps\": [\n {\"name\": \"do\", \"title\": \"do\", \"do\": [\n",
+    );
+    for _ in 0..99_999 {
+        text.push_str("  \"ip link set lo up\",\n");
+    }
+    let line = text.lines().count() + 1;
+    text.push_str("  \"ip addr add 10.0.0.1/33 dev lo\"]}]}\n");
+    std::fs::write(d.join("lab.json"), text).map_err(e)?;
+    out.push((
+        "last-of-100000-commands".into(),
+        format!("lab.json:{line}:3\nitem 100000: `ip addr add 10.0.0.1/33 dev lo`"),
+    ));
     let _ = fixture;
     Ok(out)
 }
