@@ -144,8 +144,15 @@ impl Netns {
     /// A fresh, anonymous namespace named `name` for messages.
     pub fn new(name: &str) -> Result<Netns> {
         Self::pooled(name, || {
-            unshare(CloneFlags::CLONE_NEWNET)
-                .map_err(|e| Error::other(format!("unshare(CLONE_NEWNET): {e}")))?;
+            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
+                let what = if e == nix::Error::ENOSPC {
+                    ": the network-namespace limit is used up (user.max_net_namespaces, here or in an \
+                     enclosing user namespace); raise it with: sudo sysctl -w user.max_net_namespaces=10000"
+                } else {
+                    ""
+                };
+                Error::other(format!("unshare(CLONE_NEWNET): {e}{what}"))
+            })?;
             let fd = own_ns_fd()?;
             for (k, v) in LAB_SYSCTLS {
                 // A kernel without IPv6 has no such file: nothing to turn off.

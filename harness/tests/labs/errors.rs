@@ -96,36 +96,49 @@ pub(crate) fn malformed_lab() -> Result<(), Failed> {
 /// `Lab::load` must say the same. Returns what is wrong, and how long the
 /// run took (measured for the note, never asserted).
 fn check_case(name: &str, lab: &Path, args: &[String], want: &str) -> (Option<String>, Duration) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vethlab"));
+    c.arg("run").args(args).arg(lab);
+    let loaded = args.is_empty().then(|| {
+        Lab::load(lab)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    });
+    check_cmd(name, c, want, 2, loaded)
+}
+
+/// `cmd` must exit `code` with one message holding every `want` line (and
+/// so must `loaded`, the in-process load's error, when given); for exit 2
+/// nothing on stdout and one line on stderr (a few for privilege errors).
+fn check_cmd(
+    name: &str,
+    mut cmd: Command,
+    want: &str,
+    code: i32,
+    loaded: Option<String>,
+) -> (Option<String>, Duration) {
     let t0 = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
-        .arg("run")
-        .args(args)
-        .arg(lab)
-        .stdin(std::process::Stdio::null())
-        .output();
+    let out = cmd.stdin(std::process::Stdio::null()).output();
     let took = t0.elapsed();
     let out = match out {
         Ok(o) => o,
         Err(e) => return (Some(format!("{name}: cannot run vethlab: {e}")), took),
     };
     let err = String::from_utf8_lossy(&out.stderr);
-    let loaded = if args.is_empty() {
-        Lab::load(lab)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default()
-    } else {
-        err.to_string()
-    };
+    let so = String::from_utf8_lossy(&out.stdout);
+    let all = format!("{err}{so}");
+    let loaded = loaded.unwrap_or_else(|| all.clone());
     let missing: Vec<&str> = want
         .lines()
-        .filter(|w| !err.contains(w) || !loaded.contains(w))
+        .filter(|w| !all.contains(w) || !loaded.contains(w))
         .collect();
-    let bad = out.status.code() != Some(2)
+    // Privilege errors say what to do on a few lines; others are one line.
+    let privilege = err.starts_with("vethlab: not root") || err.contains("root here");
+    let usage_shape = err.lines().count() == 1 || privilege;
+    let bad = out.status.code() != Some(code)
         || !missing.is_empty()
-        || err.lines().count() != 1
-        || err.contains("panicked")
-        || !out.stdout.is_empty();
+        || (code == 2 && (!usage_shape || !out.stdout.is_empty()))
+        || err.contains("panicked");
     let why = bad.then(|| {
         format!(
             "{name}: exit {:?}, lacks {missing:?}: {err}",
@@ -172,6 +185,11 @@ pub(crate) fn bad_input_corpus() -> Result<(), Failed> {
     for (name, want) in made_cases(&root, tmp.path())? {
         let lab = tmp.path().join(&name).join("lab.json");
         run(name, &lab, &[], &want);
+    }
+    for (name, cmd, want, code) in environments() {
+        let (why, took) = check_cmd(name, cmd, want, code, None);
+        bad.extend(why);
+        times.push((name.to_string(), took));
     }
     if times.len() < 60 {
         bad.push(format!("only {} cases", times.len()));
@@ -579,4 +597,100 @@ fn walk(d: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Broken environments, made real without touching the machine: namespace
+/// limits set inside a nested user namespace (its own limits, not the
+/// caller's), capabilities dropped from the bounding set, labs that are not
+/// where they are looked for. Each with its exact exit status and the
+/// message naming the cause and the remedy.
+fn environments() -> Vec<(&'static str, Command, &'static str, i32)> {
+    let bin = env!("CARGO_BIN_EXE_vethlab");
+    // Inside a user namespace of our own, set `limit`, then run vethlab as a
+    // non-root user in a further one.
+    let nested = |limit: &str| {
+        let mut c = Command::new("unshare");
+        c.args(["-U", "--map-root-user", "sh", "-c"]).arg(format!(
+            "echo {limit} && exec unshare -U --map-user=1000 --map-group=1000 {bin} run bridge-arp/veth-works"
+        ));
+        c
+    };
+    let setpriv = |drop: &str| {
+        let mut c = Command::new("setpriv");
+        c.arg(format!("--bounding-set={drop}"))
+            .args([bin, "run", "bridge-arp/veth-works"]);
+        c
+    };
+    let vethlab = |args: &[&str], labs: Option<&str>| {
+        let mut c = Command::new(bin);
+        c.args(args);
+        if let Some(l) = labs {
+            c.env("VETHLAB_LABS", l);
+        }
+        c
+    };
+    vec![
+        (
+            "env-rootless-user-namespaces-used-up",
+            nested("1 > /proc/sys/user/max_user_namespaces"),
+            "refuses an unprivileged user namespace\nuser.max_user_namespaces is used up\nsudo sysctl -w user.max_user_namespaces=",
+            2,
+        ),
+        (
+            "env-rootless-net-namespaces-zero",
+            nested("0 > /proc/sys/user/max_net_namespaces"),
+            "refuses an unprivileged user namespace\nuser.max_net_namespaces is used up\nsudo sysctl -w user.max_net_namespaces=",
+            2,
+        ),
+        (
+            // The sandbox fits, the lab's own namespaces do not: a FAIL
+            // naming the limit, exit 1.
+            "env-net-namespaces-run-out-mid-run",
+            nested("2 > /proc/sys/user/max_net_namespaces"),
+            "FAIL  bridge-arp/veth-works\nuser.max_net_namespaces, here or in an enclosing user namespace",
+            1,
+        ),
+        (
+            "env-root-without-cap-sys-admin",
+            setpriv("-sys_admin"),
+            "root here lacks CAP_SYS_ADMIN (namespaces and mounts)\n--cap-add SYS_ADMIN",
+            2,
+        ),
+        (
+            "env-root-without-cap-net-raw",
+            setpriv("-net_raw"),
+            "root here lacks CAP_NET_RAW (captures and ping)\n--cap-add NET_RAW",
+            2,
+        ),
+        (
+            "env-root-without-cap-net-admin",
+            setpriv("-net_admin,-sys_admin"),
+            "lacks CAP_SYS_ADMIN (namespaces and mounts), CAP_NET_ADMIN (devices, addresses and routes)",
+            2,
+        ),
+        (
+            "env-labs-dir-missing-run",
+            vethlab(&["run"], Some("/nonexistent-vethlab-labs")),
+            "/nonexistent-vethlab-labs: cannot read the labs directory\nset VETHLAB_LABS",
+            2,
+        ),
+        (
+            "env-labs-dir-missing-list",
+            vethlab(&["list"], Some("/nonexistent-vethlab-labs")),
+            "/nonexistent-vethlab-labs: cannot read the labs directory",
+            2,
+        ),
+        (
+            "env-no-such-lab",
+            vethlab(&["run", "no-such-lab"], None),
+            "no-such-lab: no such lab (labs: veth-pair, bridge-arp",
+            2,
+        ),
+        (
+            "env-no-such-step",
+            vethlab(&["run", "bridge-arp/no-such-step"], None),
+            "bridge-arp/no-such-step: lab bridge-arp has no step `no-such-step`",
+            2,
+        ),
+    ]
 }
