@@ -150,7 +150,11 @@ impl Run {
                         .filter(|(_, k)| *k > 0)
                         .map(|(n, _)| n.as_str())
                         .collect();
-                eprint!("[{}/{total} steps] running: {}", g.0, running.join(", "));
+                eprint!(
+                    "[{}/{total} steps] running: {}",
+                    g.0,
+                    vethlab::out::esc(&running.join(", "))
+                );
             }
         };
         // Labs in parallel (each in its own namespaces), steps of a lab in order.
