@@ -42,7 +42,18 @@ pub(crate) fn snapshot() -> String {
             .map(|o| String::from_utf8_lossy(&o.stdout).to_string());
         s.push_str(&out.unwrap_or_else(|e| format!("ip {args:?}: {e}")));
     }
-    s.push_str(&std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default());
+    // Only the kinds of mount a run makes (sysfs, proc, tmpfs, nsfs binds):
+    // other tenants' mounts (Docker's overlays coming and going while other
+    // jobs build images) reach this namespace by propagation and are not
+    // ours to judge; they made the kill test fail under parallel load.
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    for l in mounts.lines() {
+        let fstype = l.split(" - ").nth(1).and_then(|t| t.split(' ').next());
+        if matches!(fstype, Some("sysfs" | "proc" | "tmpfs" | "nsfs")) {
+            s.push_str(l);
+            s.push('\n');
+        }
+    }
     let mut files: Vec<String> = SYSCTL_FILES.iter().map(|f| f.to_string()).collect();
     for d in SYSCTL_DIRS {
         if let Ok(rd) = std::fs::read_dir(d) {
