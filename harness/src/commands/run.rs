@@ -63,6 +63,10 @@ impl Run {
                 .map(|(l, i)| (l.name.clone(), if i.is_some() { 1 } else { l.steps.len() }))
                 .collect(),
         ));
+        // Which kernel, which optional kinds, which fallback devices: a
+        // failing CI log says what it ran on.
+        let kernel = vethlab::kernel::facts();
+        println!("{}\n", kernel.summary());
         let verbose = self.verbose;
         let progress = |r: &StepReport| {
             let Ok(mut g) = left.lock() else { return };
@@ -127,6 +131,7 @@ impl Run {
                     l.nodes.len(),
                     reps,
                     rel.as_deref(),
+                    &kernel.summary(),
                 );
                 let p = dir.join(format!("{}.html", l.name));
                 std::fs::write(&p, page)
@@ -135,7 +140,8 @@ impl Run {
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
         if let Some(p) = &self.json {
-            let v = report::json_report(&all);
+            let mut v = report::json_report(&all);
+            v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
             std::fs::write(p, serde_json::to_string_pretty(&v).unwrap_or_default())
                 .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
         }

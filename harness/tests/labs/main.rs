@@ -36,18 +36,29 @@ fn main() -> ExitCode {
     for l in &labs {
         let l = Arc::new(l.clone());
         for (i, s) in l.steps.iter().enumerate() {
+            // A skip is decided when listing, so every runner (nextest,
+            // JUnit consumers) reports it as skipped, never as passed; the
+            // reason shows as the trial's kind and again if it is forced to run.
+            let skip = lab::step_skip(&l, i);
+            let name = format!("{}/{}", l.name, s.name);
             let l = l.clone();
-            trials.push(Trial::ignorable_test(
-                format!("{}/{}", l.name, s.name),
-                move || {
-                    let r = lab::run_one(&l, i, &RunOpts::default());
-                    match &r.status {
-                        Status::Pass => Ok(Completion::Completed),
-                        Status::Skip(why) => Ok(Completion::ignored_with(why)),
-                        Status::Fail => Err(Failed::from(r.text(false))),
+            let trial = Trial::ignorable_test(format!("{}/{}", l.name, s.name), move || {
+                let r = lab::run_one(&l, i, &RunOpts::default());
+                match &r.status {
+                    Status::Pass => Ok(Completion::Completed),
+                    Status::Skip(why) => Ok(Completion::ignored_with(why)),
+                    Status::Fail => Err(Failed::from(r.text(false))),
+                }
+            });
+            trials.push(match skip {
+                Some(why) => {
+                    if !args.list {
+                        eprintln!("skip {name}: {why}");
                     }
-                },
-            ));
+                    trial.with_ignored_flag(true).with_kind("skip")
+                }
+                None => trial,
+            });
         }
     }
     let labs = Arc::new(labs);
