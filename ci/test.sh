@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 bash ci/setup.sh
 before=$(bash ci/host-snapshot.sh)
 
+bash ci/lint.sh
+
 echo "== cargo test (as $(id -un))"
 cargo test
 
