@@ -15,6 +15,7 @@ pub mod ethtool;
 pub mod expect;
 pub mod html;
 pub mod ipcmd;
+pub mod junit;
 pub mod kernel;
 pub mod lab;
 pub mod labs;
