@@ -76,8 +76,80 @@ pub struct Suite {
     pub per_lab_ms: Vec<(String, f64)>,
 }
 
+/// Loading (parse, locate, validate) a generated lab of `bytes` bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Loader {
+    pub bytes: usize,
+    pub steps: usize,
+    pub commands: usize,
+    /// Best of the rounds.
+    pub ms: f64,
+    /// The same per MB: flat when the loader is linear.
+    pub ms_per_mb: f64,
+}
+
+/// A lab of at least `bytes` bytes shaped like a big user topology: one
+/// step per pod (its namespace, veth, address, routes) with a ping each.
+/// Returns the text, its steps and its commands.
+pub fn big_lab(bytes: usize) -> (String, usize, usize) {
+    let mut steps = vec![];
+    let mut len = 0;
+    let mut cmds = 0;
+    let mut k = 0usize;
+    while len < bytes {
+        let ip = format!(
+            "10.{}.{}.{}",
+            1 + k / 65536 % 200,
+            k / 256 % 256,
+            1 + k % 250
+        );
+        let do_ = serde_json::json!([
+            format!("ip netns add p{k}"),
+            format!("ip link add v{k} type veth peer name eth0 netns p{k}"),
+            format!("ip link set v{k} up"),
+            format!("ip -n p{k} addr add {ip}/32 dev eth0"),
+            format!("ip -n p{k} link set eth0 up"),
+            format!("ip -n p{k} route add 169.254.1.1 dev eth0 scope link"),
+            format!("ip route add {ip}/32 dev v{k} scope link"),
+            {"ping": ip, "from": "host", "count": 1, "id": "O3.5"},
+            {"expect": "link", "node": format!("p{k}"), "dev": "eth0", "mtu": 1500},
+        ]);
+        cmds += 7;
+        let s =
+            serde_json::json!({"name": format!("pod-{k}"), "title": format!("pod {k}"), "do": do_});
+        len += s.to_string().len() + 2;
+        steps.push(s);
+        k += 1;
+    }
+    let lab = serde_json::json!({"lab": "big", "title": "a generated lab", "nodes": ["host"], "steps": steps});
+    (serde_json::to_string(&lab).unwrap_or_default(), k, cmds)
+}
+
+/// Load a generated lab of about `bytes` bytes, best of `reps`.
+pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<Loader> {
+    let (text, steps, commands) = big_lab(bytes);
+    let p = dir.join(format!("big-{bytes}.json"));
+    std::fs::write(&p, &text).map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+    let mut best = f64::MAX;
+    for _ in 0..reps.max(1) {
+        let t0 = Instant::now();
+        let l = Lab::load(&p)?;
+        best = best.min(t0.elapsed().as_secs_f64() * 1e3);
+        drop(l);
+    }
+    let _ = std::fs::remove_file(&p);
+    Ok(Loader {
+        bytes: text.len(),
+        steps,
+        commands,
+        ms: best,
+        ms_per_mb: best / (text.len() as f64 / 1e6),
+    })
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Bench {
+    pub loader: Vec<Loader>,
     pub churn: Vec<Churn>,
     pub suite: Suite,
     pub scale: Vec<Scale>,
@@ -350,7 +422,7 @@ pub fn churn_floor(n: usize) -> Result<Duration> {
         drop(held);
         Ok(())
     });
-    r?;
+    r??;
     wait_no_veth(&node)?;
     Ok(t0.elapsed())
 }
@@ -454,8 +526,23 @@ pub fn suite(labs: &[Lab]) -> Suite {
                 .iter()
                 .map(|l| s.spawn(move || lab::run_lab(l, &RunOpts::default(), &|_| {})))
                 .collect();
+            // A lab whose thread died counts every step as failed.
             hs.into_iter()
-                .map(|h| h.join().unwrap_or_default())
+                .zip(labs)
+                .map(|(h, l)| {
+                    h.join().unwrap_or_else(|_| {
+                        l.steps
+                            .iter()
+                            .map(|s| {
+                                crate::report::StepReport::failed(
+                                    l,
+                                    s,
+                                    "the lab's thread panicked".into(),
+                                )
+                            })
+                            .collect()
+                    })
+                })
                 .collect()
         });
         let all: Vec<_> = results.into_iter().flatten().collect();

@@ -56,7 +56,7 @@ impl Capture {
                     .timeout(1)
                     .open()?
                     .setnonblock()
-            })
+            })?
             .map_err(|e| Error::other(format!("[{}] capture on {iface}: {e}", ns.name())))?;
         Ok(Capture {
             node: ns.name().to_string(),

@@ -6,6 +6,28 @@ use crate::ipcmd::{Cmd, SetSpec};
 use crate::ops::LinkKind;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The kernel's rules for an interface name (`dev_valid_name`): 1 to 15
+/// bytes, not `.` or `..`, no `/`, `:` or whitespace. Checked where a name is
+/// written, so a bad one is a load error, not a netlink error mid-run.
+pub fn check_ifname(n: &str) -> Result<(), String> {
+    let why = if n.is_empty() {
+        "is empty"
+    } else if n.len() > 15 {
+        "is longer than 15 bytes (IFNAMSIZ)"
+    } else if n == "." || n == ".." {
+        "cannot be `.` or `..`"
+    } else if n.contains('/') {
+        "contains `/`"
+    } else if n.contains(':') {
+        "contains `:` (alias syntax, not a device name)"
+    } else if n.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        "contains whitespace or a control character"
+    } else {
+        return Ok(());
+    };
+    Err(format!("interface name `{}` {why}", n.escape_debug()))
+}
+
 #[derive(Default, Clone)]
 pub struct Devices {
     by_node: BTreeMap<String, BTreeSet<String>>,
@@ -45,6 +67,7 @@ impl Devices {
     }
 
     fn insert(&mut self, node: &str, dev: &str) -> Result<(), String> {
+        check_ifname(dev)?;
         if !self
             .by_node
             .entry(node.into())

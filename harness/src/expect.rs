@@ -25,12 +25,7 @@ pub struct Fixture {
 impl Fixture {
     /// Load and check a fixture; placeholders must name known nodes.
     pub fn load(path: &Path, nodes: &[String]) -> Result<Fixture> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::input(
-                path.display().to_string(),
-                format!("cannot read fixture: {e}"),
-            )
-        })?;
+        let text = crate::input::read_text(path, "fixture", crate::input::MAX_FIXTURE_BYTES)?;
         let mut lines = vec![];
         for (i, l) in text.lines().enumerate() {
             let t = l.trim();
@@ -77,7 +72,7 @@ impl Fixture {
         // A fixture that expects nothing would pass on any capture.
         if !lines.iter().any(|l| !l.never) {
             return Err(Error::input(
-                path.display().to_string(),
+                format!("{}:1:1", path.display()),
                 "the fixture expects no line (only comments or `!` lines): it could never fail; \
                  write the lines tcpdump -n should show",
             ));
@@ -783,7 +778,7 @@ pub fn peer_index(topo: &Topo, node: &str, dev: &str, m: &Method) -> Result<u32>
         }
         Method::Ethtool => {
             let d = dev.to_string();
-            ns.run(move || crate::ethtool::peer_ifindex(&d))
+            ns.run(move || crate::ethtool::peer_ifindex(&d))?
                 .map_err(|e| Error::io(format!("[{node}] ethtool -S {dev}"), e))
         }
     }

@@ -84,7 +84,9 @@ pub fn view(topo: &Topo) -> Result<Vec<NodeView>> {
 }
 
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
+    // Control characters are not text in HTML (nor allowed in SVG's XML).
+    crate::out::esc_text(s, true)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

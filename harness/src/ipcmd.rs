@@ -190,7 +190,37 @@ fn num<T: std::str::FromStr>(what: &str, s: Option<&&str>) -> R<T> {
 
 fn ip4(what: &str, s: Option<&&str>) -> R<Ipv4Addr> {
     let s = s.ok_or(format!("`{what}` needs an address"))?;
+    not_v6(s)?;
     s.parse().map_err(|_| format!("`{s}`: not an IPv4 address"))
+}
+
+/// Lab namespaces run IPv4 only (IPv6 is off so captures are exact): say so,
+/// rather than "prefix over 32" or "not an IPv4 address".
+fn not_v6(s: &str) -> R<()> {
+    let ip = s.split('/').next().unwrap_or(s);
+    if ip.contains(':') && ip.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Err(format!(
+            "`{s}`: IPv6 is not supported here (lab namespaces run IPv4 only)"
+        ));
+    }
+    Ok(())
+}
+
+/// A device's own address: the kernel refuses multicast and all-zero ones.
+fn dev_mac(s: Option<&&str>) -> R<Mac> {
+    let m = mac(s)?;
+    let t = s.copied().unwrap_or_default();
+    if m[0] & 1 == 1 {
+        return Err(format!(
+            "`{t}`: a multicast MAC (first octet odd) cannot be a device's address"
+        ));
+    }
+    if m == [0; 6] {
+        return Err(format!(
+            "`{t}`: the all-zero MAC cannot be a device's address"
+        ));
+    }
+    Ok(m)
 }
 
 fn mac(s: Option<&&str>) -> R<Mac> {
@@ -206,6 +236,7 @@ fn word(what: &str, s: Option<&&str>) -> R<String> {
 }
 
 pub fn cidr(s: &str) -> R<(Ipv4Addr, u8)> {
+    not_v6(s)?;
     let (ip, p) = match s.split_once('/') {
         Some((ip, p)) => (
             ip,
@@ -231,7 +262,7 @@ fn link_common<'a>(t: &'a [&'a str], c: &mut LinkCommon) -> R<&'a [&'a str]> {
         match t[i] {
             "name" => c.name = word("name", t.get(i + 1))?,
             "index" => c.index = Some(num("index", t.get(i + 1))?),
-            "address" => c.mac = Some(mac(t.get(i + 1))?),
+            "address" => c.mac = Some(dev_mac(t.get(i + 1))?),
             "mtu" => c.mtu = Some(num("mtu", t.get(i + 1))?),
             w if c.name.is_empty() && !["type", "peer", "netns"].contains(&w) => {
                 c.name = w.to_string();
@@ -347,7 +378,7 @@ fn link(t: &[&str]) -> R<Cmd> {
                     "master" => set.master = Some(Some(word("master", rest.get(i + 1))?)),
                     "netns" => set.netns = Some(word("netns", rest.get(i + 1))?),
                     "mtu" => set.mtu = Some(num("mtu", rest.get(i + 1))?),
-                    "address" => set.mac = Some(mac(rest.get(i + 1))?),
+                    "address" => set.mac = Some(dev_mac(rest.get(i + 1))?),
                     "name" => set.name = Some(word("name", rest.get(i + 1))?),
                     w if dev.is_none() => {
                         dev = Some(w.to_string());

@@ -8,12 +8,13 @@ use crate::error::{Error, Result};
 use crate::expect::{self, split_at, Expect, Fixture};
 use crate::ipcmd::{self, Cmd};
 use crate::report::{CaptureReport, CheckResult, Outcome, Status, StepReport};
+use crate::spans::Spans;
 use crate::topo::Topo;
 use crate::trace;
 use crate::traffic;
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -204,94 +205,52 @@ pub fn features() -> impl Iterator<Item = &'static str> {
     crate::kernel::KINDS.iter().map(|(k, _)| *k)
 }
 
-/// Positions of JSON values in the file text, for file:line:col messages.
+/// Positions of JSON values in the file, for file:line:col messages: kept
+/// while scanning, so a lookup costs no rescan (a per-item search of the
+/// text made a 100 000-command lab take 37 s to report its last line).
 struct Locator<'a> {
     path: &'a Path,
-    text: &'a str,
-}
-
-fn loc_at(path: &Path, text: &str, off: usize) -> String {
-    let before = &text[..off.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-    format!("{}:{line}:{col}", path.display())
+    spans: Spans,
 }
 
 impl Locator<'_> {
     fn at(&self, off: usize) -> String {
-        loc_at(self.path, self.text, off)
+        let (l, c) = self.spans.line_col(off);
+        format!("{}:{l}:{c}", self.path.display())
     }
-    fn find(&self, needle: &str, from: usize) -> Option<usize> {
-        self.text.get(from..)?.find(needle).map(|i| i + from)
-    }
-    /// Offsets of the items of the array that follows `"key"` after `from`.
-    fn array_items(&self, key: &str, from: usize) -> Vec<usize> {
-        let b = self.text.as_bytes();
-        let Some(k) = self.find(&format!("\"{key}\""), from) else {
-            return vec![];
-        };
-        let Some(mut i) = self.find("[", k) else {
-            return vec![];
-        };
-        i += 1;
-        let mut out = vec![];
-        loop {
-            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b',') {
-                i += 1;
-            }
-            if i >= b.len() || b[i] == b']' {
-                return out;
-            }
-            out.push(i);
-            i = skip_value(b, i);
-        }
+    /// Where the value at `pointer` starts, or else `fallback`.
+    fn value(&self, pointer: &str, fallback: usize) -> usize {
+        self.spans.value(pointer).unwrap_or(fallback)
     }
 }
 
-/// The offset just after the JSON value starting at `i`.
-fn skip_value(b: &[u8], mut i: usize) -> usize {
-    let mut depth = 0i32;
-    let mut in_str = false;
-    while i < b.len() {
-        let c = b[i];
-        if in_str {
-            if c == b'\\' {
-                i += 1;
-            } else if c == b'"' {
-                in_str = false;
-                if depth == 0 {
-                    return i + 1;
-                }
-            }
-        } else {
-            match c {
-                b'"' => in_str = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth <= 0 {
-                        return i + 1;
-                    }
-                }
-                b',' if depth == 0 => return i,
-                _ => {}
-            }
-        }
-        i += 1;
+/// Allowed ranges, with the reason for each end: an expectation must be able
+/// to fail, and nothing a lab says may make a run wait without bound.
+pub mod limits {
+    /// `within_ms`: omit it to check once; over a minute is a hang.
+    pub const WITHIN_MS: (u64, u64) = (1, 60_000);
+    /// A ping's whole budget: under 100 ms an answer (ARP, then the echo)
+    /// may not have had time to come, so `result: fail` would hold vacuously.
+    pub const TIMEOUT_MS: (u64, u64) = (100, 60_000);
+    /// Zero pings assert nothing; a step is not a flood.
+    pub const PING_COUNT: (u64, u64) = (1, 1000);
+    /// `--capture-buffer`: the kernel's own minimum page up to 256 MiB per capture point.
+    pub const CAPTURE_BUFFER: (i64, i64) = (4096, 256 << 20);
+}
+
+/// `Err` with the allowed range when `v` is outside `[lo, hi]`.
+fn in_range(what: &str, v: u64, (lo, hi): (u64, u64)) -> std::result::Result<(), String> {
+    if v < lo || v > hi {
+        return Err(format!("`{what}` is {v}; allowed: {lo} to {hi}"));
     }
-    i
+    Ok(())
 }
 
 impl Lab {
     /// Load and check a lab file; fixtures come from `fixtures`, by default
     /// `<root>/fixtures/<lab>` for `<root>/labs/<lab>/lab.json`.
     pub fn load(path: &Path) -> Result<Lab> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::input(
-                path.display().to_string(),
-                format!("cannot read lab file: {e}"),
-            )
-        })?;
+        let text = crate::input::read_text(path, "lab file", crate::input::MAX_LAB_BYTES)?;
         if text.trim().is_empty() {
             return Err(Error::input(
                 format!("{}:1:1", path.display()),
@@ -300,8 +259,9 @@ impl Lab {
         }
         if !text.trim_start().starts_with('{') {
             let off = text.len() - text.trim_start().len();
+            let (l, c) = crate::input::line_col(text.as_bytes(), off);
             return Err(Error::input(
-                loc_at(path, &text, off),
+                format!("{}:{l}:{c}", path.display()),
                 "a lab file is one JSON object: {\"lab\": ..., \"title\": ..., \"nodes\": [...], \"steps\": [...]}",
             ));
         }
@@ -311,16 +271,19 @@ impl Lab {
                 strip_pos(&e.to_string()),
             )
         })?;
-        let loc = Locator { path, text: &text };
+        let loc = Locator {
+            path,
+            spans: Spans::scan(&text),
+        };
         let _ = raw.about;
         let fixtures = fixtures_dir(path, &raw.lab);
         let mut nodes: Vec<String> = vec![];
-        let node_offs = loc.array_items("nodes", 0);
+        // Membership by hash: a lab may make thousands of pods.
+        let mut node_set: HashSet<String> = HashSet::new();
         for (ni, n) in raw.nodes.iter().enumerate() {
-            if nodes.contains(n) {
-                let off = node_offs.get(ni).copied().unwrap_or(0);
+            if !node_set.insert(n.clone()) {
                 return Err(Error::input(
-                    loc.at(off),
+                    loc.at(loc.value(&format!("/nodes/{ni}"), 0)),
                     format!("node `{n}` is declared twice"),
                 ));
             }
@@ -329,7 +292,7 @@ impl Lab {
         let all_nodes = all_node_names(&raw);
         let Some(default_node) = nodes.first().cloned() else {
             return Err(Error::input(
-                loc.at(loc.find("\"nodes\"", 0).unwrap_or(0)),
+                loc.at(loc.value("/nodes", 0)),
                 "a lab needs at least one node (the first runs commands that name none)",
             ));
         };
@@ -337,12 +300,19 @@ impl Lab {
         for n in &nodes {
             devs.add_node(n);
         }
-        let step_offs = loc.array_items("steps", 0);
+        if raw.steps.is_empty() {
+            return Err(Error::input(
+                loc.at(loc.value("/steps", 0)),
+                "the lab has no steps: it would pass without asserting anything (add a step with traffic and expectations)",
+            ));
+        }
         let mut steps: Vec<Step> = vec![];
+        let mut step_names: HashSet<&str> = HashSet::new();
         for (si, rs) in raw.steps.iter().enumerate() {
-            let soff = step_offs.get(si).copied().unwrap_or(0);
+            let sp = format!("/steps/{si}");
+            let soff = loc.value(&sp, 0);
             let _ = &rs.why;
-            if steps.iter().any(|s| s.name == rs.name) {
+            if !step_names.insert(rs.name.as_str()) {
                 return Err(Error::input(
                     loc.at(soff),
                     format!("step name `{}` is used twice", rs.name),
@@ -362,27 +332,52 @@ impl Lab {
                 }
             }
             devs.ipip |= rs.requires.iter().any(|f| f == "ipip");
-            let item_offs = loc.array_items("do", soff);
+            if rs.actions.is_empty() && rs.capture.is_empty() {
+                return Err(Error::input(
+                    loc.at(soff),
+                    format!(
+                        "step `{}` does nothing and expects nothing: it could never fail (give it `do` items or `capture` points)",
+                        rs.name
+                    ),
+                ));
+            }
             let mut actions = vec![];
-            // Capture points must exist when the captures start: at the first traffic.
-            let mut devs_at_traffic: Option<Devices> = None;
+            // Capture points must exist when the captures start, at the first
+            // traffic: checked then (a copy of every device per step would
+            // make a long lab quadratic).
+            let mut caps_at_traffic: Option<Vec<std::result::Result<(), String>>> = None;
+            let cap_check = |devs: &Devices| -> Vec<std::result::Result<(), String>> {
+                rs.capture
+                    .keys()
+                    .map(|p| match split_at(p) {
+                        Some((n, i)) => devs.need(n, i),
+                        None => Ok(()),
+                    })
+                    .collect()
+            };
             for (ii, v) in rs.actions.iter().enumerate() {
-                let at = loc.at(item_offs.get(ii).copied().unwrap_or(soff));
-                let ctx = |m: String| {
+                let ip = format!("{sp}/do/{ii}");
+                let ioff = loc.value(&ip, soff);
+                // Located only on error: building a location is not free.
+                let ctx_at = |off: usize, m: String| {
                     Error::input(
-                        at.clone(),
+                        loc.at(off),
                         format!("step `{}`, item {}: {m}", rs.name, ii + 1),
                     )
                 };
-                let known = |n: &str, nodes: &[String]| -> Result<()> {
-                    if nodes.iter().any(|x| x == n) {
+                let ctx = |m: String| ctx_at(ioff, m);
+                let field = |k: &str| loc.value(&format!("{ip}/{k}"), ioff);
+                let known = |n: &str, nodes: &HashSet<String>| -> Result<()> {
+                    if nodes.contains(n) {
                         Ok(())
                     } else if all_nodes.iter().any(|x| x == n) {
                         Err(ctx(format!("node `{n}` is used before the step that creates it (`ip netns add {n}`)")))
                     } else {
+                        let mut names: Vec<&str> = nodes.iter().map(String::as_str).collect();
+                        names.sort_unstable();
                         Err(ctx(format!(
                             "unknown node `{n}` (nodes: {})",
-                            nodes.join(", ")
+                            names.join(", ")
                         )))
                     }
                 };
@@ -400,35 +395,49 @@ impl Lab {
                                 }
                             }
                             if let Cmd::NetnsAdd(n) = c {
-                                if nodes.contains(n) {
+                                if !node_set.insert(n.clone()) {
                                     return Err(ctx(format!("`{s}`: node `{n}` already exists")));
                                 }
                                 nodes.push(n.clone());
                                 devs.add_node(n);
                                 continue;
                             }
-                            known(&node, &nodes)?;
+                            known(&node, &node_set)?;
                             for n in c.nodes() {
-                                known(n, &nodes)?;
+                                known(n, &node_set)?;
                             }
                             devs.apply(&node, c).map_err(|m| ctx(format!("`{s}`: {m}")))?;
                         }
                         Action::Cmd { node, text: s.clone(), cmds: line.cmds }
                     }
                     Value::Object(m) if m.contains_key("ping") => {
+                        if let Some(a) = m.get("ping").and_then(Value::as_str).filter(|a| a.contains(':')) {
+                            return Err(ctx_at(field("ping"), format!("ping: `{a}`: IPv6 is not supported here (lab namespaces run IPv4 only)")));
+                        }
                         let p: PingSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("ping: {e}")))?;
-                        known(&p.from, &nodes)?;
+                        known(&p.from, &node_set)?;
+                        if let Some(c) = p.count {
+                            in_range("count", c.into(), limits::PING_COUNT).map_err(|m| ctx_at(field("count"), format!("ping: {m} (zero pings assert nothing)")))?;
+                        }
+                        if let Some(t) = p.timeout_ms {
+                            in_range("timeout_ms", t, limits::TIMEOUT_MS).map_err(|m| ctx_at(field("timeout_ms"), format!("ping: {m} (shorter cannot tell a failure from no time to answer)")))?;
+                        }
                         if let Some(d) = &p.dev {
                             devs.need(&p.from, d).map_err(|m| ctx(format!("ping -I: {m}")))?;
                         }
-                        devs_at_traffic.get_or_insert_with(|| devs.clone());
+                        caps_at_traffic.get_or_insert_with(|| cap_check(&devs));
                         Action::Ping(p)
                     }
                     Value::Object(m) if m.contains_key("udp") => {
+                        for k in ["udp", "listen"] {
+                            if let Some(a) = m.get(k).and_then(Value::as_str).filter(|a| a.starts_with('[') || a.matches(':').count() > 1) {
+                                return Err(ctx_at(field(k), format!("udp: `{a}`: IPv6 is not supported here (lab namespaces run IPv4 only)")));
+                            }
+                        }
                         let u: UdpSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("udp: {e}")))?;
-                        known(&u.server, &nodes)?;
-                        known(&u.from, &nodes)?;
-                        devs_at_traffic.get_or_insert_with(|| devs.clone());
+                        known(&u.server, &node_set)?;
+                        known(&u.from, &node_set)?;
+                        caps_at_traffic.get_or_insert_with(|| cap_check(&devs));
                         Action::Udp(u)
                     }
                     Value::Object(m) if m.contains_key("expect") => {
@@ -440,13 +449,18 @@ impl Lab {
                         };
                         let within_ms = match m.remove("within_ms") {
                             None => None,
-                            Some(v) => Some(v.as_u64().ok_or_else(|| ctx("`within_ms` must be a number of milliseconds".into()))?),
+                            Some(v) => {
+                                let at = field("within_ms");
+                                let ms = v.as_u64().ok_or_else(|| ctx_at(at, "`within_ms` must be a number of milliseconds".into()))?;
+                                in_range("within_ms", ms, limits::WITHIN_MS).map_err(|m| ctx_at(at, format!("{m} (omit it to check once)")))?;
+                                Some(ms)
+                            }
                         };
                         let raw = Value::Object(m.clone());
                         let raw = raw.to_string().contains("{cni:").then_some(raw);
                         let e: Expect = serde_json::from_value(Value::Object(m)).map_err(|e| ctx(format!("expect: {e}")))?;
                         for n in e.nodes() {
-                            known(n, &nodes)?;
+                            known(n, &node_set)?;
                         }
                         for (n, d) in e.devices() {
                             if !d.contains("{cni:") {
@@ -467,8 +481,9 @@ impl Lab {
                         if !["ADD", "CHECK", "DEL"].contains(&c.cni.as_str()) {
                             return Err(ctx(format!("cni: `{}` is not a CNI command (ADD, CHECK, DEL)", c.cni)));
                         }
-                        known(&c.node, &nodes)?;
-                        known(&c.netns, &nodes)?;
+                        known(&c.node, &node_set)?;
+                        known(&c.netns, &node_set)?;
+                        crate::devices::check_ifname(&c.ifname).map_err(|m| ctx_at(field("ifname"), format!("cni: {m}")))?;
                         let Some(kind) = c.config["type"].as_str() else {
                             return Err(ctx("cni: the config needs a \"type\" (the plugin: bridge, ptp, ...)".into()));
                         };
@@ -493,7 +508,7 @@ impl Lab {
                         if !DAEMONS.iter().any(|(n, _, _)| *n == d.daemon) {
                             return Err(ctx(format!("daemon: `{}` is not one vethlab runs (supported: bird)", d.daemon)));
                         }
-                        known(&d.node, &nodes)?;
+                        known(&d.node, &node_set)?;
                         Action::Daemon(d)
                     }
                     _ => return Err(ctx("expected an ip command (a string), or an object with `ping`, `udp`, `expect`, `cni` or `daemon`".into())),
@@ -501,8 +516,10 @@ impl Lab {
                 actions.push(action);
             }
             let mut captures = vec![];
-            for (point, id) in &rs.capture {
-                let at = loc.at(loc.find(&format!("\"{point}\""), soff).unwrap_or(soff));
+            let at_traffic = caps_at_traffic.unwrap_or_else(|| cap_check(&devs));
+            for ((point, id), state) in rs.capture.iter().zip(at_traffic) {
+                let kp = format!("{sp}/capture/{}", crate::spans::token(point));
+                let at = loc.at(loc.spans.key(&kp).unwrap_or(soff));
                 let Some((n, i)) = split_at(point) else {
                     return Err(Error::input(
                         at,
@@ -512,7 +529,7 @@ impl Lab {
                         ),
                     ));
                 };
-                if !nodes.iter().any(|x| x == n) {
+                if !node_set.contains(n) {
                     return Err(Error::input(
                         at,
                         format!(
@@ -521,8 +538,7 @@ impl Lab {
                         ),
                     ));
                 }
-                let state = devs_at_traffic.as_ref().unwrap_or(&devs);
-                if let Err(m) = state.need(n, i) {
+                if let Err(m) = state {
                     return Err(Error::input(
                         at,
                         format!("step `{}`: capture point `{point}`: {m}", rs.name),
@@ -793,17 +809,47 @@ pub fn run_lab_then(
             return out;
         }
     };
-    for i in 0..lab.steps.len() {
-        let r = run_step(lab, i, &mut topo, opts);
+    let mut broken: Option<String> = None;
+    for (i, s) in lab.steps.iter().enumerate() {
+        // After a panic the topology's state is unknown: later steps are
+        // not run on it, and say why.
+        let r = match &broken {
+            Some(why) => StepReport::failed(lab, s, why.clone()),
+            None => guarded(lab, i, || run_step(lab, i, &mut topo, opts)),
+        };
+        if broken.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with(PANICKED)) {
+            broken = Some(format!("not run: step `{}` panicked before it", s.name));
+        }
         progress(&r);
         out.push(r);
     }
-    after(&topo);
+    if broken.is_none() {
+        after(&topo);
+    }
     out
+}
+
+const PANICKED: &str = "panicked: ";
+
+/// A step that panics is a FAIL carrying the panic's message, never a
+/// report lost with its thread (which let a run exit 0).
+fn guarded(lab: &Lab, idx: usize, f: impl FnOnce() -> StepReport) -> StepReport {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "without a message".into());
+        StepReport::failed(lab, &lab.steps[idx], format!("{PANICKED}{why}"))
+    })
 }
 
 /// Run step `idx` alone: fresh namespaces, earlier steps' commands replayed.
 pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
+    guarded(lab, idx, || run_one_unguarded(lab, idx, opts))
+}
+
+fn run_one_unguarded(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
     let step = &lab.steps[idx];
     let mut topo = match new_topo(lab).and_then(|mut t| build_upto(lab, &mut t, idx).map(|_| t)) {
         Ok(t) => t,
@@ -856,6 +902,9 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     };
     for a in &step.actions[first..] {
         let traffic = matches!(a, Action::Ping(_) | Action::Udp(_));
+        if traffic && crate::fault::armed_for("panic-in-step", &step.name) {
+            panic!("injected panic in step `{}` (VETHLAB_FAULT)", step.name);
+        }
         // Traffic may follow commands that made new devices: tune them first.
         if traffic && caps.is_some() && matches!(prev, Some(Action::Cmd { .. })) {
             if let Err(e) = topo.tune_neigh() {

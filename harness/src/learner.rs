@@ -144,13 +144,12 @@ pub fn spawn_shell(
     // Everything the child needs, made before fork: after it, only syscalls.
     let c = |s: &str| CString::new(s).unwrap_or_default();
     let (sys, proc_, sysfs, procfs) = (c("/sys"), c("/proc"), c("sysfs"), c("proc"));
+    let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure only makes raw syscalls on memory prepared above.
     unsafe {
         cmd.pre_exec(move || {
             let err = std::io::Error::last_os_error;
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(err());
-            }
+            crate::netns::die_with_parent(parent)?;
             if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
                 return Err(err());
             }
@@ -174,10 +173,20 @@ pub fn spawn_shell(
             if libc::unshare(libc::CLONE_NEWPID) != 0 {
                 return Err(err());
             }
+            // The shell will be init of its PID namespace, where getppid()
+            // is 0: it learns that this process died by the pipe closing.
+            let mut alive = [0; 2];
+            if libc::pipe2(alive.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+                return Err(err());
+            }
             match libc::fork() {
                 -1 => return Err(err()),
-                0 => {}
+                0 => {
+                    libc::close(alive[1]);
+                }
                 pid => {
+                    // Our end stays open until we exit.
+                    libc::close(alive[0]);
                     // Ctrl-C belongs to the shell; only its death ends us.
                     libc::signal(libc::SIGINT, libc::SIG_IGN);
                     libc::signal(libc::SIGQUIT, libc::SIG_IGN);
@@ -194,6 +203,16 @@ pub fn spawn_shell(
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                 return Err(err());
             }
+            // Killed before the prctl above: the pipe says so (POLLHUP).
+            let mut pfd = libc::pollfd {
+                fd: alive[0],
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            if libc::poll(&mut pfd, 1, 0) > 0 {
+                libc::_exit(1);
+            }
+            libc::close(alive[0]);
             // A /proc of the new PID namespace: `ps` shows the lab's processes.
             // Not fatal where a container's masked /proc forbids it.
             let _ = libc::mount(

@@ -1,6 +1,7 @@
 //! The `vethlab` command: each subcommand lives in `commands/` with an `exec()`.
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
 mod commands;
@@ -53,10 +54,16 @@ fn main() -> ExitCode {
         Cmd::Shell(c) => c.exec(),
         Cmd::Check(c) => c.exec(),
     };
-    match r {
+    // Output the reader did not take (a full disk) is an error too.
+    match r.and_then(|c| vethlab::out::finish().map(|_| c)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("vethlab: {e}");
+            // Messages quote lab files: no escape sequence reaches the terminal.
+            let _ = writeln!(
+                std::io::stderr(),
+                "vethlab: {}",
+                vethlab::out::esc_text(&e.to_string(), true)
+            );
             ExitCode::from(if e.is_usage() { 2 } else { 1 })
         }
     }

@@ -43,8 +43,24 @@ fn pool() -> &'static Mutex<mpsc::Sender<Job>> {
                         };
                         match job {
                             Ok(j) => {
+                                // A panicking job drops its reply channel: its
+                                // caller gets an error, not a hang.
                                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
-                                let _ = setns(&home, CloneFlags::CLONE_NEWNET);
+                                let back = if crate::fault::armed("worker-stuck") {
+                                    Err(nix::Error::EPERM)
+                                } else {
+                                    setns(&home, CloneFlags::CLONE_NEWNET)
+                                };
+                                if let Err(e) = back {
+                                    // Stuck in a lab namespace: staying would keep
+                                    // it alive. This worker stops (its thread held
+                                    // the namespace's only other reference); when
+                                    // none is left, jobs fail with an error.
+                                    crate::trace::event(|| {
+                                        format!("worker {i} cannot go home: {e}")
+                                    });
+                                    return;
+                                }
                             }
                             Err(_) => return,
                         }
@@ -104,26 +120,39 @@ fn connect() -> Result<(rtnetlink::Handle, tokio::runtime::Runtime)> {
     Ok((nl, rt))
 }
 
-/// Run `f` on a pool worker and wait for its result.
-fn on_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+/// Run `f` on a pool worker and wait for its result. Errors, never panics:
+/// a job that panicked, or no worker left to take it.
+fn on_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     let (rtx, rrx) = mpsc::sync_channel(1);
     let job: Job = Box::new(move || {
         let _ = rtx.send(f());
     });
     pool()
         .lock()
-        .expect("namespace pool")
+        .map_err(|_| Error::other("the namespace pool is poisoned"))?
         .send(job)
-        .expect("namespace pool alive");
-    rrx.recv().expect("namespace job completed")
+        .map_err(|_| {
+            Error::other(
+                "no namespace worker is left: each stopped when it could not return to its home namespace (setns)",
+            )
+        })?;
+    rrx.recv()
+        .map_err(|_| Error::other("a job inside a namespace panicked or its worker stopped"))
 }
 
 impl Netns {
     /// A fresh, anonymous namespace named `name` for messages.
     pub fn new(name: &str) -> Result<Netns> {
         Self::pooled(name, || {
-            unshare(CloneFlags::CLONE_NEWNET)
-                .map_err(|e| Error::other(format!("unshare(CLONE_NEWNET): {e}")))?;
+            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
+                let what = if e == nix::Error::ENOSPC {
+                    ": the network-namespace limit is used up (user.max_net_namespaces, here or in an \
+                     enclosing user namespace); raise it with: sudo sysctl -w user.max_net_namespaces=10000"
+                } else {
+                    ""
+                };
+                Error::other(format!("unshare(CLONE_NEWNET): {e}{what}"))
+            })?;
             let fd = own_ns_fd()?;
             for (k, v) in LAB_SYSCTLS {
                 // A kernel without IPv6 has no such file: nothing to turn off.
@@ -153,7 +182,7 @@ impl Netns {
             let fd = enter()?;
             let (nl, rt) = connect()?;
             Ok((fd, nl, rt))
-        })?;
+        })??;
         Ok(Netns {
             name: name.to_string(),
             fd,
@@ -220,12 +249,13 @@ impl Netns {
     pub fn command_in(&self, cmd: &mut std::process::Command) {
         use std::os::unix::process::CommandExt;
         let fd = self.raw_fd();
-        // SAFETY: only prctl(2) and setns(2) between fork and exec.
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: only prctl(2), getppid(2), setns(2) and _exit(2) between
+        // fork and exec.
         unsafe {
             cmd.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
-                    || libc::setns(fd, libc::CLONE_NEWNET) != 0
-                {
+                die_with_parent(parent)?;
+                if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
@@ -237,32 +267,42 @@ impl Netns {
     /// routes, neighbours), subscribed now: wait for state to arrive
     /// instead of polling for it.
     pub fn changes(&self) -> Result<Changes> {
-        self.run(Changes::subscribe)
+        self.run(Changes::subscribe)?
             .map_err(|e| Error::io(format!("[{}] netlink notifications", self.name), e))
     }
 
-    /// Run `f` inside the namespace and wait for its result.
-    pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+    /// Run `f` inside the namespace and wait for its result; an error when
+    /// the namespace cannot be entered or the job dies (never a panic: the
+    /// environment can refuse setns).
+    pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
         match &self.exec {
             Exec::Pool => {
                 // The worker enters this namespace for the job; the fd stays
                 // ours, so the job gets a duplicate.
-                let fd = self.fd.try_clone().expect("dup namespace fd");
+                let fd = self
+                    .fd
+                    .try_clone()
+                    .map_err(|e| Error::io(format!("[{}] dup namespace fd", self.name), e))?;
+                let name = self.name.clone();
                 on_pool(move || {
-                    setns(&fd, CloneFlags::CLONE_NEWNET).expect("enter namespace");
-                    f()
-                })
+                    setns(&fd, CloneFlags::CLONE_NEWNET).map_err(|e| {
+                        Error::other(format!("[{name}] cannot enter the namespace: setns: {e}"))
+                    })?;
+                    Ok(f())
+                })?
             }
             Exec::Own(tx, _) => {
                 let (rtx, rrx) = mpsc::sync_channel(1);
                 let job: Job = Box::new(move || {
                     let _ = rtx.send(f());
                 });
+                let dead =
+                    || Error::other(format!("[{}] the namespace's thread stopped", self.name));
                 tx.as_ref()
-                    .expect("namespace thread running")
+                    .ok_or_else(dead)?
                     .send(job)
-                    .expect("namespace thread alive");
-                rrx.recv().expect("namespace job completed")
+                    .map_err(|_| dead())?;
+                rrx.recv().map_err(|_| dead())
             }
         }
     }
@@ -293,7 +333,7 @@ impl Netns {
             })
             .join()
             .unwrap_or_else(|_| Err(Error::other("sysfs thread panicked")))
-        })
+        })?
     }
 }
 
@@ -306,6 +346,23 @@ impl Drop for Netns {
             }
         }
     }
+}
+
+/// In a child between fork and exec: die when `parent` dies. PDEATHSIG is
+/// set only for a parent alive at that moment; if it died between fork and
+/// prctl the child was already reparented and no signal will ever come, so
+/// it checks, and exits.
+///
+/// # Safety
+/// Only async-signal-safe calls: for use in `pre_exec` or after `fork`.
+pub unsafe fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
+    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if libc::getppid() != parent {
+        libc::_exit(1);
+    }
+    Ok(())
 }
 
 /// A netlink socket subscribed to a namespace's link, address, route and

@@ -298,7 +298,12 @@ fn open_fd(f: &Found, fd: Option<OwnedFd>) -> Result<Opened, String> {
 fn methods(o: &Opened, l: &Link) -> (Option<u32>, Option<u32>, Vec<String>) {
     let mut unread = vec![];
     let dev = l.name.clone();
-    let eth = match o.ns.run(move || ethtool::peer_ifindex(&dev)) {
+    let eth = match o
+        .ns
+        .run(move || ethtool::peer_ifindex(&dev))
+        .map_err(std::io::Error::other)
+        .and_then(|r| r)
+    {
         Ok(v) => Some(v),
         Err(e) => {
             unread.push(format!("ethtool peer_ifindex: {e}"));
@@ -318,9 +323,11 @@ fn methods(o: &Opened, l: &Link) -> (Option<u32>, Option<u32>, Vec<String>) {
     // A fresh sysfs mounted in this namespace (as `ip netns exec` does);
     // without the privilege for that, the caller's own /sys, trusted only if
     // it shows this very device (same name, same ifindex).
-    let sys =
-        o.ns.with_sysfs(read_sysfs.clone())
-            .unwrap_or_else(|_| o.ns.run(read_sysfs));
+    let sys = o.ns.with_sysfs(read_sysfs.clone()).unwrap_or_else(|_| {
+        o.ns.run(read_sysfs)
+            .map_err(std::io::Error::other)
+            .and_then(|r| r)
+    });
     let sysfs = match sys {
         Ok((idx, iflink)) if idx == l.index => Some(iflink),
         Ok(_) => {

@@ -101,16 +101,18 @@ impl StepReport {
             Status::Fail => "FAIL",
             Status::Skip(_) => "SKIP",
         };
+        // Everything below may quote the lab file: escaped for the terminal.
+        let e = crate::out::esc;
         let mut s = format!(
             "{mark}  {}/{}  [{}]  {} ms\n      {}\n",
-            self.lab,
-            self.step,
-            self.ids.join(" "),
+            e(&self.lab),
+            e(&self.step),
+            e(&self.ids.join(" ")),
             self.ms,
-            self.title
+            e(&self.title)
         );
         if let Status::Skip(why) = &self.status {
-            s.push_str(&format!("      skipped: {why}\n"));
+            s.push_str(&format!("      skipped: {}\n", e(why)));
         }
         for c in &self.checks {
             let (m, detail) = match &c.outcome {
@@ -120,28 +122,30 @@ impl StepReport {
             let failed = matches!(c.outcome, Outcome::Fail(_));
             s.push_str(&format!(
                 "  {m} {:6} {}\n",
-                c.id.as_deref().unwrap_or("-"),
-                c.what
+                e(c.id.as_deref().unwrap_or("-")),
+                e(&c.what)
             ));
             if verbose || failed {
                 for l in detail.lines() {
-                    s.push_str(&format!("             {l}\n"));
+                    s.push_str(&format!("             {}\n", e(l)));
                 }
             }
         }
-        if let Some(e) = &self.error {
-            s.push_str(&format!("  ✗ error: {e}\n"));
+        if let Some(x) = &self.error {
+            for l in x.lines() {
+                s.push_str(&format!("  ✗ error: {}\n", e(l)));
+            }
         }
         if self.status == Status::Fail {
             if let Some(h) = &self.hint {
-                s.push_str(&format!("  hint: {h}\n"));
+                s.push_str(&format!("  hint: {}\n", e(h)));
             }
         }
         if verbose {
             for c in &self.captures {
-                s.push_str(&format!("  tcpdump -n -i {}:\n", c.at));
+                s.push_str(&format!("  tcpdump -n -i {}:\n", e(&c.at)));
                 for l in &c.lines {
-                    s.push_str(&format!("      {l}\n"));
+                    s.push_str(&format!("      {}\n", e(l)));
                 }
             }
         }

@@ -175,7 +175,7 @@ impl Topo {
             std::fs::read_to_string(&path)
                 .map(|s| s.trim().to_string())
                 .map_err(|e| Error::other(format!("sysctl: cannot read {key}: {e}")))
-        })
+        })?
     }
 
     pub fn sysctl_write(&self, node: &str, key: &str, value: &str) -> Result<()> {
@@ -184,7 +184,7 @@ impl Topo {
         self.node(node)?.run(move || {
             std::fs::write(&path, &value)
                 .map_err(|e| Error::other(format!("sysctl: cannot set {key}: {e}")))
-        })
+        })?
     }
 
     /// Short ARP timers on every device of every node (100 ms between
@@ -205,7 +205,7 @@ impl Topo {
                         "100",
                     );
                 }
-            });
+            })?;
         }
         Ok(())
     }
@@ -226,6 +226,9 @@ impl Topo {
             self.forget_indexes();
         }
         let ns = self.node(node)?;
+        if let Some(e) = crate::fault::netlink_fails(|| format!("{cmd:?}")) {
+            return Err(Error::other(e));
+        }
         let h = ns.nl().clone();
         match cmd {
             Cmd::NetnsAdd(_) => unreachable!(),

@@ -111,7 +111,7 @@ fn raw_icmp_socket(dev: Option<String>) -> std::io::Result<OwnedFd> {
 pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
     let dev = p.dev.clone();
     let fd = ns
-        .run(move || raw_icmp_socket(dev))
+        .run(move || raw_icmp_socket(dev))?
         .map_err(|e| Error::io(format!("[{}] raw ICMP socket", ns.name()), e))?;
     let id = next_id();
     let mut res = PingResult::default();
@@ -273,10 +273,10 @@ pub fn udp_exchange(
     timeout: Duration,
 ) -> Result<UdpExchange> {
     let srv = server
-        .run(move || bind_udp(bind))
+        .run(move || bind_udp(bind))?
         .map_err(|e| Error::io(format!("[{}] bind UDP {bind}", server.name()), e))?;
     let cli = client
-        .run(|| UdpSocket::bind("0.0.0.0:0"))
+        .run(|| UdpSocket::bind("0.0.0.0:0"))?
         .map_err(|e| Error::io(format!("[{}] UDP socket", client.name()), e))?;
     let io = |what: &str, e: std::io::Error| Error::io(what.to_string(), e);
     srv.set_read_timeout(Some(timeout))

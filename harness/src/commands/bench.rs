@@ -4,6 +4,15 @@ use std::process::ExitCode;
 use vethlab::bench::{self, Bench};
 use vethlab::error::{Error, Result};
 
+/// Standard output that survives a closed pipe or a full disk (`out`).
+macro_rules! say {
+    ($($t:tt)*) => { vethlab::out::println(&format!($($t)*)) };
+}
+#[allow(unused_macros)]
+macro_rules! put {
+    ($($t:tt)*) => { vethlab::out::print(&format!($($t)*)) };
+}
+
 #[derive(Args)]
 pub struct BenchCmd {
     /// Also write the figures as JSON.
@@ -18,23 +27,63 @@ pub struct BenchCmd {
     /// Rounds per churn figure (the best of each method is kept).
     #[arg(long, default_value_t = 5)]
     reps: usize,
+    /// Sizes in MB of the generated labs the loader figure loads.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 10])]
+    loader_mb: Vec<usize>,
+    /// Only the loader figure (no namespaces are built).
+    #[arg(long)]
+    loader_only: bool,
 }
 
 impl BenchCmd {
     pub fn exec(self) -> Result<ExitCode> {
+        let tmp = std::env::temp_dir().join(format!("vethlab-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io("temp dir", e))?;
+        // Removed however exec returns.
+        let _gone = RemoveOnDrop(tmp.clone());
+        say!("Loader: read, scan, parse and validate a generated lab (one pod per step)");
+        let mut loader = vec![];
+        for &mb in &self.loader_mb {
+            if mb > (vethlab::input::MAX_LAB_BYTES >> 20) as usize {
+                continue;
+            }
+            let l = bench::loader(mb * 1_000_000, 3, &tmp)?;
+            say!(
+                "  {:>9} bytes  {:>6} steps  {:>7} commands  {:>8.1} ms  {:>6.1} ms/MB",
+                l.bytes,
+                l.steps,
+                l.commands,
+                l.ms,
+                l.ms_per_mb
+            );
+            loader.push(l);
+        }
+        if self.loader_only {
+            if let Some(p) = &self.json {
+                let text = serde_json::to_string_pretty(&serde_json::json!({"loader": loader}))
+                    .map_err(|e| Error::other(format!("JSON: {e}")))?;
+                std::fs::write(p, text)
+                    .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        say!("");
         bench::prepare()?;
         let mut churn = vec![];
-        println!(
-            "Pod churn: build N pods on one node (veth, /32, routes, up), tear down until freed"
-        );
-        println!(
+        say!("Pod churn: build N pods on one node (veth, /32, routes, up), tear down until freed");
+        say!(
             "{:>5}  {:>14}  {:>14}  {:>14}  {:>10}  {:>10}",
-            "N", "vethlab µs/pod", "ip script", "floor", "ip/vethlab", "vethlab/floor"
+            "N",
+            "vethlab µs/pod",
+            "ip script",
+            "floor",
+            "ip/vethlab",
+            "vethlab/floor"
         );
         for &n in &self.pods {
             eprint!("  churn N={n} …\r");
             let c = bench::churn(n, self.reps.max(1))?;
-            println!(
+            say!(
                 "{:>5}  {:>14.0}  {:>14.0}  {:>14.0}  {:>9.1}×  {:>12.2}×",
                 c.n,
                 c.vethlab_us_per_pod,
@@ -48,7 +97,7 @@ impl BenchCmd {
         eprint!("  suite …\r");
         let labs = vethlab::labs::load_all(&vethlab::labs::labs_dir())?;
         let suite = bench::suite(&labs);
-        println!(
+        say!(
             "\nSuite: {} steps of {} labs in parallel: {:.0} ms wall ({} failed)",
             suite.steps,
             labs.len(),
@@ -56,30 +105,23 @@ impl BenchCmd {
             suite.failed
         );
         for (l, ms) in &suite.per_lab_ms {
-            println!("  {l:<12} {ms:>6.0} ms alone");
+            say!("  {l:<12} {ms:>6.0} ms alone");
         }
-        let tmp = std::env::temp_dir().join(format!("vethlab-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io("temp dir", e))?;
-        println!("\nCalico direct routing, 2 nodes × K pods: build, ping 10 pod pairs across nodes, tear down");
+        say!("\nCalico direct routing, 2 nodes × K pods: build, ping 10 pod pairs across nodes, tear down");
         let mut scale = vec![];
         for &k in &self.calico {
             eprint!("  calico K={k} …\r");
-            let s = bench::scale(k, 10, &tmp);
-            let s = match s {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = std::fs::remove_dir_all(&tmp);
-                    return Err(e);
-                }
-            };
-            println!(
+            let s = bench::scale(k, 10, &tmp)?;
+            say!(
                 "  2 × {:<4} {:>8.0} ms  {:>6.0} µs/pod",
-                k, s.ms, s.us_per_pod
+                k,
+                s.ms,
+                s.us_per_pod
             );
             scale.push(s);
         }
-        let _ = std::fs::remove_dir_all(&tmp);
         let b = Bench {
+            loader,
             churn,
             suite,
             scale,
@@ -89,5 +131,13 @@ impl BenchCmd {
                 .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
         }
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

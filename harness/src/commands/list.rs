@@ -1,6 +1,7 @@
 use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::Result;
+use vethlab::out::{esc, println};
 
 #[derive(Args)]
 pub struct List {
@@ -20,24 +21,31 @@ impl List {
                     "steps": l.steps.iter().map(|s| serde_json::json!({"step": s.name, "title": s.title, "observations": s.ids(), "requires": s.requires})).collect::<Vec<_>>()})
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            let text = serde_json::to_string_pretty(&v)
+                .map_err(|e| vethlab::error::Error::other(format!("JSON: {e}")))?;
+            println(&text);
             return Ok(ExitCode::SUCCESS);
         }
         for l in &labs {
-            println!("{}  — {} (seeds {})", l.name, l.title, l.seeds.join(", "));
+            println(&format!(
+                "{}  — {} (seeds {})",
+                esc(&l.name),
+                esc(&l.title),
+                esc(&l.seeds.join(", "))
+            ));
             for s in &l.steps {
                 let req = if s.requires.is_empty() {
                     String::new()
                 } else {
-                    format!("  (needs {})", s.requires.join(", "))
+                    format!("  (needs {})", esc(&s.requires.join(", ")))
                 };
-                println!(
+                println(&format!(
                     "  {}/{:<22} {:<24} {}{req}",
-                    l.name,
-                    s.name,
-                    s.ids().join(" "),
-                    s.title
-                );
+                    esc(&l.name),
+                    esc(&s.name),
+                    esc(&s.ids().join(" ")),
+                    esc(&s.title)
+                ));
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -4,6 +4,15 @@ use std::process::ExitCode;
 use vethlab::error::{Error, Result};
 use vethlab::peers::{self, Sources};
 
+/// Standard output that survives a closed pipe or a full disk (`out`).
+macro_rules! say {
+    ($($t:tt)*) => { vethlab::out::println(&format!($($t)*)) };
+}
+#[allow(unused_macros)]
+macro_rules! put {
+    ($($t:tt)*) => { vethlab::out::print(&format!($($t)*)) };
+}
+
 #[derive(Args)]
 pub struct Peers {
     /// Explain one interface: `name`, `name@ifN` or `namespace:name`.
@@ -31,9 +40,9 @@ impl Peers {
         let disagree = rep.veths.iter().any(|v| v.disagreement.is_some());
         match &self.iface {
             None if self.json => {
-                println!("{}", serde_json::to_string_pretty(&rep).unwrap_or_default())
+                say!("{}", serde_json::to_string_pretty(&rep).unwrap_or_default())
             }
-            None => print!("{}", peers::render_table(&rep)),
+            None => put!("{}", peers::render_table(&rep)),
             Some(i) => {
                 let hits = peers::find(&rep, i);
                 if hits.is_empty() {
@@ -51,13 +60,13 @@ impl Peers {
                     ));
                 }
                 if self.json {
-                    println!(
+                    say!(
                         "{}",
                         serde_json::to_string_pretty(&hits).unwrap_or_default()
                     );
                 } else {
                     let texts: Vec<String> = hits.iter().map(|v| peers::explain(&rep, v)).collect();
-                    print!("{}", texts.join("\n"));
+                    put!("{}", texts.join("\n"));
                 }
             }
         }

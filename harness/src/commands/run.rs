@@ -1,5 +1,7 @@
 use clap::Args;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use vethlab::error::{Error, Result};
@@ -22,14 +24,77 @@ pub struct Run {
     html: Option<PathBuf>,
     /// Kernel buffer per capture in bytes (raise it if a step reports drops).
     #[arg(long, value_name = "BYTES")]
-    capture_buffer: Option<i32>,
+    capture_buffer: Option<i64>,
     /// Show every check's detail and every captured line, not only failures.
     #[arg(short, long)]
     verbose: bool,
 }
 
+/// Where a usage error about an output path points.
+fn out_err(flag: &str, p: &Path, what: impl std::fmt::Display) -> Error {
+    Error::input(flag, format!("{}: {what}", p.display()))
+}
+
+/// A directory we will write into: made now, and a file created and removed
+/// in it, so a wrong path fails before anything is built, not after the run.
+fn probe_dir(flag: &str, d: &Path) -> Result<()> {
+    std::fs::create_dir_all(d).map_err(|e| out_err(flag, d, format!("cannot create: {e}")))?;
+    let probe = d.join(format!(".vethlab-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| out_err(flag, d, format!("cannot write here: {e}")))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// The JSON report's file, opened (and emptied) now for the same reason.
+fn probe_file(flag: &str, p: &Path) -> Result<File> {
+    if p.is_dir() {
+        return Err(out_err(flag, p, "is a directory; give a file name"));
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(p)
+        .map_err(|e| out_err(flag, p, format!("cannot write: {e}")))
+}
+
+/// A lab whose thread died: every step it had not reported is a FAIL that
+/// says so, so the run cannot exit 0 without it.
+fn lost(l: &lab::Lab, idx: Option<usize>, done: &[String], why: &str) -> Vec<StepReport> {
+    l.steps
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| idx.is_none_or(|x| x == *i) && !done.contains(&s.name))
+        .map(|(_, s)| StepReport::failed(l, s, format!("the lab's thread died: {why}")))
+        .collect()
+}
+
 impl Run {
     pub fn exec(self) -> Result<ExitCode> {
+        // Arguments and outputs first: a mistake there costs a second, not a run.
+        if let Some(b) = self.capture_buffer {
+            let (lo, hi) = lab::limits::CAPTURE_BUFFER;
+            if b < lo || b > hi {
+                return Err(Error::input(
+                    "--capture-buffer",
+                    format!("{b} bytes; allowed: {lo} to {hi} (bytes of kernel buffer per capture point)"),
+                ));
+            }
+        }
+        let json_out = match &self.json {
+            Some(p) => Some((p, probe_file("--json", p)?)),
+            None => None,
+        };
+        if let Some(d) = &self.pcap_dir {
+            probe_dir("--pcap-dir", d)?;
+        }
+        if let Some(d) = &self.html {
+            probe_dir("--html", d)?;
+        }
         let dir = vethlab::labs::labs_dir();
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
         if self.targets.is_empty() {
@@ -47,7 +112,7 @@ impl Run {
             .or_else(|| self.html.as_ref().map(|d| d.join("pcaps")));
         let opts = RunOpts {
             pcap_dir: pcap_dir.clone(),
-            capture_buffer: self.capture_buffer,
+            capture_buffer: self.capture_buffer.map(|b| b as i32),
             ..Default::default()
         };
         let total: usize = jobs
@@ -67,13 +132,18 @@ impl Run {
         // failing CI log says what it ran on.
         let kernel = vethlab::kernel::facts();
         println!("{}\n", kernel.summary());
+        // What each lab reported, so a lab thread that dies loses nothing.
+        let reported: Mutex<Vec<(String, String)>> = Mutex::new(vec![]);
         let verbose = self.verbose;
         let progress = |r: &StepReport| {
+            if let Ok(mut d) = reported.lock() {
+                d.push((r.lab.clone(), r.step.clone()));
+            }
             let Ok(mut g) = left.lock() else { return };
             if tty {
                 eprint!("\r\x1b[K");
             }
-            print!("{}", r.text(verbose));
+            vethlab::out::print(&r.text(verbose));
             g.0 += 1;
             if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
                 e.1 -= 1;
@@ -84,7 +154,11 @@ impl Run {
                         .filter(|(_, k)| *k > 0)
                         .map(|(n, _)| n.as_str())
                         .collect();
-                eprint!("[{}/{total} steps] running: {}", g.0, running.join(", "));
+                eprint!(
+                    "[{}/{total} steps] running: {}",
+                    g.0,
+                    vethlab::out::esc(&running.join(", "))
+                );
             }
         };
         // Labs in parallel (each in its own namespaces), steps of a lab in order.
@@ -114,7 +188,26 @@ impl Run {
                 })
                 .collect();
             hs.into_iter()
-                .map(|h| h.join().unwrap_or_default())
+                .zip(&jobs)
+                .map(|(h, (l, idx))| {
+                    h.join().unwrap_or_else(|p| {
+                        let why = panic_text(&p);
+                        let done: Vec<String> = reported
+                            .lock()
+                            .map(|d| {
+                                d.iter()
+                                    .filter(|(lab, _)| *lab == l.name)
+                                    .map(|(_, s)| s.clone())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let r = lost(l, *idx, &done, &why);
+                        for x in &r {
+                            progress(x);
+                        }
+                        (r, vec![])
+                    })
+                })
                 .collect()
         });
         if let Some(dir) = &self.html {
@@ -139,18 +232,30 @@ impl Run {
             }
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
-        if let Some(p) = &self.json {
+        if let Some((p, mut f)) = json_out {
             let mut v = report::json_report(&all);
             v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
-            std::fs::write(p, serde_json::to_string_pretty(&v).unwrap_or_default())
+            let text = serde_json::to_string_pretty(&v)
+                .map_err(|e| Error::other(format!("JSON report: {e}")))?;
+            // No fsync: the report may be a pipe (`--json /dev/stdout`).
+            f.write_all(text.as_bytes())
                 .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
         }
         let (_, failed, _, line) = report::summary(&all);
-        println!("\n{line}");
+        vethlab::out::print(&format!("\n{line}\n"));
+        vethlab::out::finish()?;
         Ok(if failed > 0 {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
         })
     }
+}
+
+/// A panic's message, as the panic hook printed it.
+pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }

@@ -4,6 +4,7 @@ use crate::{copy_tree, fail};
 use libtest_mimic::Failed;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 use vethlab::lab::{self, Lab, RunOpts};
 use vethlab::report::Status;
 /// A copy of lab `name` and its fixtures in a temporary tree: the lab file
@@ -89,9 +90,69 @@ pub(crate) fn malformed_lab() -> Result<(), Failed> {
     Ok(())
 }
 
-/// Every case under tests/bad-input: `lab.json` (with its fixtures), and in
-/// `want.txt` what the one-line error must say (file:line:col and what).
-/// Exit status 2, no panic, nothing on stdout, nothing left behind.
+/// One malformed input or broken environment: `vethlab run [args] lab`
+/// must exit 2 with one line on stderr holding every `want` line (the
+/// location first), print nothing on stdout, and not panic. Without `args`,
+/// `Lab::load` must say the same. Returns what is wrong, and how long the
+/// run took (measured for the note, never asserted).
+fn check_case(name: &str, lab: &Path, args: &[String], want: &str) -> (Option<String>, Duration) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vethlab"));
+    c.arg("run").args(args).arg(lab);
+    let loaded = args.is_empty().then(|| {
+        Lab::load(lab)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    });
+    check_cmd(name, c, want, 2, loaded)
+}
+
+/// `cmd` must exit `code` with one message holding every `want` line (and
+/// so must `loaded`, the in-process load's error, when given); for exit 2
+/// nothing on stdout and one line on stderr (a few for privilege errors).
+fn check_cmd(
+    name: &str,
+    mut cmd: Command,
+    want: &str,
+    code: i32,
+    loaded: Option<String>,
+) -> (Option<String>, Duration) {
+    let t0 = Instant::now();
+    let out = cmd.stdin(std::process::Stdio::null()).output();
+    let took = t0.elapsed();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => return (Some(format!("{name}: cannot run vethlab: {e}")), took),
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    let so = String::from_utf8_lossy(&out.stdout);
+    let all = format!("{err}{so}");
+    let loaded = loaded.unwrap_or_else(|| all.clone());
+    let missing: Vec<&str> = want
+        .lines()
+        .filter(|w| !all.contains(w) || !loaded.contains(w))
+        .collect();
+    // Privilege errors say what to do on a few lines; others are one line.
+    let privilege = err.starts_with("vethlab: not root") || err.contains("root here");
+    let usage_shape = err.lines().count() == 1 || privilege;
+    let bad = out.status.code() != Some(code)
+        || !missing.is_empty()
+        || (code == 2 && (!usage_shape || !out.stdout.is_empty()))
+        || err.contains("panicked");
+    let why = bad.then(|| {
+        format!(
+            "{name}: exit {:?}, lacks {missing:?}: {err}",
+            out.status.code()
+        )
+    });
+    (why, took)
+}
+
+/// Every case under tests/bad-input: `lab.json` (with its fixtures), in
+/// `want.txt` what the one-line error must say (file:line:col first, then
+/// what), and in `args.txt` (optional) arguments before the lab, one a
+/// line. Then the cases git cannot hold (FIFOs, files over the size limit),
+/// made here. Exit status 2, no panic, nothing on stdout, nothing left behind.
 pub(crate) fn bad_input_corpus() -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
@@ -100,48 +161,139 @@ pub(crate) fn bad_input_corpus() -> Result<(), Failed> {
         .map(|e| e.path())
         .collect();
     cases.sort();
-    if cases.len() < 25 {
-        return Err(fail(format!("only {} cases", cases.len())));
-    }
     let before = crate::safety::snapshot();
     let mut bad = vec![];
+    let mut times: Vec<(String, Duration)> = vec![];
+    let mut run = |name: String, lab: &Path, args: &[String], want: &str| {
+        let (why, took) = check_case(&name, lab, args, want);
+        bad.extend(why);
+        times.push((name, took));
+    };
     for c in &cases {
-        let lab = c.join("lab.json");
+        let name = c
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         let want = std::fs::read_to_string(c.join("want.txt")).map_err(|e| fail(e.to_string()))?;
-        let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
-            .arg("run")
-            .arg(&lab)
-            .output()
-            .map_err(|e| fail(e.to_string()))?;
-        let err = String::from_utf8_lossy(&out.stderr);
-        let loaded = Lab::load(&lab)
-            .err()
-            .map(|e| e.to_string())
+        let args: Vec<String> = std::fs::read_to_string(c.join("args.txt"))
+            .map(|a| a.lines().map(str::to_string).collect())
             .unwrap_or_default();
-        let missing: Vec<&str> = want
-            .lines()
-            .filter(|w| !err.contains(w) || !loaded.contains(w))
-            .collect();
-        if out.status.code() != Some(2)
-            || !missing.is_empty()
-            || err.lines().count() != 1
-            || err.contains("panicked")
-            || !out.stdout.is_empty()
-        {
-            bad.push(format!(
-                "{}: exit {:?}, lacks {missing:?}: {err}",
-                c.file_name().unwrap_or_default().to_string_lossy(),
-                out.status.code()
-            ));
-        }
+        run(name, &c.join("lab.json"), &args, &want);
+    }
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    for (name, want) in made_cases(&root, tmp.path())? {
+        let lab = tmp.path().join(&name).join("lab.json");
+        run(name, &lab, &[], &want);
+    }
+    for (name, cmd, want, code) in environments() {
+        let (why, took) = check_cmd(name, cmd, want, code, None);
+        bad.extend(why);
+        times.push((name.to_string(), took));
+    }
+    if times.len() < 60 {
+        bad.push(format!("only {} cases", times.len()));
     }
     if crate::safety::snapshot() != before {
         bad.push("the caller's network changed".into());
+    }
+    if let Some((n, t)) = times.iter().max_by_key(|(_, t)| *t) {
+        let total: Duration = times.iter().map(|(_, t)| *t).sum();
+        eprintln!(
+            "bad-input: {} cases, slowest {n} {} ms, mean {} ms",
+            times.len(),
+            t.as_millis(),
+            total.as_millis() / times.len() as u128
+        );
     }
     if !bad.is_empty() {
         return Err(fail(bad.join("\n")));
     }
     Ok(())
+}
+
+/// Cases git cannot hold, made under `tmp` from the `bad-mac` case's
+/// shape: a FIFO where the lab or a fixture should be (reading one would
+/// wait for a writer forever), files over the size limits, a missing file.
+fn made_cases(root: &Path, tmp: &Path) -> Result<Vec<(String, String)>, Failed> {
+    let good = root.join("fixture-is-a-directory/lab.json");
+    let fixture = root.join("within-ms-huge/fixtures/one/host-veth0.txt");
+    let e = |e: std::io::Error| fail(e.to_string());
+    let mk = |name: &str| -> Result<PathBuf, Failed> {
+        let d = tmp.join(name);
+        std::fs::create_dir_all(d.join("fixtures/one")).map_err(e)?;
+        Ok(d)
+    };
+    let fifo = |p: &Path| {
+        nix::unistd::mkfifo(p, nix::sys::stat::Mode::from_bits_truncate(0o600))
+            .map_err(|x| fail(format!("mkfifo {}: {x}", p.display())))
+    };
+    let mut out = vec![];
+    let d = mk("lab-is-a-fifo")?;
+    fifo(&d.join("lab.json"))?;
+    out.push((
+        "lab-is-a-fifo".into(),
+        "lab.json:1:1\nis a FIFO, not a regular file".into(),
+    ));
+    let d = mk("fixture-is-a-fifo")?;
+    std::fs::copy(&good, d.join("lab.json")).map_err(e)?;
+    fifo(&d.join("fixtures/one/host-veth0.txt"))?;
+    out.push((
+        "fixture-is-a-fifo".into(),
+        "host-veth0.txt:1:1\nis a FIFO, not a regular file".into(),
+    ));
+    // One byte over each limit: sparse, so it costs no disk.
+    let d = mk("lab-too-large")?;
+    let f = std::fs::File::create(d.join("lab.json")).map_err(e)?;
+    f.set_len(vethlab::input::MAX_LAB_BYTES + 1).map_err(e)?;
+    out.push((
+        "lab-too-large".into(),
+        format!(
+            "lab.json:1:1\nallowed: 0 to {} bytes",
+            vethlab::input::MAX_LAB_BYTES
+        ),
+    ));
+    let d = mk("fixture-too-large")?;
+    std::fs::copy(&good, d.join("lab.json")).map_err(e)?;
+    let f = std::fs::File::create(d.join("fixtures/one/host-veth0.txt")).map_err(e)?;
+    f.set_len(vethlab::input::MAX_FIXTURE_BYTES + 1)
+        .map_err(e)?;
+    out.push((
+        "fixture-too-large".into(),
+        format!(
+            "host-veth0.txt:1:1\nallowed: 0 to {} bytes",
+            vethlab::input::MAX_FIXTURE_BYTES
+        ),
+    ));
+    let d = mk("fixture-missing-with-id")?;
+    std::fs::copy(&good, d.join("lab.json")).map_err(e)?;
+    out.push((
+        "fixture-missing-with-id".into(),
+        "host-veth0.txt:1:1\ncannot read fixture".into(),
+    ));
+    let _ = mk("lab-missing")?;
+    out.push((
+        "lab-missing".into(),
+        "lab.json:1:1\ncannot read lab file".into(),
+    ));
+    // 100 000 commands, the last one wrong: reported at its own line (the
+    // per-item text search took 37 s here; the time is printed with the rest).
+    let d = mk("last-of-100000-commands")?;
+    let mut text = String::from(
+        "{\"lab\": \"big\", \"title\": \"steps\", \"nodes\": [\"host\"], \"steps\": [\n {\"name\": \"do\", \"title\": \"do\", \"do\": [\n",
+    );
+    for _ in 0..99_999 {
+        text.push_str("  \"ip link set lo up\",\n");
+    }
+    let line = text.lines().count() + 1;
+    text.push_str("  \"ip addr add 10.0.0.1/33 dev lo\"]}]}\n");
+    std::fs::write(d.join("lab.json"), text).map_err(e)?;
+    out.push((
+        "last-of-100000-commands".into(),
+        format!("lab.json:{line}:3\nitem 100000: `ip addr add 10.0.0.1/33 dev lo`"),
+    ));
+    let _ = fixture;
+    Ok(out)
 }
 
 /// A capture the kernel could not keep up with fails the step and says so,
@@ -211,4 +363,334 @@ pub(crate) fn cni_plugin_error(dir: &Path) -> Result<libtest_mimic::Completion, 
         )));
     }
     Ok(libtest_mimic::Completion::Completed)
+}
+
+/// Output that survives its reader: a closed pipe ends `vethlab list`
+/// quietly with 141 (no panic, no 101); a full disk is exit 1 naming
+/// standard output or the report file; a title with terminal escape codes is
+/// printed escaped, and the JSON report still holds it exactly.
+pub(crate) fn output_survives_reader() -> Result<(), Failed> {
+    let bin = env!("CARGO_BIN_EXE_vethlab");
+    let e = |e: std::io::Error| fail(e.to_string());
+    // The pipe's read end is closed before vethlab starts: the first write fails.
+    let (r, w) = nix::unistd::pipe().map_err(|x| fail(x.to_string()))?;
+    drop(r);
+    let out = Command::new(bin)
+        .arg("list")
+        .stdout(std::process::Stdio::from(w))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(e)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(141) || !err.is_empty() {
+        return Err(fail(format!(
+            "list into a closed pipe: exit {:?}, stderr: {err}",
+            out.status.code()
+        )));
+    }
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let out = Command::new(bin)
+        .arg("list")
+        .stdout(full().map_err(e)?)
+        .output()
+        .map_err(e)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(1)
+        || !err.contains("write standard output: No space left on device")
+        || err.contains("panicked")
+    {
+        return Err(fail(format!(
+            "list > /dev/full: exit {:?}, stderr: {err}",
+            out.status.code()
+        )));
+    }
+    // A lab whose title and step title carry escape sequences.
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input/fixture-only-never-lines");
+    let tmp = tempfile::tempdir().map_err(e)?;
+    let text = std::fs::read_to_string(root.join("lab.json")).map_err(e)?;
+    let evil = text
+        .replace(
+            "\"a veth pair, host and song\"",
+            "\"red \\u001b[31mtitle\\u001b]0;owned\\u0007\"",
+        )
+        .replace(
+            "\"title\": \"a veth pair\"",
+            "\"title\": \"step \\u001b[2Jcleared\"",
+        )
+        .replace("\"capture\": {\"host:veth0\": \"O4.1\"}", "\"capture\": {}");
+    assert_ne!(text, evil);
+    let lab = tmp.path().join("lab.json");
+    std::fs::write(&lab, evil).map_err(e)?;
+    let json = tmp.path().join("r.json");
+    let out = Command::new(bin)
+        .args(["run", "--json"])
+        .arg(&json)
+        .arg(&lab)
+        .output()
+        .map_err(e)?;
+    let so = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() != Some(0)
+        || out.stdout.contains(&0x1b)
+        || !so.contains("step \\u{1b}[2Jcleared")
+    {
+        return Err(fail(format!("escape codes reached the terminal: {so:?}")));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).map_err(e)?)
+        .map_err(|x| fail(format!("the JSON report is not JSON: {x}")))?;
+    if v["steps"][0]["title"] != "step \u{1b}[2Jcleared" {
+        return Err(fail(format!(
+            "the JSON report lost the title: {}",
+            v["steps"][0]
+        )));
+    }
+    // A full disk under --json names the file.
+    let out = Command::new(bin)
+        .args(["run", "--json", "/dev/full"])
+        .arg(&lab)
+        .output()
+        .map_err(e)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(1) || !err.contains("write /dev/full: No space left on device") {
+        return Err(fail(format!(
+            "run --json /dev/full: exit {:?}, stderr: {err}",
+            out.status.code()
+        )));
+    }
+    Ok(())
+}
+
+/// Run `vethlab args` with `VETHLAB_FAULT=fault`; a run that never ends
+/// fails the test after two minutes instead of hanging it (a guard, not a
+/// timing assertion: a healthy run takes well under a second).
+fn run_faulty(
+    args: &[&std::ffi::OsStr],
+    fault: &str,
+    token: &str,
+) -> Result<std::process::Output, Failed> {
+    let child = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+        .args(args)
+        .env("VETHLAB_FAULT", fault)
+        .env("VETHLAB_KILLTEST", token)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(e.to_string()))?;
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(o) => o.map_err(|e| fail(e.to_string())),
+        Err(_) => {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            Err(fail(format!("VETHLAB_FAULT={fault}: the run hung")))
+        }
+    }
+}
+
+/// Fault injection: a lab that panics mid-step, a netlink call that fails,
+/// and namespace workers that cannot return home. Each must give FAIL
+/// results with the cause, exit 1, a well-formed JSON report, and leave no
+/// process, namespace or file behind.
+pub(crate) fn fault_injection() -> Result<(), Failed> {
+    let e = |e: std::io::Error| fail(e.to_string());
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input/fixture-only-never-lines");
+    let text = std::fs::read_to_string(root.join("lab.json")).map_err(e)?;
+    // Two steps, both with traffic, no fixture needed.
+    let lab_text = text
+        .replace("\"capture\": {\"host:veth0\": \"O4.1\"}", "\"capture\": {\"host:veth0\": null}")
+        .replace(
+            "\n  ]\n}",
+            ",\n    {\"name\": \"two\", \"title\": \"again\", \"do\": [{\"ping\": \"192.168.122.102\", \"from\": \"host\", \"id\": \"O4.2\"}]}\n  ]\n}",
+        );
+    assert_ne!(text, lab_text);
+    let before = crate::safety::snapshot();
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "panic-in-step:one",
+            &[
+                "error: panicked: injected panic in step `one`",
+                "not run: step `one` panicked",
+            ],
+        ),
+        ("netlink:veth0", &["injected failure for `veth0`"]),
+        ("worker-stuck", &["no namespace worker is left"]),
+    ];
+    let mut bad = vec![];
+    for (i, (fault, want)) in cases.iter().enumerate() {
+        let tmp = tempfile::tempdir().map_err(e)?;
+        let lab = tmp.path().join("lab.json");
+        std::fs::write(&lab, &lab_text).map_err(e)?;
+        let (json, pcaps) = (tmp.path().join("r.json"), tmp.path().join("pcaps"));
+        let token = format!("fault-{}-{i}", std::process::id());
+        let args = [
+            "run".as_ref(),
+            "--json".as_ref(),
+            json.as_os_str(),
+            "--pcap-dir".as_ref(),
+            pcaps.as_os_str(),
+            lab.as_os_str(),
+        ];
+        let out = run_faulty(&args, fault, &token)?;
+        let so = String::from_utf8_lossy(&out.stdout);
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&json).map_err(e)?).unwrap_or_default();
+        let failed = report["summary"]["failed"].as_u64();
+        let all = format!("{so}{}", report);
+        let missing: Vec<&&str> = want.iter().filter(|w| !all.contains(**w)).collect();
+        if out.status.code() != Some(1)
+            || !missing.is_empty()
+            || failed.unwrap_or(0) == 0
+            || !so.contains("FAIL  tiny/one")
+        {
+            bad.push(format!(
+                "{fault}: exit {:?}, {failed:?} failed, lacks {missing:?}:\n{so}{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let left = crate::safety::holders_of(&token);
+        if !left.is_empty() {
+            bad.push(format!("{fault}: processes remain: {left:?}"));
+        }
+        // Only what was asked for: the report, the lab and the pcap tree.
+        let mut files: Vec<String> = walk(tmp.path())
+            .into_iter()
+            .map(|p| {
+                p.strip_prefix(tmp.path())
+                    .unwrap_or(&p)
+                    .display()
+                    .to_string()
+            })
+            .filter(|p| !p.starts_with("pcaps/tiny/"))
+            .collect();
+        files.sort();
+        if files != ["lab.json", "r.json"] {
+            bad.push(format!("{fault}: unexpected files {files:?}"));
+        }
+    }
+    if crate::safety::snapshot() != before {
+        bad.push("the caller's network changed".into());
+    }
+    if !bad.is_empty() {
+        return Err(fail(bad.join("\n")));
+    }
+    Ok(())
+}
+
+/// Every file under `d` (directories only as the path to their files).
+fn walk(d: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Broken environments, made real without touching the machine: namespace
+/// limits set inside a nested user namespace (its own limits, not the
+/// caller's), capabilities dropped from the bounding set, labs that are not
+/// where they are looked for. Each with its exact exit status and the
+/// message naming the cause and the remedy.
+fn environments() -> Vec<(&'static str, Command, &'static str, i32)> {
+    let bin = env!("CARGO_BIN_EXE_vethlab");
+    // Inside a user namespace of our own, set `limit`, then run vethlab as a
+    // non-root user in a further one.
+    let nested = |limit: &str| {
+        let mut c = Command::new("unshare");
+        c.args(["-U", "--map-root-user", "sh", "-c"]).arg(format!(
+            "echo {limit} && exec unshare -U --map-user=1000 --map-group=1000 {bin} run bridge-arp/veth-works"
+        ));
+        c
+    };
+    let setpriv = |drop: &str| {
+        let mut c = Command::new("setpriv");
+        c.arg(format!("--bounding-set={drop}"))
+            .args([bin, "run", "bridge-arp/veth-works"]);
+        c
+    };
+    let vethlab = |args: &[&str], labs: Option<&str>| {
+        let mut c = Command::new(bin);
+        c.args(args);
+        if let Some(l) = labs {
+            c.env("VETHLAB_LABS", l);
+        }
+        c
+    };
+    vec![
+        (
+            "env-rootless-user-namespaces-used-up",
+            nested("1 > /proc/sys/user/max_user_namespaces"),
+            "refuses an unprivileged user namespace\nuser.max_user_namespaces is used up\nsudo sysctl -w user.max_user_namespaces=",
+            2,
+        ),
+        (
+            "env-rootless-net-namespaces-zero",
+            nested("0 > /proc/sys/user/max_net_namespaces"),
+            "refuses an unprivileged user namespace\nuser.max_net_namespaces is used up\nsudo sysctl -w user.max_net_namespaces=",
+            2,
+        ),
+        (
+            // The sandbox fits, the lab's own namespaces do not: a FAIL
+            // naming the limit, exit 1.
+            "env-net-namespaces-run-out-mid-run",
+            nested("2 > /proc/sys/user/max_net_namespaces"),
+            "FAIL  bridge-arp/veth-works\nuser.max_net_namespaces, here or in an enclosing user namespace",
+            1,
+        ),
+        (
+            "env-root-without-cap-sys-admin",
+            setpriv("-sys_admin"),
+            "root here lacks CAP_SYS_ADMIN (namespaces and mounts)\n--cap-add SYS_ADMIN",
+            2,
+        ),
+        (
+            "env-root-without-cap-net-raw",
+            setpriv("-net_raw"),
+            "root here lacks CAP_NET_RAW (captures and ping)\n--cap-add NET_RAW",
+            2,
+        ),
+        (
+            "env-root-without-cap-net-admin",
+            setpriv("-net_admin,-sys_admin"),
+            "lacks CAP_SYS_ADMIN (namespaces and mounts), CAP_NET_ADMIN (devices, addresses and routes)",
+            2,
+        ),
+        (
+            "env-labs-dir-missing-run",
+            vethlab(&["run"], Some("/nonexistent-vethlab-labs")),
+            "/nonexistent-vethlab-labs: cannot read the labs directory\nset VETHLAB_LABS",
+            2,
+        ),
+        (
+            "env-labs-dir-missing-list",
+            vethlab(&["list"], Some("/nonexistent-vethlab-labs")),
+            "/nonexistent-vethlab-labs: cannot read the labs directory",
+            2,
+        ),
+        (
+            "env-no-such-lab",
+            vethlab(&["run", "no-such-lab"], None),
+            "no-such-lab: no such lab (labs: veth-pair, bridge-arp",
+            2,
+        ),
+        (
+            "env-no-such-step",
+            vethlab(&["run", "bridge-arp/no-such-step"], None),
+            "bridge-arp/no-such-step: lab bridge-arp has no step `no-such-step`",
+            2,
+        ),
+    ]
 }

@@ -93,6 +93,14 @@ fn main() -> ExitCode {
         "harness/bad-input-corpus",
         errors::bad_input_corpus,
     ));
+    trials.push(Trial::test(
+        "harness/fault-injection-never-lost",
+        errors::fault_injection,
+    ));
+    trials.push(Trial::test(
+        "harness/output-survives-its-reader",
+        errors::output_survives_reader,
+    ));
     let names: Vec<String> = labs.iter().map(|l| l.name.clone()).collect();
     trials.push(Trial::test("safety/kill-9-at-any-moment", move || {
         safety::kill_at_any_moment(&names)

@@ -77,7 +77,7 @@ fn diff(before: &str, after: &str) -> String {
 }
 
 /// Processes whose environment carries `token`: everything a run started.
-fn holders_of(token: &str) -> Vec<String> {
+pub(crate) fn holders_of(token: &str) -> Vec<String> {
     let needle = format!("VETHLAB_KILLTEST={token}");
     let mut out = vec![];
     for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
