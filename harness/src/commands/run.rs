@@ -16,6 +16,9 @@ pub struct Run {
     /// Write a JSON report (every step, every observation id and its result).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write a JUnit XML report: a testsuite per lab, a testcase per step.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
     /// Write every capture as DIR/<lab>/<step>/<node>-<iface>.pcap.
     #[arg(long, value_name = "DIR")]
     pcap_dir: Option<PathBuf>,
@@ -89,6 +92,10 @@ impl Run {
             Some(p) => Some((p, probe_file("--json", p)?)),
             None => None,
         };
+        let junit_out = match &self.junit {
+            Some(p) => Some((p, probe_file("--junit", p)?)),
+            None => None,
+        };
         if let Some(d) = &self.pcap_dir {
             probe_dir("--pcap-dir", d)?;
         }
@@ -131,7 +138,7 @@ impl Run {
         // Which kernel, which optional kinds, which fallback devices: a
         // failing CI log says what it ran on.
         let kernel = vethlab::kernel::facts();
-        println!("{}\n", kernel.summary());
+        vethlab::out::println(&format!("{}\n", kernel.summary()));
         // What each lab reported, so a lab thread that dies loses nothing.
         let reported: Mutex<Vec<(String, String)>> = Mutex::new(vec![]);
         let verbose = self.verbose;
@@ -239,6 +246,11 @@ impl Run {
                 .map_err(|e| Error::other(format!("JSON report: {e}")))?;
             // No fsync: the report may be a pipe (`--json /dev/stdout`).
             f.write_all(text.as_bytes())
+                .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+        }
+        if let Some((p, mut f)) = junit_out {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+            f.write_all(vethlab::junit::document(&all, host.trim()).as_bytes())
                 .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
         }
         let (_, failed, _, line) = report::summary(&all);

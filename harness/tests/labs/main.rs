@@ -15,6 +15,7 @@ mod errors;
 mod learner;
 mod parity;
 mod peers;
+mod reports;
 mod safety;
 
 fn main() -> ExitCode {
@@ -124,6 +125,10 @@ fn main() -> ExitCode {
     let l3 = labs.clone();
     trials.push(Trial::test("learner/html-report-well-formed", move || {
         learner::html_report(&l3)
+    }));
+    let l4 = labs.clone();
+    trials.push(Trial::ignorable_test("harness/junit-parses", move || {
+        reports::junit_parses(&l4)
     }));
     let d3 = dir.clone();
     trials.push(Trial::test("peers/flannel-node-pairs", move || {
