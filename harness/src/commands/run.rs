@@ -28,6 +28,10 @@ pub struct Run {
     /// Kernel buffer per capture in bytes (raise it if a step reports drops).
     #[arg(long, value_name = "BYTES")]
     capture_buffer: Option<i64>,
+    /// Run only shard I of N (1-based): labs are dealt round-robin in
+    /// `vethlab list` order, so N runners together run every step once.
+    #[arg(long, value_name = "I/N", value_parser = vethlab::labs::parse_shard)]
+    shard: Option<(usize, usize)>,
     /// Show every check's detail and every captured line, not only failures.
     #[arg(short, long)]
     verbose: bool,
@@ -112,6 +116,9 @@ impl Run {
         }
         for t in &self.targets {
             jobs.push(vethlab::labs::resolve(t, &dir)?);
+        }
+        if let Some((i, n)) = self.shard {
+            jobs = vethlab::labs::shard(jobs, i, n);
         }
         let pcap_dir = self
             .pcap_dir

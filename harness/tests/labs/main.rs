@@ -33,8 +33,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // VETHLAB_SHARD=I/N: this runner takes every Nth lab (as `vethlab run
+    // --shard`), and the kit's own trials run in shard 1 only.
+    let shard = match std::env::var("VETHLAB_SHARD") {
+        Ok(s) => match vethlab::labs::parse_shard(&s) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                eprintln!("VETHLAB_SHARD: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        Err(_) => None,
+    };
+    let mine = match shard {
+        Some((i, n)) => vethlab::labs::shard(labs.clone(), i, n),
+        None => labs.clone(),
+    };
     let mut trials = vec![];
-    for l in &labs {
+    for l in &mine {
         let l = Arc::new(l.clone());
         for (i, s) in l.steps.iter().enumerate() {
             // A skip is decided when listing, so every runner (nextest,
@@ -135,8 +151,14 @@ fn main() -> ExitCode {
         peers::flannel_pairs(&d3)
     }));
     trials.push(Trial::test("peers/whole-machine", peers::whole_machine));
+    if shard.is_some_and(|(i, _)| i != 1) {
+        trials.retain(|t| !KIT_TRIALS.iter().any(|p| t.name().starts_with(p)));
+    }
     libtest_mimic::run(&args, trials).exit_code()
 }
+
+/// The kit's own trials (not lab steps), by name prefix.
+const KIT_TRIALS: [&str; 5] = ["harness/", "safety/", "learner/", "peers/", "cni/"];
 
 pub(crate) fn fail(m: impl Into<String>) -> Failed {
     Failed::from(m.into())
