@@ -5,7 +5,8 @@
 # test types into a real terminal), and the articles' tools a learner uses in
 # `vethlab shell`: brctl (bridge-utils), ethtool, ping; and the real components
 # the *-cni and calico-bird labs run: the reference CNI plugins
-# (containernetworking-plugins) and BIRD (bird2). Idempotent.
+# (containernetworking-plugins) and BIRD (bird2); python3-junitparser reads
+# back the --junit report in a test. Idempotent.
 set -euo pipefail
 need=()
 dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
@@ -17,6 +18,7 @@ command -v brctl >/dev/null || need+=(bridge-utils)
 command -v ethtool >/dev/null || need+=(ethtool)
 command -v ping >/dev/null || need+=(iputils-ping)
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
+/usr/bin/python3 -c 'import junitparser' 2>/dev/null || need+=(python3-junitparser)
 command -v bird >/dev/null || [ -x /usr/sbin/bird ] || need+=(bird2)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

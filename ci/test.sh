@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # What CI runs (.ci/run here, .github/workflows/ci.yml on GitHub): set-up, the
 # README's test command, the same suite rootless as an unprivileged user, a
-# report with every pcap (kept as an artifact), and proof that the machine's
-# own network is as it was.
+# report with every pcap (kept as an artifact), the kernel matrix (a
+# distribution kernel with and without ipip/gre, ci/kernel-matrix.sh), the lab
+# image, and proof that the machine's own network is as it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
 before=$(bash ci/host-snapshot.sh)
+
+bash ci/lint.sh
 
 echo "== cargo test (as $(id -un))"
 cargo test
@@ -19,6 +22,11 @@ rm -rf ci-artifacts && mkdir -p ci-artifacts
 cargo run -q -p vethlab -- run --json ci-artifacts/report.json --pcap-dir ci-artifacts/pcaps \
   > ci-artifacts/run.txt || { cat ci-artifacts/run.txt; exit 1; }
 tail -n1 ci-artifacts/run.txt
+
+if [ "${VETHLAB_KERNEL_MATRIX:-1}" = 1 ]; then
+  echo "== kernel matrix: Debian 6.1 under user-mode Linux, without and with the tunnel modules"
+  bash ci/kernel-matrix.sh none all
+fi
 
 if [ -x ci/image.sh ] && [ "${VETHLAB_CI_IMAGE:-1}" = 1 ]; then
   echo "== the lab image: build it and run the suite inside"

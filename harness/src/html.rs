@@ -331,12 +331,14 @@ pub fn lab_page(
     machines: usize,
     steps: &[StepReport],
     pcap_rel: Option<&str>,
+    kernel: &str,
 ) -> String {
     let mut s = format!(
-        r##"<!DOCTYPE html><html><head><meta charset="utf-8"><title>vethlab: {}</title><style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}}.pass{{color:#1e8e3e}}.fail{{color:#c5221f}}.skip{{color:#888}}pre{{background:#f6f6f6;padding:.5em;overflow-x:auto}}section{{border-top:1px solid #ddd;margin-top:1.5em}}</style></head><body><h1>{}</h1><p>{}</p><h2>Topology</h2>{}"##,
+        r##"<!DOCTYPE html><html><head><meta charset="utf-8"><title>vethlab: {}</title><style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}}.pass{{color:#1e8e3e}}.fail{{color:#c5221f}}.skip{{color:#888}}pre{{background:#f6f6f6;padding:.5em;overflow-x:auto}}section{{border-top:1px solid #ddd;margin-top:1.5em}}</style></head><body><h1>{}</h1><p>{}</p><p class="skip">{}</p><h2>Topology</h2>{}"##,
         esc(lab),
         esc(lab),
         esc(title),
+        esc(kernel),
         topology_svg(nodes, machines)
     );
     for r in steps {

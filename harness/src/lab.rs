@@ -17,7 +17,6 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -201,7 +200,10 @@ struct RawStep {
     why: Option<String>,
 }
 
-pub const FEATURES: &[&str] = &["ipip"];
+/// Features a step may declare in `requires` (the optional link kinds).
+pub fn features() -> impl Iterator<Item = &'static str> {
+    crate::kernel::KINDS.iter().map(|(k, _)| *k)
+}
 
 /// Positions of JSON values in the file, for file:line:col messages: kept
 /// while scanning, so a lookup costs no rescan (a per-item search of the
@@ -316,14 +318,15 @@ impl Lab {
                     format!("step name `{}` is used twice", rs.name),
                 ));
             }
+            let mut requires = rs.requires.clone();
             for f in &rs.requires {
-                if !FEATURES.contains(&f.as_str()) {
+                if !features().any(|k| k == f) {
                     return Err(Error::input(
                         loc.at(soff),
                         format!(
                             "step `{}`: unknown requirement `{f}` (known: {})",
                             rs.name,
-                            FEATURES.join(", ")
+                            features().collect::<Vec<_>>().join(", ")
                         ),
                     ));
                 }
@@ -383,6 +386,14 @@ impl Lab {
                         let line = ipcmd::parse(s).map_err(|m| ctx(format!("`{s}`: {m}")))?;
                         let node = line.node.clone().unwrap_or(default_node.clone());
                         for c in &line.cmds {
+                            // A kind beyond veth and bridge is a requirement,
+                            // decided before anything is built.
+                            if let Cmd::LinkAdd { kind, .. } = c {
+                                let k = kind.name();
+                                if features().any(|f| f == k) && !requires.iter().any(|r| r == k) {
+                                    requires.push(k.to_string());
+                                }
+                            }
                             if let Cmd::NetnsAdd(n) = c {
                                 if !node_set.insert(n.clone()) {
                                     return Err(ctx(format!("`{s}`: node `{n}` already exists")));
@@ -549,7 +560,7 @@ impl Lab {
             steps.push(Step {
                 name: rs.name.clone(),
                 title: rs.title.clone(),
-                requires: rs.requires.clone(),
+                requires,
                 actions,
                 captures,
                 task: rs.task.clone(),
@@ -564,6 +575,31 @@ impl Lab {
             nodes: raw.nodes,
             steps,
         })
+    }
+
+    /// The highest ifindex any command of the lab asks for.
+    pub fn max_index(&self) -> u32 {
+        let mut m = 0;
+        for s in &self.steps {
+            for a in &s.actions {
+                if let Action::Cmd { cmds, .. } = a {
+                    for c in cmds {
+                        if let Cmd::LinkAdd { link, kind, .. } = c {
+                            m = m.max(link.index.unwrap_or(0));
+                            if let crate::ops::LinkKind::Veth { peer } = kind {
+                                m = m.max(peer.index.unwrap_or(0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        m
+    }
+
+    /// Where this lab's ifindexes land on the running kernel.
+    pub fn index_plan(&self) -> crate::kernel::IndexPlan {
+        crate::kernel::IndexPlan::for_kernel(self.max_index())
     }
 
     pub fn step_index(&self, name: &str) -> Option<usize> {
@@ -606,33 +642,11 @@ pub fn fixtures_dir(lab_path: &Path, name: &str) -> PathBuf {
     }
 }
 
-/// A kernel feature the step needs and this kernel lacks, with the reason.
+/// A kernel feature the step needs and this kernel lacks, with the reason
+/// and what to do. Read from what the kernel already has: never a probe that
+/// could make it load a module.
 pub fn feature_missing(f: &str) -> Option<String> {
-    static CACHE: OnceLock<Mutex<BTreeMap<String, Option<String>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(r) = cache.lock().ok()?.get(f) {
-        return r.clone();
-    }
-    let r = match f {
-        "ipip" => probe_link("ip link add vethlab-probe type ipip"),
-        _ => Some(format!("unknown feature {f}")),
-    };
-    if let Ok(mut c) = cache.lock() {
-        c.insert(f.to_string(), r.clone());
-    }
-    r
-}
-
-fn probe_link(cmd: &str) -> Option<String> {
-    let mut t = Topo::new();
-    if let Err(e) = t.add_node("probe") {
-        return Some(format!("cannot probe: {e}"));
-    }
-    let line = ipcmd::parse(cmd).ok()?;
-    match t.apply("probe", &line.cmds[0]) {
-        Ok(()) => None,
-        Err(e) => Some(e.to_string()),
-    }
+    crate::kernel::facts().missing(f)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -652,6 +666,7 @@ pub struct RunOpts {
 pub fn new_topo(lab: &Lab) -> Result<Topo> {
     trace::event(|| format!("build {}", lab.name));
     let mut t = Topo::new();
+    t.set_index_plan(lab.index_plan());
     let lo_up = ipcmd::parse("ip link set lo up").map_err(Error::other)?;
     for n in &lab.nodes {
         t.add_node(n)
@@ -671,6 +686,14 @@ fn skip_reason(step: &Step) -> Option<String> {
         return Some(r);
     }
     component_missing(step)
+}
+
+/// Why step `idx` of `lab` is skipped on this machine, decided before
+/// anything is built (so a test runner can list it as skipped): a kernel
+/// feature or component it needs is missing, or an earlier step's component
+/// is (a step after it stands on nothing).
+pub fn step_skip(lab: &Lab, idx: usize) -> Option<String> {
+    skip_reason(&lab.steps[idx]).or_else(|| lab.steps[..idx].iter().find_map(component_missing))
 }
 
 /// Real components: a plugin or daemon that is not installed is a skip that
@@ -847,11 +870,7 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     let step = &lab.steps[idx];
     let t0 = Instant::now();
     trace::event(|| format!("step {}/{}", lab.name, step.name));
-    if let Some(r) = skip_reason(step) {
-        return StepReport::skipped(lab, step, r);
-    }
-    // A step after one whose component is missing stands on nothing.
-    if let Some(r) = lab.steps[..idx].iter().find_map(component_missing) {
+    if let Some(r) = step_skip(lab, idx) {
         return StepReport::skipped(lab, step, r);
     }
     let mut checks: Vec<CheckResult> = vec![];
@@ -1080,24 +1099,34 @@ fn check_expect(
             }
         }
     };
-    let deadline = Instant::now() + Duration::from_millis(within_ms.unwrap_or(0));
-    // Subscribed before the first look, so no change between look and wait
-    // is missed. Host-local's files (ipam) announce nothing: those re-look
-    // every 20 ms.
-    let changes = within_ms
-        .and(e.nodes().first().copied())
+    let what = match within_ms {
+        Some(ms) => format!("{} (within {ms} ms)", e.describe()),
+        None => e.describe(),
+    };
+    let look = || match e.check(topo) {
+        Ok(Ok(s)) => Outcome::Pass(s),
+        Ok(Err(s)) => Outcome::Fail(s),
+        Err(err) => Outcome::Fail(err.to_string()),
+    };
+    let first = look();
+    // Kernel state settles by itself after a command returns (a bridge's
+    // operstate on 6.1, a neighbour entry's last transition): a miss is
+    // looked at again on each change the node announces, for a bounded time.
+    let window = within_ms.or(e.settles().then_some(SETTLE_MS)).unwrap_or(0);
+    if matches!(first, Outcome::Pass(_)) || window == 0 {
+        return (what, first);
+    }
+    let deadline = Instant::now() + Duration::from_millis(window);
+    // Subscribed before the next look, so no change between look and wait is
+    // missed. Host-local's files (ipam) announce nothing: those re-look every
+    // 20 ms.
+    let changes = e
+        .nodes()
+        .first()
         .and_then(|n| topo.node(n).ok()?.changes().ok());
     loop {
-        let outcome = match e.check(topo) {
-            Ok(Ok(s)) => Outcome::Pass(s),
-            Ok(Err(s)) => Outcome::Fail(s),
-            Err(err) => Outcome::Fail(err.to_string()),
-        };
+        let outcome = look();
         if matches!(outcome, Outcome::Pass(_)) || Instant::now() >= deadline {
-            let what = match within_ms {
-                Some(ms) => format!("{} (within {ms} ms)", e.describe()),
-                None => e.describe(),
-            };
             return (what, outcome);
         }
         match &changes {
@@ -1108,6 +1137,9 @@ fn check_expect(
         }
     }
 }
+
+/// How long kernel state that misses is awaited before it fails.
+const SETTLE_MS: u64 = 2000;
 
 fn subst_value(topo: &Topo, v: &Value) -> Result<Value> {
     Ok(match v {

@@ -102,3 +102,43 @@ pub fn resolve(target: &str, dir: &Path) -> Result<(Lab, Option<usize>)> {
     };
     Ok((lab, idx))
 }
+
+/// `I/N` for `--shard` and `VETHLAB_SHARD`: 1 <= I <= N.
+pub fn parse_shard(s: &str) -> std::result::Result<(usize, usize), String> {
+    let bad = || format!("`{s}`: a shard is I/N with 1 <= I <= N, e.g. 2/3");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+    if i == 0 || n == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// Shard `i` of `n` of `items` (dealt round-robin, order kept): the shards
+/// together hold every item once.
+pub fn shard<T>(items: Vec<T>, i: usize, n: usize) -> Vec<T> {
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| k % n == i - 1)
+        .map(|(_, x)| x)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_everything_once() {
+        let all: Vec<u32> = (0..8).collect();
+        let mut seen: Vec<u32> = (1..=3).flat_map(|i| shard(all.clone(), i, 3)).collect();
+        seen.sort();
+        assert_eq!(seen, all);
+        assert_eq!(shard(all.clone(), 2, 3), vec![1, 4, 7]);
+        assert_eq!(parse_shard("2/3"), Ok((2, 3)));
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+    }
+}

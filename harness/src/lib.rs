@@ -18,6 +18,8 @@ pub mod fault;
 pub mod html;
 pub mod input;
 pub mod ipcmd;
+pub mod junit;
+pub mod kernel;
 pub mod lab;
 pub mod labs;
 pub mod learner;

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::ipcmd::{Cmd, SetSpec};
+use crate::kernel::IndexPlan;
 use crate::netns::Netns;
 use crate::ops::{self, Link, LinkKind, LinkSet, Route};
 use crate::scratch::Scratch;
@@ -23,11 +24,22 @@ pub struct Topo {
     /// keeps its index for life, so only renames, moves and deletions (and
     /// anything a plugin did) invalidate it. Saves a netlink lookup per command.
     index_cache: Mutex<BTreeMap<(String, String), u32>>,
+    /// Where the lab's requested ifindexes land on this kernel.
+    plan: IndexPlan,
 }
 
 impl Topo {
     pub fn new() -> Topo {
         Topo::default()
+    }
+
+    /// Map the lab's requested ifindexes with `plan` (see `IndexPlan`).
+    pub fn set_index_plan(&mut self, plan: IndexPlan) {
+        self.plan = plan;
+    }
+
+    pub fn index_plan(&self) -> &IndexPlan {
+        &self.plan
     }
 
     /// The run's private scratch directory, made on first use.
@@ -234,7 +246,11 @@ impl Topo {
                     LinkKind::Vxlan { dev: Some(d), .. } => Some(self.index(node, d)?),
                     _ => None,
                 };
-                let (link, kind) = (link.clone(), kind.clone());
+                let (mut link, mut kind) = (link.clone(), kind.clone());
+                link.index = link.index.map(|i| self.plan.map(i));
+                if let LinkKind::Veth { peer } = &mut kind {
+                    peer.index = peer.index.map(|i| self.plan.map(i));
+                }
                 ns.block_on(async move { ops::add_link(&h, &link, &kind, peer_ns, dev).await })
             }
             Cmd::LinkSet { dev, set } => {

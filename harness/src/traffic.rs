@@ -246,6 +246,25 @@ pub struct UdpExchange {
 
 /// A server socket bound to `bind` in `server`, a client in `client` sending
 /// to `to`: one request, one echoed reply.
+/// Bind a server socket. An earlier exchange's socket on the same port is
+/// closed, but a child another thread is forking (a CNI plugin, BIRD) holds
+/// a copy of every fd until its exec: EADDRINUSE then lasts microseconds.
+/// The kernel announces no such release, so it is retried, briefly.
+fn bind_udp(addr: SocketAddrV4) -> std::io::Result<UdpSocket> {
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    loop {
+        match UdpSocket::bind(addr) {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            r => return r,
+        }
+    }
+}
+
 pub fn udp_exchange(
     server: &Netns,
     bind: SocketAddrV4,
@@ -254,7 +273,7 @@ pub fn udp_exchange(
     timeout: Duration,
 ) -> Result<UdpExchange> {
     let srv = server
-        .run(move || UdpSocket::bind(bind))?
+        .run(move || bind_udp(bind))?
         .map_err(|e| Error::io(format!("[{}] bind UDP {bind}", server.name()), e))?;
     let cli = client
         .run(|| UdpSocket::bind("0.0.0.0:0"))?

@@ -35,6 +35,7 @@ impl Check {
             })?
             - 1;
         let mut topo = learner::attach_named()?;
+        topo.set_index_plan(lab.index_plan());
         let opts = RunOpts {
             learner: true,
             ..Default::default()

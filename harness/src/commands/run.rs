@@ -16,6 +16,9 @@ pub struct Run {
     /// Write a JSON report (every step, every observation id and its result).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write a JUnit XML report: a testsuite per lab, a testcase per step.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
     /// Write every capture as DIR/<lab>/<step>/<node>-<iface>.pcap.
     #[arg(long, value_name = "DIR")]
     pcap_dir: Option<PathBuf>,
@@ -25,6 +28,10 @@ pub struct Run {
     /// Kernel buffer per capture in bytes (raise it if a step reports drops).
     #[arg(long, value_name = "BYTES")]
     capture_buffer: Option<i64>,
+    /// Run only shard I of N (1-based): labs are dealt round-robin in
+    /// `vethlab list` order, so N runners together run every step once.
+    #[arg(long, value_name = "I/N", value_parser = vethlab::labs::parse_shard)]
+    shard: Option<(usize, usize)>,
     /// Show every check's detail and every captured line, not only failures.
     #[arg(short, long)]
     verbose: bool,
@@ -131,6 +138,10 @@ impl Run {
             Some(p) => Some(ReportFile::probe("--json", p)?),
             None => None,
         };
+        let junit_out = match &self.junit {
+            Some(p) => Some(ReportFile::probe("--junit", p)?),
+            None => None,
+        };
         if let Some(d) = &self.pcap_dir {
             probe_dir("--pcap-dir", d)?;
         }
@@ -147,6 +158,9 @@ impl Run {
         }
         for t in &self.targets {
             jobs.push(vethlab::labs::resolve(t, &dir)?);
+        }
+        if let Some((i, n)) = self.shard {
+            jobs = vethlab::labs::shard(jobs, i, n);
         }
         let pcap_dir = self
             .pcap_dir
@@ -170,6 +184,10 @@ impl Run {
                 .map(|(l, i)| (l.name.clone(), if i.is_some() { 1 } else { l.steps.len() }))
                 .collect(),
         ));
+        // Which kernel, which optional kinds, which fallback devices: a
+        // failing CI log says what it ran on.
+        let kernel = vethlab::kernel::facts();
+        vethlab::out::println(&format!("{}\n", kernel.summary()));
         // What each lab reported, so a lab thread that dies loses nothing.
         let reported: Mutex<Vec<(String, String)>> = Mutex::new(vec![]);
         let verbose = self.verbose;
@@ -262,6 +280,7 @@ impl Run {
                     l.nodes.len(),
                     reps,
                     rel.as_deref(),
+                    &kernel.summary(),
                 );
                 let p = dir.join(format!("{}.html", l.name));
                 std::fs::write(&p, page)
@@ -270,10 +289,15 @@ impl Run {
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
         if let Some(f) = json_out {
-            let v = report::json_report(&all);
+            let mut v = report::json_report(&all);
+            v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
             let text = serde_json::to_string_pretty(&v)
                 .map_err(|e| Error::other(format!("JSON report: {e}")))?;
             f.write(&text)?;
+        }
+        if let Some(f) = junit_out {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+            f.write(&vethlab::junit::document(&all, host.trim()))?;
         }
         let (_, failed, _, line) = report::summary(&all);
         vethlab::out::print(&format!("\n{line}\n"));

@@ -15,6 +15,7 @@ mod errors;
 mod learner;
 mod parity;
 mod peers;
+mod reports;
 mod safety;
 
 fn main() -> ExitCode {
@@ -32,22 +33,49 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // VETHLAB_SHARD=I/N: this runner takes every Nth lab (as `vethlab run
+    // --shard`), and the kit's own trials run in shard 1 only.
+    let shard = match std::env::var("VETHLAB_SHARD") {
+        Ok(s) => match vethlab::labs::parse_shard(&s) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                eprintln!("VETHLAB_SHARD: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        Err(_) => None,
+    };
+    let mine = match shard {
+        Some((i, n)) => vethlab::labs::shard(labs.clone(), i, n),
+        None => labs.clone(),
+    };
     let mut trials = vec![];
-    for l in &labs {
+    for l in &mine {
         let l = Arc::new(l.clone());
         for (i, s) in l.steps.iter().enumerate() {
+            // A skip is decided when listing, so every runner (nextest,
+            // JUnit consumers) reports it as skipped, never as passed; the
+            // reason shows as the trial's kind and again if it is forced to run.
+            let skip = lab::step_skip(&l, i);
+            let name = format!("{}/{}", l.name, s.name);
             let l = l.clone();
-            trials.push(Trial::ignorable_test(
-                format!("{}/{}", l.name, s.name),
-                move || {
-                    let r = lab::run_one(&l, i, &RunOpts::default());
-                    match &r.status {
-                        Status::Pass => Ok(Completion::Completed),
-                        Status::Skip(why) => Ok(Completion::ignored_with(why)),
-                        Status::Fail => Err(Failed::from(r.text(false))),
+            let trial = Trial::ignorable_test(format!("{}/{}", l.name, s.name), move || {
+                let r = lab::run_one(&l, i, &RunOpts::default());
+                match &r.status {
+                    Status::Pass => Ok(Completion::Completed),
+                    Status::Skip(why) => Ok(Completion::ignored_with(why)),
+                    Status::Fail => Err(Failed::from(r.text(false))),
+                }
+            });
+            trials.push(match skip {
+                Some(why) => {
+                    if !args.list {
+                        eprintln!("skip {name}: {why}");
                     }
-                },
-            ));
+                    trial.with_ignored_flag(true).with_kind("skip")
+                }
+                None => trial,
+            });
         }
     }
     let labs = Arc::new(labs);
@@ -114,13 +142,23 @@ fn main() -> ExitCode {
     trials.push(Trial::test("learner/html-report-well-formed", move || {
         learner::html_report(&l3)
     }));
+    let l4 = labs.clone();
+    trials.push(Trial::ignorable_test("harness/junit-parses", move || {
+        reports::junit_parses(&l4)
+    }));
     let d3 = dir.clone();
     trials.push(Trial::test("peers/flannel-node-pairs", move || {
         peers::flannel_pairs(&d3)
     }));
     trials.push(Trial::test("peers/whole-machine", peers::whole_machine));
+    if shard.is_some_and(|(i, _)| i != 1) {
+        trials.retain(|t| !KIT_TRIALS.iter().any(|p| t.name().starts_with(p)));
+    }
     libtest_mimic::run(&args, trials).exit_code()
 }
+
+/// The kit's own trials (not lab steps), by name prefix.
+const KIT_TRIALS: [&str; 5] = ["harness/", "safety/", "learner/", "peers/", "cni/"];
 
 pub(crate) fn fail(m: impl Into<String>) -> Failed {
     Failed::from(m.into())

@@ -62,7 +62,12 @@ fn peers(args: &[&str]) -> Result<(i32, String), Failed> {
 }
 
 pub(crate) fn flannel_pairs(dir: &Path) -> Result<(), Failed> {
-    with_named_flannel(dir, |netns| {
+    // The article's numbers, where this kernel's fallback tunnels put them.
+    let plan = Lab::load(&dir.join("flannel/lab.json"))
+        .map_err(|e| fail(e.to_string()))?
+        .index_plan();
+    let m = move |i: u32| plan.map(i);
+    with_named_flannel(dir, move |netns| {
         let d = netns.to_str().unwrap_or_default();
         let (code, out) = peers(&["--json", "--netns-dir", d])?;
         let rep: Value = serde_json::from_str(&out).map_err(|e| fail(format!("{e}: {out}")))?;
@@ -80,22 +85,22 @@ pub(crate) fn flannel_pairs(dir: &Path) -> Result<(), Failed> {
         // (namespace, name, ifindex, master) ↔ (namespace, name, ifindex)
         let pairs = [
             (
-                ("node03", "veth61dfc48a", 6, Some("cni0")),
-                ("pod1", "eth0", 3),
+                ("node03", "veth61dfc48a", m(6), Some("cni0")),
+                ("pod1", "eth0", m(3)),
             ),
             (
-                ("node03", "veth591ea0bf", 7, Some("cni0")),
-                ("pod2", "eth0", 3),
+                ("node03", "veth591ea0bf", m(7), Some("cni0")),
+                ("pod2", "eth0", m(3)),
             ),
             (
-                ("node03", "veth6ef58804", 9, Some("cni0")),
-                ("pod3", "eth0", 3),
+                ("node03", "veth6ef58804", m(9), Some("cni0")),
+                ("pod3", "eth0", m(3)),
             ),
             (
-                ("node04", "veth3a9f1c27", 5, Some("cni0")),
-                ("pod4", "eth0", 3),
+                ("node04", "veth3a9f1c27", m(5), Some("cni0")),
+                ("pod4", "eth0", m(3)),
             ),
-            (("node03", "eth0", 2, None), ("node04", "eth0", 2)),
+            (("node03", "eth0", m(2), None), ("node04", "eth0", m(2))),
         ];
         for ((ans, aname, aidx, master), (bns, bname, bidx)) in pairs {
             for (x, (pns, pname, pidx), m) in [
@@ -139,12 +144,13 @@ pub(crate) fn flannel_pairs(dir: &Path) -> Result<(), Failed> {
         }
         // The seed 001 answer, generated: if3 is not node03's docker0.
         let (code, text) = peers(&["--netns-dir", d, "node03:veth61dfc48a"])?;
+        let three = m(3);
         for want in [
-            "Its peer is eth0, ifindex 3, in namespace pod1",
-            "In node03 itself, ifindex 3 is docker0, an unrelated device",
-            "The methods agree: IFLA_LINK 3, /sys/class/net/veth61dfc48a/iflink 3, ethtool -S peer_ifindex 3",
+            format!("Its peer is eth0, ifindex {three}, in namespace pod1"),
+            format!("In node03 itself, ifindex {three} is docker0, an unrelated device"),
+            format!("The methods agree: IFLA_LINK {three}, /sys/class/net/veth61dfc48a/iflink {three}, ethtool -S peer_ifindex {three}"),
         ] {
-            if code != 0 || !text.contains(want) {
+            if code != 0 || !text.contains(&want) {
                 return Err(fail(format!("peers node03:veth61dfc48a (exit {code}) lacks `{want}`:\n{text}")));
             }
         }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The kernel matrix: the suite under a real distribution kernel (Debian's
+# user-mode Linux: 6.1 on bookworm, 6.12 on trixie; no KVM needed), in two modes:
+#   none  no optional module loaded (a plain laptop kernel): steps that need
+#         ipip or vxlan SKIP naming `sudo modprobe ...`, nothing fails, and no
+#         module is loaded by the run (no tunl0 appears anywhere);
+#   all   ipip gre ip_gre sit ip6_tunnel vxlan dummy vrf loaded first (a Calico
+#         node): tunl0, gre0, gretap0, erspan0, sit0, ip6tnl0 sit in every new
+#         namespace; every step PASSES, none skips.
+# In each mode `vethlab run` runs RUNS times (default 3; 20 for the soak the
+# README quotes) and the `cargo test` labs binary once.
+#   ci/kernel-matrix.sh [none|all]...        RUNS=20 ci/kernel-matrix.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-3}
+modes=("$@"); [ ${#modes[@]} -gt 0 ] || modes=(none all)
+all_mods=ipip,gre,ip_gre,sit,ip6_tunnel,vxlan,dummy,vrf
+optional='^(ipip|ip_gre|gre|sit|ip6_tunnel|vxlan|dummy|vrf|geneve)$'
+
+cargo build --release -q -p vethlab
+tests=$(cargo test --no-run --message-format=json 2>/dev/null \
+  | sed -n 's/.*"executable":"\([^"]*\/labs-[^"]*\)".*/\1/p' | tail -n1)
+[ -x "$tests" ] || { echo "kernel-matrix: no labs test binary"; exit 1; }
+vm=ci/run-in-vm.sh
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+chmod 755 "$out"
+
+# What runs inside the VM: the machine's own links and modules before and
+# after, the runs, the test binary. Its output is judged outside.
+cat >"$out/in-vm.sh" <<'INVM'
+set -u
+mods() { cut -d' ' -f1 /proc/modules | sort; }
+ip -o link | sed 's/ link-netnsid [0-9]*//' >"$OUT/links-before"; mods >"$OUT/mods-before"
+for i in $(seq "$RUNS"); do
+  timeout 300 target/release/vethlab run >"$OUT/run-$i.txt" 2>&1; echo $? >"$OUT/run-$i.rc"
+done
+(cd harness && timeout 900 "$TESTS" --test-threads 2 >"$OUT/tests.txt" 2>&1; echo $? >"$OUT/tests.rc")
+ip -o link | sed 's/ link-netnsid [0-9]*//' >"$OUT/links-after"; mods >"$OUT/mods-after"
+INVM
+
+fail=0
+for mode in "${modes[@]}"; do
+  rm -f "$out"/*.txt "$out"/*.rc "$out"/*-before "$out"/*-after
+  case $mode in
+    none) args=() ;;
+    all) args=(--modules "$all_mods") ;;
+    *) echo "kernel-matrix: unknown mode $mode (none, all)"; exit 2 ;;
+  esac
+  echo "== kernel matrix, mode $mode: vethlab run x$runs and the labs test binary"
+  set +e
+  OUT=$out RUNS=$runs TESTS=$tests "$vm" "${args[@]}" --rw "$out" --timeout 3000 -- bash "$out/in-vm.sh"
+  rc=$?
+  set -e
+  [ $rc -eq 0 ] || { echo "  the VM failed (exit $rc)"; fail=1; continue; }
+  head -n1 "$out/run-1.txt" | sed 's/^/  /'
+  for i in $(seq "$runs"); do
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out/run-$i.txt" || true)
+    read -r p _ f _ s _ <<<"${line:-0 x 1 x 0 x}"
+    bad=""
+    [ "$(cat "$out/run-$i.rc")" = 0 ] || bad="exit $(cat "$out/run-$i.rc")"
+    [ "$f" = 0 ] || bad="$bad $f failed"
+    if [ "$mode" = all ] && [ "$s" != 0 ]; then bad="$bad $s skipped (every kind is loaded)"; fi
+    if [ "$mode" = none ] && grep -A1 '^SKIP' "$out/run-$i.txt" | grep 'skipped:' | grep -vq 'sudo modprobe'; then
+      bad="$bad a skip without its modprobe reason"
+    fi
+    echo "  run $i: ${line:-no summary}${bad:+  <- $bad}"
+    if [ -n "$bad" ]; then fail=1; grep -E -A12 '^(FAIL|SKIP)' "$out/run-$i.txt" | head -n 60 | sed 's/^/    /'; fi
+  done
+  trc=$(cat "$out/tests.rc" 2>/dev/null || echo none)
+  echo "  labs test binary: $(grep -E '^test result' "$out/tests.txt" | tail -n1) (exit $trc)"
+  if [ "$trc" != 0 ]; then fail=1; grep -E -A20 '^----|^failures' "$out/tests.txt" | head -n 80 | sed 's/^/    /'; fi
+  if ! diff -q "$out/links-before" "$out/links-after" >/dev/null; then
+    echo "  the VM's own links changed:"; diff "$out/links-before" "$out/links-after" | sed 's/^/    /'; fail=1
+  fi
+  loaded=$(comm -13 "$out/mods-before" "$out/mods-after" | grep -E "$optional" || true)
+  if [ -n "$loaded" ]; then
+    echo "  the run loaded optional modules: $loaded"; fail=1
+  else
+    echo "  the VM's own links unchanged; no optional module loaded by the run"
+  fi
+done
+exit $fail

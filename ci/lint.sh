@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The habits CI enforces before any lab runs: formatting, clippy with warnings
+# as errors (tests too), docs without warnings, and the library's unit tests
+# run as an unprivileged user (they need no namespace and no root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy -q --all-targets -- -D warnings
+echo "== cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p vethlab
+echo "== cargo test --lib, unprivileged"
+bin=$(cargo test --lib --no-run --message-format=json 2>/dev/null \
+  | sed -n 's/.*"executable":"\([^"]*\/vethlab-[^"]*\)".*/\1/p' | head -n1)
+[ -x "$bin" ] || { echo "no library test binary"; exit 1; }
+if [ "$(id -u)" -eq 0 ]; then
+  tmp=$(mktemp -d); chmod 755 "$tmp"; cp "$bin" "$tmp/"
+  trap 'rm -rf "$tmp"' EXIT
+  su "${ROOTLESS_USER:-nobody}" -s /bin/sh -c "cd '$tmp' && ./$(basename "$bin")"
+else
+  "$bin"
+fi

@@ -1,0 +1,86 @@
+//! Machine-readable reports, read back by the consumers CI uses.
+
+use crate::fail;
+use libtest_mimic::{Completion, Failed};
+use std::process::Command;
+
+/// `vethlab run --junit` parses with Python's junitparser (what CI
+/// reporters build on): a testsuite per lab, a testcase per step, skips as
+/// skips with their reason.
+pub(crate) fn junit_parses(labs: &[vethlab::lab::Lab]) -> Result<Completion, Failed> {
+    // Debian's package serves /usr/bin/python3; a pyenv python3 on PATH may
+    // have it from pip instead.
+    let Some(python) = ["python3", "/usr/bin/python3"].into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", "import junitparser"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }) else {
+        return Ok(Completion::ignored_with(
+            "python3 junitparser is not installed (apt-get install python3-junitparser)",
+        ));
+    };
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let file = tmp.path().join("junit.xml");
+    let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+        .args(["run", "veth-pair", "calico", "--junit"])
+        .arg(&file)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(String::from_utf8_lossy(&out.stdout).into_owned()));
+    }
+    let script = r#"
+import sys
+from junitparser import JUnitXml, Skipped, Failure
+x = JUnitXml.fromfile(sys.argv[1])
+for s in x:
+    for c in s:
+        kind = "skip" if any(isinstance(r, Skipped) for r in c.result) else \
+               "fail" if any(isinstance(r, Failure) for r in c.result) else "pass"
+        why = c.result[0].message if c.result else ""
+        print(f"{s.name}\t{c.classname}\t{c.name}\t{kind}\t{why}")
+"#;
+    let py = Command::new(python)
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    if !py.status.success() {
+        return Err(fail(format!(
+            "junitparser refused the file: {}",
+            String::from_utf8_lossy(&py.stderr)
+        )));
+    }
+    let got = String::from_utf8_lossy(&py.stdout).into_owned();
+    let rows: Vec<Vec<&str>> = got.lines().map(|l| l.split('\t').collect()).collect();
+    for name in ["veth-pair", "calico"] {
+        let lab = labs
+            .iter()
+            .find(|l| l.name == name)
+            .ok_or_else(|| fail(format!("no lab {name}")))?;
+        for (i, s) in lab.steps.iter().enumerate() {
+            let row = rows
+                .iter()
+                .find(|r| r.len() >= 4 && r[0] == name && r[1] == name && r[2] == s.name)
+                .ok_or_else(|| fail(format!("no testcase {name}/{}:\n{got}", s.name)))?;
+            let want = if vethlab::lab::step_skip(lab, i).is_some() {
+                "skip"
+            } else {
+                "pass"
+            };
+            if row[3] != want || (want == "skip" && row.get(4).is_none_or(|w| w.is_empty())) {
+                return Err(fail(format!("{name}/{}: {row:?}, want {want}", s.name)));
+            }
+        }
+    }
+    let n: usize = ["veth-pair", "calico"]
+        .iter()
+        .filter_map(|n| labs.iter().find(|l| l.name == *n))
+        .map(|l| l.steps.len())
+        .sum();
+    if rows.len() != n {
+        return Err(fail(format!("{} testcases, want {n}:\n{got}", rows.len())));
+    }
+    Ok(Completion::Completed)
+}
