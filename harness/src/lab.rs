@@ -367,6 +367,16 @@ impl Lab {
                 };
                 let ctx = |m: String| ctx_at(ioff, m);
                 let field = |k: &str| loc.value(&format!("{ip}/{k}"), ioff);
+                // serde names an unknown field: point at its key, not the item.
+                let serde_ctx = |what: &str, e: serde_json::Error| {
+                    let m = e.to_string();
+                    let off = m
+                        .strip_prefix("unknown field `")
+                        .and_then(|r| r.split('`').next())
+                        .and_then(|k| loc.spans.key(&format!("{ip}/{}", crate::spans::token(k))))
+                        .unwrap_or(ioff);
+                    ctx_at(off, format!("{what}: {m}"))
+                };
                 let known = |n: &str, nodes: &HashSet<String>| -> Result<()> {
                     if nodes.contains(n) {
                         Ok(())
@@ -414,7 +424,7 @@ impl Lab {
                         if let Some(a) = m.get("ping").and_then(Value::as_str).filter(|a| a.contains(':')) {
                             return Err(ctx_at(field("ping"), format!("ping: `{a}`: IPv6 is not supported here (lab namespaces run IPv4 only)")));
                         }
-                        let p: PingSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("ping: {e}")))?;
+                        let p: PingSpec = serde_json::from_value(v.clone()).map_err(|e| serde_ctx("ping", e))?;
                         known(&p.from, &node_set)?;
                         if let Some(c) = p.count {
                             in_range("count", c.into(), limits::PING_COUNT).map_err(|m| ctx_at(field("count"), format!("ping: {m} (zero pings assert nothing)")))?;
@@ -434,7 +444,7 @@ impl Lab {
                                 return Err(ctx_at(field(k), format!("udp: `{a}`: IPv6 is not supported here (lab namespaces run IPv4 only)")));
                             }
                         }
-                        let u: UdpSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("udp: {e}")))?;
+                        let u: UdpSpec = serde_json::from_value(v.clone()).map_err(|e| serde_ctx("udp", e))?;
                         known(&u.server, &node_set)?;
                         known(&u.from, &node_set)?;
                         caps_at_traffic.get_or_insert_with(|| cap_check(&devs));
@@ -458,7 +468,7 @@ impl Lab {
                         };
                         let raw = Value::Object(m.clone());
                         let raw = raw.to_string().contains("{cni:").then_some(raw);
-                        let e: Expect = serde_json::from_value(Value::Object(m)).map_err(|e| ctx(format!("expect: {e}")))?;
+                        let e: Expect = serde_json::from_value(Value::Object(m)).map_err(|e| serde_ctx("expect", e))?;
                         for n in e.nodes() {
                             known(n, &node_set)?;
                         }
@@ -477,7 +487,7 @@ impl Lab {
                         Action::Expect { id, e, within_ms, raw }
                     }
                     Value::Object(m) if m.contains_key("cni") => {
-                        let c: CniSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("cni: {e}")))?;
+                        let c: CniSpec = serde_json::from_value(v.clone()).map_err(|e| serde_ctx("cni", e))?;
                         if !["ADD", "CHECK", "DEL"].contains(&c.cni.as_str()) {
                             return Err(ctx(format!("cni: `{}` is not a CNI command (ADD, CHECK, DEL)", c.cni)));
                         }
@@ -504,7 +514,7 @@ impl Lab {
                         Action::Cni(c)
                     }
                     Value::Object(m) if m.contains_key("daemon") => {
-                        let d: DaemonSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("daemon: {e}")))?;
+                        let d: DaemonSpec = serde_json::from_value(v.clone()).map_err(|e| serde_ctx("daemon", e))?;
                         if !DAEMONS.iter().any(|(n, _, _)| *n == d.daemon) {
                             return Err(ctx(format!("daemon: `{}` is not one vethlab runs (supported: bird)", d.daemon)));
                         }
