@@ -252,7 +252,9 @@ pub async fn add_link(
                 .set_info_data(InfoData::Veth(InfoVeth::Peer(p.build())))
                 .build()
         }
-        LinkKind::Bridge => common(LinkBridge::new(&c.name), c).build(),
+        // Not `LinkBridge::new`: that one also sets the bridge UP, where `ip link
+        // add … type bridge` (and brctl addbr) leave it DOWN, as the articles show.
+        LinkKind::Bridge => common(LinkMessageBuilder::<LinkBridge>::new(&c.name), c).build(),
         LinkKind::Vxlan {
             vni,
             port,

@@ -13,6 +13,7 @@ use vethlab::report::Status;
 
 mod errors;
 mod learner;
+mod mutations;
 mod parity;
 mod peers;
 mod reports;
@@ -142,6 +143,9 @@ fn main() -> ExitCode {
     trials.push(Trial::test("learner/html-report-well-formed", move || {
         learner::html_report(&l3)
     }));
+    if shard.is_none_or(|(i, _)| i == 1) {
+        trials.extend(mutations::trials(&dir));
+    }
     let l4 = labs.clone();
     trials.push(Trial::ignorable_test("harness/junit-parses", move || {
         reports::junit_parses(&l4)
@@ -158,7 +162,14 @@ fn main() -> ExitCode {
 }
 
 /// The kit's own trials (not lab steps), by name prefix.
-const KIT_TRIALS: [&str; 5] = ["harness/", "safety/", "learner/", "peers/", "cni/"];
+const KIT_TRIALS: [&str; 6] = [
+    "harness/",
+    "safety/",
+    "learner/",
+    "peers/",
+    "cni/",
+    "mutation/",
+];
 
 pub(crate) fn fail(m: impl Into<String>) -> Failed {
     Failed::from(m.into())
