@@ -24,6 +24,8 @@ pub fn build(lab: &Lab, step: usize) -> Result<Topo> {
     let mut topo = lab::new_topo(lab)?;
     lab::build_upto(lab, &mut topo, step - 1)?;
     topo.tune_neigh()?;
+    // The learner's first `ip link` shows settled states, as on a real host.
+    topo.settle()?;
     Ok(topo)
 }
 

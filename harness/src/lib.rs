@@ -34,3 +34,4 @@ pub mod spans;
 pub mod topo;
 pub mod trace;
 pub mod traffic;
+pub mod transcript;

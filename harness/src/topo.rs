@@ -187,6 +187,29 @@ impl Topo {
         })?
     }
 
+    /// Wait until the kernel has settled every veth and bridge that is up:
+    /// right after it comes up, its operstate reads UNKNOWN until the
+    /// kernel's link watcher runs (up to a second later), where `ip link`
+    /// then shows DOWN/NO-CARRIER or UP. Awaited on change notifications,
+    /// bounded; what is still unsettled then is left as it is.
+    pub fn settle(&self) -> Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        for n in &self.nodes {
+            let changes = n.changes()?;
+            loop {
+                let pending = self.links(n.name())?.iter().any(|l| {
+                    l.up()
+                        && l.operstate == "UNKNOWN"
+                        && matches!(l.kind.as_deref(), Some("veth" | "bridge"))
+                });
+                if !pending || !changes.wait(deadline) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Short ARP timers on every device of every node (100 ms between
     /// probes), so an unanswered ARP fails in 300 ms instead of 3 s. Set per
     /// device: devices copy the caller's namespace's defaults, which we never touch.

@@ -7,9 +7,11 @@ use vethlab::learner;
 pub struct Shell {
     /// The lab (name or path to a lab.json).
     lab: String,
-    /// Open the lab in the state before this step (1-based): its task is yours.
-    #[arg(long, default_value_t = 1)]
-    step: usize,
+    /// Open the lab in the state before this step (1-based): its task is
+    /// yours. Without it, the finished lab: every step applied, so the
+    /// articles' commands show what the articles show.
+    #[arg(long)]
+    step: Option<usize>,
     /// Run this command instead of an interactive shell (after `--`).
     #[arg(last = true)]
     command: Vec<String>,
@@ -19,32 +21,44 @@ impl Shell {
     pub fn exec(self) -> Result<ExitCode> {
         let (lab, _) = vethlab::labs::resolve(&self.lab, &vethlab::labs::labs_dir())?;
         let n = lab.steps.len();
-        if self.step == 0 || self.step > n {
+        if let Some(s) = self.step.filter(|s| *s == 0 || *s > n) {
             return Err(Error::input(
-                format!("--step {}", self.step),
+                format!("--step {s}"),
                 format!("lab {} has steps 1 to {n}", lab.name),
             ));
         }
-        let step = &lab.steps[self.step - 1];
-        let topo = learner::build(&lab, self.step)?;
+        // The finished lab is the state before a step after the last; its
+        // `vethlab check` checks the last step, which holds there.
+        let (build_to, current) = match self.step {
+            Some(s) => (s, s),
+            None => (n + 1, n),
+        };
+        let step = &lab.steps[current - 1];
+        let topo = learner::build(&lab, build_to)?;
         learner::name_nodes(&topo)?;
         // The shell lives in the first node: the articles' "host".
         let node = lab.nodes.first().cloned().unwrap_or_default();
         let names: Vec<&str> = topo.nodes().iter().map(|n| n.name()).collect();
         eprintln!("vethlab shell: {} — {}", lab.name, lab.title);
-        eprintln!("step {}/{n} `{}`: {}", self.step, step.name, step.title);
-        if let Some(t) = &step.task {
-            eprintln!("\nTask: {t}");
+        match self.step {
+            Some(s) => {
+                eprintln!("step {s}/{n} `{}`: {}", step.name, step.title);
+                if let Some(t) = &step.task {
+                    eprintln!("\nTask: {t}");
+                }
+            }
+            None => eprintln!("the finished lab: all {n} steps applied"),
         }
         eprintln!(
             "\nYou are in namespace {node}; the others: ip netns exec NAME ... ({}).\n\
              `vethlab check` checks the step; `exit` removes everything.\n",
             names.join(", ")
         );
-        let prompt = format!("[{} {}/{n} {node}] \\w# ", lab.name, self.step);
+        let at = self.step.map_or("done".into(), |s| format!("{s}/{n}"));
+        let prompt = format!("[{} {at} {node}] \\w# ", lab.name);
         let env = [
             (learner::ENV_LAB, lab.path.display().to_string()),
-            (learner::ENV_STEP, self.step.to_string()),
+            (learner::ENV_STEP, current.to_string()),
         ];
         let code = learner::spawn_shell(&topo, &node, &prompt, &env, &self.command)?;
         Ok(ExitCode::from(code.clamp(0, 255) as u8))

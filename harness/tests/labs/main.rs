@@ -18,6 +18,7 @@ mod parity;
 mod peers;
 mod reports;
 mod safety;
+mod transcripts;
 
 fn main() -> ExitCode {
     // Before any thread: the sandbox (root, or rootless with a user namespace).
@@ -146,6 +147,7 @@ fn main() -> ExitCode {
     if shard.is_none_or(|(i, _)| i == 1) {
         trials.extend(mutations::trials(&dir));
     }
+    trials.extend(transcripts::trials(&mine));
     let l4 = labs.clone();
     trials.push(Trial::ignorable_test("harness/junit-parses", move || {
         reports::junit_parses(&l4)
