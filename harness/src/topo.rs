@@ -279,6 +279,7 @@ impl Topo {
             Cmd::LinkSet { dev, set } => {
                 let index = self.index(node, dev)?;
                 let s = LinkSet {
+                    txqueuelen: set.txqueuelen,
                     up: set.up,
                     mtu: set.mtu,
                     mac: set.mac,
@@ -300,16 +301,21 @@ impl Topo {
                 let index = self.index(node, dev)?;
                 ns.block_on(async move { ops::del_link(&h, index).await })
             }
-            Cmd::AddrAdd { dev, ip, prefix } | Cmd::AddrDel { dev, ip, prefix } => {
+            Cmd::AddrAdd {
+                dev,
+                ip,
+                prefix,
+                brd,
+                noprefixroute,
+            } => {
                 let index = self.index(node, dev)?;
-                let (ip, prefix, add) = (*ip, *prefix, matches!(cmd, Cmd::AddrAdd { .. }));
-                ns.block_on(async move {
-                    if add {
-                        ops::add_addr(&h, index, ip, prefix).await
-                    } else {
-                        ops::del_addr(&h, index, ip, prefix).await
-                    }
-                })
+                let (ip, prefix, brd, np) = (*ip, *prefix, *brd, *noprefixroute);
+                ns.block_on(async move { ops::add_addr(&h, index, ip, prefix, brd, np).await })
+            }
+            Cmd::AddrDel { dev, ip, prefix } => {
+                let index = self.index(node, dev)?;
+                let (ip, prefix) = (*ip, *prefix);
+                ns.block_on(async move { ops::del_addr(&h, index, ip, prefix).await })
             }
             Cmd::RouteAdd(r) | Cmd::RouteDel(r) => {
                 let route = Route {

@@ -159,10 +159,11 @@ fn parse_norm(s: &str) -> Result<(Norm, String), String> {
         None if what == "ipv6" => Norm::Ipv6,
         Some(("drop", g)) => Norm::Drop(g.trim().to_string()),
         Some(("replace", r)) => {
+            // `replace OLD =>` (nothing after the arrow) deletes OLD.
             let (a, b) = r
-                .split_once(" => ")
+                .split_once(" =>")
                 .ok_or(format!("`~ {s}`: write `replace OLD => NEW -- reason`"))?;
-            Norm::Replace(a.to_string(), b.to_string())
+            Norm::Replace(a.to_string(), b.strip_prefix(' ').unwrap_or(b).to_string())
         }
         _ => {
             return Err(format!(
@@ -373,6 +374,13 @@ RX packets 32  bytes 2306 (2.2 KiB)\n";
                 "inet 10.1.1.1/24 scope global veth1",
                 "2: eth0: <UP> mtu 1500 qdisc noqueue state UP group default"
             ]
+        );
+        assert_eq!(
+            parse_norm("replace  link-netns lan => -- a stand-in"),
+            Ok((
+                Norm::Replace(" link-netns lan".into(), String::new()),
+                "a stand-in".into()
+            ))
         );
         assert_eq!(
             counters("        TX packets 10  bytes 710 (710.0 B)"),
