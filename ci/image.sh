@@ -137,12 +137,16 @@ if [ $rc -ne 0 ] || ! tail -n1 "$tmp/run.txt" | grep -Eq '^[0-9]+ passed, 0 fail
   cat "$tmp/run.txt"; echo "the suite failed in the image (exit $rc)"; exit 1
 fi
 echo "== the exercise: shell bridge-arp --step 3, the learner's fix, vethlab check"
+# (the shell's banner goes to stderr, and Docker warns that ip_forward is off:
+# both shown only on failure)
 $sudo docker run --rm "${caps[@]}" "$tag" shell bridge-arp --step 3 -- sh -c \
-  'ip addr del 192.168.122.101/24 dev veth0 && ip addr add 192.168.122.101/24 dev br0 && vethlab check' | tail -n3
+  'ip addr del 192.168.122.101/24 dev veth0 && ip addr add 192.168.122.101/24 dev br0 && vethlab check' \
+  >"$tmp/exercise.txt" 2>&1 || { cat "$tmp/exercise.txt"; echo "the exercise failed"; exit 1; }
+tail -n3 "$tmp/exercise.txt"
 echo "== without the fix, check fails (exit 1)"
 set +e
-$sudo docker run --rm "${caps[@]}" "$tag" shell bridge-arp --step 3 -- vethlab check >/dev/null
+$sudo docker run --rm "${caps[@]}" "$tag" shell bridge-arp --step 3 -- vethlab check >"$tmp/unfixed.txt" 2>&1
 rc=$?
 set -e
-[ $rc -eq 1 ] || { echo "expected exit 1, got $rc"; exit 1; }
+[ $rc -eq 1 ] || { cat "$tmp/unfixed.txt"; echo "expected exit 1, got $rc"; exit 1; }
 echo "image ok"
