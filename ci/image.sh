@@ -33,7 +33,7 @@ if ! $sudo docker info >/dev/null 2>&1; then
   $sudo dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false >/tmp/vethlab-dockerd.log 2>&1 &
   started=$!
   for _ in $(seq 100); do $sudo docker info >/dev/null 2>&1 && break; sleep 0.2; done
-  $sudo docker info >/dev/null || { cat /tmp/vethlab-dockerd.log; exit 1; }
+  $sudo docker info >/dev/null 2>&1 || { cat /tmp/vethlab-dockerd.log; exit 1; }
 fi
 echo "== docker $($sudo docker version -f '{{.Server.Version}}') (engine), $($sudo docker version -f '{{.Client.Version}}') (client)"
 
