@@ -40,6 +40,13 @@ pub enum Norm {
     Replace(String, String),
     /// Lines matching a `*` glob dropped.
     Drop(String),
+    /// `link-netns NAME` and `link-netnsid N` both become `link-netns*`:
+    /// iproute2 prints the peer namespace's name where it can map the id to
+    /// a named namespace, the id elsewhere (by version and environment).
+    Netns,
+    /// Lines matching a `*` glob replaced by the glob itself (values that
+    /// vary run to run, such as a ping's round-trip times).
+    Mask(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +71,16 @@ impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}: {}", self.line, self.msg)
     }
+}
+
+/// The optional link kinds a transcript needs (`? requires ipip -- why`
+/// lines): without them the kernel cannot show what the article shows.
+pub fn requires(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("? requires "))
+        .flat_map(|l| l.split(" -- ").next().unwrap_or("").split_whitespace())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Parse a transcript file.
@@ -104,13 +121,19 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
                 line: n,
             });
             open = true;
-        } else if raw.starts_with('#') {
+        } else if raw.starts_with('#') || raw.starts_with("? ") {
             // Comments anywhere (no article output line starts with `#`).
             continue;
         } else if let (true, Some(e)) = (open, out.last_mut()) {
             e.expected.push(raw.to_string());
         } else if !raw.trim().is_empty() {
             return Err(err(format!("`{raw}`: output before any `$ command`")));
+        }
+    }
+    // Blank lines between entries belong to no output.
+    for e in &mut out {
+        while e.expected.last().is_some_and(|l| l.trim().is_empty()) {
+            e.expected.pop();
         }
     }
     if out.is_empty() {
@@ -157,7 +180,9 @@ fn parse_norm(s: &str) -> Result<(Norm, String), String> {
         None if what == "ws" => Norm::Ws,
         None if what == "counters" => Norm::Counters,
         None if what == "ipv6" => Norm::Ipv6,
+        None if what == "netns" => Norm::Netns,
         Some(("drop", g)) => Norm::Drop(g.trim().to_string()),
+        Some(("mask", g)) => Norm::Mask(g.trim().to_string()),
         Some(("replace", r)) => {
             // `replace OLD =>` (nothing after the arrow) deletes OLD.
             let (a, b) = r
@@ -204,13 +229,49 @@ pub fn normalize(lines: &[String], norms: &[(Norm, String)]) -> Vec<String> {
                 out
             }
             Norm::Replace(a, b) => v.iter().map(|l| l.replace(a.as_str(), b)).collect(),
+            Norm::Netns => v.iter().map(|l| netns_word(l)).collect(),
             Norm::Drop(g) => v
                 .into_iter()
                 .filter(|l| !crate::expect::glob(g, l.trim()))
                 .collect(),
+            Norm::Mask(g) => v
+                .into_iter()
+                .map(|l| {
+                    if crate::expect::glob(g, l.trim()) {
+                        g.clone()
+                    } else {
+                        l
+                    }
+                })
+                .collect(),
         };
     }
     v
+}
+
+/// `… link-netnsid 0` / `… link-netns pod1` -> `… link-netns*`.
+fn netns_word(l: &str) -> String {
+    match l.find(" link-netns") {
+        None => l.to_string(),
+        Some(i) => {
+            let rest = &l[i + 1..];
+            // The keyword and its value: two words.
+            let tail: Vec<&str> = rest.split_whitespace().skip(2).collect();
+            let mut out = format!("{} link-netns*", &l[..i]);
+            for w in tail {
+                out.push(' ');
+                out.push_str(w);
+            }
+            out
+        }
+    }
+}
+
+/// Whether the transcript holds a `? no-fallback` line: the article's host
+/// had no fallback tunnel device (no tunl0), so a kernel that adds one to
+/// every namespace cannot show its listing.
+pub fn needs_no_fallback(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("? no-fallback"))
 }
 
 /// `RX packets 32  bytes 2306 (2.2 KiB)` -> `RX packets N  bytes N (N)`.
@@ -302,7 +363,7 @@ RX packets 32  bytes 2306 (2.2 KiB)\n";
         assert_eq!(es[0].command, "brctl show");
         assert_eq!(es[0].at.step, None);
         assert_eq!(es[0].at.node, "node03");
-        assert_eq!(es[0].expected.len(), 3);
+        assert_eq!(es[0].expected.len(), 2);
         assert_eq!(es[0].line, 5);
         assert_eq!(es[1].at.step, Some(2));
         // `~` lines accumulate within a section.
@@ -375,6 +436,28 @@ RX packets 32  bytes 2306 (2.2 KiB)\n";
                 "2: eth0: <UP> mtu 1500 qdisc noqueue state UP group default"
             ]
         );
+        let pings =
+            vec!["64 bytes from 10.244.169.66: icmp_seq=1 ttl=62 time=0.497 ms".to_string()];
+        let m = (
+            Norm::Mask("64 bytes from 10.244.169.66: icmp_seq=1 ttl=62 time=* ms".into()),
+            "rtt".into(),
+        );
+        assert_eq!(
+            normalize(&pings, std::slice::from_ref(&m)),
+            vec!["64 bytes from 10.244.169.66: icmp_seq=1 ttl=62 time=* ms"]
+        );
+        let other = vec!["64 bytes from 10.244.169.66: icmp_seq=1 ttl=63 time=0.1 ms".to_string()];
+        assert_eq!(
+            normalize(&other, &[m]),
+            other,
+            "a different ttl is not masked"
+        );
+        assert_eq!(requires("? requires ipip -- tunl0\n$ x\n"), vec!["ipip"]);
+        assert_eq!(
+            netns_word("link/ether ee:ee:ee:ee:ee:ee brd ff:ff:ff:ff:ff:ff link-netnsid 9"),
+            netns_word("link/ether ee:ee:ee:ee:ee:ee brd ff:ff:ff:ff:ff:ff link-netns pod-a")
+        );
+        assert!(needs_no_fallback("? no-fallback -- no tunl0 there\n"));
         assert_eq!(
             parse_norm("replace  link-netns lan => -- a stand-in"),
             Ok((

@@ -51,6 +51,19 @@ fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
         std::fs::read_to_string(file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
     let entries = transcript::parse(&text)
         .map_err(|e| fail(format!("{}:{}: {}", file.display(), e.line, e.msg)))?;
+    if let Some(why) = transcript::requires(&text)
+        .iter()
+        .find_map(|k| vethlab::lab::feature_missing(k))
+    {
+        return Ok(Completion::ignored_with(why));
+    }
+    let kernel = vethlab::kernel::facts();
+    if transcript::needs_no_fallback(&text) && !kernel.fallback.is_empty() {
+        return Ok(Completion::ignored_with(format!(
+            "the article's host had no fallback tunnel devices; here a new namespace has them ({})",
+            kernel.summary()
+        )));
+    }
     // The articles' numbers exist only where the kernel adds no more than
     // tunl0 to a new namespace (see `IndexPlan`).
     let plan = lab.index_plan();
