@@ -56,17 +56,59 @@ fn probe_dir(flag: &str, d: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The JSON report's file, opened (and emptied) now for the same reason.
-fn probe_file(flag: &str, p: &Path) -> Result<File> {
-    if p.is_dir() {
-        return Err(out_err(flag, p, "is a directory; give a file name"));
+/// The JSON report's file, opened now for the same reason, and written at
+/// the end. A file this run created is removed if the run ends without a
+/// report (bad input found later), so a failed start leaves nothing.
+struct ReportFile {
+    path: PathBuf,
+    file: File,
+    created: bool,
+    written: bool,
+}
+
+impl ReportFile {
+    fn probe(flag: &str, p: &Path) -> Result<ReportFile> {
+        if p.is_dir() {
+            return Err(out_err(flag, p, "is a directory; give a file name"));
+        }
+        let created = !p.exists();
+        // Not truncated yet: an old report survives a run that never starts.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(p)
+            .map_err(|e| out_err(flag, p, format!("cannot write: {e}")))?;
+        Ok(ReportFile {
+            path: p.to_path_buf(),
+            file,
+            created,
+            written: false,
+        })
     }
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(p)
-        .map_err(|e| out_err(flag, p, format!("cannot write: {e}")))
+
+    fn write(mut self, text: &str) -> Result<()> {
+        self.written = true;
+        let p = self.path.display().to_string();
+        // Emptied first (a regular file); a pipe (`/dev/stdout`) cannot be and need not be.
+        if self.file.metadata().is_ok_and(|m| m.is_file()) {
+            self.file
+                .set_len(0)
+                .map_err(|e| Error::io(format!("write {p}"), e))?;
+        }
+        // No fsync: the report may be a pipe.
+        self.file
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io(format!("write {p}"), e))
+    }
+}
+
+impl Drop for ReportFile {
+    fn drop(&mut self) {
+        if self.created && !self.written {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// A lab whose thread died: every step it had not reported is a FAIL that
@@ -93,11 +135,11 @@ impl Run {
             }
         }
         let json_out = match &self.json {
-            Some(p) => Some((p, probe_file("--json", p)?)),
+            Some(p) => Some(ReportFile::probe("--json", p)?),
             None => None,
         };
         let junit_out = match &self.junit {
-            Some(p) => Some((p, probe_file("--junit", p)?)),
+            Some(p) => Some(ReportFile::probe("--junit", p)?),
             None => None,
         };
         if let Some(d) = &self.pcap_dir {
@@ -246,19 +288,16 @@ impl Run {
             }
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
-        if let Some((p, mut f)) = json_out {
+        if let Some(f) = json_out {
             let mut v = report::json_report(&all);
             v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
             let text = serde_json::to_string_pretty(&v)
                 .map_err(|e| Error::other(format!("JSON report: {e}")))?;
-            // No fsync: the report may be a pipe (`--json /dev/stdout`).
-            f.write_all(text.as_bytes())
-                .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+            f.write(&text)?;
         }
-        if let Some((p, mut f)) = junit_out {
+        if let Some(f) = junit_out {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-            f.write_all(vethlab::junit::document(&all, host.trim()).as_bytes())
-                .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+            f.write(&vethlab::junit::document(&all, host.trim()))?;
         }
         let (_, failed, _, line) = report::summary(&all);
         vethlab::out::print(&format!("\n{line}\n"));

@@ -444,6 +444,21 @@ pub(crate) fn output_survives_reader() -> Result<(), Failed> {
             v["steps"][0]
         )));
     }
+    // A run refused for bad input leaves no report file it created.
+    let stray = tmp.path().join("never.json");
+    let out = Command::new(bin)
+        .args(["run", "--json"])
+        .arg(&stray)
+        .arg(root.join("../no-steps/lab.json"))
+        .output()
+        .map_err(e)?;
+    if out.status.code() != Some(2) || stray.exists() {
+        return Err(fail(format!(
+            "a refused run left {} (exit {:?})",
+            stray.display(),
+            out.status.code()
+        )));
+    }
     // A full disk under --json names the file.
     let out = Command::new(bin)
         .args(["run", "--json", "/dev/full"])

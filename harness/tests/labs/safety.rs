@@ -42,7 +42,23 @@ pub(crate) fn snapshot() -> String {
             .map(|o| String::from_utf8_lossy(&o.stdout).to_string());
         s.push_str(&out.unwrap_or_else(|e| format!("ip {args:?}: {e}")));
     }
-    s.push_str(&std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default());
+    // Only where a run's mounts would show if they leaked: /sys, /proc,
+    // /proc/sys, named namespaces, anything named vethlab. Other tenants'
+    // mounts (Docker overlays, another job's rootfs/proc) reach this
+    // namespace by propagation and are not ours to judge; they made the kill
+    // test fail under parallel load.
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    for l in mounts.lines() {
+        let point = l.split(' ').nth(4).unwrap_or("");
+        if matches!(point, "/sys" | "/proc" | "/proc/sys")
+            || point.starts_with("/run/netns")
+            || point.starts_with("/var/run/netns")
+            || l.contains("vethlab")
+        {
+            s.push_str(l);
+            s.push('\n');
+        }
+    }
     let mut files: Vec<String> = SYSCTL_FILES.iter().map(|f| f.to_string()).collect();
     for d in SYSCTL_DIRS {
         if let Ok(rd) = std::fs::read_dir(d) {
