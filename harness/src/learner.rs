@@ -30,6 +30,17 @@ pub fn build(lab: &Lab, step: usize) -> Result<Topo> {
 /// Give every node its name under /var/run/netns. Only in this process's
 /// mount namespace (the sandbox's): a tmpfs hides whatever the host has there.
 pub fn name_nodes(topo: &Topo) -> Result<()> {
+    private_netns_dir()?;
+    bind_nodes(
+        topo.nodes().iter().map(|n| (n.name(), n.raw_fd())),
+        Path::new(NETNS_DIR),
+    )
+}
+
+/// An empty, writable /var/run/netns in this mount namespace only: a tmpfs
+/// on it, or (where the host has none) on /var/run, the host being
+/// read-only inside the sandbox.
+pub fn private_netns_dir() -> Result<()> {
     let dir = Path::new(NETNS_DIR);
     let tmpfs = |at: &Path| {
         mount(
@@ -42,13 +53,11 @@ pub fn name_nodes(topo: &Topo) -> Result<()> {
         .map_err(|e| Error::other(format!("mount tmpfs on {}: {e}", at.display())))
     };
     if dir.is_dir() {
-        tmpfs(dir)?;
+        tmpfs(dir)
     } else {
-        // No netns dir on this host: a private /var/run (usually /run) holds ours.
         tmpfs(Path::new("/var/run"))?;
-        std::fs::create_dir(dir).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))?;
+        std::fs::create_dir(dir).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))
     }
-    bind_nodes(topo.nodes().iter().map(|n| (n.name(), n.raw_fd())), dir)
 }
 
 /// A file `dir/NAME` bind-mounted on each namespace's fd, as `ip netns add`

@@ -20,6 +20,7 @@ pub mod labs;
 pub mod learner;
 pub mod netns;
 pub mod ops;
+pub mod outputs;
 pub mod peers;
 pub mod report;
 pub mod sandbox;

@@ -40,6 +40,12 @@ fn main() -> ExitCode {
     // `check` runs inside a lab shell, among the lab's namespaces already.
     let needs_sandbox = !matches!(cli.cmd, Cmd::List(_) | Cmd::Peers(_) | Cmd::Check(_));
     if needs_sandbox {
+        // Result files are written by the caller's side after the run.
+        match &cli.cmd {
+            Cmd::Run(c) => c.register_outputs(),
+            Cmd::Bench(c) => c.register_outputs(),
+            _ => {}
+        }
         if let Err(e) = vethlab::sandbox::enter() {
             eprintln!("{e}");
             return ExitCode::from(2);

@@ -2,7 +2,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vethlab::bench::{self, Bench};
-use vethlab::error::{Error, Result};
+use vethlab::error::Result;
 
 #[derive(Args)]
 pub struct BenchCmd {
@@ -21,6 +21,13 @@ pub struct BenchCmd {
 }
 
 impl BenchCmd {
+    /// Before the sandbox: where the figures go.
+    pub fn register_outputs(&self) {
+        if let Some(f) = &self.json {
+            vethlab::outputs::register_file(f);
+        }
+    }
+
     pub fn exec(self) -> Result<ExitCode> {
         bench::prepare()?;
         let mut churn = vec![];
@@ -58,35 +65,33 @@ impl BenchCmd {
         for (l, ms) in &suite.per_lab_ms {
             println!("  {l:<12} {ms:>6.0} ms alone");
         }
-        let tmp = std::env::temp_dir().join(format!("vethlab-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io("temp dir", e))?;
+        // The generated lab files live in the run's scratch: the host is read-only.
+        let scratch = vethlab::scratch::Scratch::new()?;
+        let tmp = scratch.path().to_path_buf();
         println!("\nCalico direct routing, 2 nodes × K pods: build, ping 10 pod pairs across nodes, tear down");
         let mut scale = vec![];
         for &k in &self.calico {
             eprint!("  calico K={k} …\r");
             let s = bench::scale(k, 10, &tmp);
-            let s = match s {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = std::fs::remove_dir_all(&tmp);
-                    return Err(e);
-                }
-            };
+            let s = s?;
             println!(
                 "  2 × {:<4} {:>8.0} ms  {:>6.0} µs/pod",
                 k, s.ms, s.us_per_pod
             );
             scale.push(s);
         }
-        let _ = std::fs::remove_dir_all(&tmp);
         let b = Bench {
             churn,
             suite,
             scale,
         };
         if let Some(p) = &self.json {
-            std::fs::write(p, serde_json::to_string_pretty(&b).unwrap_or_default())
-                .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+            vethlab::outputs::write(
+                p,
+                serde_json::to_string_pretty(&b)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            )?;
         }
         Ok(ExitCode::SUCCESS)
     }

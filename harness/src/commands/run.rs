@@ -2,7 +2,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
-use vethlab::error::{Error, Result};
+use vethlab::error::Result;
 use vethlab::html::NodeView;
 use vethlab::lab::{self, RunOpts};
 use vethlab::report::{self, StepReport};
@@ -29,6 +29,20 @@ pub struct Run {
 }
 
 impl Run {
+    /// Before the sandbox: the file and directories results go to.
+    pub fn register_outputs(&self) {
+        let pcap_dir = self
+            .pcap_dir
+            .clone()
+            .or_else(|| self.html.as_ref().map(|d| d.join("pcaps")));
+        for d in pcap_dir.iter().chain(&self.html) {
+            vethlab::outputs::register_dir(d);
+        }
+        if let Some(f) = &self.json {
+            vethlab::outputs::register_file(f);
+        }
+    }
+
     pub fn exec(self) -> Result<ExitCode> {
         let dir = vethlab::labs::labs_dir();
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
@@ -114,8 +128,6 @@ impl Run {
                 .collect()
         });
         if let Some(dir) = &self.html {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
             let rel = pcap_dir
                 .as_ref()
                 .and_then(|p| p.strip_prefix(dir).ok().map(|r| r.display().to_string()));
@@ -129,15 +141,18 @@ impl Run {
                     rel.as_deref(),
                 );
                 let p = dir.join(format!("{}.html", l.name));
-                std::fs::write(&p, page)
-                    .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+                vethlab::outputs::write(&p, page.as_bytes())?;
             }
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
         if let Some(p) = &self.json {
             let v = report::json_report(&all);
-            std::fs::write(p, serde_json::to_string_pretty(&v).unwrap_or_default())
-                .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+            vethlab::outputs::write(
+                p,
+                serde_json::to_string_pretty(&v)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            )?;
         }
         let (_, failed, _, line) = report::summary(&all);
         println!("\n{line}");

@@ -18,8 +18,12 @@ mod peers;
 mod safety;
 
 fn main() -> ExitCode {
-    // Before any thread: the sandbox (root, or rootless with a user namespace).
-    if let Err(e) = vethlab::sandbox::enter() {
+    // Before any thread: the sandbox (root, or rootless with a user
+    // namespace); the tests' temporary files are the one writable place.
+    let opts = vethlab::sandbox::Options {
+        writable: vec![std::env::temp_dir()],
+    };
+    if let Err(e) = vethlab::sandbox::enter_with(&opts) {
         eprintln!("{e}");
         return ExitCode::from(2);
     }
