@@ -37,27 +37,69 @@ pub fn name_nodes(topo: &Topo) -> Result<()> {
     )
 }
 
-/// An empty, writable /var/run/netns in this mount namespace only: a tmpfs
-/// on it, or (where the host has none) on /var/run, the host being
-/// read-only inside the sandbox.
+/// An empty, writable /var/run (with `netns/` in it) in this mount
+/// namespace only: a tmpfs hides the host's, whose daemons' sockets a lab
+/// has no business with, and which is read-only in the sandbox anyway.
 pub fn private_netns_dir() -> Result<()> {
-    let dir = Path::new(NETNS_DIR);
-    let tmpfs = |at: &Path| {
-        mount(
-            Some("tmpfs"),
-            at,
-            Some("tmpfs"),
-            MsFlags::empty(),
-            Some("mode=755"),
+    mount(
+        Some("tmpfs"),
+        RUN_DIR,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=755"),
+    )
+    .map_err(|e| Error::other(format!("mount tmpfs on {RUN_DIR}: {e}")))?;
+    std::fs::create_dir(NETNS_DIR).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))
+}
+
+/// The shell's private /var/run, and what `vethlab check` reads there.
+const RUN_DIR: &str = "/var/run";
+pub const MARKER: &str = "/var/run/vethlab-shell.json";
+
+/// The user namespace we are in (its inode): each sandbox has its own.
+fn userns_id() -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self/ns/user")
+        .ok()
+        .map(|m| m.ino())
+}
+
+/// Record, in the shell's private /var/run, which lab and step it holds and
+/// which user namespace is the sandbox's: `vethlab check` acts only where
+/// both agree, never on environment variables alone.
+pub fn write_marker(lab: &Path, step: usize) -> Result<()> {
+    let userns = userns_id().ok_or_else(|| Error::other("cannot read /proc/self/ns/user"))?;
+    let v = serde_json::json!({"lab": lab, "step": step, "userns": userns});
+    std::fs::write(MARKER, v.to_string()).map_err(|e| Error::io(format!("write {MARKER}"), e))
+}
+
+/// Inside a vethlab shell: the lab file and step it holds. Elsewhere, an
+/// input error (exit 2) that says how to get into one.
+pub fn read_marker() -> Result<(PathBuf, usize)> {
+    let outside = |why: &str| {
+        Error::input(
+            "vethlab check",
+            format!(
+                "not inside a vethlab shell ({why}): start one with `vethlab shell LAB --step N`"
+            ),
         )
-        .map_err(|e| Error::other(format!("mount tmpfs on {}: {e}", at.display())))
     };
-    if dir.is_dir() {
-        tmpfs(dir)
-    } else {
-        tmpfs(Path::new("/var/run"))?;
-        std::fs::create_dir(dir).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))
+    let text = std::fs::read_to_string(MARKER).map_err(|_| outside("no lab here"))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| outside("no lab here"))?;
+    let (Some(lab), Some(step), Some(ns)) =
+        (v["lab"].as_str(), v["step"].as_u64(), v["userns"].as_u64())
+    else {
+        return Err(outside("no lab here"));
+    };
+    // The sandbox's user namespace is never the machine's: a marker there,
+    // or one seen from another sandbox, is not ours.
+    let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+    if map.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"]
+        || userns_id() != Some(ns)
+    {
+        return Err(outside("this is not the shell's sandbox"));
     }
+    Ok((PathBuf::from(lab), step as usize))
 }
 
 /// A file `dir/NAME` bind-mounted on each namespace's fd, as `ip netns add`

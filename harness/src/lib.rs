@@ -28,3 +28,4 @@ pub mod scratch;
 pub mod topo;
 pub mod trace;
 pub mod traffic;
+pub mod validate;

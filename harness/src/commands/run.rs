@@ -26,6 +26,9 @@ pub struct Run {
     /// Show every check's detail and every captured line, not only failures.
     #[arg(short, long)]
     verbose: bool,
+    /// The labs, read before the sandbox (whose root may not read the caller's files).
+    #[arg(skip)]
+    loaded: Option<Vec<(lab::Lab, Option<usize>)>>,
 }
 
 impl Run {
@@ -43,7 +46,9 @@ impl Run {
         }
     }
 
-    pub fn exec(self) -> Result<ExitCode> {
+    /// Before the sandbox: read and check the lab files (a bad one exits 2
+    /// before anything is built).
+    pub fn prepare(&mut self) -> Result<()> {
         let dir = vethlab::labs::labs_dir();
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
         if self.targets.is_empty() {
@@ -55,6 +60,15 @@ impl Run {
         for t in &self.targets {
             jobs.push(vethlab::labs::resolve(t, &dir)?);
         }
+        self.loaded = Some(jobs);
+        Ok(())
+    }
+
+    pub fn exec(mut self) -> Result<ExitCode> {
+        if self.loaded.is_none() {
+            self.prepare()?;
+        }
+        let jobs = self.loaded.take().unwrap_or_default();
         let pcap_dir = self
             .pcap_dir
             .clone()

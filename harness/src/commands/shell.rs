@@ -1,6 +1,7 @@
 use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::{Error, Result};
+use vethlab::lab::Lab;
 use vethlab::learner;
 
 #[derive(Args)]
@@ -13,11 +14,26 @@ pub struct Shell {
     /// Run this command instead of an interactive shell (after `--`).
     #[arg(last = true)]
     command: Vec<String>,
+    /// The lab, read before the sandbox.
+    #[arg(skip)]
+    loaded: Option<Lab>,
 }
 
 impl Shell {
-    pub fn exec(self) -> Result<ExitCode> {
+    /// Before the sandbox: read and check the lab file.
+    pub fn prepare(&mut self) -> Result<()> {
         let (lab, _) = vethlab::labs::resolve(&self.lab, &vethlab::labs::labs_dir())?;
+        self.loaded = Some(lab);
+        Ok(())
+    }
+
+    pub fn exec(mut self) -> Result<ExitCode> {
+        if self.loaded.is_none() {
+            self.prepare()?;
+        }
+        let Some(lab) = self.loaded.take() else {
+            return Err(Error::other("the lab was not loaded"));
+        };
         let n = lab.steps.len();
         if self.step == 0 || self.step > n {
             return Err(Error::input(
@@ -42,6 +58,8 @@ impl Shell {
             names.join(", ")
         );
         let prompt = format!("[{} {}/{n} {node}] \\w# ", lab.name, self.step);
+        // What `vethlab check` needs, where only this shell can see it.
+        learner::write_marker(&lab.path, self.step)?;
         let env = [
             (learner::ENV_LAB, lab.path.display().to_string()),
             (learner::ENV_STEP, self.step.to_string()),
