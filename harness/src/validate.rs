@@ -99,21 +99,26 @@ impl Ctx<'_> {
         Error::input(locate(self.path, self.text, value, self.from), msg)
     }
     fn name(&self, what: &str, s: &str) -> Result<()> {
+        self.name_in(what, s, s)
+    }
+    /// `s` is a name written inside the string `within` (a command, a
+    /// capture point): the error points at `within`.
+    fn name_in(&self, what: &str, s: &str, within: &str) -> Result<()> {
         plain_word(s).map_err(|m| {
             self.err(
-                s,
+                within,
                 format!("{what} {s:?} {m}: names are plain words (letters, digits, `_`, `-`, `.`; at most {NAME_MAX} bytes)"),
             )
         })
     }
     /// An interface name as it appears in file names and sysfs paths.
-    fn iface(&self, s: &str) -> Result<()> {
+    fn iface(&self, s: &str, within: &str) -> Result<()> {
         if s.contains("{cni:") {
             return Ok(());
         }
         if s.contains('/') || s == "." || s == ".." || s.chars().any(char::is_control) {
             return Err(self.err(
-                s,
+                within,
                 format!("interface name {s:?} is not a kernel interface name (no `/`, `..` or control characters)"),
             ));
         }
@@ -163,8 +168,8 @@ pub fn check(path: &Path, text: &str) -> Result<()> {
         if let Some(caps) = step["capture"].as_object() {
             for point in caps.keys() {
                 if let Some((n, i)) = point.split_once(':') {
-                    cx.name("capture node", n)?;
-                    cx.iface(i)?;
+                    cx.name_in("capture node", n, point)?;
+                    cx.iface(i, point)?;
                     fixture(&cx, lab_name, sname, n, i)?;
                 }
             }
@@ -186,18 +191,18 @@ fn command(cx: &Ctx, s: &str) -> Result<()> {
         return Ok(());
     };
     if let Some(n) = &line.node {
-        cx.name("node name", n)?;
+        cx.name_in("node name", n, s)?;
     }
     for c in &line.cmds {
         match c {
-            Cmd::NetnsAdd(n) => cx.name("namespace name", n)?,
+            Cmd::NetnsAdd(n) => cx.name_in("namespace name", n, s)?,
             Cmd::Sysctl { key, .. } => {
                 net_sysctl_key(key).map_err(|m| cx.err(s, format!("`{s}`: {m}")))?
             }
             _ => {}
         }
         for n in c.nodes() {
-            cx.name("node name", n)?;
+            cx.name_in("node name", n, s)?;
         }
     }
     Ok(())
@@ -212,13 +217,15 @@ fn object(cx: &Ctx, v: &Value) -> Result<()> {
     }
     for k in ["dev", "ifname"] {
         if let Some(s) = v[k].as_str() {
-            cx.iface(s)?;
+            cx.iface(s, s)?;
         }
     }
     for k in ["peer", "a", "b"] {
-        if let Some((n, i)) = v[k].as_str().and_then(|s| s.split_once(':')) {
-            cx.name("node name", n)?;
-            cx.iface(i)?;
+        if let Some(p) = v[k].as_str() {
+            if let Some((n, i)) = p.split_once(':') {
+                cx.name_in("node name", n, p)?;
+                cx.iface(i, p)?;
+            }
         }
     }
     if v["expect"] == "sysctl" {

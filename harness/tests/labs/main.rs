@@ -12,6 +12,7 @@ use vethlab::lab::{self, RunOpts};
 use vethlab::report::Status;
 
 mod errors;
+mod escape;
 mod learner;
 mod parity;
 mod peers;
@@ -102,6 +103,13 @@ fn main() -> ExitCode {
         "safety/rootless-refused-exit-2",
         safety::rootless_refused,
     ));
+    trials.push(Trial::test("safety/sandbox-holds", escape::sandbox_holds));
+    for c in escape::cases() {
+        let name = c.file_name().unwrap_or_default().to_string_lossy();
+        trials.push(Trial::test(format!("escape/{name}"), move || {
+            escape::case(&c)
+        }));
+    }
     trials.push(Trial::ignorable_test(
         "learner/tmux-bridge-arp-step-3",
         learner::tmux_session,
