@@ -334,3 +334,47 @@ mount -t tmpfs none "$TMPD/lab" 2>/dev/null && touch "$TMPD/lab/inside" 2>/dev/n
         Err(fail(bad.join("\n")))
     }
 }
+
+/// Result files go only inside the directories the user named, never
+/// through a symlink found there (planted by someone else in a shared
+/// directory): the run says so and fails, and the symlinks' targets stay as
+/// they were.
+pub(crate) fn outputs_never_follow_symlinks() -> Result<(), Failed> {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let tmp = tmp.path();
+    let io = |e: std::io::Error| fail(e.to_string());
+    std::fs::create_dir_all(tmp.join("victim")).map_err(io)?;
+    std::fs::write(tmp.join("victim.txt"), "the caller's file\n").map_err(io)?;
+    std::fs::create_dir_all(tmp.join("out/pcaps")).map_err(io)?;
+    std::fs::create_dir_all(tmp.join("out/html")).map_err(io)?;
+    std::os::unix::fs::symlink(tmp.join("victim"), tmp.join("out/pcaps/veth-pair")).map_err(io)?;
+    std::os::unix::fs::symlink(tmp.join("victim.txt"), tmp.join("out/html/veth-pair.html"))
+        .map_err(io)?;
+    let out = Command::new(VETHLAB)
+        .args(["run", "veth-pair", "--pcap-dir"])
+        .arg(tmp.join("out/pcaps"))
+        .arg("--html")
+        .arg(tmp.join("out/html"))
+        .output()
+        .map_err(io)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    let mut bad = vec![];
+    if out.status.code() != Some(1) || !err.contains("symlink") {
+        bad.push(format!("exit {:?}, stderr: {err}", out.status.code()));
+    }
+    let victims: Vec<_> = std::fs::read_dir(tmp.join("victim")).map_err(io)?.collect();
+    if !victims.is_empty() {
+        bad.push(format!(
+            "{} entries written through the directory symlink",
+            victims.len()
+        ));
+    }
+    if std::fs::read_to_string(tmp.join("victim.txt")).map_err(io)? != "the caller's file\n" {
+        bad.push("the HTML page was written through the file symlink".into());
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(fail(bad.join("\n")))
+    }
+}

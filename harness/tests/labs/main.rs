@@ -104,6 +104,10 @@ fn main() -> ExitCode {
         safety::rootless_refused,
     ));
     trials.push(Trial::test("safety/sandbox-holds", escape::sandbox_holds));
+    trials.push(Trial::test(
+        "safety/outputs-never-follow-symlinks",
+        escape::outputs_never_follow_symlinks,
+    ));
     for c in escape::cases() {
         let name = c.file_name().unwrap_or_default().to_string_lossy();
         trials.push(Trial::test(format!("escape/{name}"), move || {
