@@ -34,8 +34,8 @@ pub fn plain_word(s: &str) -> std::result::Result<(), String> {
             format!("contains `{c}`")
         });
     }
-    if s.starts_with('.') || s.starts_with('-') {
-        return Err("starts with `.` or `-`".into());
+    if s.starts_with('.') || s.starts_with('-') || s.contains("..") {
+        return Err("starts with `.` or `-`, or holds `..`".into());
     }
     Ok(())
 }
