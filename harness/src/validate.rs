@@ -355,6 +355,7 @@ mod tests {
             "..",
             "../x",
             "a/b",
+            "a..b",
             ".hidden",
             "-n",
             "a\u{1b}b",
