@@ -64,6 +64,48 @@ fn userns_id() -> Option<u64> {
         .map(|m| m.ino())
 }
 
+/// A lab's files (the lab file, its fixtures) as read with the caller's
+/// rights, before the sandbox, whose root may not read the caller's
+/// directories; the shell copies them into its private /var/run, where
+/// `vethlab check` reads them.
+#[derive(Debug, Clone, Default)]
+pub struct LabFiles(Vec<(PathBuf, Vec<u8>)>);
+
+pub fn read_lab_files(lab: &Lab) -> Result<LabFiles> {
+    let read =
+        |p: &Path| std::fs::read(p).map_err(|e| Error::io(format!("read {}", p.display()), e));
+    let mut v = vec![(PathBuf::from("lab.json"), read(&lab.path)?)];
+    for s in &lab.steps {
+        for c in &s.captures {
+            if let Some(f) = &c.fixture {
+                // Names are plain words (checked at load): a safe relative path.
+                let rel = Path::new("fixtures")
+                    .join(&s.name)
+                    .join(format!("{}-{}.txt", c.node, c.iface));
+                v.push((rel, read(&f.path)?));
+            }
+        }
+    }
+    Ok(LabFiles(v))
+}
+
+/// Where the shell keeps its copy of the lab.
+const LAB_COPY: &str = "/var/run/vethlab-lab";
+
+/// Write `files` under the private /var/run (after `private_netns_dir`);
+/// returns the copied lab file's path.
+pub fn copy_lab_files(files: &LabFiles) -> Result<PathBuf> {
+    for (rel, bytes) in &files.0 {
+        let p = Path::new(LAB_COPY).join(rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d)
+                .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
+        }
+        std::fs::write(&p, bytes).map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+    }
+    Ok(Path::new(LAB_COPY).join("lab.json"))
+}
+
 /// Record, in the shell's private /var/run, which lab and step it holds and
 /// which user namespace is the sandbox's: `vethlab check` acts only where
 /// both agree, never on environment variables alone.

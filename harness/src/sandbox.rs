@@ -220,10 +220,18 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
     Ok(if root { Mode::Root } else { Mode::Rootless })
 }
 
-/// A slave root (nothing propagates back), the host read-only except
-/// `opts.writable`, and a /proc of our own PID namespace.
+/// A private root (nothing propagates either way: the host's own mount
+/// churn, e.g. a container starting, stays out of the run's view), the host
+/// read-only except `opts.writable`, and a /proc of our own PID namespace.
 fn mounts(opts: &Options) -> Result<()> {
-    root_slave()?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|e| Error::other(format!("cannot make / a private mount ({e})")))?;
     for p in &opts.writable {
         mount(
             Some(p.as_path()),

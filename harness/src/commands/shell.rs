@@ -14,16 +14,17 @@ pub struct Shell {
     /// Run this command instead of an interactive shell (after `--`).
     #[arg(last = true)]
     command: Vec<String>,
-    /// The lab, read before the sandbox.
+    /// The lab, read before the sandbox, and its files for `vethlab check`.
     #[arg(skip)]
-    loaded: Option<Lab>,
+    loaded: Option<(Lab, learner::LabFiles)>,
 }
 
 impl Shell {
     /// Before the sandbox: read and check the lab file.
     pub fn prepare(&mut self) -> Result<()> {
         let (lab, _) = vethlab::labs::resolve(&self.lab, &vethlab::labs::labs_dir())?;
-        self.loaded = Some(lab);
+        let files = learner::read_lab_files(&lab)?;
+        self.loaded = Some((lab, files));
         Ok(())
     }
 
@@ -31,7 +32,7 @@ impl Shell {
         if self.loaded.is_none() {
             self.prepare()?;
         }
-        let Some(lab) = self.loaded.take() else {
+        let Some((lab, files)) = self.loaded.take() else {
             return Err(Error::other("the lab was not loaded"));
         };
         let n = lab.steps.len();
@@ -59,7 +60,8 @@ impl Shell {
         );
         let prompt = format!("[{} {}/{n} {node}] \\w# ", lab.name, self.step);
         // What `vethlab check` needs, where only this shell can see it.
-        learner::write_marker(&lab.path, self.step)?;
+        let copy = learner::copy_lab_files(&files)?;
+        learner::write_marker(&copy, self.step)?;
         let env = [
             (learner::ENV_LAB, lab.path.display().to_string()),
             (learner::ENV_STEP, self.step.to_string()),
