@@ -251,14 +251,18 @@ pub fn spawn_shell(
             if libc::unshare(libc::CLONE_NEWNS) != 0 {
                 return Err(err());
             }
-            if libc::mount(
-                sysfs.as_ptr(),
-                sys.as_ptr(),
-                sysfs.as_ptr(),
-                0,
-                std::ptr::null(),
-            ) != 0
-            {
+            // Writable where allowed; read-only where the only sysfs in
+            // view is (Docker), as `ip netns exec` itself then does.
+            let sysfs_at = |flags| {
+                libc::mount(
+                    sysfs.as_ptr(),
+                    sys.as_ptr(),
+                    sysfs.as_ptr(),
+                    flags,
+                    std::ptr::null(),
+                )
+            };
+            if sysfs_at(0) != 0 && sysfs_at(libc::MS_RDONLY) != 0 {
                 return Err(err());
             }
             // A new PID namespace takes effect for children only (and a

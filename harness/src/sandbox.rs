@@ -153,7 +153,7 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
     // Our own mount namespace: the caller's side keeps the host writable
     // (it delivers the result files).
     unshare(CloneFlags::CLONE_NEWNS).map_err(|e| Error::Privilege(privilege_msg(e)))?;
-    mounts(opts).map_err(priv_err)?;
+    mounts(opts, root).map_err(priv_err)?;
     if root {
         // Made by real root before the user namespace exists, so the copy
         // the new user namespace gets has every mount locked: nothing inside
@@ -209,13 +209,7 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
     drop(up_w);
     // The run's /sys shows its own (empty) network namespace, not the
     // caller's devices.
-    let _ = mount(
-        Some("sysfs"),
-        "/sys",
-        Some("sysfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        None::<&str>,
-    );
+    let _ = mount_sysfs();
     init_signals();
     Ok(if root { Mode::Root } else { Mode::Rootless })
 }
@@ -223,7 +217,7 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
 /// A private root (nothing propagates either way: the host's own mount
 /// churn, e.g. a container starting, stays out of the run's view), the host
 /// read-only except `opts.writable`, and a /proc of our own PID namespace.
-fn mounts(opts: &Options) -> Result<()> {
+fn mounts(opts: &Options, root: bool) -> Result<()> {
     mount(
         None::<&str>,
         "/",
@@ -250,6 +244,23 @@ fn mounts(opts: &Options) -> Result<()> {
     set_readonly(Path::new("/sys"), false)?;
     for p in &opts.writable {
         set_readonly(p, false)?;
+    }
+    if root {
+        // A user namespace may mount each node's sysfs (`ip netns exec`,
+        // the shell, peer indexes) only while an unmasked, writable sysfs is
+        // in view. Docker's /sys is read-only (its superblock too) with
+        // masked submounts, so, while still real root, mount a fresh one of
+        // a throwaway network namespace (an empty one: only lo). Rootless,
+        // the host's own /sys serves.
+        if unshare(CloneFlags::CLONE_NEWNET).is_ok() {
+            let _ = mount(
+                Some("sysfs"),
+                "/sys",
+                Some("sysfs"),
+                MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+                None::<&str>,
+            );
+        }
     }
     mount(
         Some("proc"),
@@ -400,6 +411,18 @@ fn init_signals() {
         // SAFETY: installing an async-signal-safe handler.
         unsafe { libc::signal(s, die as *const () as libc::sighandler_t) };
     }
+}
+
+/// A fresh sysfs on /sys for the calling thread's network namespace:
+/// writable where the kernel allows it, else read-only (in Docker the only
+/// sysfs in view is read-only, and a user namespace may not mount a
+/// writable one; reading is all vethlab itself does there).
+pub fn mount_sysfs() -> Result<()> {
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    let m = |f: MsFlags| mount(Some("sysfs"), "/sys", Some("sysfs"), f, None::<&str>);
+    m(flags)
+        .or_else(|_| m(flags | MsFlags::MS_RDONLY))
+        .map_err(|e| Error::other(format!("mount sysfs: {e}")))
 }
 
 /// Make `/` a recursive slave in the current mount namespace: mounts made
