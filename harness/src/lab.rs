@@ -271,6 +271,8 @@ impl Lab {
                 strip_pos(&e.to_string()),
             )
         })?;
+        // Names, sysctl keys, plugins, daemon files, fixtures: before anything is read or built.
+        crate::validate::check(path, &text)?;
         let loc = Locator {
             path,
             spans: Spans::scan(&text),

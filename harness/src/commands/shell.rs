@@ -1,6 +1,7 @@
 use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::{Error, Result};
+use vethlab::lab::Lab;
 use vethlab::learner;
 
 #[derive(Args)]
@@ -15,11 +16,27 @@ pub struct Shell {
     /// Run this command instead of an interactive shell (after `--`).
     #[arg(last = true)]
     command: Vec<String>,
+    /// The lab, read before the sandbox, and its files for `vethlab check`.
+    #[arg(skip)]
+    loaded: Option<(Lab, learner::LabFiles)>,
 }
 
 impl Shell {
-    pub fn exec(self) -> Result<ExitCode> {
+    /// Before the sandbox: read and check the lab file.
+    pub fn prepare(&mut self) -> Result<()> {
         let (lab, _) = vethlab::labs::resolve(&self.lab, &vethlab::labs::labs_dir())?;
+        let files = learner::read_lab_files(&lab)?;
+        self.loaded = Some((lab, files));
+        Ok(())
+    }
+
+    pub fn exec(mut self) -> Result<ExitCode> {
+        if self.loaded.is_none() {
+            self.prepare()?;
+        }
+        let Some((lab, files)) = self.loaded.take() else {
+            return Err(Error::other("the lab was not loaded"));
+        };
         let n = lab.steps.len();
         if let Some(s) = self.step.filter(|s| *s == 0 || *s > n) {
             return Err(Error::input(
@@ -56,6 +73,9 @@ impl Shell {
         );
         let at = self.step.map_or("done".into(), |s| format!("{s}/{n}"));
         let prompt = format!("[{} {at} {node}] \\w# ", lab.name);
+        // What `vethlab check` needs, where only this shell can see it.
+        let copy = learner::copy_lab_files(&files)?;
+        learner::write_marker(&copy, current)?;
         let env = [
             (learner::ENV_LAB, lab.path.display().to_string()),
             (learner::ENV_STEP, current.to_string()),

@@ -12,6 +12,7 @@ use vethlab::lab::{self, RunOpts};
 use vethlab::report::Status;
 
 mod errors;
+mod escape;
 mod learner;
 mod mutations;
 mod parity;
@@ -21,8 +22,12 @@ mod safety;
 mod transcripts;
 
 fn main() -> ExitCode {
-    // Before any thread: the sandbox (root, or rootless with a user namespace).
-    if let Err(e) = vethlab::sandbox::enter() {
+    // Before any thread: the sandbox (root, or rootless with a user
+    // namespace); the tests' temporary files are the one writable place.
+    let opts = vethlab::sandbox::Options {
+        writable: vec![std::env::temp_dir()],
+    };
+    if let Err(e) = vethlab::sandbox::enter_with(&opts) {
         eprintln!("{e}");
         return ExitCode::from(2);
     }
@@ -136,6 +141,17 @@ fn main() -> ExitCode {
         "safety/rootless-refused-exit-2",
         safety::rootless_refused,
     ));
+    trials.push(Trial::test("safety/sandbox-holds", escape::sandbox_holds));
+    trials.push(Trial::test(
+        "safety/outputs-never-follow-symlinks",
+        escape::outputs_never_follow_symlinks,
+    ));
+    for c in escape::cases() {
+        let name = c.file_name().unwrap_or_default().to_string_lossy();
+        trials.push(Trial::test(format!("escape/{name}"), move || {
+            escape::case(&c)
+        }));
+    }
     trials.push(Trial::ignorable_test(
         "learner/tmux-bridge-arp-step-3",
         learner::tmux_session,

@@ -88,10 +88,10 @@ fn mutations() -> Vec<Mutation> {
            "bridge fdb append 82:1a:3c:bd:43:04 dev flannel.1 dst 192.168.0.4 self permanent", [],
            "cross-node-vxlan", "O1.6"),
         // seed 000
-        m!("gke-ptp", "one-veth-without-the-32", "ip addr add 10.188.2.1/32 dev veth6eba4cdf", [],
+        m!("gke-ptp", "one-veth-without-the-32", "ip addr add 10.188.2.1/32 brd 10.188.2.1 dev veth6eba4cdf", [],
            "node-view", "O0.2"),
-        m!("gke-ptp", "node-eth0-a-24", "ip addr add 10.10.1.19/32 dev eth0",
-           ["ip addr add 10.10.1.19/24 dev eth0"], "node-view", "O0.5"),
+        m!("gke-ptp", "node-eth0-a-24", "ip addr add 10.10.1.19/32 brd 0.0.0.0 dev eth0",
+           ["ip addr add 10.10.1.19/24 brd 0.0.0.0 dev eth0"], "node-view", "O0.5"),
         m!("gke-ptp", "no-forwarding", "sysctl -w net.ipv4.ip_forward=1", [], "pod-to-pod", "O0.4"),
         // seeds 002/003
         m!("veth-pair", "lo-never-up", "ip netns exec netns_demo ip link set dev lo up", [],
