@@ -208,6 +208,18 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
             // daemons could not open /proc/1/fd/N (the scratch dir, a node's
             // namespace). Everything that could look is inside the sandbox.
             libc::prctl(libc::PR_SET_DUMPABLE, 1);
+            // It also cleared the parent-death signal: arm it again, then
+            // make sure the caller's side did not die in between (it holds
+            // the pipe's write end until it exits).
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            let mut p = libc::pollfd {
+                fd: go_r.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            if libc::poll(&mut p, 1, 0) > 0 && p.revents & libc::POLLHUP != 0 {
+                libc::_exit(1);
+            }
         }
     } else {
         unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC)
@@ -341,7 +353,7 @@ fn parent(root: bool, pid: i32, up_r: OwnedFd, go_w: OwnedFd, staging: Option<Ow
         }
     }
     write_byte(&go_w);
-    drop(go_w);
+    // go_w stays open until we exit: the sandbox's init sees us die by it.
     let mut st = 0;
     // SAFETY: waitpid(2) on our own child.
     while unsafe { libc::waitpid(pid, &mut st, 0) } < 0
@@ -352,6 +364,7 @@ fn parent(root: bool, pid: i32, up_r: OwnedFd, go_w: OwnedFd, staging: Option<Ow
     } else {
         128 + libc::WTERMSIG(st)
     };
+    drop(go_w);
     if let Some(s) = staging {
         if let Err(e) = crate::outputs::deliver(&s) {
             eprintln!("vethlab: {e}");
@@ -364,7 +377,9 @@ fn parent(root: bool, pid: i32, up_r: OwnedFd, go_w: OwnedFd, staging: Option<Ow
 }
 
 /// Root inside the sandbox is an unprivileged id range outside. Nested in a
-/// user namespace already (the test binary's), it is that namespace's root.
+/// user namespace already (the test binary's), it is that namespace's uid 1
+/// onwards where there are such ids (so nesting behaves as the top level
+/// does: a real change of ids), else that namespace's root.
 fn map_root(pid: i32) -> Result<()> {
     let own = fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
     let init = own.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"];
@@ -384,7 +399,11 @@ fn map_root(pid: i32) -> Result<()> {
             .next()
             .unwrap_or(1)
             .min(ROOT_MAP_LEN);
-        (0, len)
+        if len > 1 {
+            (1, len - 1)
+        } else {
+            (0, 1)
+        }
     };
     for f in ["uid_map", "gid_map"] {
         let p = format!("/proc/{pid}/{f}");
