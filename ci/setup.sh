@@ -3,7 +3,8 @@
 # libpcap-dev (the pcap crate links it), pkg-config (finds it), iproute2 and
 # tcpdump (tests compare the kit's output with theirs), tmux (the learner-session
 # test types into a real terminal), and the articles' tools a learner uses in
-# `vethlab shell`: brctl (bridge-utils), ethtool, ping; and the real components
+# `vethlab shell` and the article transcripts replay: brctl (bridge-utils),
+# ethtool, ping, ifconfig (net-tools); and the real components
 # the *-cni and calico-bird labs run: the reference CNI plugins
 # (containernetworking-plugins) and BIRD (bird2); python3-junitparser reads
 # back the --junit report in a test. Idempotent.
@@ -16,6 +17,7 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v tmux >/dev/null || need+=(tmux)
 command -v brctl >/dev/null || need+=(bridge-utils)
 command -v ethtool >/dev/null || need+=(ethtool)
+command -v ifconfig >/dev/null || [ -x /usr/sbin/ifconfig ] || need+=(net-tools)
 command -v ping >/dev/null || need+=(iputils-ping)
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
 /usr/bin/python3 -c 'import junitparser' 2>/dev/null || need+=(python3-junitparser)

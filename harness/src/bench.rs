@@ -206,21 +206,6 @@ pub fn churn_vethlab(n: usize) -> Result<Duration> {
     Ok(t0.elapsed())
 }
 
-/// A private /var/run/netns for `ip netns add` (the sandbox's mount
-/// namespace only; the machine's own stays untouched).
-fn private_netns_dir() -> Result<()> {
-    use nix::mount::{mount, MsFlags};
-    std::fs::create_dir_all("/var/run/netns").ok();
-    mount(
-        Some("tmpfs"),
-        crate::learner::NETNS_DIR,
-        Some("tmpfs"),
-        MsFlags::empty(),
-        None::<&str>,
-    )
-    .map_err(|e| Error::other(format!("mount tmpfs on /var/run/netns: {e}")))
-}
-
 /// Run a shell script with its network namespace set to `node`.
 fn sh_in(node: &Netns, script: &str) -> Result<()> {
     // On stdin: 500 pods' script is longer than one argument may be.
@@ -593,5 +578,5 @@ pub fn churn(n: usize, reps: usize) -> Result<Churn> {
 
 /// Set up what the `ip` script needs; call once, inside the sandbox.
 pub fn prepare() -> Result<()> {
-    private_netns_dir()
+    crate::learner::private_netns_dir()
 }

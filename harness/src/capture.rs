@@ -103,10 +103,6 @@ impl Capture {
 impl Captured {
     /// Write a classic pcap file (what `tcpdump -r` reads).
     pub fn write_pcap(&self, path: &Path) -> Result<()> {
-        if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d)
-                .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
-        }
         let mut out =
             Vec::with_capacity(24 + self.frames.iter().map(|f| 16 + f.data.len()).sum::<usize>());
         out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
@@ -123,7 +119,7 @@ impl Captured {
             out.extend_from_slice(&f.len.to_le_bytes());
             out.extend_from_slice(&f.data);
         }
-        std::fs::write(path, out).map_err(|e| Error::io(format!("write {}", path.display()), e))
+        crate::outputs::write(path, &out)
     }
 
     /// Read a pcap file written by us or by tcpdump (fixtures, tests).

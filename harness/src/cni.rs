@@ -67,6 +67,8 @@ pub fn invoke(node: &Netns, conf: &Value, inv: &Invocation) -> Result<Value> {
         .as_str()
         .ok_or_else(|| Error::other("CNI config has no \"type\""))?
         .to_string();
+    // Checked at load too; a plugin is a bare name in the CNI path, never a path.
+    crate::validate::plugin_name(&plugin).map_err(Error::other)?;
     if let Some(m) = missing(&plugin) {
         return Err(Error::Unsupported(m));
     }

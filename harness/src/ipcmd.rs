@@ -15,6 +15,7 @@ pub struct SetSpec {
     pub master: Option<Option<String>>,
     pub netns: Option<String>,
     pub name: Option<String>,
+    pub txqueuelen: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,6 +53,10 @@ pub enum Cmd {
         dev: String,
         ip: Ipv4Addr,
         prefix: u8,
+        /// `brd X` (or `brd +`, computed); none unless asked, as iproute2.
+        brd: Option<Ipv4Addr>,
+        /// `noprefixroute`: no connected route (NetworkManager adds its own).
+        noprefixroute: bool,
     },
     AddrDel {
         dev: String,
@@ -285,6 +290,9 @@ fn link_common<'a>(t: &'a [&'a str], c: &mut LinkCommon) -> R<&'a [&'a str]> {
             }
             "address" => c.mac = Some(dev_mac(t.get(i + 1))?),
             "mtu" => c.mtu = Some(ranged("mtu", t.get(i + 1), MTU.0, MTU.1, "bytes")?),
+            "txqueuelen" | "txqlen" | "qlen" => {
+                c.txqueuelen = Some(num("txqueuelen", t.get(i + 1))?)
+            }
             w if c.name.is_empty() && !["type", "peer", "netns"].contains(&w) => {
                 c.name = w.to_string();
                 i += 1;
@@ -407,6 +415,9 @@ fn link(t: &[&str]) -> R<Cmd> {
                     "master" => set.master = Some(Some(word("master", rest.get(i + 1))?)),
                     "netns" => set.netns = Some(word("netns", rest.get(i + 1))?),
                     "mtu" => set.mtu = Some(ranged("mtu", rest.get(i + 1), MTU.0, MTU.1, "bytes")?),
+                    "txqueuelen" | "txqlen" | "qlen" => {
+                        set.txqueuelen = Some(num("txqueuelen", rest.get(i + 1))?)
+                    }
                     "address" => set.mac = Some(dev_mac(rest.get(i + 1))?),
                     "name" => set.name = Some(word("name", rest.get(i + 1))?),
                     w if dev.is_none() => {
@@ -435,19 +446,56 @@ fn link(t: &[&str]) -> R<Cmd> {
 }
 
 fn addr(t: &[&str]) -> R<Cmd> {
-    match t {
-        [op @ ("add" | "del" | "delete"), a, "dev", d]
-        | [op @ ("add" | "del" | "delete"), "dev", d, a] => {
-            let (ip, prefix) = cidr(a)?;
-            let dev = d.to_string();
-            Ok(if *op == "add" {
-                Cmd::AddrAdd { dev, ip, prefix }
-            } else {
-                Cmd::AddrDel { dev, ip, prefix }
-            })
-        }
-        _ => Err("expected `ip addr add|del A.B.C.D/N dev DEV`".into()),
+    const USAGE: &str = "expected `ip addr add|del A.B.C.D/N [brd B|+] [noprefixroute] dev DEV`";
+    let (op, rest) = t.split_first().ok_or(USAGE)?;
+    if !["add", "del", "delete"].contains(op) {
+        return Err(USAGE.into());
     }
+    let (mut a, mut dev, mut brd, mut noprefixroute) = (None, None, None, false);
+    let mut i = 0;
+    while i < rest.len() {
+        match rest[i] {
+            "dev" => {
+                dev = Some(rest.get(i + 1).ok_or("`dev` needs a device")?.to_string());
+                i += 1;
+            }
+            "brd" | "broadcast" => {
+                brd = Some(*rest.get(i + 1).ok_or("`brd` needs an address or +")?);
+                i += 1;
+            }
+            "noprefixroute" => noprefixroute = true,
+            w if a.is_none() && w.contains('/') => a = Some(w),
+            w => return Err(format!("unsupported `ip addr` word `{w}`; {USAGE}")),
+        }
+        i += 1;
+    }
+    let (ip, prefix) = cidr(a.ok_or(USAGE)?)?;
+    let dev = dev.ok_or(USAGE)?;
+    let brd = match brd {
+        None => None,
+        Some("+") => Some(broadcast(ip, prefix)),
+        Some(b) => Some(
+            b.parse()
+                .map_err(|_| format!("brd `{b}` is not an IPv4 address"))?,
+        ),
+    };
+    Ok(if *op == "add" {
+        Cmd::AddrAdd {
+            dev,
+            ip,
+            prefix,
+            brd,
+            noprefixroute,
+        }
+    } else {
+        Cmd::AddrDel { dev, ip, prefix }
+    })
+}
+
+/// The broadcast address of `ip/prefix`, as `brd +` and net-tools'
+/// ifconfig compute it (for a /32 that is the address itself).
+pub fn broadcast(ip: Ipv4Addr, prefix: u8) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(ip) | (u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0)))
 }
 
 fn route(t: &[&str]) -> R<Cmd> {
@@ -584,6 +632,9 @@ fn ifconfig(dev: &str, rest: &[&str]) -> R<Vec<Cmd>> {
                     dev: dev.to_string(),
                     ip,
                     prefix,
+                    // net-tools' ifconfig always sets the broadcast address.
+                    brd: Some(broadcast(ip, prefix)),
+                    noprefixroute: false,
                 });
                 // net-tools' ifconfig brings the device up when it sets an address.
                 set.up.get_or_insert(true);
@@ -620,7 +671,9 @@ mod tests {
             vec![Cmd::AddrAdd {
                 dev: "veth1".into(),
                 ip: "192.168.122.102".parse().unwrap(),
-                prefix: 24
+                prefix: 24,
+                brd: None,
+                noprefixroute: false,
             }]
         );
         let l = parse("ip link add index 6 name veth61dfc48a mtu 1450 type veth peer index 3 name eth0 netns pod1").unwrap();

@@ -143,7 +143,8 @@ impl Kernel {
 /// fallback devices above 2 (`ip_gre` adds three): equal indexes stay equal,
 /// so `@if3` still names a pod's eth0 and docker0 alike. Index 2 (a NIC that
 /// on the article's host predates `tunl0`) stays 2 when free, and otherwise
-/// moves past every index the lab uses.
+/// takes the lowest index above the fallback devices that the lab leaves
+/// unused (so it still comes first in `ip link`, right after them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexPlan {
     shift: u32,
@@ -153,21 +154,23 @@ pub struct IndexPlan {
 
 impl IndexPlan {
     /// `fallback`: indexes the kernel's fallback devices hold in a new
-    /// namespace; `lab_max`: the highest index the lab requests.
-    pub fn new(fallback: &[u32], lab_max: u32) -> IndexPlan {
+    /// namespace; `lab`: every index the lab requests.
+    pub fn new(fallback: &[u32], lab: &[u32]) -> IndexPlan {
         let top = fallback.iter().copied().max().unwrap_or(1);
         let shift = top.saturating_sub(2);
+        let used: Vec<u32> = lab.iter().filter(|i| **i >= 3).map(|i| i + shift).collect();
+        let spare = (top + 1..).find(|i| !used.contains(i)).unwrap_or(top + 1);
         IndexPlan {
             shift,
             two_taken: fallback.contains(&2),
-            spare: lab_max.max(2) + shift + 1,
+            spare,
         }
     }
 
     /// For the running kernel.
-    pub fn for_kernel(lab_max: u32) -> IndexPlan {
+    pub fn for_kernel(lab: &[u32]) -> IndexPlan {
         let fb: Vec<u32> = facts().fallback.iter().map(|f| f.index).collect();
-        IndexPlan::new(&fb, lab_max)
+        IndexPlan::new(&fb, lab)
     }
 
     /// The kernel ifindex for a lab's requested one.
@@ -337,17 +340,20 @@ mod tests {
     #[test]
     fn index_plan() {
         // No fallback devices: the articles' numbers as they are.
-        let p = IndexPlan::new(&[], 34);
+        let calico = [2, 34, 4, 16];
+        let p = IndexPlan::new(&[], &calico);
         assert_eq!((p.map(2), p.map(3), p.map(34)), (2, 3, 34));
         assert!(p.is_identity());
         // tunl0 at 2 (the articles' own hosts): 3 and up unchanged, the NIC
-        // asked at 2 moves past the lab's highest index.
-        let p = IndexPlan::new(&[2], 34);
-        assert_eq!((p.map(2), p.map(3), p.map(4), p.map(34)), (35, 3, 4, 34));
+        // asked at 2 takes the lowest index the lab leaves free above tunl0.
+        let p = IndexPlan::new(&[2], &calico);
+        assert_eq!((p.map(2), p.map(3), p.map(4), p.map(34)), (3, 3, 4, 34));
+        let flannel = [2, 3, 6, 7, 9, 5, 46];
+        assert_eq!(IndexPlan::new(&[2], &flannel).map(2), 4);
         // ipip + ip_gre: tunl0 2, gre0 3, gretap0 4, erspan0 5.
-        let p = IndexPlan::new(&[2, 3, 4, 5], 9);
+        let p = IndexPlan::new(&[2, 3, 4, 5], &flannel);
         assert_eq!((p.map(3), p.map(6), p.map(9)), (6, 9, 12));
-        assert_eq!(p.map(2), 13);
+        assert_eq!(p.map(2), 7);
         assert_eq!(p.map_at("if3"), "if6");
         assert_eq!(p.map_at("veth1"), "veth1");
         assert_eq!(p.map(1), 1);

@@ -271,6 +271,8 @@ impl Lab {
                 strip_pos(&e.to_string()),
             )
         })?;
+        // Names, sysctl keys, plugins, daemon files, fixtures: before anything is read or built.
+        crate::validate::check(path, &text)?;
         let loc = Locator {
             path,
             spans: Spans::scan(&text),
@@ -615,17 +617,17 @@ impl Lab {
         })
     }
 
-    /// The highest ifindex any command of the lab asks for.
-    pub fn max_index(&self) -> u32 {
-        let mut m = 0;
+    /// Every ifindex a command of the lab asks for.
+    pub fn indexes(&self) -> Vec<u32> {
+        let mut m = vec![];
         for s in &self.steps {
             for a in &s.actions {
                 if let Action::Cmd { cmds, .. } = a {
                     for c in cmds {
                         if let Cmd::LinkAdd { link, kind, .. } = c {
-                            m = m.max(link.index.unwrap_or(0));
+                            m.extend(link.index);
                             if let crate::ops::LinkKind::Veth { peer } = kind {
-                                m = m.max(peer.index.unwrap_or(0));
+                                m.extend(peer.index);
                             }
                         }
                     }
@@ -637,7 +639,7 @@ impl Lab {
 
     /// Where this lab's ifindexes land on the running kernel.
     pub fn index_plan(&self) -> crate::kernel::IndexPlan {
-        crate::kernel::IndexPlan::for_kernel(self.max_index())
+        crate::kernel::IndexPlan::for_kernel(&self.indexes())
     }
 
     pub fn step_index(&self, name: &str) -> Option<usize> {

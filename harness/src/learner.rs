@@ -24,31 +24,126 @@ pub fn build(lab: &Lab, step: usize) -> Result<Topo> {
     let mut topo = lab::new_topo(lab)?;
     lab::build_upto(lab, &mut topo, step - 1)?;
     topo.tune_neigh()?;
+    // The learner's first `ip link` shows settled states, as on a real host.
+    topo.settle()?;
     Ok(topo)
 }
 
 /// Give every node its name under /var/run/netns. Only in this process's
 /// mount namespace (the sandbox's): a tmpfs hides whatever the host has there.
 pub fn name_nodes(topo: &Topo) -> Result<()> {
-    let dir = Path::new(NETNS_DIR);
-    let tmpfs = |at: &Path| {
-        mount(
-            Some("tmpfs"),
-            at,
-            Some("tmpfs"),
-            MsFlags::empty(),
-            Some("mode=755"),
-        )
-        .map_err(|e| Error::other(format!("mount tmpfs on {}: {e}", at.display())))
-    };
-    if dir.is_dir() {
-        tmpfs(dir)?;
-    } else {
-        // No netns dir on this host: a private /var/run (usually /run) holds ours.
-        tmpfs(Path::new("/var/run"))?;
-        std::fs::create_dir(dir).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))?;
+    private_netns_dir()?;
+    bind_nodes(
+        topo.nodes().iter().map(|n| (n.name(), n.raw_fd())),
+        Path::new(NETNS_DIR),
+    )
+}
+
+/// An empty, writable /var/run (with `netns/` in it) in this mount
+/// namespace only: a tmpfs hides the host's, whose daemons' sockets a lab
+/// has no business with, and which is read-only in the sandbox anyway.
+pub fn private_netns_dir() -> Result<()> {
+    mount(
+        Some("tmpfs"),
+        RUN_DIR,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=755"),
+    )
+    .map_err(|e| Error::other(format!("mount tmpfs on {RUN_DIR}: {e}")))?;
+    std::fs::create_dir(NETNS_DIR).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))
+}
+
+/// The shell's private /var/run, and what `vethlab check` reads there.
+const RUN_DIR: &str = "/var/run";
+pub const MARKER: &str = "/var/run/vethlab-shell.json";
+
+/// The user namespace we are in (its inode): each sandbox has its own.
+fn userns_id() -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self/ns/user")
+        .ok()
+        .map(|m| m.ino())
+}
+
+/// A lab's files (the lab file, its fixtures) as read with the caller's
+/// rights, before the sandbox, whose root may not read the caller's
+/// directories; the shell copies them into its private /var/run, where
+/// `vethlab check` reads them.
+#[derive(Debug, Clone, Default)]
+pub struct LabFiles(Vec<(PathBuf, Vec<u8>)>);
+
+pub fn read_lab_files(lab: &Lab) -> Result<LabFiles> {
+    let read =
+        |p: &Path| std::fs::read(p).map_err(|e| Error::io(format!("read {}", p.display()), e));
+    let mut v = vec![(PathBuf::from("lab.json"), read(&lab.path)?)];
+    for s in &lab.steps {
+        for c in &s.captures {
+            if let Some(f) = &c.fixture {
+                // Names are plain words (checked at load): a safe relative path.
+                let rel = Path::new("fixtures")
+                    .join(&s.name)
+                    .join(format!("{}-{}.txt", c.node, c.iface));
+                v.push((rel, read(&f.path)?));
+            }
+        }
     }
-    bind_nodes(topo.nodes().iter().map(|n| (n.name(), n.raw_fd())), dir)
+    Ok(LabFiles(v))
+}
+
+/// Where the shell keeps its copy of the lab.
+const LAB_COPY: &str = "/var/run/vethlab-lab";
+
+/// Write `files` under the private /var/run (after `private_netns_dir`);
+/// returns the copied lab file's path.
+pub fn copy_lab_files(files: &LabFiles) -> Result<PathBuf> {
+    for (rel, bytes) in &files.0 {
+        let p = Path::new(LAB_COPY).join(rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d)
+                .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
+        }
+        std::fs::write(&p, bytes).map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+    }
+    Ok(Path::new(LAB_COPY).join("lab.json"))
+}
+
+/// Record, in the shell's private /var/run, which lab and step it holds and
+/// which user namespace is the sandbox's: `vethlab check` acts only where
+/// both agree, never on environment variables alone.
+pub fn write_marker(lab: &Path, step: usize) -> Result<()> {
+    let userns = userns_id().ok_or_else(|| Error::other("cannot read /proc/self/ns/user"))?;
+    let v = serde_json::json!({"lab": lab, "step": step, "userns": userns});
+    std::fs::write(MARKER, v.to_string()).map_err(|e| Error::io(format!("write {MARKER}"), e))
+}
+
+/// Inside a vethlab shell: the lab file and step it holds. Elsewhere, an
+/// input error (exit 2) that says how to get into one.
+pub fn read_marker() -> Result<(PathBuf, usize)> {
+    let outside = |why: &str| {
+        Error::input(
+            "vethlab check",
+            format!(
+                "not inside a vethlab shell ({why}): start one with `vethlab shell LAB --step N`"
+            ),
+        )
+    };
+    let text = std::fs::read_to_string(MARKER).map_err(|_| outside("no lab here"))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| outside("no lab here"))?;
+    let (Some(lab), Some(step), Some(ns)) =
+        (v["lab"].as_str(), v["step"].as_u64(), v["userns"].as_u64())
+    else {
+        return Err(outside("no lab here"));
+    };
+    // The sandbox's user namespace is never the machine's: a marker there,
+    // or one seen from another sandbox, is not ours.
+    let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+    if map.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"]
+        || userns_id() != Some(ns)
+    {
+        return Err(outside("this is not the shell's sandbox"));
+    }
+    Ok((PathBuf::from(lab), step as usize))
 }
 
 /// A file `dir/NAME` bind-mounted on each namespace's fd, as `ip netns add`
@@ -157,14 +252,18 @@ pub fn spawn_shell(
             if libc::unshare(libc::CLONE_NEWNS) != 0 {
                 return Err(err());
             }
-            if libc::mount(
-                sysfs.as_ptr(),
-                sys.as_ptr(),
-                sysfs.as_ptr(),
-                0,
-                std::ptr::null(),
-            ) != 0
-            {
+            // Writable where allowed; read-only where the only sysfs in
+            // view is (Docker), as `ip netns exec` itself then does.
+            let sysfs_at = |flags| {
+                libc::mount(
+                    sysfs.as_ptr(),
+                    sys.as_ptr(),
+                    sysfs.as_ptr(),
+                    flags,
+                    std::ptr::null(),
+                )
+            };
+            if sysfs_at(0) != 0 && sysfs_at(libc::MS_RDONLY) != 0 {
                 return Err(err());
             }
             // A new PID namespace takes effect for children only (and a

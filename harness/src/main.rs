@@ -34,13 +34,30 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // Lab files are read with the caller's rights, before the sandbox (whose
+    // root is nobody outside); a bad one exits 2 before anything is built.
+    let loaded = match &mut cli.cmd {
+        Cmd::Run(c) => c.prepare(),
+        Cmd::Shell(c) => c.prepare(),
+        _ => Ok(()),
+    };
+    if let Err(e) = loaded {
+        eprintln!("vethlab: {e}");
+        return ExitCode::from(if e.is_usage() { 2 } else { 1 });
+    }
     // `list` and `peers` need no namespaces of their own; everything else runs inside the sandbox,
     // entered before any thread exists.
     // `peers` reads the caller's own host, so it must not leave it.
     // `check` runs inside a lab shell, among the lab's namespaces already.
     let needs_sandbox = !matches!(cli.cmd, Cmd::List(_) | Cmd::Peers(_) | Cmd::Check(_));
     if needs_sandbox {
+        // Result files are written by the caller's side after the run.
+        match &cli.cmd {
+            Cmd::Run(c) => c.register_outputs(),
+            Cmd::Bench(c) => c.register_outputs(),
+            _ => {}
+        }
         if let Err(e) = vethlab::sandbox::enter() {
             eprintln!("{e}");
             return ExitCode::from(2);

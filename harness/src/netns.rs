@@ -316,19 +316,11 @@ impl Netns {
     ) -> Result<T> {
         self.run(move || {
             std::thread::spawn(move || -> Result<T> {
-                use nix::mount::{mount, MsFlags};
                 unshare(CloneFlags::CLONE_NEWNS)
                     .map_err(|e| Error::other(format!("unshare(CLONE_NEWNS): {e}")))?;
                 // Slave first, or the new sysfs mount could propagate out.
                 crate::sandbox::root_slave()?;
-                mount(
-                    Some("sysfs"),
-                    "/sys",
-                    Some("sysfs"),
-                    MsFlags::empty(),
-                    None::<&str>,
-                )
-                .map_err(|e| Error::other(format!("mount sysfs: {e}")))?;
+                crate::sandbox::mount_sysfs()?;
                 Ok(f())
             })
             .join()

@@ -185,6 +185,7 @@ pub struct LinkCommon {
     pub index: Option<u32>,
     pub mac: Option<Mac>,
     pub mtu: Option<u32>,
+    pub txqueuelen: Option<u32>,
 }
 
 fn common<T>(mut b: LinkMessageBuilder<T>, c: &LinkCommon) -> LinkMessageBuilder<T> {
@@ -196,6 +197,9 @@ fn common<T>(mut b: LinkMessageBuilder<T>, c: &LinkCommon) -> LinkMessageBuilder
     }
     if let Some(m) = c.mtu {
         b = b.mtu(m);
+    }
+    if let Some(q) = c.txqueuelen {
+        b = b.txqueuelen(q);
     }
     b
 }
@@ -252,7 +256,9 @@ pub async fn add_link(
                 .set_info_data(InfoData::Veth(InfoVeth::Peer(p.build())))
                 .build()
         }
-        LinkKind::Bridge => common(LinkBridge::new(&c.name), c).build(),
+        // Not `LinkBridge::new`: that one also sets the bridge UP, where `ip link
+        // add … type bridge` (and brctl addbr) leave it DOWN, as the articles show.
+        LinkKind::Bridge => common(LinkMessageBuilder::<LinkBridge>::new(&c.name), c).build(),
         LinkKind::Vxlan {
             vni,
             port,
@@ -298,6 +304,7 @@ pub async fn add_link(
 /// What `ip link set` may change, all in one message.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkSet {
+    pub txqueuelen: Option<u32>,
     pub up: Option<bool>,
     pub mtu: Option<u32>,
     pub mac: Option<Mac>,
@@ -314,6 +321,9 @@ pub async fn set_link(h: &Handle, index: u32, s: &LinkSet) -> Result<()> {
     }
     if let Some(m) = s.mtu {
         b = b.mtu(m);
+    }
+    if let Some(q) = s.txqueuelen {
+        b = b.txqueuelen(q);
     }
     if let Some(m) = s.mac {
         b = b.address(m.to_vec());
@@ -371,12 +381,27 @@ pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
     Ok(out)
 }
 
-pub async fn add_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Result<()> {
-    h.address()
-        .add(index, IpAddr::V4(ip), prefix)
-        .execute()
-        .await
-        .map_err(nl_error)
+/// `ip addr add`: a broadcast address only when one is given (rtnetlink's
+/// builder adds one by itself, iproute2 does not), and `noprefixroute`.
+pub async fn add_addr(
+    h: &Handle,
+    index: u32,
+    ip: Ipv4Addr,
+    prefix: u8,
+    brd: Option<Ipv4Addr>,
+    noprefixroute: bool,
+) -> Result<()> {
+    use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags};
+    let mut req = h.address().add(index, IpAddr::V4(ip), prefix);
+    let attrs = &mut req.message_mut().attributes;
+    attrs.retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
+    if let Some(b) = brd {
+        attrs.push(AddressAttribute::Broadcast(b));
+    }
+    if noprefixroute {
+        attrs.push(AddressAttribute::Flags(AddressFlags::Noprefixroute));
+    }
+    req.execute().await.map_err(nl_error)
 }
 
 pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Result<()> {

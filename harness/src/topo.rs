@@ -187,6 +187,29 @@ impl Topo {
         })?
     }
 
+    /// Wait until the kernel has settled every veth and bridge that is up:
+    /// right after it comes up, its operstate reads UNKNOWN until the
+    /// kernel's link watcher runs (up to a second later), where `ip link`
+    /// then shows DOWN/NO-CARRIER or UP. Awaited on change notifications,
+    /// bounded; what is still unsettled then is left as it is.
+    pub fn settle(&self) -> Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        for n in &self.nodes {
+            let changes = n.changes()?;
+            loop {
+                let pending = self.links(n.name())?.iter().any(|l| {
+                    l.up()
+                        && l.operstate == "UNKNOWN"
+                        && matches!(l.kind.as_deref(), Some("veth" | "bridge"))
+                });
+                if !pending || !changes.wait(deadline) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Short ARP timers on every device of every node (100 ms between
     /// probes), so an unanswered ARP fails in 300 ms instead of 3 s. Set per
     /// device: devices copy the caller's namespace's defaults, which we never touch.
@@ -256,6 +279,7 @@ impl Topo {
             Cmd::LinkSet { dev, set } => {
                 let index = self.index(node, dev)?;
                 let s = LinkSet {
+                    txqueuelen: set.txqueuelen,
                     up: set.up,
                     mtu: set.mtu,
                     mac: set.mac,
@@ -277,16 +301,21 @@ impl Topo {
                 let index = self.index(node, dev)?;
                 ns.block_on(async move { ops::del_link(&h, index).await })
             }
-            Cmd::AddrAdd { dev, ip, prefix } | Cmd::AddrDel { dev, ip, prefix } => {
+            Cmd::AddrAdd {
+                dev,
+                ip,
+                prefix,
+                brd,
+                noprefixroute,
+            } => {
                 let index = self.index(node, dev)?;
-                let (ip, prefix, add) = (*ip, *prefix, matches!(cmd, Cmd::AddrAdd { .. }));
-                ns.block_on(async move {
-                    if add {
-                        ops::add_addr(&h, index, ip, prefix).await
-                    } else {
-                        ops::del_addr(&h, index, ip, prefix).await
-                    }
-                })
+                let (ip, prefix, brd, np) = (*ip, *prefix, *brd, *noprefixroute);
+                ns.block_on(async move { ops::add_addr(&h, index, ip, prefix, brd, np).await })
+            }
+            Cmd::AddrDel { dev, ip, prefix } => {
+                let index = self.index(node, dev)?;
+                let (ip, prefix) = (*ip, *prefix);
+                ns.block_on(async move { ops::del_addr(&h, index, ip, prefix).await })
             }
             Cmd::RouteAdd(r) | Cmd::RouteDel(r) => {
                 let route = Route {

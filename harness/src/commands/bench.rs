@@ -36,11 +36,18 @@ pub struct BenchCmd {
 }
 
 impl BenchCmd {
+    /// Before the sandbox: where the figures go.
+    pub fn register_outputs(&self) {
+        if let Some(f) = &self.json {
+            vethlab::outputs::register_file(f);
+        }
+    }
+
     pub fn exec(self) -> Result<ExitCode> {
-        let tmp = std::env::temp_dir().join(format!("vethlab-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io("temp dir", e))?;
-        // Removed however exec returns.
-        let _gone = RemoveOnDrop(tmp.clone());
+        // Generated lab files live in the run's scratch (a private tmpfs,
+        // gone with the run): inside the sandbox the host is read-only.
+        let scratch = vethlab::scratch::Scratch::new()?;
+        let tmp = scratch.path().to_path_buf();
         say!("Loader: read, scan, parse and validate a generated lab (one pod per step)");
         let mut loader = vec![];
         for &mb in &self.loader_mb {
@@ -62,8 +69,7 @@ impl BenchCmd {
             if let Some(p) = &self.json {
                 let text = serde_json::to_string_pretty(&serde_json::json!({"loader": loader}))
                     .map_err(|e| Error::other(format!("JSON: {e}")))?;
-                std::fs::write(p, text)
-                    .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+                vethlab::outputs::write(p, text.as_bytes())?;
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -127,17 +133,13 @@ impl BenchCmd {
             scale,
         };
         if let Some(p) = &self.json {
-            std::fs::write(p, serde_json::to_string_pretty(&b).unwrap_or_default())
-                .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+            vethlab::outputs::write(
+                p,
+                serde_json::to_string_pretty(&b)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            )?;
         }
         Ok(ExitCode::SUCCESS)
-    }
-}
-
-struct RemoveOnDrop(PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

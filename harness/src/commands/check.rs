@@ -1,5 +1,4 @@
 use clap::Args;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use vethlab::error::{Error, Result};
 use vethlab::lab::{self, Lab, RunOpts};
@@ -13,27 +12,18 @@ impl Check {
     /// Runs in the learner's shell: the lab's namespaces are the ones named
     /// there, in whatever state the learner made.
     pub fn exec(self) -> Result<ExitCode> {
-        let (Ok(path), Ok(step)) = (
-            std::env::var(learner::ENV_LAB),
-            std::env::var(learner::ENV_STEP),
-        ) else {
-            return Err(Error::input(
-                "vethlab check",
-                "not inside a lab shell: start one with `vethlab shell LAB --step N`",
-            ));
-        };
-        let lab = Lab::load(&PathBuf::from(path))?;
-        let idx: usize = step
-            .parse::<usize>()
-            .ok()
-            .filter(|i| (1..=lab.steps.len()).contains(i))
+        // Only inside a shell it can verify: the environment alone proves nothing.
+        let (path, step) = learner::read_marker()?;
+        let lab = Lab::load(&path)?;
+        let idx = step
+            .checked_sub(1)
+            .filter(|i| *i < lab.steps.len())
             .ok_or_else(|| {
                 Error::input(
-                    learner::ENV_STEP,
+                    learner::MARKER,
                     format!("`{step}` is not a step of {}", lab.name),
                 )
-            })?
-            - 1;
+            })?;
         let mut topo = learner::attach_named()?;
         topo.set_index_plan(lab.index_plan());
         let opts = RunOpts {

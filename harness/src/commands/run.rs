@@ -1,6 +1,4 @@
 use clap::Args;
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -35,6 +33,9 @@ pub struct Run {
     /// Show every check's detail and every captured line, not only failures.
     #[arg(short, long)]
     verbose: bool,
+    /// The labs, read before the sandbox (whose root may not read the caller's files).
+    #[arg(skip)]
+    loaded: Option<Vec<(lab::Lab, Option<usize>)>>,
 }
 
 /// Where a usage error about an output path points.
@@ -56,59 +57,24 @@ fn probe_dir(flag: &str, d: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The JSON report's file, opened now for the same reason, and written at
-/// the end. A file this run created is removed if the run ends without a
-/// report (bad input found later), so a failed start leaves nothing.
-struct ReportFile {
-    path: PathBuf,
-    file: File,
-    created: bool,
-    written: bool,
-}
-
-impl ReportFile {
-    fn probe(flag: &str, p: &Path) -> Result<ReportFile> {
-        if p.is_dir() {
-            return Err(out_err(flag, p, "is a directory; give a file name"));
-        }
-        let created = !p.exists();
-        // Not truncated yet: an old report survives a run that never starts.
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(p)
-            .map_err(|e| out_err(flag, p, format!("cannot write: {e}")))?;
-        Ok(ReportFile {
-            path: p.to_path_buf(),
-            file,
-            created,
-            written: false,
-        })
+/// A report file, probed now for the same reason: it can be opened for
+/// writing (an existing one is not emptied yet; one this probe had to create
+/// is removed again). The run writes it at the end (see `outputs`).
+fn probe_file(flag: &str, p: &Path) -> Result<()> {
+    if p.is_dir() {
+        return Err(out_err(flag, p, "is a directory; give a file name"));
     }
-
-    fn write(mut self, text: &str) -> Result<()> {
-        self.written = true;
-        let p = self.path.display().to_string();
-        // Emptied first (a regular file); a pipe (`/dev/stdout`) cannot be and need not be.
-        if self.file.metadata().is_ok_and(|m| m.is_file()) {
-            self.file
-                .set_len(0)
-                .map_err(|e| Error::io(format!("write {p}"), e))?;
-        }
-        // No fsync: the report may be a pipe.
-        self.file
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::io(format!("write {p}"), e))
+    let existed = p.exists();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(p)
+        .map_err(|e| out_err(flag, p, format!("cannot write: {e}")))?;
+    if !existed {
+        let _ = std::fs::remove_file(p);
     }
-}
-
-impl Drop for ReportFile {
-    fn drop(&mut self) {
-        if self.created && !self.written {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
+    Ok(())
 }
 
 /// A lab whose thread died: every step it had not reported is a FAIL that
@@ -123,8 +89,25 @@ fn lost(l: &lab::Lab, idx: Option<usize>, done: &[String], why: &str) -> Vec<Ste
 }
 
 impl Run {
-    pub fn exec(self) -> Result<ExitCode> {
-        // Arguments and outputs first: a mistake there costs a second, not a run.
+    /// Before the sandbox: the file and directories results go to.
+    pub fn register_outputs(&self) {
+        let pcap_dir = self
+            .pcap_dir
+            .clone()
+            .or_else(|| self.html.as_ref().map(|d| d.join("pcaps")));
+        for d in pcap_dir.iter().chain(&self.html) {
+            vethlab::outputs::register_dir(d);
+        }
+        for f in self.json.iter().chain(&self.junit) {
+            vethlab::outputs::register_file(f);
+        }
+    }
+
+    /// Before the sandbox: read and check the lab files (a bad one exits 2
+    /// before anything is built).
+    pub fn prepare(&mut self) -> Result<()> {
+        // Arguments and outputs first, with the caller's own rights: a
+        // mistake there costs a second, not a run.
         if let Some(b) = self.capture_buffer {
             let (lo, hi) = lab::limits::CAPTURE_BUFFER;
             if b < lo || b > hi {
@@ -133,20 +116,6 @@ impl Run {
                     format!("{b} bytes; allowed: {lo} to {hi} (bytes of kernel buffer per capture point)"),
                 ));
             }
-        }
-        let json_out = match &self.json {
-            Some(p) => Some(ReportFile::probe("--json", p)?),
-            None => None,
-        };
-        let junit_out = match &self.junit {
-            Some(p) => Some(ReportFile::probe("--junit", p)?),
-            None => None,
-        };
-        if let Some(d) = &self.pcap_dir {
-            probe_dir("--pcap-dir", d)?;
-        }
-        if let Some(d) = &self.html {
-            probe_dir("--html", d)?;
         }
         let dir = vethlab::labs::labs_dir();
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
@@ -162,6 +131,28 @@ impl Run {
         if let Some((i, n)) = self.shard {
             jobs = vethlab::labs::shard(jobs, i, n);
         }
+        // Outputs after the labs: a refused lab leaves no directory behind.
+        if let Some(p) = &self.json {
+            probe_file("--json", p)?;
+        }
+        if let Some(p) = &self.junit {
+            probe_file("--junit", p)?;
+        }
+        if let Some(d) = &self.pcap_dir {
+            probe_dir("--pcap-dir", d)?;
+        }
+        if let Some(d) = &self.html {
+            probe_dir("--html", d)?;
+        }
+        self.loaded = Some(jobs);
+        Ok(())
+    }
+
+    pub fn exec(mut self) -> Result<ExitCode> {
+        if self.loaded.is_none() {
+            self.prepare()?;
+        }
+        let jobs = self.loaded.take().unwrap_or_default();
         let pcap_dir = self
             .pcap_dir
             .clone()
@@ -267,8 +258,6 @@ impl Run {
                 .collect()
         });
         if let Some(dir) = &self.html {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
             let rel = pcap_dir
                 .as_ref()
                 .and_then(|p| p.strip_prefix(dir).ok().map(|r| r.display().to_string()));
@@ -283,21 +272,20 @@ impl Run {
                     &kernel.summary(),
                 );
                 let p = dir.join(format!("{}.html", l.name));
-                std::fs::write(&p, page)
-                    .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
+                vethlab::outputs::write(&p, page.as_bytes())?;
             }
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
-        if let Some(f) = json_out {
+        if let Some(p) = &self.json {
             let mut v = report::json_report(&all);
             v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
             let text = serde_json::to_string_pretty(&v)
                 .map_err(|e| Error::other(format!("JSON report: {e}")))?;
-            f.write(&text)?;
+            vethlab::outputs::write(p, text.as_bytes())?;
         }
-        if let Some(f) = junit_out {
+        if let Some(p) = &self.junit {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-            f.write(&vethlab::junit::document(&all, host.trim()))?;
+            vethlab::outputs::write(p, vethlab::junit::document(&all, host.trim()).as_bytes())?;
         }
         let (_, failed, _, line) = report::summary(&all);
         vethlab::out::print(&format!("\n{line}\n"));

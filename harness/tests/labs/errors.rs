@@ -133,7 +133,9 @@ fn check_cmd(
         .filter(|w| !all.contains(w) || !loaded.contains(w))
         .collect();
     // Privilege errors say what to do on a few lines; others are one line.
-    let privilege = err.starts_with("vethlab: not root") || err.contains("root here");
+    let privilege = err.starts_with("vethlab: not root")
+        || err.starts_with("vethlab: cannot create the sandbox's namespaces")
+        || err.contains("root here");
     let usage_shape = err.lines().count() == 1 || privilege;
     let bad = out.status.code() != Some(code)
         || !missing.is_empty()
@@ -654,7 +656,7 @@ fn environments() -> Vec<(&'static str, Command, &'static str, i32)> {
         (
             "env-rootless-net-namespaces-zero",
             nested("0 > /proc/sys/user/max_net_namespaces"),
-            "refuses an unprivileged user namespace\nuser.max_net_namespaces is used up\nsudo sysctl -w user.max_net_namespaces=",
+            "cannot create the sandbox's namespaces\nuser.max_net_namespaces is used up\nsudo sysctl -w user.max_net_namespaces=",
             2,
         ),
         (

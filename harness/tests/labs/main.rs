@@ -12,15 +12,22 @@ use vethlab::lab::{self, RunOpts};
 use vethlab::report::Status;
 
 mod errors;
+mod escape;
 mod learner;
+mod mutations;
 mod parity;
 mod peers;
 mod reports;
 mod safety;
+mod transcripts;
 
 fn main() -> ExitCode {
-    // Before any thread: the sandbox (root, or rootless with a user namespace).
-    if let Err(e) = vethlab::sandbox::enter() {
+    // Before any thread: the sandbox (root, or rootless with a user
+    // namespace); the tests' temporary files are the one writable place.
+    let opts = vethlab::sandbox::Options {
+        writable: vec![std::env::temp_dir()],
+    };
+    if let Err(e) = vethlab::sandbox::enter_with(&opts) {
         eprintln!("{e}");
         return ExitCode::from(2);
     }
@@ -134,6 +141,17 @@ fn main() -> ExitCode {
         "safety/rootless-refused-exit-2",
         safety::rootless_refused,
     ));
+    trials.push(Trial::test("safety/sandbox-holds", escape::sandbox_holds));
+    trials.push(Trial::test(
+        "safety/outputs-never-follow-symlinks",
+        escape::outputs_never_follow_symlinks,
+    ));
+    for c in escape::cases() {
+        let name = c.file_name().unwrap_or_default().to_string_lossy();
+        trials.push(Trial::test(format!("escape/{name}"), move || {
+            escape::case(&c)
+        }));
+    }
     trials.push(Trial::ignorable_test(
         "learner/tmux-bridge-arp-step-3",
         learner::tmux_session,
@@ -142,6 +160,10 @@ fn main() -> ExitCode {
     trials.push(Trial::test("learner/html-report-well-formed", move || {
         learner::html_report(&l3)
     }));
+    if shard.is_none_or(|(i, _)| i == 1) {
+        trials.extend(mutations::trials(&dir));
+    }
+    trials.extend(transcripts::trials(&mine));
     let l4 = labs.clone();
     trials.push(Trial::ignorable_test("harness/junit-parses", move || {
         reports::junit_parses(&l4)
@@ -158,7 +180,14 @@ fn main() -> ExitCode {
 }
 
 /// The kit's own trials (not lab steps), by name prefix.
-const KIT_TRIALS: [&str; 5] = ["harness/", "safety/", "learner/", "peers/", "cni/"];
+const KIT_TRIALS: [&str; 6] = [
+    "harness/",
+    "safety/",
+    "learner/",
+    "peers/",
+    "cni/",
+    "mutation/",
+];
 
 pub(crate) fn fail(m: impl Into<String>) -> Failed {
     Failed::from(m.into())

@@ -165,10 +165,16 @@ pub(crate) fn no_tcpdump() -> Option<&'static str> {
     if Command::new("tcpdump").arg("--version").output().is_err() {
         return Some("tcpdump is not installed (ci/setup.sh installs it)");
     }
-    // Rootless, we are uid 0 only inside a user namespace; tcpdump then tries
-    // to drop to its own user (setgroups, setuid) and the kernel refuses.
+    // Rootless, only our own id is mapped in the user namespace; tcpdump then
+    // tries to drop to its own user (setgroups, setuid) and the kernel
+    // refuses. As root the sandbox maps a range of 65536 ids, and it can.
     let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
-    if map.split_whitespace().collect::<Vec<_>>() != ["0", "0", "4294967295"] {
+    let ids: u64 = map
+        .split_whitespace()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    if ids < 65536 {
         return Some(
             "tcpdump cannot drop privileges inside a user namespace; the root run checks this",
         );

@@ -1,0 +1,134 @@
+//! The articles replayed: every `labs/LAB/transcripts/*.txt` entry runs with
+//! the real tools (iproute2, bridge-utils, net-tools, ethtool) in the lab,
+//! opened by `vethlab shell` as a learner opens it, and its output must
+//! equal the article's lines under the entry's named normalizations.
+
+use crate::fail;
+use libtest_mimic::{Completion, Failed, Trial};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use vethlab::lab::Lab;
+use vethlab::transcript::{self, Entry};
+
+const MARK: &str = "@@vethlab-transcript@@";
+
+/// One trial per transcript file: `transcript/LAB/FILE`.
+pub(crate) fn trials(labs: &[Lab]) -> Vec<Trial> {
+    let mut out = vec![];
+    for l in labs {
+        let dir = l
+            .path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("transcripts");
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files
+            .into_iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "txt"))
+        {
+            let stem = f
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let lab = l.clone();
+            out.push(Trial::ignorable_test(
+                format!("transcript/{}/{stem}", l.name),
+                move || replay(&lab, &f),
+            ));
+        }
+    }
+    out
+}
+
+fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+    let entries = transcript::parse(&text)
+        .map_err(|e| fail(format!("{}:{}: {}", file.display(), e.line, e.msg)))?;
+    if let Some(why) = transcript::requires(&text)
+        .iter()
+        .find_map(|k| vethlab::lab::feature_missing(k))
+    {
+        return Ok(Completion::ignored_with(why));
+    }
+    let kernel = vethlab::kernel::facts();
+    if transcript::needs_no_fallback(&text) && !kernel.fallback.is_empty() {
+        return Ok(Completion::ignored_with(format!(
+            "the article's host had no fallback tunnel devices; here a new namespace has them ({})",
+            kernel.summary()
+        )));
+    }
+    // The articles' numbers exist only where the kernel adds no more than
+    // tunl0 to a new namespace (see `IndexPlan`).
+    let plan = lab.index_plan();
+    if plan.map(3) != 3 {
+        return Ok(Completion::ignored_with(format!(
+            "this kernel's fallback devices move the articles' ifindexes ({})",
+            vethlab::kernel::facts().summary()
+        )));
+    }
+    let first = lab.nodes.first().cloned().unwrap_or_default();
+    // One shell per lab state; every command of that state in it, in order.
+    let mut groups: BTreeMap<Option<usize>, Vec<&Entry>> = BTreeMap::new();
+    for e in &entries {
+        groups.entry(e.at.step).or_default().push(e);
+    }
+    let mut report = vec![];
+    for (step, es) in groups {
+        let mut script = String::new();
+        for e in &es {
+            let cmd = if e.at.node == first {
+                e.command.clone()
+            } else {
+                format!("ip netns exec {} sh -c {}", e.at.node, quote(&e.command))
+            };
+            script.push_str(&format!("echo '{MARK}'; ({cmd}) 2>&1\n"));
+        }
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vethlab"));
+        c.arg("shell").arg(&lab.path);
+        if let Some(s) = step {
+            c.args(["--step", &s.to_string()]);
+        }
+        let out = c
+            .args(["--", "sh", "-c", &script])
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let sep = format!("{MARK}\n");
+        let mut parts = stdout.split(&sep);
+        parts.next();
+        let parts: Vec<&str> = parts.collect();
+        if parts.len() != es.len() {
+            return Err(fail(format!(
+                "vethlab shell {} ran {} of {} commands (exit {:?}):\n{stdout}\n{}",
+                lab.name,
+                parts.len(),
+                es.len(),
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        for (e, got) in es.iter().zip(parts) {
+            let lines: Vec<String> = got.lines().map(str::to_string).collect();
+            if let Err(d) = transcript::compare(e, &lines) {
+                report.push(format!("{}:{}: {d}", file.display(), e.line));
+            }
+        }
+    }
+    if report.is_empty() {
+        Ok(Completion::Completed)
+    } else {
+        Err(fail(report.join("\n")))
+    }
+}
+
+/// A word for `sh -c`, single-quoted.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
