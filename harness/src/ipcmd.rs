@@ -193,6 +193,19 @@ fn num<T: std::str::FromStr>(what: &str, s: Option<&&str>) -> R<T> {
         .map_err(|_| format!("`{what} {s}`: not a valid number"))
 }
 
+/// A number the kernel accepts only within `[lo, hi]`: refused at load
+/// with the range, not by netlink mid-run.
+fn ranged(what: &str, s: Option<&&str>, lo: u64, hi: u64, why: &str) -> R<u32> {
+    let v: u64 = num(what, s)?;
+    if v < lo || v > hi {
+        return Err(format!("`{what} {v}`: allowed: {lo} to {hi} ({why})"));
+    }
+    Ok(v as u32)
+}
+
+/// The MTUs a veth, bridge or tunnel takes: IPv4's minimum to Ethernet's maximum.
+const MTU: (u64, u64) = (68, 65535);
+
 fn ip4(what: &str, s: Option<&&str>) -> R<Ipv4Addr> {
     let s = s.ok_or(format!("`{what}` needs an address"))?;
     not_v6(s)?;
@@ -266,9 +279,17 @@ fn link_common<'a>(t: &'a [&'a str], c: &mut LinkCommon) -> R<&'a [&'a str]> {
     while i < t.len() {
         match t[i] {
             "name" => c.name = word("name", t.get(i + 1))?,
-            "index" => c.index = Some(num("index", t.get(i + 1))?),
+            "index" => {
+                c.index = Some(ranged(
+                    "index",
+                    t.get(i + 1),
+                    1,
+                    i32::MAX as u64,
+                    "an ifindex",
+                )?)
+            }
             "address" => c.mac = Some(dev_mac(t.get(i + 1))?),
-            "mtu" => c.mtu = Some(num("mtu", t.get(i + 1))?),
+            "mtu" => c.mtu = Some(ranged("mtu", t.get(i + 1), MTU.0, MTU.1, "bytes")?),
             "txqueuelen" | "txqlen" | "qlen" => {
                 c.txqueuelen = Some(num("txqueuelen", t.get(i + 1))?)
             }
@@ -319,7 +340,15 @@ fn link(t: &[&str]) -> R<Cmd> {
                     let mut i = 0;
                     while i < o.len() {
                         match o[i] {
-                            "id" | "vni" => vni = Some(num("id", o.get(i + 1))?),
+                            "id" | "vni" => {
+                                vni = Some(ranged(
+                                    "id",
+                                    o.get(i + 1),
+                                    0,
+                                    (1 << 24) - 1,
+                                    "a 24-bit VNI",
+                                )?)
+                            }
                             "dstport" => port = Some(num("dstport", o.get(i + 1))?),
                             "local" => local = Some(ip4("local", o.get(i + 1))?),
                             "dev" => dev = Some(word("dev", o.get(i + 1))?),
@@ -385,7 +414,7 @@ fn link(t: &[&str]) -> R<Cmd> {
                     }
                     "master" => set.master = Some(Some(word("master", rest.get(i + 1))?)),
                     "netns" => set.netns = Some(word("netns", rest.get(i + 1))?),
-                    "mtu" => set.mtu = Some(num("mtu", rest.get(i + 1))?),
+                    "mtu" => set.mtu = Some(ranged("mtu", rest.get(i + 1), MTU.0, MTU.1, "bytes")?),
                     "txqueuelen" | "txqlen" | "qlen" => {
                         set.txqueuelen = Some(num("txqueuelen", rest.get(i + 1))?)
                     }

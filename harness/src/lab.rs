@@ -369,6 +369,44 @@ impl Lab {
                 };
                 let ctx = |m: String| ctx_at(ioff, m);
                 let field = |k: &str| loc.value(&format!("{ip}/{k}"), ioff);
+                // Parsed from the item's own text, so serde's position (the
+                // bad value) is made absolute; from the value otherwise.
+                fn typed<T: serde::de::DeserializeOwned>(
+                    text: Option<(usize, &str)>,
+                    v: &Value,
+                ) -> std::result::Result<T, (Option<usize>, serde_json::Error)> {
+                    match text {
+                        Some((base, t)) => serde_json::from_str(t).map_err(|e| (Some(base), e)),
+                        None => serde_json::from_value(v.clone()).map_err(|e| (None, e)),
+                    }
+                }
+                let item_text = loc.spans.text_of(&ip);
+                let serde_at = |what: &str, (base, e): (Option<usize>, serde_json::Error)| {
+                    let m = e.to_string();
+                    let unknown = m
+                        .strip_prefix("unknown field `")
+                        .and_then(|r| r.split('`').next())
+                        .and_then(|k| loc.spans.key(&format!("{ip}/{}", crate::spans::token(k))));
+                    let off = unknown
+                        .or_else(|| {
+                            base.map(|b| {
+                                loc.spans
+                                    .start_of(loc.spans.absolute(b, e.line(), e.column()))
+                            })
+                        })
+                        .unwrap_or(ioff);
+                    ctx_at(off, format!("{what}: {}", strip_pos(&m)))
+                };
+                // serde names an unknown field: point at its key, not the item.
+                let serde_ctx = |what: &str, e: serde_json::Error| {
+                    let m = e.to_string();
+                    let off = m
+                        .strip_prefix("unknown field `")
+                        .and_then(|r| r.split('`').next())
+                        .and_then(|k| loc.spans.key(&format!("{ip}/{}", crate::spans::token(k))))
+                        .unwrap_or(ioff);
+                    ctx_at(off, format!("{what}: {m}"))
+                };
                 let known = |n: &str, nodes: &HashSet<String>| -> Result<()> {
                     if nodes.contains(n) {
                         Ok(())
@@ -416,7 +454,7 @@ impl Lab {
                         if let Some(a) = m.get("ping").and_then(Value::as_str).filter(|a| a.contains(':')) {
                             return Err(ctx_at(field("ping"), format!("ping: `{a}`: IPv6 is not supported here (lab namespaces run IPv4 only)")));
                         }
-                        let p: PingSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("ping: {e}")))?;
+                        let p: PingSpec = typed(item_text, v).map_err(|e| serde_at("ping", e))?;
                         known(&p.from, &node_set)?;
                         if let Some(c) = p.count {
                             in_range("count", c.into(), limits::PING_COUNT).map_err(|m| ctx_at(field("count"), format!("ping: {m} (zero pings assert nothing)")))?;
@@ -436,7 +474,7 @@ impl Lab {
                                 return Err(ctx_at(field(k), format!("udp: `{a}`: IPv6 is not supported here (lab namespaces run IPv4 only)")));
                             }
                         }
-                        let u: UdpSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("udp: {e}")))?;
+                        let u: UdpSpec = typed(item_text, v).map_err(|e| serde_at("udp", e))?;
                         known(&u.server, &node_set)?;
                         known(&u.from, &node_set)?;
                         caps_at_traffic.get_or_insert_with(|| cap_check(&devs));
@@ -460,7 +498,7 @@ impl Lab {
                         };
                         let raw = Value::Object(m.clone());
                         let raw = raw.to_string().contains("{cni:").then_some(raw);
-                        let e: Expect = serde_json::from_value(Value::Object(m)).map_err(|e| ctx(format!("expect: {e}")))?;
+                        let e: Expect = serde_json::from_value(Value::Object(m)).map_err(|e| serde_ctx("expect", e))?;
                         for n in e.nodes() {
                             known(n, &node_set)?;
                         }
@@ -479,7 +517,7 @@ impl Lab {
                         Action::Expect { id, e, within_ms, raw }
                     }
                     Value::Object(m) if m.contains_key("cni") => {
-                        let c: CniSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("cni: {e}")))?;
+                        let c: CniSpec = typed(item_text, v).map_err(|e| serde_at("cni", e))?;
                         if !["ADD", "CHECK", "DEL"].contains(&c.cni.as_str()) {
                             return Err(ctx(format!("cni: `{}` is not a CNI command (ADD, CHECK, DEL)", c.cni)));
                         }
@@ -506,7 +544,7 @@ impl Lab {
                         Action::Cni(c)
                     }
                     Value::Object(m) if m.contains_key("daemon") => {
-                        let d: DaemonSpec = serde_json::from_value(v.clone()).map_err(|e| ctx(format!("daemon: {e}")))?;
+                        let d: DaemonSpec = typed(item_text, v).map_err(|e| serde_at("daemon", e))?;
                         if !DAEMONS.iter().any(|(n, _, _)| *n == d.daemon) {
                             return Err(ctx(format!("daemon: `{}` is not one vethlab runs (supported: bird)", d.daemon)));
                         }

@@ -416,3 +416,26 @@ impl Changes {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+    use std::process::Command;
+
+    /// A child told its parent is another process behaves as an orphan whose
+    /// parent died before prctl: it exits (1) instead of running on.
+    #[test]
+    fn a_child_whose_parent_is_gone_exits_before_exec() {
+        let run = |parent: libc::pid_t| {
+            let mut c = Command::new("true");
+            // SAFETY: die_with_parent is async-signal-safe.
+            unsafe {
+                c.pre_exec(move || super::die_with_parent(parent));
+            }
+            c.status().ok().and_then(|s| s.code())
+        };
+        assert_eq!(run(std::process::id() as libc::pid_t), Some(0));
+        // A pid beyond pid_max is nobody's parent: the check must trip.
+        assert_eq!(run(libc::pid_t::MAX), Some(1));
+    }
+}

@@ -16,6 +16,8 @@ struct Entry {
     /// The key's opening quote and the byte after its closing quote.
     key: (usize, usize),
     kids: Vec<usize>,
+    /// Just past the value (0 while scanning it, or if it is malformed).
+    end: usize,
 }
 
 /// Every value of a text in document order, as a tree of indexes: no path
@@ -93,6 +95,38 @@ impl Spans {
             .map(|e| e.key.0)
     }
 
+    /// The text of the value at `pointer` and where it starts, for parsing
+    /// it alone with serde's positions made absolute by `absolute`.
+    pub fn text_of(&self, pointer: &str) -> Option<(usize, &str)> {
+        let e = self.find(pointer)?;
+        (e.end > e.off).then(|| (e.off, &self.text[e.off..e.end]))
+    }
+
+    /// The offset in the whole text of serde's `line`:`column` (1-based)
+    /// within the value text starting at `base`.
+    pub fn absolute(&self, base: usize, line: usize, column: usize) -> usize {
+        let (bl, _) = self.line_col(base);
+        let line_start = if line <= 1 {
+            base
+        } else {
+            self.lines.get(bl - 1 + line - 1).copied().unwrap_or(base)
+        };
+        (line_start + column.saturating_sub(1)).min(self.text.len())
+    }
+
+    /// Where the innermost value holding byte `off` starts (serde points at
+    /// a value's last byte; a message reads better at its first).
+    pub fn start_of(&self, off: usize) -> usize {
+        // Entries are in document order: the innermost holder is the last
+        // one starting at or before `off` whose end is past it.
+        let n = self.entries.partition_point(|e| e.off <= off);
+        self.entries[..n]
+            .iter()
+            .rev()
+            .find(|e| e.end > off)
+            .map_or(off, |e| e.off)
+    }
+
     /// 1-based line and byte column of `off`.
     pub fn line_col(&self, off: usize) -> (usize, usize) {
         let l = self.lines.partition_point(|&s| s <= off).max(1);
@@ -134,12 +168,19 @@ impl Scanner<'_> {
 
     /// The value at `self.i`; returns its entry's index.
     fn value(&mut self, depth: usize, key: (usize, usize)) -> Option<usize> {
+        let me = self.value_inner(depth, key)?;
+        self.entries[me].end = self.i;
+        Some(me)
+    }
+
+    fn value_inner(&mut self, depth: usize, key: (usize, usize)) -> Option<usize> {
         self.ws();
         let me = self.entries.len();
         self.entries.push(Entry {
             off: self.i,
             key,
             kids: vec![],
+            end: 0,
         });
         let (open, close) = match self.peek()? {
             b'{' => (b'{', b'}'),
@@ -218,6 +259,14 @@ mod tests {
         assert_eq!(s.line_col(s.key("/steps/0/do/1/x~1y").unwrap()), (3, 17));
         assert_eq!(s.line_col(s.value("/steps/1").unwrap()), (4, 3));
         assert_eq!(s.value("/nodes"), None);
+        let (base, v) = s.text_of("/steps/0/do/1").unwrap();
+        assert_eq!(v, "{\"x/y\": 1}");
+        // serde's column 9 of that text is the `1`.
+        assert_eq!(s.line_col(s.absolute(base, 1, 9)), (3, 24));
+        // ... and the value holding that byte starts there too; the brace
+        // belongs to the object.
+        assert_eq!(s.line_col(s.start_of(s.absolute(base, 1, 9))), (3, 24));
+        assert_eq!(s.line_col(s.start_of(s.absolute(base, 1, 10))), (3, 16));
     }
 
     #[test]
