@@ -102,22 +102,7 @@ fn in_standin(tmp: &Path, script: &str, files: &[PathBuf]) -> Result<(String, St
     Ok((before, after))
 }
 
-fn diff(before: &str, after: &str) -> String {
-    let b: Vec<&str> = before.lines().collect();
-    let a: Vec<&str> = after.lines().collect();
-    let mut out = String::new();
-    for l in &b {
-        if !a.contains(l) {
-            out.push_str(&format!("- {l}\n"));
-        }
-    }
-    for l in &a {
-        if !b.contains(l) {
-            out.push_str(&format!("+ {l}\n"));
-        }
-    }
-    out
-}
+use crate::safety::diff;
 
 /// Every file under `dir` whose bytes contain `needle`.
 fn holders(dir: &Path, needle: &[u8]) -> Vec<String> {

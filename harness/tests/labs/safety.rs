@@ -75,7 +75,8 @@ pub(crate) fn snapshot() -> String {
     s
 }
 
-fn diff(before: &str, after: &str) -> String {
+/// The lines only one of two snapshots has, `-` before and `+` after.
+pub(crate) fn diff(before: &str, after: &str) -> String {
     let b: Vec<&str> = before.lines().collect();
     let a: Vec<&str> = after.lines().collect();
     let mut out = String::new();
