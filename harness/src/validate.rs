@@ -146,17 +146,14 @@ pub fn check(path: &Path, text: &str) -> Result<()> {
         }
     }
     let lab_name = v["lab"].as_str().unwrap_or("");
-    for step in v["steps"].as_array().into_iter().flatten() {
+    let spans = crate::spans::Spans::scan(text);
+    for (si, step) in v["steps"].as_array().into_iter().flatten().enumerate() {
         let Some(sname) = step["name"].as_str() else {
             continue;
         };
-        cx.from = text
-            .find(&format!(
-                "\"name\": {}",
-                serde_json::to_string(sname).unwrap_or_default()
-            ))
-            .or_else(|| text.find(&serde_json::to_string(sname).unwrap_or_default()))
-            .unwrap_or(0);
+        // Where the step starts, from a linear scan (a text search per step
+        // from the start made a 10 MB lab take 40 s).
+        cx.from = spans.value(&format!("/steps/{si}")).unwrap_or(0);
         cx.name("step name", sname)?;
         for item in step["do"].as_array().into_iter().flatten() {
             match item {
