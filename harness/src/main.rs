@@ -9,7 +9,7 @@ mod commands;
 #[derive(Parser)]
 #[command(
     name = "vethlab",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("VETHLAB_GIT_REV"), ")"),
     about = "Container-network labs in throwaway namespaces: build, drive, capture, assert"
 )]
 struct Cli {

@@ -11,7 +11,8 @@ use vethlab::report::{self, StepReport};
 pub struct Run {
     /// LAB, LAB/STEP, or a path to your own lab.json; all labs when none.
     targets: Vec<String>,
-    /// Write a JSON report (every step, every observation id and its result).
+    /// Write a JSON report (every step, every observation id and its result);
+    /// `-` writes it to standard output, and the text report to standard error.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
     /// Write a JUnit XML report: a testsuite per lab, a testcase per step.
@@ -36,6 +37,11 @@ pub struct Run {
     /// The labs, read before the sandbox (whose root may not read the caller's files).
     #[arg(skip)]
     loaded: Option<Vec<(lab::Lab, Option<usize>)>>,
+}
+
+/// `-` names standard output, as for most command-line tools.
+fn is_stdout(p: &Path) -> bool {
+    p.as_os_str() == "-"
 }
 
 /// Where a usage error about an output path points.
@@ -98,7 +104,12 @@ impl Run {
         for d in pcap_dir.iter().chain(&self.html) {
             vethlab::outputs::register_dir(d);
         }
-        for f in self.json.iter().chain(&self.junit) {
+        for f in self
+            .json
+            .iter()
+            .chain(&self.junit)
+            .filter(|f| !is_stdout(f))
+        {
             vethlab::outputs::register_file(f);
         }
     }
@@ -132,10 +143,10 @@ impl Run {
             jobs = vethlab::labs::shard(jobs, i, n);
         }
         // Outputs after the labs: a refused lab leaves no directory behind.
-        if let Some(p) = &self.json {
+        if let Some(p) = self.json.as_ref().filter(|p| !is_stdout(p)) {
             probe_file("--json", p)?;
         }
-        if let Some(p) = &self.junit {
+        if let Some(p) = self.junit.as_ref().filter(|p| !is_stdout(p)) {
             probe_file("--junit", p)?;
         }
         if let Some(d) = &self.pcap_dir {
@@ -178,7 +189,16 @@ impl Run {
         // Which kernel, which optional kinds, which fallback devices: a
         // failing CI log says what it ran on.
         let kernel = vethlab::kernel::facts();
-        vethlab::out::println(&format!("{}\n", kernel.summary()));
+        // `--json -`: the JSON is standard output; the text goes to stderr.
+        let json_stdout = self.json.as_deref().is_some_and(is_stdout);
+        let say = |t: &str| {
+            if json_stdout {
+                eprint!("{t}");
+            } else {
+                vethlab::out::print(t);
+            }
+        };
+        say(&format!("{}\n\n", kernel.summary()));
         // What each lab reported, so a lab thread that dies loses nothing.
         let reported: Mutex<Vec<(String, String)>> = Mutex::new(vec![]);
         let verbose = self.verbose;
@@ -190,7 +210,7 @@ impl Run {
             if tty {
                 eprint!("\r\x1b[K");
             }
-            vethlab::out::print(&r.text(verbose));
+            say(&r.text(verbose));
             g.0 += 1;
             if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
                 e.1 -= 1;
@@ -281,14 +301,23 @@ impl Run {
             v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
             let text = serde_json::to_string_pretty(&v)
                 .map_err(|e| Error::other(format!("JSON report: {e}")))?;
-            vethlab::outputs::write(p, text.as_bytes())?;
+            if is_stdout(p) {
+                vethlab::out::println(&text);
+            } else {
+                vethlab::outputs::write(p, text.as_bytes())?;
+            }
         }
         if let Some(p) = &self.junit {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-            vethlab::outputs::write(p, vethlab::junit::document(&all, host.trim()).as_bytes())?;
+            let doc = vethlab::junit::document(&all, host.trim());
+            if is_stdout(p) {
+                vethlab::out::print(&doc);
+            } else {
+                vethlab::outputs::write(p, doc.as_bytes())?;
+            }
         }
         let (_, failed, _, line) = report::summary(&all);
-        vethlab::out::print(&format!("\n{line}\n"));
+        say(&format!("\n{line}\n"));
         vethlab::out::finish()?;
         Ok(if failed > 0 {
             ExitCode::from(1)

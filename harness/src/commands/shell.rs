@@ -8,11 +8,11 @@ use vethlab::learner;
 pub struct Shell {
     /// The lab (name or path to a lab.json).
     lab: String,
-    /// Open the lab in the state before this step (1-based): its task is
-    /// yours. Without it, the finished lab: every step applied, so the
-    /// articles' commands show what the articles show.
-    #[arg(long)]
-    step: Option<usize>,
+    /// Open the lab in the state before this step (its number from 1, or its
+    /// name): its task is yours. Without it, the finished lab: every step
+    /// applied, so the articles' commands show what the articles show.
+    #[arg(long, value_name = "N|NAME")]
+    step: Option<String>,
     /// Run this command instead of an interactive shell (after `--`).
     #[arg(last = true)]
     command: Vec<String>,
@@ -38,15 +38,25 @@ impl Shell {
             return Err(Error::other("the lab was not loaded"));
         };
         let n = lab.steps.len();
-        if let Some(s) = self.step.filter(|s| *s == 0 || *s > n) {
-            return Err(Error::input(
-                format!("--step {s}"),
-                format!("lab {} has steps 1 to {n}", lab.name),
-            ));
-        }
+        let chosen: Option<usize> = match &self.step {
+            None => None,
+            Some(s) => Some(
+                s.parse::<usize>()
+                    .ok()
+                    .filter(|i| (1..=n).contains(i))
+                    .or_else(|| lab.step_index(s).map(|i| i + 1))
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = lab.steps.iter().map(|s| s.name.as_str()).collect();
+                        Error::input(
+                            format!("--step {s}"),
+                            format!("lab {} has steps 1 to {n}: {}", lab.name, names.join(", ")),
+                        )
+                    })?,
+            ),
+        };
         // The finished lab is the state before a step after the last; its
         // `vethlab check` checks the last step, which holds there.
-        let (build_to, current) = match self.step {
+        let (build_to, current) = match chosen {
             Some(s) => (s, s),
             None => (n + 1, n),
         };
@@ -57,7 +67,7 @@ impl Shell {
         let node = lab.nodes.first().cloned().unwrap_or_default();
         let names: Vec<&str> = topo.nodes().iter().map(|n| n.name()).collect();
         eprintln!("vethlab shell: {} — {}", lab.name, lab.title);
-        match self.step {
+        match chosen {
             Some(s) => {
                 eprintln!("step {s}/{n} `{}`: {}", step.name, step.title);
                 if let Some(t) = &step.task {
@@ -71,7 +81,7 @@ impl Shell {
              `vethlab check` checks the step; `exit` removes everything.\n",
             names.join(", ")
         );
-        let at = self.step.map_or("done".into(), |s| format!("{s}/{n}"));
+        let at = chosen.map_or("done".into(), |s| format!("{s}/{n}"));
         let prompt = format!("[{} {at} {node}] \\w# ", lab.name);
         // What `vethlab check` needs, where only this shell can see it.
         let copy = learner::copy_lab_files(&files)?;
