@@ -164,6 +164,10 @@ fn main() -> ExitCode {
         trials.extend(mutations::trials(&dir));
     }
     trials.extend(transcripts::trials(&mine));
+    let l5 = labs.clone();
+    trials.push(Trial::test("harness/lab-readmes-map-every-id", move || {
+        transcripts::readmes_map_every_id(&l5)
+    }));
     let l4 = labs.clone();
     trials.push(Trial::ignorable_test("harness/junit-parses", move || {
         reports::junit_parses(&l4)

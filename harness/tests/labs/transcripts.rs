@@ -132,3 +132,46 @@ fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
+
+/// Every lab README's "What each observation rests on" table lists every
+/// observation id the lab asserts, and no id the lab does not.
+pub(crate) fn readmes_map_every_id(labs: &[Lab]) -> Result<(), Failed> {
+    let mut bad = vec![];
+    for l in labs {
+        let p = l.path.parent().unwrap_or(Path::new(".")).join("README.md");
+        let text =
+            std::fs::read_to_string(&p).map_err(|e| fail(format!("{}: {e}", p.display())))?;
+        let Some(table) = text.split("## What each observation rests on").nth(1) else {
+            bad.push(format!("{}: no table of observations", p.display()));
+            continue;
+        };
+        let listed: std::collections::BTreeSet<&str> = table
+            .lines()
+            .filter_map(|r| r.strip_prefix("| O"))
+            .filter_map(|r| r.split(' ').next())
+            .collect();
+        let ids: std::collections::BTreeSet<String> =
+            l.steps.iter().flat_map(|s| s.ids()).collect();
+        for id in &ids {
+            if !listed.contains(id.trim_start_matches('O')) {
+                bad.push(format!(
+                    "{}: {id} is asserted but not in the table",
+                    p.display()
+                ));
+            }
+        }
+        for id in &listed {
+            if !ids.contains(&format!("O{id}")) {
+                bad.push(format!(
+                    "{}: O{id} is in the table but asserted by no step",
+                    p.display()
+                ));
+            }
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(fail(bad.join("\n")))
+    }
+}
