@@ -6,6 +6,7 @@
 //! decoded lines (`decode`) → compared with fixtures (`expect`) → `report`.
 
 pub mod bench;
+pub mod bless;
 pub mod capture;
 pub mod cni;
 pub mod decode;

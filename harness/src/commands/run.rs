@@ -31,12 +31,64 @@ pub struct Run {
     /// `vethlab list` order, so N runners together run every step once.
     #[arg(long, value_name = "I/N", value_parser = vethlab::labs::parse_shard)]
     shard: Option<(usize, usize)>,
+    /// Write what each step captured as its fixtures (MACs as
+    /// `{node.iface.mac}`, ICMP ids as `*`) and show what changed; whole labs only.
+    #[arg(long)]
+    bless: bool,
     /// Show every check's detail and every captured line, not only failures.
     #[arg(short, long)]
     verbose: bool,
     /// The labs, read before the sandbox (whose root may not read the caller's files).
     #[arg(skip)]
     loaded: Option<Vec<(lab::Lab, Option<usize>)>>,
+}
+
+/// Write a lab's captures as its fixtures, and say what changed.
+fn bless_lab(
+    l: &lab::Lab,
+    reps: &[StepReport],
+    view: &[NodeView],
+    say: &dyn Fn(&str),
+) -> Result<()> {
+    let macs: Vec<vethlab::bless::Mac> = view
+        .iter()
+        .flat_map(|n| {
+            n.ifaces.iter().map(|i| vethlab::bless::Mac {
+                node: n.name.clone(),
+                iface: i.name.clone(),
+                mac: i.mac.clone(),
+            })
+        })
+        .filter(|m| m.mac != "00:00:00:00:00:00")
+        .collect();
+    let dir = lab::fixtures_dir(&l.path, &l.name);
+    for r in reps {
+        for c in &r.captures {
+            let Some((node, iface)) = vethlab::expect::split_at(&c.at) else {
+                continue;
+            };
+            let text = vethlab::bless::fixture(node, iface, &r.step, &c.lines, &macs);
+            let p = dir.join(&r.step).join(format!("{node}-{iface}.txt"));
+            let old = std::fs::read_to_string(&p).unwrap_or_default();
+            let d = vethlab::bless::diff(&old, &text);
+            say(&format!(
+                "blessed {}: {}\n",
+                p.display(),
+                if old.is_empty() {
+                    format!("new, {} lines", c.lines.len())
+                } else if d.is_empty() {
+                    "unchanged".into()
+                } else {
+                    format!("{} lines changed", d.len())
+                }
+            ));
+            for x in &d {
+                say(&format!("    {}\n", vethlab::out::esc(x)));
+            }
+            vethlab::outputs::write(&p, text.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 /// `-` names standard output, as for most command-line tools.
@@ -112,6 +164,11 @@ impl Run {
         {
             vethlab::outputs::register_file(f);
         }
+        if self.bless {
+            for (l, _) in self.loaded.iter().flatten() {
+                vethlab::outputs::register_dir(&lab::fixtures_dir(&l.path, &l.name));
+            }
+        }
     }
 
     /// Before the sandbox: read and check the lab files (a bad one exits 2
@@ -128,6 +185,7 @@ impl Run {
                 ));
             }
         }
+        lab::BLESSING.store(self.bless, std::sync::atomic::Ordering::Relaxed);
         let dir = vethlab::labs::labs_dir();
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
         if self.targets.is_empty() {
@@ -141,6 +199,20 @@ impl Run {
         }
         if let Some((i, n)) = self.shard {
             jobs = vethlab::labs::shard(jobs, i, n);
+        }
+        if self.bless {
+            if let Some((l, Some(i))) = jobs.iter().find(|(_, i)| i.is_some()) {
+                return Err(Error::input(
+                    "--bless",
+                    format!(
+                        "{}/{}: bless whole labs (a step's capture depends on the steps before it)",
+                        l.name, l.steps[*i].name
+                    ),
+                ));
+            }
+            for (l, _) in &jobs {
+                probe_dir("--bless", &lab::fixtures_dir(&l.path, &l.name))?;
+            }
         }
         // Outputs after the labs: a refused lab leaves no directory behind.
         if let Some(p) = self.json.as_ref().filter(|p| !is_stdout(p)) {
@@ -229,7 +301,9 @@ impl Run {
             }
         };
         // Labs in parallel (each in its own namespaces), steps of a lab in order.
-        let html = self.html.is_some();
+        // The finished topology: for the HTML pages, and the MACs a bless
+        // turns back into placeholders.
+        let html = self.html.is_some() || self.bless;
         let results: Vec<(Vec<StepReport>, Vec<NodeView>)> = std::thread::scope(|s| {
             let hs: Vec<_> = jobs
                 .iter()
@@ -293,6 +367,11 @@ impl Run {
                 );
                 let p = dir.join(format!("{}.html", l.name));
                 vethlab::outputs::write(&p, page.as_bytes())?;
+            }
+        }
+        if self.bless {
+            for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
+                bless_lab(l, reps, view, &say)?;
             }
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();

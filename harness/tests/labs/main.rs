@@ -164,6 +164,10 @@ fn main() -> ExitCode {
         trials.extend(mutations::trials(&dir));
     }
     trials.extend(transcripts::trials(&mine));
+    let d6 = dir.clone();
+    trials.push(Trial::test("harness/bless-then-run-passes", move || {
+        reports::bless_then_run_passes(&d6)
+    }));
     let l5 = labs.clone();
     trials.push(Trial::test("harness/lab-readmes-map-every-id", move || {
         transcripts::readmes_map_every_id(&l5)

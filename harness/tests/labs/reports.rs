@@ -84,3 +84,52 @@ for s in x:
     }
     Ok(Completion::Completed)
 }
+
+/// `vethlab run LAB --bless` on a lab missing a fixture writes it, with the
+/// lab's MACs as placeholders, and a plain run then passes on it.
+pub(crate) fn bless_then_run_passes(dir: &std::path::Path) -> Result<(), Failed> {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let labs = tmp.path().join("labs");
+    crate::copy_tree(&dir.join("bridge-arp"), &labs.join("bridge-arp"))
+        .map_err(|e| fail(e.to_string()))?;
+    crate::copy_tree(
+        &dir.join("../fixtures/bridge-arp"),
+        &tmp.path().join("fixtures/bridge-arp"),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let f = tmp
+        .path()
+        .join("fixtures/bridge-arp/veth-in-bridge/song-veth1.txt");
+    std::fs::remove_file(&f).map_err(|e| fail(e.to_string()))?;
+    let lab = labs.join("bridge-arp/lab.json");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_vethlab"))
+            .arg("run")
+            .arg(&lab)
+            .args(extra)
+            .output()
+            .map_err(|e| fail(e.to_string()))
+    };
+    let out = run(&["--bless"])?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "bless failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let text = std::fs::read_to_string(&f).map_err(|e| fail(format!("not blessed: {e}")))?;
+    if !text.contains("is-at {song.veth1.mac}") || text.contains("f2:05:c3:82:ae:5e") {
+        return Err(fail(format!(
+            "the blessed fixture keeps literal MACs:\n{text}"
+        )));
+    }
+    let out = run(&[])?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "a plain run after the bless failed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )));
+    }
+    Ok(())
+}
