@@ -383,7 +383,12 @@ pub fn lab_page(
             if let Some(rel) = pcap_rel {
                 s.push_str("<p>pcaps: ");
                 for c in &r.captures {
-                    let f = format!("{rel}/{}/{}/{}.pcap", r.lab, r.step, c.at.replace(':', "-"));
+                    let f = format!(
+                        "{rel}/{}/{}/{}.pcapng",
+                        r.lab,
+                        r.step,
+                        c.at.replace(':', "-")
+                    );
                     let _ = write!(s, r##"<a href="{}">{}</a> "##, esc(&f), esc(&c.at));
                 }
                 s.push_str("</p>");

@@ -1038,8 +1038,14 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
             let p = dir
                 .join(&lab.name)
                 .join(&step.name)
-                .join(format!("{}-{}.pcap", cp.node, cp.iface));
-            if let Err(e) = cap.write_pcap(&p) {
+                .join(format!("{}-{}.pcapng", cp.node, cp.iface));
+            if let Err(e) = cap.write_pcapng(
+                &p,
+                &format!(
+                    "vethlab {}/{}: tcpdump -n -i {} in {}",
+                    lab.name, step.name, cp.iface, cp.node
+                ),
+            ) {
                 error.get_or_insert(e.to_string());
             }
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use vethlab::lab::{self, Lab, RunOpts};
 /// Every line the kit rendered for the labs' captures equals what real
-/// `tcpdump -n -r` prints for the same .pcap (timestamps aside).
+/// `tcpdump -n -r` prints for the same .pcapng (timestamps aside).
 pub(crate) fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
     if let Some(why) = no_tcpdump() {
         return Ok(Completion::ignored_with(why));
@@ -25,7 +25,7 @@ pub(crate) fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
                     .path()
                     .join(&r.lab)
                     .join(&r.step)
-                    .join(format!("{node}-{iface}.pcap"));
+                    .join(format!("{node}-{iface}.pcapng"));
                 let theirs = tcpdump_lines(&p)?;
                 if theirs != c.lines {
                     return Err(fail(format!(
