@@ -31,6 +31,10 @@ enum Cmd {
     Bench(commands::bench::BenchCmd),
     /// Map every veth on this host to its peer and namespace (reads only).
     Peers(commands::peers::Peers),
+    /// Print a shell completion script (e.g. `vethlab completions bash > /etc/bash_completion.d/vethlab`).
+    Completions(commands::docs::Completions),
+    /// Print the man page (roff): `vethlab man | man -l -`.
+    Man(commands::docs::Man),
 }
 
 fn main() -> ExitCode {
@@ -50,7 +54,10 @@ fn main() -> ExitCode {
     // entered before any thread exists.
     // `peers` reads the caller's own host, so it must not leave it.
     // `check` runs inside a lab shell, among the lab's namespaces already.
-    let needs_sandbox = !matches!(cli.cmd, Cmd::List(_) | Cmd::Peers(_) | Cmd::Check(_));
+    let needs_sandbox = !matches!(
+        cli.cmd,
+        Cmd::List(_) | Cmd::Peers(_) | Cmd::Check(_) | Cmd::Completions(_) | Cmd::Man(_)
+    );
     if needs_sandbox {
         // Result files are written by the caller's side after the run.
         match &cli.cmd {
@@ -70,6 +77,8 @@ fn main() -> ExitCode {
         Cmd::Bench(c) => c.exec(),
         Cmd::Shell(c) => c.exec(),
         Cmd::Check(c) => c.exec(),
+        Cmd::Completions(c) => c.exec::<Cli>(),
+        Cmd::Man(c) => c.exec::<Cli>(),
     };
     // Output the reader did not take (a full disk) is an error too.
     match r.and_then(|c| vethlab::out::finish().map(|_| c)) {

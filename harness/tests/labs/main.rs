@@ -164,6 +164,10 @@ fn main() -> ExitCode {
         trials.extend(mutations::trials(&dir));
     }
     trials.extend(transcripts::trials(&mine));
+    trials.push(Trial::test(
+        "harness/completions-and-man",
+        reports::completions_and_man,
+    ));
     let d6 = dir.clone();
     trials.push(Trial::test("harness/bless-then-run-passes", move || {
         reports::bless_then_run_passes(&d6)

@@ -133,3 +133,37 @@ pub(crate) fn bless_then_run_passes(dir: &std::path::Path) -> Result<(), Failed>
     }
     Ok(())
 }
+
+/// Completions and the man page come from the parser's own definitions:
+/// every subcommand is in both.
+pub(crate) fn completions_and_man() -> Result<(), Failed> {
+    let out = |args: &[&str]| -> Result<String, Failed> {
+        let o = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+            .args(args)
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        if !o.status.success() {
+            return Err(fail(format!(
+                "vethlab {args:?} exited {:?}",
+                o.status.code()
+            )));
+        }
+        Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let bash = out(&["completions", "bash"])?;
+    let man = out(&["man"])?;
+    if !man.starts_with(".ie") && !man.contains(".TH vethlab") {
+        return Err(fail(format!(
+            "not a man page:\n{}",
+            &man[..man.len().min(300)]
+        )));
+    }
+    for sub in ["list", "run", "shell", "check", "bench", "peers"] {
+        if !bash.contains(sub) || !man.contains(sub) {
+            return Err(fail(format!(
+                "`{sub}` missing from the completions or the man page"
+            )));
+        }
+    }
+    Ok(())
+}
