@@ -247,24 +247,25 @@ fn made_cases(root: &Path, tmp: &Path) -> Result<Vec<(String, String)>, Failed> 
     // One byte over each limit: sparse, so it costs no disk.
     let d = mk("lab-too-large")?;
     let f = std::fs::File::create(d.join("lab.json")).map_err(e)?;
-    f.set_len(vethlab::input::MAX_LAB_BYTES + 1).map_err(e)?;
+    f.set_len(vethlab::lab::input::MAX_LAB_BYTES + 1)
+        .map_err(e)?;
     out.push((
         "lab-too-large".into(),
         format!(
             "lab.json:1:1\nallowed: 0 to {} bytes",
-            vethlab::input::MAX_LAB_BYTES
+            vethlab::lab::input::MAX_LAB_BYTES
         ),
     ));
     let d = mk("fixture-too-large")?;
     std::fs::copy(&good, d.join("lab.json")).map_err(e)?;
     let f = std::fs::File::create(d.join("fixtures/one/host-veth0.txt")).map_err(e)?;
-    f.set_len(vethlab::input::MAX_FIXTURE_BYTES + 1)
+    f.set_len(vethlab::lab::input::MAX_FIXTURE_BYTES + 1)
         .map_err(e)?;
     out.push((
         "fixture-too-large".into(),
         format!(
             "host-veth0.txt:1:1\nallowed: 0 to {} bytes",
-            vethlab::input::MAX_FIXTURE_BYTES
+            vethlab::lab::input::MAX_FIXTURE_BYTES
         ),
     ));
     let d = mk("fixture-missing-with-id")?;
@@ -339,7 +340,7 @@ pub(crate) fn capture_drops_fail(dir: &Path) -> Result<(), Failed> {
 /// A wrong plugin configuration (a /33 subnet) fails the step with the
 /// plugin's own error object, verbatim, and no panic.
 pub(crate) fn cni_plugin_error(dir: &Path) -> Result<libtest_mimic::Completion, Failed> {
-    if let Some(why) = vethlab::cni::missing("bridge") {
+    if let Some(why) = vethlab::sys::cni::missing("bridge") {
         return Ok(libtest_mimic::Completion::ignored_with(why));
     }
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;

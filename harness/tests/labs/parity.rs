@@ -95,7 +95,7 @@ fn echo(kind: u8, id: u16, seq: u16) -> Vec<u8> {
 /// Frames this kernel cannot make (IP-in-IP: no ipip here) or that the labs
 /// do not capture, built by hand: rendered lines must equal tcpdump's.
 pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
-    use vethlab::capture::{Captured, Frame};
+    use vethlab::sys::capture::{Captured, Frame};
     if let Some(why) = no_tcpdump() {
         return Ok(Completion::ignored_with(why));
     }
@@ -143,7 +143,7 @@ pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
     let p = tmp.path().join("synthetic.pcap");
     cap.write_pcap(&p).map_err(|e| fail(e.to_string()))?;
     let theirs = tcpdump_lines(&p)?;
-    let ours = vethlab::decode::render_all(1, &cap.frames);
+    let ours = vethlab::capture::decode::render_all(1, &cap.frames);
     if theirs != ours {
         return Err(fail(format!(
             "tcpdump says\n  {}\nvethlab says\n  {}",

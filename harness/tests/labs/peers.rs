@@ -29,10 +29,13 @@ fn with_named_flannel<T: Send + 'static>(
     let r = std::thread::spawn(move || -> Result<T, Failed> {
         nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
             .map_err(|e| fail(format!("unshare(CLONE_NEWNS): {e}")))?;
-        vethlab::sandbox::root_slave().map_err(|e| fail(e.to_string()))?;
+        vethlab::sys::sandbox::root_slave().map_err(|e| fail(e.to_string()))?;
         let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
-        vethlab::learner::bind_nodes(nodes.iter().map(|(n, fd)| (n.as_str(), *fd)), tmp.path())
-            .map_err(|e| fail(e.to_string()))?;
+        vethlab::tools::learner::bind_nodes(
+            nodes.iter().map(|(n, fd)| (n.as_str(), *fd)),
+            tmp.path(),
+        )
+        .map_err(|e| fail(e.to_string()))?;
         let out = f(tmp.path());
         for (name, _) in &nodes {
             let _ = umount2(&tmp.path().join(name), MntFlags::MNT_DETACH);

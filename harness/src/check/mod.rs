@@ -1,0 +1,5 @@
+//! Judging: expectations on kernel state and article transcripts, compared
+//! with what was read or captured.
+
+pub mod expect;
+pub mod transcript;
