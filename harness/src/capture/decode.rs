@@ -2,7 +2,7 @@
 //! prints (without the timestamp). Knows nothing about namespaces or labs.
 //! Never panics on any input: truncated or hostile bytes become `Malformed`.
 
-use crate::sys::netlink::{fmt_mac, Mac};
+use crate::model::{fmt_mac, Mac};
 use etherparse::{Icmpv4Type, NetSlice, SlicedPacket, TransportSlice};
 use std::net::Ipv4Addr;
 
@@ -392,7 +392,7 @@ fn render_ip(ip: &Ip) -> String {
 }
 
 /// Every line of a capture, in order.
-pub fn render_all(linktype: i32, frames: &[crate::sys::capture::Frame]) -> Vec<String> {
+pub fn render_all(linktype: i32, frames: &[crate::capture::frame::Frame]) -> Vec<String> {
     frames
         .iter()
         .flat_map(|f| {

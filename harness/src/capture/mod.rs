@@ -2,3 +2,5 @@
 //! Live capture (libpcap in a namespace) lives in `sys::capture`.
 
 pub mod decode;
+pub mod frame;
+pub mod pcapng;

@@ -2,4 +2,7 @@
 //! with what was read or captured.
 
 pub mod expect;
+pub mod judge;
+pub mod lines;
+pub mod state;
 pub mod transcript;

@@ -232,12 +232,12 @@ pub fn normalize(lines: &[String], norms: &[(Norm, String)]) -> Vec<String> {
             Norm::Netns => v.iter().map(|l| netns_word(l)).collect(),
             Norm::Drop(g) => v
                 .into_iter()
-                .filter(|l| !crate::check::expect::glob(g, l.trim()))
+                .filter(|l| !crate::check::lines::glob(g, l.trim()))
                 .collect(),
             Norm::Mask(g) => v
                 .into_iter()
                 .map(|l| {
-                    if crate::check::expect::glob(g, l.trim()) {
+                    if crate::check::lines::glob(g, l.trim()) {
                         g.clone()
                     } else {
                         l

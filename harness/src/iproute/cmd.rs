@@ -2,7 +2,8 @@
 //! use, parsed into typed commands. Lab steps read like the article; they run
 //! over netlink, never by executing `ip`.
 
-use crate::sys::netlink::{parse_mac, parse_proto, LinkCommon, LinkKind as Kind, Mac};
+use crate::model::link::{parse_mac, LinkCommon, LinkKind as Kind, Mac};
+use crate::model::route::parse_proto;
 use rtnetlink::packet_route::route::{RouteProtocol, RouteScope, RouteType};
 use std::net::Ipv4Addr;
 

@@ -3,7 +3,7 @@
 //! load time, with the item's file:line:col, not when a step runs.
 
 use crate::iproute::cmd::{Cmd, SetSpec};
-use crate::sys::netlink::LinkKind;
+use crate::model::LinkKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The kernel's rules for an interface name (`dev_valid_name`): 1 to 15

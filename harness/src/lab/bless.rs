@@ -136,7 +136,7 @@ mod tests {
             .collect();
         assert_eq!(lines.len(), captured.len());
         for (pat, got) in lines.iter().zip(&captured) {
-            assert!(crate::check::expect::glob(pat, got), "{pat} vs {got}");
+            assert!(crate::check::lines::glob(pat, got), "{pat} vs {got}");
         }
     }
 

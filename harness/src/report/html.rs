@@ -4,10 +4,10 @@
 //! lab, and per step an SVG ladder of the captured packets in time order
 //! across the capture points, failures marked, pcaps linked.
 
+use crate::check::state::State;
 use crate::error::Result;
+use crate::model::fmt_mac;
 use crate::report::{Outcome, Status, StepReport};
-use crate::sys::netlink::{self, fmt_mac};
-use crate::topo::Topo;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -29,33 +29,31 @@ pub struct NodeView {
     pub ifaces: Vec<IfaceView>,
 }
 
-/// The topology as the kernel holds it now.
-pub fn view(topo: &Topo) -> Result<Vec<NodeView>> {
+/// The topology of `nodes` as `st` holds it now.
+pub fn view(st: &dyn State, nodes: &[String]) -> Result<Vec<NodeView>> {
     let mut out = vec![];
-    for n in topo.nodes() {
-        let links = topo.links(n.name())?;
-        let addrs = n.block_on(netlink::addrs(n.nl()))?;
+    for n in nodes {
+        let links = st.links(n)?;
+        let addrs = st.addrs(n)?;
         let mut ifaces = vec![];
         for l in &links {
             if l.name == "lo" {
                 continue;
             }
             let peer = match (l.kind.as_deref(), l.link, l.link_netnsid) {
-                (Some("veth"), Some(pi), Some(id)) => {
-                    topo.node_of_nsid(n.name(), id)?.and_then(|pn| {
-                        let name = topo
-                            .links(&pn)
-                            .ok()?
-                            .into_iter()
-                            .find(|x| x.index == pi)?
-                            .name;
-                        Some((pn, name))
-                    })
-                }
+                (Some("veth"), Some(pi), Some(id)) => st.node_of_nsid(n, id)?.and_then(|pn| {
+                    let name = st
+                        .links(&pn)
+                        .ok()?
+                        .into_iter()
+                        .find(|x| x.index == pi)?
+                        .name;
+                    Some((pn, name))
+                }),
                 (Some("veth"), Some(pi), None) => links
                     .iter()
                     .find(|x| x.index == pi)
-                    .map(|x| (n.name().to_string(), x.name.clone())),
+                    .map(|x| (n.clone(), x.name.clone())),
                 _ => None,
             };
             ifaces.push(IfaceView {
@@ -76,7 +74,7 @@ pub fn view(topo: &Topo) -> Result<Vec<NodeView>> {
             });
         }
         out.push(NodeView {
-            name: n.name().to_string(),
+            name: n.clone(),
             ifaces,
         });
     }

@@ -5,8 +5,8 @@ pub mod html;
 pub mod junit;
 pub mod out;
 
+use crate::capture::frame::Frame;
 use crate::lab::{Lab, Step};
-use crate::sys::capture::Frame;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -18,15 +18,7 @@ use std::sync::OnceLock;
 /// The optional link kinds labs may need, and the module that provides each.
 /// veth and bridge are not here: they are the kit's base (every container
 /// host has them), and loading them adds no device anywhere.
-pub const KINDS: &[(&str, &str)] = &[
-    ("ipip", "ipip"),
-    ("gre", "ip_gre"),
-    ("vxlan", "vxlan"),
-    ("dummy", "dummy"),
-    ("vrf", "vrf"),
-    ("sit", "sit"),
-    ("geneve", "geneve"),
-];
+pub use crate::model::link::OPTIONAL_KINDS as KINDS;
 
 /// What loading a module does beyond making its kind available.
 fn side_effect(module: &str) -> Option<&'static str> {

@@ -23,29 +23,9 @@ use rtnetlink::{
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::RawFd;
 
-pub type Mac = [u8; 6];
-
-pub fn fmt_mac(m: &[u8]) -> String {
-    m.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
-pub fn parse_mac(s: &str) -> Option<Mac> {
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() != 6 {
-        return None;
-    }
-    let mut m = [0u8; 6];
-    for (i, p) in parts.iter().enumerate() {
-        if p.is_empty() || p.len() > 2 {
-            return None;
-        }
-        m[i] = u8::from_str_radix(p, 16).ok()?;
-    }
-    Some(m)
-}
+pub use crate::model::addr::{neigh_state_name, Addr, Neigh};
+pub use crate::model::link::{fmt_mac, parse_mac, Link, LinkCommon, LinkKind, Mac};
+pub use crate::model::route::{parse_proto, proto_name, Route};
 
 /// The kernel's answer, worded like iproute2's so learners recognise it.
 pub fn nl_error(e: rtnetlink::Error) -> Error {
@@ -64,58 +44,6 @@ pub fn errno(e: &rtnetlink::Error) -> Option<i32> {
     match e {
         rtnetlink::Error::NetlinkError(m) => m.code.map(|c| -c.get()),
         _ => None,
-    }
-}
-
-/// A link as `ip link` shows it.
-#[derive(Debug, Clone, Default)]
-pub struct Link {
-    pub index: u32,
-    pub name: String,
-    pub kind: Option<String>,
-    pub mtu: u32,
-    pub mac: Option<Mac>,
-    pub flags: u32,
-    pub operstate: String,
-    pub master: Option<u32>,
-    /// IFLA_LINK: the peer's ifindex (veth), or the lower device.
-    pub link: Option<u32>,
-    /// IFLA_LINK_NETNSID: where the peer lives, as an id of this namespace.
-    pub link_netnsid: Option<i32>,
-    pub stp: Option<u32>,
-}
-
-impl Link {
-    pub fn up(&self) -> bool {
-        self.flags & libc::IFF_UP as u32 != 0
-    }
-    pub fn lower_up(&self) -> bool {
-        self.flags & (1 << 16) != 0
-    }
-    /// `<BROADCAST,MULTICAST,UP,LOWER_UP>` as iproute2 prints it.
-    pub fn flag_names(&self) -> String {
-        let f = self.flags;
-        let mut v = vec![];
-        if f & libc::IFF_UP as u32 != 0 && f & (1 << 16) == 0 && f & libc::IFF_LOOPBACK as u32 == 0
-        {
-            v.push("NO-CARRIER");
-        }
-        for (bit, n) in [
-            (libc::IFF_LOOPBACK, "LOOPBACK"),
-            (libc::IFF_BROADCAST, "BROADCAST"),
-            (libc::IFF_POINTOPOINT, "POINTOPOINT"),
-            (libc::IFF_MULTICAST, "MULTICAST"),
-            (libc::IFF_NOARP, "NOARP"),
-            (libc::IFF_UP, "UP"),
-        ] {
-            if f & bit as u32 != 0 {
-                v.push(n);
-            }
-        }
-        if f & (1 << 16) != 0 {
-            v.push("LOWER_UP");
-        }
-        format!("<{}>", v.join(","))
     }
 }
 
@@ -178,16 +106,6 @@ pub async fn link_by_name(h: &Handle, name: &str) -> Result<Link> {
     }
 }
 
-/// Attributes shared by every `ip link add`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LinkCommon {
-    pub name: String,
-    pub index: Option<u32>,
-    pub mac: Option<Mac>,
-    pub mtu: Option<u32>,
-    pub txqueuelen: Option<u32>,
-}
-
 fn common<T>(mut b: LinkMessageBuilder<T>, c: &LinkCommon) -> LinkMessageBuilder<T> {
     if let Some(i) = c.index {
         b = b.index(i);
@@ -202,38 +120,6 @@ fn common<T>(mut b: LinkMessageBuilder<T>, c: &LinkCommon) -> LinkMessageBuilder
         b = b.txqueuelen(q);
     }
     b
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum LinkKind {
-    /// The peer is created directly in `peer_ns` (an fd) when given, so the
-    /// pair is never half-placed.
-    Veth {
-        peer: LinkCommon,
-    },
-    Bridge,
-    Vxlan {
-        vni: u32,
-        port: Option<u16>,
-        local: Option<Ipv4Addr>,
-        dev: Option<String>,
-        learning: bool,
-    },
-    IpIp {
-        local: Option<Ipv4Addr>,
-        remote: Option<Ipv4Addr>,
-    },
-}
-
-impl LinkKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            LinkKind::Veth { .. } => "veth",
-            LinkKind::Bridge => "bridge",
-            LinkKind::Vxlan { .. } => "vxlan",
-            LinkKind::IpIp { .. } => "ipip",
-        }
-    }
 }
 
 pub async fn add_link(
@@ -348,13 +234,6 @@ pub async fn del_link(h: &Handle, index: u32) -> Result<()> {
     h.link().del(index).execute().await.map_err(nl_error)
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Addr {
-    pub index: u32,
-    pub ip: Ipv4Addr,
-    pub prefix: u8,
-}
-
 pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
     let msgs: Vec<_> = h
         .address()
@@ -421,93 +300,6 @@ pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Resul
         ));
     };
     h.address().del(m).execute().await.map_err(nl_error)
-}
-
-/// An IPv4 route of the main table, as `ip route` shows it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Route {
-    pub kind: Option<RouteType>,
-    pub dst: Option<(Ipv4Addr, u8)>,
-    pub gw: Option<Ipv4Addr>,
-    pub oif: Option<u32>,
-    pub proto: Option<RouteProtocol>,
-    pub scope: Option<RouteScope>,
-    pub src: Option<Ipv4Addr>,
-    pub onlink: bool,
-    pub linkdown: bool,
-    pub metric: Option<u32>,
-}
-
-pub fn proto_name(p: &RouteProtocol) -> String {
-    match p {
-        RouteProtocol::Kernel => "kernel".into(),
-        RouteProtocol::Boot => "boot".into(),
-        RouteProtocol::Static => "static".into(),
-        RouteProtocol::Bird => "bird".into(),
-        RouteProtocol::Dhcp => "dhcp".into(),
-        RouteProtocol::Bgp => "bgp".into(),
-        RouteProtocol::Other(n) => n.to_string(),
-        p => format!("{p:?}").to_lowercase(),
-    }
-}
-
-pub fn parse_proto(s: &str) -> Option<RouteProtocol> {
-    Some(match s {
-        "kernel" => RouteProtocol::Kernel,
-        "boot" => RouteProtocol::Boot,
-        "static" => RouteProtocol::Static,
-        "bird" => RouteProtocol::Bird,
-        "dhcp" => RouteProtocol::Dhcp,
-        "bgp" => RouteProtocol::Bgp,
-        n => RouteProtocol::Other(n.parse().ok()?),
-    })
-}
-
-impl Route {
-    /// One `ip route` line; `dev` names interfaces of this namespace.
-    pub fn render(&self, dev: &dyn Fn(u32) -> String) -> String {
-        let mut s = String::new();
-        match self.kind {
-            Some(RouteType::BlackHole) => s.push_str("blackhole "),
-            Some(RouteType::Unreachable) => s.push_str("unreachable "),
-            Some(RouteType::Prohibit) => s.push_str("prohibit "),
-            _ => {}
-        }
-        match self.dst {
-            None | Some((_, 0)) => s.push_str("default"),
-            Some((ip, 32)) => s.push_str(&ip.to_string()),
-            Some((ip, p)) => s.push_str(&format!("{ip}/{p}")),
-        }
-        if let Some(g) = self.gw {
-            s.push_str(&format!(" via {g}"));
-        }
-        if let Some(o) = self.oif {
-            s.push_str(&format!(" dev {}", dev(o)));
-        }
-        if let Some(p) = &self.proto {
-            if *p != RouteProtocol::Boot && *p != RouteProtocol::Unspec {
-                s.push_str(&format!(" proto {}", proto_name(p)));
-            }
-        }
-        match self.scope {
-            Some(RouteScope::Link) => s.push_str(" scope link"),
-            Some(RouteScope::Host) => s.push_str(" scope host"),
-            _ => {}
-        }
-        if let Some(src) = self.src {
-            s.push_str(&format!(" src {src}"));
-        }
-        if let Some(m) = self.metric.filter(|m| *m != 0) {
-            s.push_str(&format!(" metric {m}"));
-        }
-        if self.onlink {
-            s.push_str(" onlink");
-        }
-        if self.linkdown {
-            s.push_str(" linkdown");
-        }
-        s
-    }
 }
 
 pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
@@ -602,29 +394,6 @@ pub async fn del_route(h: &Handle, r: &Route) -> Result<()> {
         b = b.gateway(g);
     }
     h.route().del(b.build()).execute().await.map_err(nl_error)
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Neigh {
-    pub index: u32,
-    pub ip: Ipv4Addr,
-    pub lladdr: Option<Mac>,
-    pub state: String,
-}
-
-pub fn neigh_state_name(s: NeighbourState) -> String {
-    match s {
-        NeighbourState::Incomplete => "INCOMPLETE",
-        NeighbourState::Reachable => "REACHABLE",
-        NeighbourState::Stale => "STALE",
-        NeighbourState::Delay => "DELAY",
-        NeighbourState::Probe => "PROBE",
-        NeighbourState::Failed => "FAILED",
-        NeighbourState::Noarp => "NOARP",
-        NeighbourState::Permanent => "PERMANENT",
-        _ => "NONE",
-    }
-    .to_string()
 }
 
 async fn neigh_msgs(h: &Handle) -> Result<Vec<NeighbourMessage>> {

@@ -6,8 +6,9 @@
 
 use crate::error::{Error, Result};
 use crate::iproute::cmd;
-use crate::lab::{self, Lab, RunOpts};
+use crate::lab::Lab;
 use crate::report::Status;
+use crate::run::{self, RunOpts};
 use crate::sys::netlink;
 use crate::sys::netns::Netns;
 use crate::topo::Topo;
@@ -485,8 +486,8 @@ pub fn scale(k: usize, pairs: usize, dir: &Path) -> Result<Scale> {
         .map_err(|e| Error::io(format!("write {}", p.display()), e))?;
     let l = Lab::load(&p)?;
     let t0 = Instant::now();
-    let mut topo = lab::new_topo(&l)?;
-    let r = lab::run_step(&l, 0, &mut topo, &RunOpts::default());
+    let mut topo = run::new_topo(&l)?;
+    let r = run::run_step(&l, 0, &mut topo, &RunOpts::default());
     if r.status != Status::Pass {
         return Err(Error::other(format!("calico 2 x {k}: {}", r.text(false))));
     }
@@ -509,7 +510,7 @@ pub fn suite(labs: &[Lab]) -> Suite {
         let results: Vec<Vec<crate::report::StepReport>> = std::thread::scope(|s| {
             let hs: Vec<_> = labs
                 .iter()
-                .map(|l| s.spawn(move || lab::run_lab(l, &RunOpts::default(), &|_| {})))
+                .map(|l| s.spawn(move || run::run_lab(l, &RunOpts::default(), &|_| {})))
                 .collect();
             // A lab whose thread died counts every step as failed.
             hs.into_iter()
@@ -543,7 +544,7 @@ pub fn suite(labs: &[Lab]) -> Suite {
         .iter()
         .map(|l| {
             let t = Instant::now();
-            lab::run_lab(l, &RunOpts::default(), &|_| {});
+            run::run_lab(l, &RunOpts::default(), &|_| {});
             (l.name.clone(), t.elapsed().as_secs_f64() * 1e3)
         })
         .collect();

@@ -3,7 +3,8 @@
 //! namespace only), and a shell inside; `vethlab check` finds them there.
 
 use crate::error::{Error, Result};
-use crate::lab::{self, Lab};
+use crate::lab::Lab;
+use crate::run;
 use crate::topo::Topo;
 use nix::mount::{mount, MsFlags};
 use std::ffi::CString;
@@ -21,8 +22,8 @@ pub const ENV_STEP: &str = "VETHLAB_STEP";
 
 /// Build `lab` in the state before step `step` (1-based).
 pub fn build(lab: &Lab, step: usize) -> Result<Topo> {
-    let mut topo = lab::new_topo(lab)?;
-    lab::build_upto(lab, &mut topo, step - 1)?;
+    let mut topo = run::new_topo(lab)?;
+    run::build_upto(lab, &mut topo, step - 1)?;
     topo.tune_neigh()?;
     // The learner's first `ip link` shows settled states, as on a real host.
     topo.settle()?;

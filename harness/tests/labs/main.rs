@@ -8,8 +8,8 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use vethlab::lab::{self, RunOpts};
 use vethlab::report::Status;
+use vethlab::run::{self, RunOpts};
 
 mod errors;
 mod escape;
@@ -63,11 +63,11 @@ fn main() -> ExitCode {
             // A skip is decided when listing, so every runner (nextest,
             // JUnit consumers) reports it as skipped, never as passed; the
             // reason shows as the trial's kind and again if it is forced to run.
-            let skip = lab::step_skip(&l, i);
+            let skip = run::step_skip(&l, i);
             let name = format!("{}/{}", l.name, s.name);
             let l = l.clone();
             let trial = Trial::ignorable_test(format!("{}/{}", l.name, s.name), move || {
-                let r = lab::run_one(&l, i, &RunOpts::default());
+                let r = run::run_one(&l, i, &RunOpts::default());
                 match &r.status {
                     Status::Pass => Ok(Completion::Completed),
                     Status::Skip(why) => Ok(Completion::ignored_with(why)),

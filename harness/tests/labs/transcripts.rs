@@ -53,7 +53,7 @@ fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
         .map_err(|e| fail(format!("{}:{}: {}", file.display(), e.line, e.msg)))?;
     if let Some(why) = transcript::requires(&text)
         .iter()
-        .find_map(|k| vethlab::lab::feature_missing(k))
+        .find_map(|k| vethlab::run::feature_missing(k))
     {
         return Ok(Completion::ignored_with(why));
     }
@@ -66,7 +66,7 @@ fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
     }
     // The articles' numbers exist only where the kernel adds no more than
     // tunl0 to a new namespace (see `IndexPlan`).
-    let plan = lab.index_plan();
+    let plan = vethlab::run::index_plan(lab);
     if plan.map(3) != 3 {
         return Ok(Completion::ignored_with(format!(
             "this kernel's fallback devices move the articles' ifindexes ({})",

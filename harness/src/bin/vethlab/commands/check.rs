@@ -1,8 +1,9 @@
 use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::{Error, Result};
-use vethlab::lab::{self, Lab, RunOpts};
+use vethlab::lab::Lab;
 use vethlab::report::Status;
+use vethlab::run::{self, RunOpts};
 use vethlab::tools::learner;
 
 #[derive(Args)]
@@ -25,12 +26,12 @@ impl Check {
                 )
             })?;
         let mut topo = learner::attach_named()?;
-        topo.set_index_plan(lab.index_plan());
+        topo.set_index_plan(run::lab::index_plan(&lab));
         let opts = RunOpts {
             learner: true,
             ..Default::default()
         };
-        let r = lab::run_step(&lab, idx, &mut topo, &opts);
+        let r = run::run_step(&lab, idx, &mut topo, &opts);
         print!("{}", r.text(false));
         for id in &r.ids {
             println!("  {id}: {}", r.id_result(id));

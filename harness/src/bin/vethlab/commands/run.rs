@@ -3,9 +3,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use vethlab::error::{Error, Result};
-use vethlab::lab::{self, RunOpts};
+use vethlab::lab;
 use vethlab::report::html::NodeView;
 use vethlab::report::{self, StepReport};
+use vethlab::run::{self, RunOpts};
 
 #[derive(Args)]
 pub struct Run {
@@ -313,15 +314,18 @@ impl Run {
                     s.spawn(move || match idx {
                         None => {
                             let mut view = vec![];
-                            let r = lab::run_lab_then(l, opts, progress, &mut |t| {
+                            let r = run::run_lab_then(l, opts, progress, &mut |t| {
                                 if html {
-                                    view = vethlab::report::html::view(t).unwrap_or_default();
+                                    let names: Vec<String> =
+                                        t.nodes().iter().map(|n| n.name().to_string()).collect();
+                                    view =
+                                        vethlab::report::html::view(t, &names).unwrap_or_default();
                                 }
                             });
                             (r, view)
                         }
                         Some(i) => {
-                            let r = lab::run_one(l, *i, opts);
+                            let r = run::run_one(l, *i, opts);
                             progress(&r);
                             (vec![r], vec![])
                         }
