@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod fixture;
 pub mod input;
 pub mod load;
+mod loader;
 pub mod model;
 pub mod spans;
 pub mod validate;
