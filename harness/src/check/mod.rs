@@ -1,6 +1,7 @@
 //! Judging: expectations on kernel state and article transcripts, compared
 //! with what was read or captured.
 
+pub mod answer;
 pub mod expect;
 pub mod judge;
 pub mod lines;

@@ -32,16 +32,37 @@ pub(super) struct RawStep {
     pub(super) title: String,
     #[serde(default)]
     pub(super) requires: Vec<String>,
+    /// This step's own set-up (and observations of it), before the task.
+    #[serde(default)]
+    pub(super) given: Vec<Value>,
+    /// The solution (commands) and the check (everything else).
     #[serde(rename = "do")]
     pub(super) actions: Vec<Value>,
     #[serde(default)]
     pub(super) capture: BTreeMap<String, Option<String>>,
     pub(super) task: Option<String>,
-    pub(super) hint: Option<String>,
+    pub(super) hint: Option<Hints>,
     #[serde(default)]
     /// Prose for readers of the file; not used by a run.
     #[allow(dead_code)]
     pub(super) why: Option<String>,
+}
+
+/// `"hint": "one"` or `"hint": ["vague", "closer", "the answer"]`.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+pub(super) enum Hints {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Hints {
+    pub(super) fn list(&self) -> Vec<String> {
+        match self {
+            Hints::One(s) => vec![s.clone()],
+            Hints::Many(v) => v.clone(),
+        }
+    }
 }
 
 /// Set by `vethlab run --bless` before it loads labs: a capture point whose
@@ -127,7 +148,7 @@ impl Lab {
     pub fn indexes(&self) -> Vec<u32> {
         let mut m = vec![];
         for s in &self.steps {
-            for a in &s.actions {
+            for a in s.given.iter().chain(&s.actions) {
                 if let Action::Cmd { cmds, .. } = a {
                     for c in cmds {
                         if let Cmd::LinkAdd { link, kind, .. } = c {
@@ -190,7 +211,7 @@ pub(super) fn strip_pos(s: &str) -> String {
 pub(super) fn all_node_names(raw: &RawLab) -> Vec<String> {
     let mut v = raw.nodes.clone();
     for s in &raw.steps {
-        for a in &s.actions {
+        for a in s.given.iter().chain(&s.actions) {
             if let Value::String(t) = a {
                 if let Ok(l) = cmd::parse(t) {
                     for c in l.cmds {

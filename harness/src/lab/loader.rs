@@ -93,7 +93,7 @@ impl<'a> Loader<'a> {
         let sp = format!("/steps/{si}");
         let soff = self.loc.value(&sp, 0);
         let mut requires = self.requires(rs, soff)?;
-        if rs.actions.is_empty() && rs.capture.is_empty() {
+        if rs.actions.is_empty() && rs.given.is_empty() && rs.capture.is_empty() {
             return Err(Error::input(
                 self.loc.at(soff),
                 format!(
@@ -102,36 +102,45 @@ impl<'a> Loader<'a> {
                 ),
             ));
         }
-        let mut actions = vec![];
         // Capture points must exist when the captures start, at the first
         // traffic: checked then (a copy of every device per step would make
         // a long lab quadratic).
         let mut caps_at_traffic: Option<CapState> = None;
-        for (ii, v) in rs.actions.iter().enumerate() {
-            let ip = format!("{sp}/do/{ii}");
-            let it = Item {
-                loc: &self.loc,
-                rs,
-                n: ii + 1,
-                ioff: self.loc.value(&ip, soff),
-                ip,
-            };
-            let action = it.action(&mut self.known, v, &mut requires)?;
-            if matches!(action, Action::Ping(_) | Action::Udp(_)) {
-                caps_at_traffic.get_or_insert_with(|| cap_state(&self.known.devs, rs));
+        let mut lists: [Vec<Action>; 2] = [vec![], vec![]];
+        for (li, (key, items)) in [("given", &rs.given), ("do", &rs.actions)]
+            .into_iter()
+            .enumerate()
+        {
+            for (ii, v) in items.iter().enumerate() {
+                let ip = format!("{sp}/{key}/{ii}");
+                let it = Item {
+                    loc: &self.loc,
+                    rs,
+                    list: if li == 0 { "given item" } else { "item" },
+                    n: ii + 1,
+                    ioff: self.loc.value(&ip, soff),
+                    ip,
+                };
+                let action = it.action(&mut self.known, v, &mut requires)?;
+                if matches!(action, Action::Ping(_) | Action::Udp(_)) {
+                    caps_at_traffic.get_or_insert_with(|| cap_state(&self.known.devs, rs));
+                }
+                lists[li].push(action);
             }
-            actions.push(action);
         }
+        let [given, actions] = lists;
         let at_traffic = caps_at_traffic.unwrap_or_else(|| cap_state(&self.known.devs, rs));
         let captures = self.captures(rs, &sp, soff, at_traffic)?;
         Ok(Step {
             name: rs.name.clone(),
             title: rs.title.clone(),
             requires,
+            given,
             actions,
             captures,
             task: rs.task.clone(),
-            hint: rs.hint.clone(),
+            hint: rs.hint.as_ref().and_then(|h| h.list().into_iter().next()),
+            hints: rs.hint.as_ref().map(|h| h.list()).unwrap_or_default(),
         })
     }
 
@@ -213,7 +222,9 @@ fn cap_state(devs: &Devices, rs: &RawStep) -> CapState {
 struct Item<'a> {
     loc: &'a Locator<'a>,
     rs: &'a RawStep,
-    /// 1-based position in `do`.
+    /// "item" (of `do`) or "given item".
+    list: &'static str,
+    /// 1-based position in its list.
     n: usize,
     /// JSON pointer of the item.
     ip: String,
@@ -224,7 +235,7 @@ impl Item<'_> {
     fn err_at(&self, off: usize, m: String) -> Error {
         Error::input(
             self.loc.at(off),
-            format!("step `{}`, item {}: {m}", self.rs.name, self.n),
+            format!("step `{}`, {} {}: {m}", self.rs.name, self.list, self.n),
         )
     }
     fn err(&self, m: String) -> Error {
@@ -297,7 +308,8 @@ impl Item<'_> {
             Value::Object(m) if m.contains_key("expect") => self.expect(k, m),
             Value::Object(m) if m.contains_key("cni") => self.cni(k, v),
             Value::Object(m) if m.contains_key("daemon") => self.daemon(k, v),
-            _ => Err(self.err("expected an ip command (a string), or an object with `ping`, `udp`, `expect`, `cni` or `daemon`".into())),
+            Value::Object(m) if m.contains_key("answer") => self.answer(k, v),
+            _ => Err(self.err("expected an ip command (a string), or an object with `ping`, `udp`, `expect`, `cni`, `daemon` or `answer`".into())),
         }
     }
 
@@ -474,5 +486,17 @@ impl Item<'_> {
         }
         self.known(k, &d.node)?;
         Ok(Action::Daemon(d))
+    }
+
+    fn answer(&self, k: &Known, v: &Value) -> Result<Action> {
+        let a: AnswerSpec = self.typed("answer", v)?;
+        self.known(k, &a.node)?;
+        if let Some(n) = &a.peer_node {
+            self.known(k, n)?;
+        }
+        k.devs
+            .need(&a.node, &a.dev)
+            .map_err(|m| self.err(format!("answer: {m}")))?;
+        Ok(Action::Answer(a))
     }
 }

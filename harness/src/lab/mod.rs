@@ -8,6 +8,7 @@ pub mod input;
 pub mod load;
 mod loader;
 pub mod model;
+pub mod solution;
 pub mod spans;
 pub mod validate;
 

@@ -23,10 +23,18 @@ pub struct Step {
     pub name: String,
     pub title: String,
     pub requires: Vec<String>,
+    /// The step's own set-up, on top of what earlier steps built (possibly
+    /// a deliberately broken state), with observations of that state.
+    pub given: Vec<Action>,
+    /// The reference solution (commands, CNI calls, daemons) and the check
+    /// (traffic and expectations), in the order a full run takes them.
     pub actions: Vec<Action>,
     pub captures: Vec<CapturePoint>,
     pub task: Option<String>,
+    /// The first hint (what a failed check prints).
     pub hint: Option<String>,
+    /// Every hint, from vague to the answer: `vethlab hint` shows the next.
+    pub hints: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +66,41 @@ pub enum Action {
     },
     Cni(CniSpec),
     Daemon(DaemonSpec),
+    /// A question the learner answers with `vethlab answer X`.
+    Answer(AnswerSpec),
+}
+
+impl Action {
+    /// What changes the lab (the learner's part): a command, a CNI call, a
+    /// daemon. Everything else (traffic, expectations, answers) only looks.
+    pub fn is_solution(&self) -> bool {
+        matches!(
+            self,
+            Action::Cmd { .. } | Action::Cni(_) | Action::Daemon(_)
+        )
+    }
+}
+
+/// `{"answer": "peer", "node": N, "dev": D}`: the name of `N:D`'s veth
+/// peer, read from the kernel (IFLA_LINK in the peer's namespace) when the
+/// check runs, never written in the lab file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerSpec {
+    pub answer: AnswerKind,
+    pub node: String,
+    pub dev: String,
+    /// The node where the peer must be (default: any).
+    #[serde(rename = "in")]
+    pub peer_node: Option<String>,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum AnswerKind {
+    /// The peer interface's name.
+    Peer,
 }
 
 /// `{"cni": "ADD", "node": …, "netns": …, "ifname": …, "as": …, "config": {…}}`
@@ -134,8 +177,9 @@ impl Step {
                 }
             }
         };
-        for a in &self.actions {
+        for a in self.given.iter().chain(&self.actions) {
             match a {
+                Action::Answer(x) => add(&x.id),
                 Action::Ping(p) => add(&p.id),
                 Action::Udp(u) => add(&u.id),
                 Action::Expect { id, .. } => add(id),
@@ -150,11 +194,31 @@ impl Step {
         v
     }
 
-    /// The article commands of this step, as written.
+    /// The article commands of this step (its set-up and its solution), as written.
     pub fn commands(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.actions.iter().filter_map(|a| match a {
-            Action::Cmd { node, text, .. } => Some((node.as_str(), text.as_str())),
-            _ => None,
-        })
+        self.given
+            .iter()
+            .chain(&self.actions)
+            .filter_map(|a| match a {
+                Action::Cmd { node, text, .. } => Some((node.as_str(), text.as_str())),
+                _ => None,
+            })
+    }
+}
+
+impl Step {
+    /// The reference solution: what the learner is to do, in order.
+    pub fn solution(&self) -> impl Iterator<Item = &Action> {
+        self.actions.iter().filter(|a| a.is_solution())
+    }
+
+    /// The check: traffic, expectations and answers of `do`, in order.
+    pub fn check(&self) -> impl Iterator<Item = &Action> {
+        self.actions.iter().filter(|a| !a.is_solution())
+    }
+
+    /// The task as the learner reads it: the lab's words, or else the title.
+    pub fn task_text(&self) -> &str {
+        self.task.as_deref().unwrap_or(&self.title)
     }
 }

@@ -26,9 +26,11 @@ pub fn index_plan(lab: &Lab) -> crate::sys::kernel::IndexPlan {
 #[derive(Debug, Clone, Default)]
 pub struct RunOpts {
     pub pcap_dir: Option<PathBuf>,
-    /// `vethlab check`: the learner typed the step's commands, so only what
-    /// follows the step's last command (traffic and assertions) runs.
+    /// `vethlab check`: the learner did the task, so only the step's check
+    /// (traffic, expectations, answers) runs.
     pub learner: bool,
+    /// `vethlab answer X`: the learner's answer to the step's question.
+    pub answer: Option<String>,
     /// Kernel buffer per capture, in bytes (default `Capture::BUFFER`).
     pub capture_buffer: Option<i32>,
 }
@@ -73,83 +75,105 @@ pub fn step_skip(lab: &Lab, idx: usize) -> Option<String> {
 /// Real components: a plugin or daemon that is not installed is a skip that
 /// names its package, never a pass.
 fn component_missing(step: &Step) -> Option<String> {
-    step.actions.iter().find_map(|a| match a {
-        Action::Cni(c) => {
-            let ipam = c.config["ipam"]["type"].as_str();
-            [c.config["type"].as_str(), ipam]
-                .into_iter()
-                .flatten()
-                .find_map(crate::sys::cni::missing)
-        }
-        Action::Daemon(d) => DAEMONS
-            .iter()
-            .find(|(n, path, _)| *n == d.daemon && !Path::new(path).is_file())
-            .map(|(n, path, pkg)| {
-                format!("`{n}` ({path}) is not installed (Debian/Ubuntu package {pkg})")
-            }),
-        _ => None,
-    })
+    step.given
+        .iter()
+        .chain(&step.actions)
+        .find_map(|a| match a {
+            Action::Cni(c) => {
+                let ipam = c.config["ipam"]["type"].as_str();
+                [c.config["type"].as_str(), ipam]
+                    .into_iter()
+                    .flatten()
+                    .find_map(crate::sys::cni::missing)
+            }
+            Action::Daemon(d) => DAEMONS
+                .iter()
+                .find(|(n, path, _)| *n == d.daemon && !Path::new(path).is_file())
+                .map(|(n, path, pkg)| {
+                    format!("`{n}` ({path}) is not installed (Debian/Ubuntu package {pkg})")
+                }),
+            _ => None,
+        })
 }
 
-/// Apply the commands of steps `..upto` (not their traffic or assertions):
-/// the state a learner has before step `upto`. Steps skipped for a missing
-/// feature contribute nothing, as in a full run.
+/// Apply what steps `..upto` build (their set-up and solution, not their
+/// traffic or assertions): the state a learner has before step `upto`.
+/// Steps skipped for a missing feature contribute nothing, as in a full run.
 pub fn build_upto(lab: &Lab, topo: &mut Topo, upto: usize) -> Result<()> {
     for s in &lab.steps[..upto] {
         if skip_reason(s).is_some() {
             continue;
         }
         trace::event(|| format!("build {}/{}", lab.name, s.name));
-        for a in &s.actions {
-            // Real components earlier steps ran are part of the state too.
-            let (node, what, r) = match a {
-                Action::Cmd { node, text, cmds } => {
-                    for c in cmds {
-                        topo.apply(node, c).map_err(|e| Error::Command {
-                            node: node.clone(),
-                            cmd: format!("{text} (step {})", s.name),
-                            msg: e.to_string(),
-                        })?;
-                    }
-                    continue;
+        build_items(topo, s, s.given.iter().chain(&s.actions))?;
+    }
+    Ok(())
+}
+
+/// Step `idx`'s given state: every earlier step built, then its own set-up.
+pub fn build_given(lab: &Lab, topo: &mut Topo, idx: usize) -> Result<()> {
+    build_upto(lab, topo, idx)?;
+    let s = &lab.steps[idx];
+    if skip_reason(s).is_some() {
+        return Ok(());
+    }
+    trace::event(|| format!("given {}/{}", lab.name, s.name));
+    build_items(topo, s, s.given.iter())
+}
+
+/// The items of `s` that build: commands, CNI calls, daemons, and state
+/// that arrives by itself (awaited as the step awaited it).
+fn build_items<'a>(
+    topo: &mut Topo,
+    s: &Step,
+    items: impl Iterator<Item = &'a Action>,
+) -> Result<()> {
+    for a in items {
+        let (node, what, r) = match a {
+            Action::Cmd { node, text, cmds } => {
+                for c in cmds {
+                    topo.apply(node, c).map_err(|e| Error::Command {
+                        node: node.clone(),
+                        cmd: format!("{text} (step {})", s.name),
+                        msg: e.to_string(),
+                    })?;
                 }
-                Action::Cni(c) => (
-                    &c.node,
-                    format!("CNI {} (step {})", c.cni, s.name),
-                    run_cni(topo, c),
-                ),
-                Action::Daemon(d) => (
-                    &d.node,
-                    format!("{} (step {})", d.daemon, s.name),
-                    run_daemon(topo, d),
-                ),
-                // State that arrives by itself (routes BIRD learns) is awaited
-                // as the earlier step awaited it.
-                Action::Expect {
-                    e,
-                    within_ms: Some(ms),
-                    raw,
-                    ..
-                } => {
-                    let (what, outcome) = check_expect(topo, e, raw.as_ref(), Some(*ms));
-                    if let Outcome::Fail(msg) = outcome {
-                        return Err(Error::Command {
-                            node: e.nodes().first().map(|n| n.to_string()).unwrap_or_default(),
-                            cmd: format!("{what} (step {})", s.name),
-                            msg,
-                        });
-                    }
-                    continue;
-                }
-                _ => continue,
-            };
-            if let Outcome::Fail(msg) = r.outcome {
-                return Err(Error::Command {
-                    node: node.clone(),
-                    cmd: what,
-                    msg,
-                });
+                continue;
             }
+            Action::Cni(c) => (
+                &c.node,
+                format!("CNI {} (step {})", c.cni, s.name),
+                run_cni(topo, c),
+            ),
+            Action::Daemon(d) => (
+                &d.node,
+                format!("{} (step {})", d.daemon, s.name),
+                run_daemon(topo, d),
+            ),
+            Action::Expect {
+                e,
+                within_ms: Some(ms),
+                raw,
+                ..
+            } => {
+                let (what, outcome) = check_expect(topo, e, raw.as_ref(), Some(*ms));
+                if let Outcome::Fail(msg) = outcome {
+                    return Err(Error::Command {
+                        node: e.nodes().first().map(|n| n.to_string()).unwrap_or_default(),
+                        cmd: format!("{what} (step {})", s.name),
+                        msg,
+                    });
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if let Outcome::Fail(msg) = r.outcome {
+            return Err(Error::Command {
+                node: node.clone(),
+                cmd: what,
+                msg,
+            });
         }
     }
     Ok(())

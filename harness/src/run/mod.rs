@@ -3,12 +3,13 @@
 //! system halves.
 
 pub mod actions;
+pub mod cni_vars;
 pub mod lab;
 pub mod state;
 pub mod step;
 
 pub use lab::{
-    build_upto, feature_missing, index_plan, new_topo, run_lab, run_lab_then, run_one, step_skip,
-    RunOpts,
+    build_given, build_upto, feature_missing, index_plan, new_topo, run_lab, run_lab_then, run_one,
+    step_skip, RunOpts,
 };
 pub use step::run_step;

@@ -88,6 +88,9 @@ impl StepRun<'_> {
     /// Start a capture on every capture point, neighbour timers tuned first.
     fn start_captures(&self, topo: &Topo) -> Result<Vec<Capture>> {
         topo.tune_neigh()?;
+        // What the learner's own pings left in the neighbour caches must
+        // not decide the verdict: every step's traffic starts cold.
+        topo.flush_neigh_all()?;
         let buf = self.opts.capture_buffer.unwrap_or(Capture::BUFFER);
         self.step
             .captures
@@ -96,20 +99,17 @@ impl StepRun<'_> {
             .collect()
     }
 
-    /// Run the step's actions in order (for `vethlab check`, only what
-    /// follows its last command). `Err(reason)` when the step must be skipped.
+    /// Run the step's items in order: in a full run its set-up, solution
+    /// and check; for `vethlab check`, only the check (the learner did the
+    /// rest). `Err(reason)` when the step must be skipped.
     fn actions(&mut self, topo: &mut Topo) -> std::result::Result<(), String> {
         let (lab, step) = (self.lab, self.step);
-        let first = match self.opts.learner {
-            true => step
-                .actions
-                .iter()
-                .rposition(|a| matches!(a, Action::Cmd { .. }))
-                .map_or(0, |i| i + 1),
-            false => 0,
+        let items: Vec<&Action> = match self.opts.learner {
+            true => step.check().collect(),
+            false => step.given.iter().chain(&step.actions).collect(),
         };
         let mut prev: Option<&Action> = None;
-        for a in &step.actions[first..] {
+        for a in items {
             let traffic = is_traffic(a);
             if traffic && crate::sys::fault::armed_for("panic-in-step", &step.name) {
                 panic!("injected panic in step `{}` (VETHLAB_FAULT)", step.name);
@@ -172,6 +172,7 @@ impl StepRun<'_> {
                 ..
             } => self.deferred.push((id.clone(), e.clone())),
             Action::Cni(c) => self.checks.push(run_cni(topo, c)),
+            Action::Answer(x) => self.checks.push(self.answer(topo, x)),
             Action::Daemon(d) => self.checks.push(run_daemon(topo, d)),
             Action::Expect {
                 id,
@@ -180,7 +181,13 @@ impl StepRun<'_> {
                 raw,
             } => {
                 trace::event(|| format!("assert {}/{} {}", lab.name, step.name, e.describe()));
-                let (what, outcome) = check_expect(topo, e, raw.as_ref(), *within_ms);
+                // A learner's check answers within its budget: state still
+                // on its way (BGP) is looked at briefly, not waited for.
+                let within = match self.opts.learner {
+                    true => within_ms.map(|w| w.min(LEARNER_WITHIN_MS)),
+                    false => *within_ms,
+                };
+                let (what, outcome) = check_expect(topo, e, raw.as_ref(), within);
                 self.checks.push(CheckResult {
                     id: id.clone(),
                     what,
@@ -189,6 +196,25 @@ impl StepRun<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A question: the learner's answer (`vethlab answer`) in a check; in a
+    /// full run, the answer read from the kernel must exist.
+    fn answer(&self, topo: &Topo, a: &crate::lab::AnswerSpec) -> CheckResult {
+        use crate::check::answer;
+        let r = match self.opts.learner {
+            true => answer::judge(topo, a, self.opts.answer.as_deref()),
+            false => answer::expected(topo, a).map(|w| Ok(format!("the answer is `{w}`"))),
+        };
+        CheckResult {
+            id: a.id.clone(),
+            what: answer::describe(a),
+            outcome: match r {
+                Ok(Ok(s)) => Outcome::Pass(s),
+                Ok(Err(s)) => Outcome::Fail(s),
+                Err(e) => Outcome::Fail(e.to_string()),
+            },
+        }
     }
 
     /// Every frame the captures hold, the captures closed.
@@ -361,6 +387,9 @@ pub(crate) fn check_expect(
         }
     }
 }
+
+/// The most a learner's check waits for state that arrives by itself.
+const LEARNER_WITHIN_MS: u64 = 700;
 
 /// How long kernel state that misses is awaited before it fails.
 const SETTLE_MS: u64 = 2000;

@@ -457,14 +457,24 @@ pub async fn add_neigh(
 
 /// Delete the learnt IPv4 neighbours of one device, as `ip neigh flush dev` does.
 pub async fn flush_neigh(h: &Handle, index: u32) -> Result<()> {
+    flush_neigh_where(h, |i| i == index).await
+}
+
+/// Delete the learnt IPv4 neighbours of the devices `dev` accepts (by ifindex).
+pub async fn flush_neigh_where(h: &Handle, dev: impl Fn(u32) -> bool) -> Result<()> {
     for m in neigh_msgs(h).await? {
-        if m.header.ifindex == index
+        if dev(m.header.ifindex)
             && !matches!(
                 m.header.state,
                 NeighbourState::Permanent | NeighbourState::Noarp
             )
         {
-            h.neighbours().del(m).execute().await.map_err(nl_error)?;
+            // Gone meanwhile (it expired): what was asked for.
+            if let Err(e) = h.neighbours().del(m).execute().await {
+                if errno(&e) != Some(libc::ENOENT) {
+                    return Err(nl_error(e));
+                }
+            }
         }
     }
     Ok(())

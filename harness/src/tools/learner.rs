@@ -20,20 +20,25 @@ pub const NETNS_DIR: &str = "/var/run/netns";
 pub const ENV_LAB: &str = "VETHLAB_LAB";
 pub const ENV_STEP: &str = "VETHLAB_STEP";
 
-/// Build `lab` in the state before step `step` (1-based).
+/// Build `lab` in step `step`'s given state (1-based): every earlier step
+/// done, then the step's own set-up; past the last step, the finished lab.
 pub fn build(lab: &Lab, step: usize) -> Result<Topo> {
     let mut topo = run::new_topo(lab)?;
-    run::build_upto(lab, &mut topo, step - 1)?;
+    // Plugins the learner runs and `vethlab check` find the same files.
+    topo.set_scratch_dir(crate::tools::exercise::SCRATCH_DIR.into());
+    match step > lab.steps.len() {
+        true => run::build_upto(lab, &mut topo, lab.steps.len())?,
+        false => run::build_given(lab, &mut topo, step - 1)?,
+    }
     topo.tune_neigh()?;
     // The learner's first `ip link` shows settled states, as on a real host.
     topo.settle()?;
     Ok(topo)
 }
 
-/// Give every node its name under /var/run/netns. Only in this process's
-/// mount namespace (the sandbox's): a tmpfs hides whatever the host has there.
+/// Give every node its name under /var/run/netns (after
+/// `private_netns_dir`). Only in this process's mount namespace (the sandbox's).
 pub fn name_nodes(topo: &Topo) -> Result<()> {
-    private_netns_dir()?;
     bind_nodes(
         topo.nodes().iter().map(|n| (n.name(), n.raw_fd())),
         Path::new(NETNS_DIR),
@@ -53,6 +58,13 @@ pub fn private_netns_dir() -> Result<()> {
     )
     .map_err(|e| Error::other(format!("mount tmpfs on {RUN_DIR}: {e}")))?;
     std::fs::create_dir(NETNS_DIR).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))
+}
+
+/// Take the private /var/run away with everything in it (the nodes' names,
+/// the lab's copy, the learner's files), for a fresh one.
+pub fn release_run_dir() -> Result<()> {
+    nix::mount::umount2(RUN_DIR, nix::mount::MntFlags::MNT_DETACH)
+        .map_err(|e| Error::other(format!("umount {RUN_DIR}: {e}")))
 }
 
 /// The shell's private /var/run, and what `vethlab check` reads there.
@@ -335,9 +347,27 @@ pub fn spawn_shell(
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGQUIT, libc::SIG_IGN);
     }
-    let status = child
-        .wait()
-        .map_err(|e| Error::io("wait for the shell", e))?;
+    let status = wait_or_reset(&mut child)?;
     crate::sys::trace::event(|| "shell exited".into());
     Ok(status.code().unwrap_or(128 + 9))
+}
+
+/// Wait for the shell; on `vethlab reset` (its request file appears), end
+/// it: its PID namespace's init dies, and with it every process inside.
+fn wait_or_reset(child: &mut std::process::Child) -> Result<std::process::ExitStatus> {
+    let reset = Path::new(crate::tools::exercise::RESET_FILE);
+    loop {
+        if let Some(s) = child
+            .try_wait()
+            .map_err(|e| Error::io("wait for the shell", e))?
+        {
+            return Ok(s);
+        }
+        if reset.exists() {
+            crate::sys::trace::event(|| "reset".into());
+            let _ = child.kill();
+            return child.wait().map_err(|e| Error::io("wait for the shell", e));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -2,5 +2,6 @@
 //! the benchmark.
 
 pub mod bench;
+pub mod exercise;
 pub mod learner;
 pub mod peers;

@@ -18,6 +18,9 @@ pub struct Topo {
     /// Daemons started in nodes (BIRD): killed before the nodes go.
     daemons: Vec<(String, Child)>,
     scratch: Option<Scratch>,
+    /// A named scratch directory instead (a learner's shell, where the
+    /// plugins the learner runs and `vethlab check` must find it).
+    scratch_dir: Option<PathBuf>,
     /// Values actions produced for later ones, e.g. `cni:pod1.host`.
     vars: BTreeMap<String, String>,
     /// ifindex by (node, device name), as commands resolve names: a device
@@ -44,6 +47,11 @@ impl Topo {
 
     /// The run's private scratch directory, made on first use.
     pub fn scratch(&mut self) -> Result<PathBuf> {
+        if let Some(d) = &self.scratch_dir {
+            std::fs::create_dir_all(d)
+                .map_err(|e| Error::io(format!("create {}", d.display()), e))?;
+            return Ok(d.clone());
+        }
         if self.scratch.is_none() {
             self.scratch = Some(Scratch::new()?);
         }
@@ -54,7 +62,15 @@ impl Topo {
             .unwrap_or_default())
     }
 
+    /// Use `dir` as the scratch directory (made on first use).
+    pub fn set_scratch_dir(&mut self, dir: PathBuf) {
+        self.scratch_dir = Some(dir);
+    }
+
     pub fn scratch_path(&self) -> Option<PathBuf> {
+        if let Some(d) = &self.scratch_dir {
+            return Some(d.clone());
+        }
         self.scratch.as_ref().map(|s| s.path().to_path_buf())
     }
 
@@ -229,6 +245,16 @@ impl Topo {
                     );
                 }
             })?;
+        }
+        Ok(())
+    }
+
+    /// Forget every learnt neighbour entry (not permanent ones) in every
+    /// node, as `ip neigh flush all` would.
+    pub fn flush_neigh_all(&self) -> Result<()> {
+        for n in &self.nodes {
+            let h = n.nl().clone();
+            n.block_on(async move { netlink::flush_neigh_where(&h, |_| true).await })?;
         }
         Ok(())
     }

@@ -152,20 +152,21 @@ fn mutate(dir: &Path, to: &Path, m: &Mutation) -> Result<std::path::PathBuf, Fai
         std::fs::read_to_string(&src).map_err(|e| fail(format!("{}: {e}", src.display())))?;
     let mut v: Value = serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
     let mut hits = 0;
-    for s in v["steps"].as_array_mut().into_iter().flatten() {
-        let Some(items) = s["do"].as_array_mut() else {
-            continue;
-        };
-        let mut out = vec![];
-        for it in items.drain(..) {
-            if hits == 0 && it.as_str() == Some(m.from) {
-                hits += 1;
-                out.extend(m.to.iter().map(|t| Value::from(*t)));
-            } else {
-                out.push(it);
+    let steps = v["steps"].as_array_mut().into_iter().flatten();
+    for s in steps.flat_map(|s| s.as_object_mut()) {
+        let lists = s.iter_mut().filter(|(k, _)| *k == "given" || *k == "do");
+        for items in lists.filter_map(|(_, v)| v.as_array_mut()) {
+            let mut out = vec![];
+            for it in items.drain(..) {
+                if hits == 0 && it.as_str() == Some(m.from) {
+                    hits += 1;
+                    out.extend(m.to.iter().map(|t| Value::from(*t)));
+                } else {
+                    out.push(it);
+                }
             }
+            *items = out;
         }
-        *items = out;
     }
     if hits != 1 {
         return Err(fail(format!(

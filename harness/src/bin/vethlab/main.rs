@@ -27,6 +27,16 @@ enum Cmd {
     Shell(commands::shell::Shell),
     /// Inside `vethlab shell`: check the step against what you built.
     Check(commands::check::Check),
+    /// Inside `vethlab shell`: the step's task again.
+    Task(commands::task::Task),
+    /// Inside `vethlab shell`: the next hint (each call one more).
+    Hint(commands::hint::Hint),
+    /// Inside `vethlab shell`: the reference solution, as commands for this shell.
+    Solution(commands::solution::Solution),
+    /// Inside `vethlab shell`: answer the step's question, then check.
+    Answer(commands::answer::Answer),
+    /// Inside `vethlab shell`: back to the step's given state (a new shell).
+    Reset(commands::reset::Reset),
     /// Measure: pod churn against an `ip` script and a netlink floor, the suite, calico at scale.
     Bench(commands::bench::BenchCmd),
     /// Map every veth on this host to its peer and namespace (reads only).
@@ -56,7 +66,16 @@ fn main() -> ExitCode {
     // `check` runs inside a lab shell, among the lab's namespaces already.
     let needs_sandbox = !matches!(
         cli.cmd,
-        Cmd::List(_) | Cmd::Peers(_) | Cmd::Check(_) | Cmd::Completions(_) | Cmd::Man(_)
+        Cmd::List(_)
+            | Cmd::Peers(_)
+            | Cmd::Check(_)
+            | Cmd::Task(_)
+            | Cmd::Hint(_)
+            | Cmd::Solution(_)
+            | Cmd::Answer(_)
+            | Cmd::Reset(_)
+            | Cmd::Completions(_)
+            | Cmd::Man(_)
     );
     if needs_sandbox {
         // Result files are written by the caller's side after the run.
@@ -77,6 +96,11 @@ fn main() -> ExitCode {
         Cmd::Bench(c) => c.exec(),
         Cmd::Shell(c) => c.exec(),
         Cmd::Check(c) => c.exec(),
+        Cmd::Task(c) => c.exec(),
+        Cmd::Hint(c) => c.exec(),
+        Cmd::Solution(c) => c.exec(),
+        Cmd::Answer(c) => c.exec(),
+        Cmd::Reset(c) => c.exec(),
         Cmd::Completions(c) => c.exec::<Cli>(),
         Cmd::Man(c) => c.exec::<Cli>(),
     };

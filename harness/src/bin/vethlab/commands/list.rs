@@ -18,7 +18,7 @@ impl List {
                 .iter()
                 .map(|l| {
                     serde_json::json!({"lab": l.name, "title": l.title, "seeds": l.seeds,
-                    "steps": l.steps.iter().map(|s| serde_json::json!({"step": s.name, "title": s.title, "observations": s.ids(), "requires": s.requires})).collect::<Vec<_>>()})
+                    "steps": l.steps.iter().map(|s| serde_json::json!({"step": s.name, "title": s.title, "task": s.task_text(), "hints": s.hints.len(), "observations": s.ids(), "requires": s.requires})).collect::<Vec<_>>()})
                 })
                 .collect();
             let text = serde_json::to_string_pretty(&v)

@@ -1,7 +1,12 @@
+pub mod answer;
 pub mod bench;
 pub mod check;
 pub mod docs;
+pub mod hint;
 pub mod list;
 pub mod peers;
+pub mod reset;
 pub mod run;
 pub mod shell;
+pub mod solution;
+pub mod task;

@@ -2,7 +2,7 @@ use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::{Error, Result};
 use vethlab::lab::Lab;
-use vethlab::tools::learner;
+use vethlab::tools::{exercise, learner};
 
 #[derive(Args)]
 pub struct Shell {
@@ -61,37 +61,52 @@ impl Shell {
             Some(s) => (s, s),
             None => (n + 1, n),
         };
-        let step = &lab.steps[current - 1];
-        let topo = learner::build(&lab, build_to)?;
-        learner::name_nodes(&topo)?;
         // The shell lives in the first node: the articles' "host".
         let node = lab.nodes.first().cloned().unwrap_or_default();
-        let names: Vec<&str> = topo.nodes().iter().map(|n| n.name()).collect();
-        eprintln!("vethlab shell: {} — {}", lab.name, lab.title);
-        match chosen {
-            Some(s) => {
-                eprintln!("step {s}/{n} `{}`: {}", step.name, step.title);
-                if let Some(t) = &step.task {
-                    eprintln!("\nTask: {t}");
-                }
-            }
-            None => eprintln!("the finished lab: all {n} steps applied"),
-        }
-        eprintln!(
-            "\nYou are in namespace {node}; the others: ip netns exec NAME ... ({}).\n\
-             `vethlab check` checks the step; `exit` removes everything.\n",
-            names.join(", ")
-        );
         let at = chosen.map_or("done".into(), |s| format!("{s}/{n}"));
         let prompt = format!("[{} {at} {node}] \\w# ", lab.name);
-        // What `vethlab check` needs, where only this shell can see it.
-        let copy = learner::copy_lab_files(&files)?;
-        learner::write_marker(&copy, current)?;
         let env = [
             (learner::ENV_LAB, lab.path.display().to_string()),
             (learner::ENV_STEP, current.to_string()),
         ];
-        let code = learner::spawn_shell(&topo, &node, &prompt, &env, &self.command)?;
-        Ok(ExitCode::from(code.clamp(0, 255) as u8))
+        // `vethlab reset` ends the shell and asks for the given state anew:
+        // everything is torn down (namespaces, daemons, files) and rebuilt.
+        loop {
+            learner::private_netns_dir()?;
+            let topo = learner::build(&lab, build_to)?;
+            learner::name_nodes(&topo)?;
+            banner(&lab, &topo, chosen, &node);
+            // What `vethlab check` needs, where only this shell can see it.
+            let copy = learner::copy_lab_files(&files)?;
+            learner::write_marker(&copy, current)?;
+            let code = learner::spawn_shell(&topo, &node, &prompt, &env, &self.command)?;
+            if !exercise::take_reset() {
+                return Ok(ExitCode::from(code.clamp(0, 255) as u8));
+            }
+            drop(topo);
+            learner::release_run_dir()?;
+            eprintln!("\nvethlab reset: the lab is rebuilt in its given state.");
+        }
     }
+}
+
+/// What the learner reads first: the lab, the step and its task, and how
+/// to move around.
+fn banner(lab: &Lab, topo: &vethlab::topo::Topo, chosen: Option<usize>, node: &str) {
+    let n = lab.steps.len();
+    let names: Vec<&str> = topo.nodes().iter().map(|n| n.name()).collect();
+    eprintln!("vethlab shell: {} — {}", lab.name, lab.title);
+    match chosen {
+        Some(s) => {
+            let step = &lab.steps[s - 1];
+            eprintln!("step {s}/{n} `{}`: {}", step.name, step.title);
+            eprintln!("\nTask: {}", step.task_text());
+        }
+        None => eprintln!("the finished lab: all {n} steps applied"),
+    }
+    eprintln!(
+        "\nYou are in namespace {node}; the others: ip netns exec NAME ... ({}).\n\
+         vethlab task | check | hint | solution | answer X | reset; `exit` removes everything.\n",
+        names.join(", ")
+    );
 }

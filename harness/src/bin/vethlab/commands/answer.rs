@@ -1,0 +1,19 @@
+use clap::Args;
+use std::process::ExitCode;
+use vethlab::error::Result;
+use vethlab::tools::exercise;
+
+#[derive(Args)]
+pub struct Answer {
+    /// Your answer (e.g. an interface's name).
+    answer: String,
+}
+
+impl Answer {
+    /// Inside a lab shell: record the answer to the step's question, then check.
+    pub fn exec(self) -> Result<ExitCode> {
+        let (lab, idx) = exercise::current()?;
+        exercise::set_answer(&self.answer)?;
+        super::check::verdict(&lab, idx)
+    }
+}

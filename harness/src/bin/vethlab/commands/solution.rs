@@ -1,0 +1,23 @@
+use clap::Args;
+use std::process::ExitCode;
+use vethlab::error::Result;
+use vethlab::report::out::println;
+use vethlab::tools::exercise;
+
+#[derive(Args)]
+pub struct Solution {}
+
+impl Solution {
+    /// Inside a lab shell: the reference commands, runnable as they are
+    /// there (`vethlab solution | sh` does the step).
+    pub fn exec(self) -> Result<ExitCode> {
+        let (lab, idx) = exercise::current()?;
+        let text = exercise::solution(&lab, idx)?;
+        if text.is_empty() {
+            println("# nothing to type: this step's task is to look (see `vethlab task`)");
+        } else {
+            print!("{text}");
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

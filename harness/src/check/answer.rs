@@ -1,0 +1,154 @@
+//! Find-and-answer steps: what the right answer is, read from the state
+//! (never written in the lab file), and whether the learner's answer is it.
+
+use crate::check::state::State;
+use crate::error::{Error, Result};
+use crate::lab::{AnswerKind, AnswerSpec};
+
+/// The veth peer of `node:dev`: its node and name, by IFLA_LINK in the
+/// namespace link-netnsid names.
+pub fn peer_of(st: &dyn State, node: &str, dev: &str) -> Result<(String, String)> {
+    let l = st.link(node, dev)?;
+    let idx = l
+        .link
+        .ok_or_else(|| Error::other(format!("{node}:{dev} has no peer (no IFLA_LINK)")))?;
+    let pn = match l.link_netnsid {
+        None => node.to_string(),
+        Some(id) => st.node_of_nsid(node, id)?.ok_or_else(|| {
+            Error::other(format!(
+                "{node}:{dev}'s peer is in a namespace of no lab node"
+            ))
+        })?,
+    };
+    let p = st
+        .links(&pn)?
+        .into_iter()
+        .find(|x| x.index == idx)
+        .ok_or_else(|| Error::other(format!("no link {idx} in {pn}")))?;
+    Ok((pn, p.name))
+}
+
+/// The right answer to `a`, as the learner would type it.
+pub fn expected(st: &dyn State, a: &AnswerSpec) -> Result<String> {
+    match a.answer {
+        AnswerKind::Peer => {
+            let (pn, name) = peer_of(st, &a.node, &a.dev)?;
+            match &a.peer_node {
+                Some(n) if *n != pn => Err(Error::other(format!(
+                    "{}:{}'s peer {name} is in {pn}, not in {n}",
+                    a.node, a.dev
+                ))),
+                _ => Ok(name),
+            }
+        }
+    }
+}
+
+/// What the question asks, for reports.
+pub fn describe(a: &AnswerSpec) -> String {
+    match a.answer {
+        AnswerKind::Peer => format!(
+            "answer: the peer of {}:{}{}",
+            a.node,
+            a.dev,
+            a.peer_node
+                .as_ref()
+                .map(|n| format!(" (in {n})"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// The learner's answer against the right one: `Ok(Ok(why))` when right.
+/// `NODE:NAME` is accepted for `NAME`.
+pub fn judge(
+    st: &dyn State,
+    a: &AnswerSpec,
+    given: Option<&str>,
+) -> Result<std::result::Result<String, String>> {
+    let want = expected(st, a)?;
+    let Some(g) = given.map(str::trim) else {
+        return Ok(Err(
+            "no answer yet: find it, then `vethlab answer NAME`".into()
+        ));
+    };
+    // NODE:NAME must name the right node too.
+    let (node, name) = match g.split_once(':') {
+        Some((n, x)) => (Some(n), x),
+        None => (None, g),
+    };
+    let node_ok = match (node, a.answer) {
+        (None, _) => true,
+        (Some(n), AnswerKind::Peer) => peer_of(st, &a.node, &a.dev)?.0 == n,
+    };
+    Ok(if name == want && node_ok {
+        Ok(format!("`{g}` is right"))
+    } else {
+        Err(format!("`{g}` is not it"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Addr, Link, Neigh, Route};
+
+    struct Two;
+    impl State for Two {
+        fn links(&self, node: &str) -> Result<Vec<Link>> {
+            Ok(match node {
+                "host" => vec![Link {
+                    index: 5,
+                    name: "veth0".into(),
+                    link: Some(2),
+                    link_netnsid: Some(0),
+                    ..Default::default()
+                }],
+                _ => vec![Link {
+                    index: 2,
+                    name: "veth1".into(),
+                    link: Some(5),
+                    link_netnsid: Some(0),
+                    ..Default::default()
+                }],
+            })
+        }
+        fn addrs(&self, _: &str) -> Result<Vec<Addr>> {
+            Ok(vec![])
+        }
+        fn routes(&self, _: &str) -> Result<Vec<Route>> {
+            Ok(vec![])
+        }
+        fn neighbours(&self, _: &str) -> Result<Vec<Neigh>> {
+            Ok(vec![])
+        }
+        fn sysctl(&self, _: &str, _: &str) -> Result<String> {
+            Ok(String::new())
+        }
+        fn sysfs_iflink(&self, _: &str, _: &str) -> Result<u32> {
+            Ok(0)
+        }
+        fn ethtool_peer_ifindex(&self, _: &str, _: &str) -> Result<u32> {
+            Ok(0)
+        }
+        fn node_of_nsid(&self, node: &str, _: i32) -> Result<Option<String>> {
+            Ok(Some(if node == "host" { "ns" } else { "host" }.into()))
+        }
+        fn ipam(&self, _: &str) -> Result<Vec<String>> {
+            Ok(vec![])
+        }
+    }
+
+    #[test]
+    fn the_peer_is_read_and_judged() {
+        let a: AnswerSpec =
+            serde_json::from_str(r#"{"answer":"peer","node":"ns","dev":"veth1","in":"host"}"#)
+                .unwrap();
+        assert_eq!(expected(&Two, &a).unwrap(), "veth0");
+        assert!(judge(&Two, &a, Some("veth0")).unwrap().is_ok());
+        assert!(judge(&Two, &a, Some("host:veth0")).unwrap().is_ok());
+        assert!(judge(&Two, &a, Some("veth1")).unwrap().is_err());
+        assert!(judge(&Two, &a, Some("ns:veth0")).unwrap().is_err());
+        assert!(judge(&Two, &a, None).unwrap().is_err());
+    }
+}
