@@ -450,9 +450,13 @@ fn init_signals() {
 pub fn mount_sysfs() -> Result<()> {
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     let m = |f: MsFlags| mount(Some("sysfs"), "/sys", Some("sysfs"), f, None::<&str>);
-    m(flags)
-        .or_else(|_| m(flags | MsFlags::MS_RDONLY))
-        .map_err(|e| Error::other(format!("mount sysfs: {e}")))
+    match m(flags).or_else(|_| m(flags | MsFlags::MS_RDONLY)) {
+        // This namespace's sysfs is on /sys already (a learner's shell
+        // lives in that node): the kernel refuses the same superblock on
+        // the same mount point, and /sys already shows what we want.
+        Err(nix::errno::Errno::EBUSY) => Ok(()),
+        r => r.map_err(|e| Error::other(format!("mount sysfs: {e}"))),
+    }
 }
 
 /// Make `/` a recursive slave in the current mount namespace: mounts made

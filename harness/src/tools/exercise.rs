@@ -35,6 +35,18 @@ pub fn current() -> Result<(Lab, usize)> {
     Ok((lab, idx))
 }
 
+/// Step number `n` (from 1) of `lab`, as an index.
+pub fn step_index(lab: &Lab, n: usize) -> Result<usize> {
+    n.checked_sub(1)
+        .filter(|i| *i < lab.steps.len())
+        .ok_or_else(|| {
+            Error::input(
+                format!("--step {n}"),
+                format!("lab {} has steps 1 to {}", lab.name, lab.steps.len()),
+            )
+        })
+}
+
 /// The lab's namespaces as the learner left them, with the shell's scratch
 /// and the `{cni:…}` values read from the kernel.
 pub fn attach(lab: &Lab, idx: usize) -> Result<Topo> {

@@ -20,6 +20,7 @@ mod peers;
 mod reports;
 mod safety;
 mod transcripts;
+mod walkthrough;
 
 fn main() -> ExitCode {
     // Before any thread: the sandbox (root, or rootless with a user
@@ -164,6 +165,7 @@ fn main() -> ExitCode {
         trials.extend(mutations::trials(&dir));
     }
     trials.extend(transcripts::trials(&mine));
+    trials.extend(walkthrough::trials(&mine));
     trials.push(Trial::test(
         "harness/completions-and-man",
         reports::completions_and_man,

@@ -1,6 +1,6 @@
 use clap::Args;
 use std::process::ExitCode;
-use vethlab::error::{Error, Result};
+use vethlab::error::Result;
 use vethlab::report::Status;
 use vethlab::tools::exercise;
 
@@ -18,16 +18,8 @@ impl Check {
     pub fn exec(self) -> Result<ExitCode> {
         // Only inside a shell it can verify: the environment alone proves nothing.
         let (lab, mut idx) = exercise::current()?;
-        if let Some(s) = self.step {
-            idx = s
-                .checked_sub(1)
-                .filter(|i| *i < lab.steps.len())
-                .ok_or_else(|| {
-                    Error::input(
-                        format!("--step {s}"),
-                        format!("lab {} has steps 1 to {}", lab.name, lab.steps.len()),
-                    )
-                })?;
+        if let Some(n) = self.step {
+            idx = exercise::step_index(&lab, n)?;
         }
         verdict(&lab, idx)
     }

@@ -5,13 +5,20 @@ use vethlab::report::out::println;
 use vethlab::tools::exercise;
 
 #[derive(Args)]
-pub struct Solution {}
+pub struct Solution {
+    /// This step's (its number from 1) instead of the shell's.
+    #[arg(long, value_name = "N")]
+    step: Option<usize>,
+}
 
 impl Solution {
     /// Inside a lab shell: the reference commands, runnable as they are
     /// there (`vethlab solution | sh` does the step).
     pub fn exec(self) -> Result<ExitCode> {
-        let (lab, idx) = exercise::current()?;
+        let (lab, mut idx) = exercise::current()?;
+        if let Some(n) = self.step {
+            idx = exercise::step_index(&lab, n)?;
+        }
         let text = exercise::solution(&lab, idx)?;
         if text.is_empty() {
             println("# nothing to type: this step's task is to look (see `vethlab task`)");
