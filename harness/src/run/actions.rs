@@ -172,7 +172,7 @@ pub(crate) fn run_ping(topo: &Topo, p: &PingSpec) -> CheckResult {
     }
 }
 
-pub(crate) fn run_udp(topo: &Topo, u: &UdpSpec) -> CheckResult {
+pub(crate) fn run_udp(topo: &Topo, u: &UdpSpec, timeout: Duration) -> CheckResult {
     let listen = u
         .listen
         .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, u.udp.port()));
@@ -182,7 +182,7 @@ pub(crate) fn run_udp(topo: &Topo, u: &UdpSpec) -> CheckResult {
     );
     let r = topo.node(&u.server).and_then(|s| {
         let c = topo.node(&u.from)?;
-        traffic::udp_exchange(s, listen, c, u.udp, Duration::from_secs(2))
+        traffic::udp_exchange(s, listen, c, u.udp, timeout)
     });
     let outcome = match r {
         Ok(x) => Outcome::Pass(format!(

@@ -156,7 +156,8 @@ fn build_items<'a>(
                 raw,
                 ..
             } => {
-                let (what, outcome) = check_expect(topo, e, raw.as_ref(), Some(*ms));
+                let (what, outcome) =
+                    check_expect(topo, e, raw.as_ref(), Some(*ms), super::step::SETTLE_MS);
                 if let Outcome::Fail(msg) = outcome {
                     return Err(Error::Command {
                         node: e.nodes().first().map(|n| n.to_string()).unwrap_or_default(),

@@ -139,6 +139,12 @@ impl StepRun<'_> {
             if self.error.is_some() {
                 break;
             }
+            // A learner's check stops at the first thing wrong: that is what
+            // to look at, and the rest would only make the learner wait.
+            let failed = |c: &CheckResult| matches!(c.outcome, Outcome::Fail(_));
+            if self.opts.learner && self.checks.last().is_some_and(failed) {
+                break;
+            }
         }
         Ok(())
     }
@@ -160,11 +166,20 @@ impl StepRun<'_> {
             }
             Action::Ping(p) => {
                 trace::event(|| format!("traffic {}/{} ping {}", lab.name, step.name, p.ping));
-                self.checks.push(run_ping(topo, p))
+                let mut p = p.clone();
+                if self.opts.learner {
+                    p.timeout_ms = Some(p.timeout_ms.unwrap_or(2000).min(LEARNER_PING_MS));
+                }
+                self.checks.push(run_ping(topo, &p))
             }
             Action::Udp(u) => {
                 trace::event(|| format!("traffic {}/{} udp {}", lab.name, step.name, u.udp));
-                self.checks.push(run_udp(topo, u))
+                let wait = match self.opts.learner {
+                    true => LEARNER_PING_MS,
+                    false => 2000,
+                };
+                self.checks
+                    .push(run_udp(topo, u, Duration::from_millis(wait)))
             }
             Action::Expect {
                 id,
@@ -187,7 +202,11 @@ impl StepRun<'_> {
                     true => within_ms.map(|w| w.min(LEARNER_WITHIN_MS)),
                     false => *within_ms,
                 };
-                let (what, outcome) = check_expect(topo, e, raw.as_ref(), within);
+                let settle = match self.opts.learner {
+                    true => LEARNER_SETTLE_MS,
+                    false => SETTLE_MS,
+                };
+                let (what, outcome) = check_expect(topo, e, raw.as_ref(), within, settle);
                 self.checks.push(CheckResult {
                     id: id.clone(),
                     what,
@@ -336,6 +355,7 @@ pub(crate) fn check_expect(
     e: &Expect,
     raw: Option<&Value>,
     within_ms: Option<u64>,
+    settle_ms: u64,
 ) -> (String, Outcome) {
     let e = match raw {
         None => e.clone(),
@@ -362,7 +382,7 @@ pub(crate) fn check_expect(
     // Kernel state settles by itself after a command returns (a bridge's
     // operstate on 6.1, a neighbour entry's last transition): a miss is
     // looked at again on each change the node announces, for a bounded time.
-    let window = within_ms.or(e.settles().then_some(SETTLE_MS)).unwrap_or(0);
+    let window = within_ms.or(e.settles().then_some(settle_ms)).unwrap_or(0);
     if matches!(first, Outcome::Pass(_)) || window == 0 {
         return (what, first);
     }
@@ -391,8 +411,14 @@ pub(crate) fn check_expect(
 /// The most a learner's check waits for state that arrives by itself.
 const LEARNER_WITHIN_MS: u64 = 700;
 
+/// How long a learner's check awaits kernel state that misses.
+const LEARNER_SETTLE_MS: u64 = 300;
+
+/// A learner's ping (or UDP exchange) waits at most this long for its answer.
+const LEARNER_PING_MS: u64 = 1000;
+
 /// How long kernel state that misses is awaited before it fails.
-const SETTLE_MS: u64 = 2000;
+pub(crate) const SETTLE_MS: u64 = 2000;
 
 fn subst_value(topo: &Topo, v: &Value) -> Result<Value> {
     Ok(match v {

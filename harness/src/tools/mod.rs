@@ -2,6 +2,7 @@
 //! the benchmark.
 
 pub mod bench;
+pub mod bench_check;
 pub mod exercise;
 pub mod learner;
 pub mod peers;

@@ -33,6 +33,9 @@ pub struct BenchCmd {
     /// Only the loader figure (no namespaces are built).
     #[arg(long)]
     loader_only: bool,
+    /// Only the `vethlab check` figure (every step solved, then checked).
+    #[arg(long)]
+    checks_only: bool,
 }
 
 impl BenchCmd {
@@ -48,6 +51,15 @@ impl BenchCmd {
         // gone with the run): inside the sandbox the host is read-only.
         let scratch = vethlab::sys::scratch::Scratch::new()?;
         let tmp = scratch.path().to_path_buf();
+        if self.checks_only {
+            let checks = checks_figure(self.reps)?;
+            if let Some(p) = &self.json {
+                let text = serde_json::to_string_pretty(&serde_json::json!({"checks": checks}))
+                    .map_err(|e| Error::other(format!("JSON: {e}")))?;
+                vethlab::sys::outputs::write(p, text.as_bytes())?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         say!("Loader: read, scan, parse and validate a generated lab (one pod per step)");
         let mut loader = vec![];
         for &mb in &self.loader_mb {
@@ -126,6 +138,7 @@ impl BenchCmd {
             );
             scale.push(s);
         }
+        let checks = checks_figure(self.reps)?;
         let b = Bench {
             loader,
             churn,
@@ -133,13 +146,42 @@ impl BenchCmd {
             scale,
         };
         if let Some(p) = &self.json {
+            let mut v = serde_json::to_value(&b).unwrap_or_default();
+            v["checks"] = serde_json::to_value(&checks).unwrap_or_default();
             vethlab::sys::outputs::write(
                 p,
-                serde_json::to_string_pretty(&b)
+                serde_json::to_string_pretty(&v)
                     .unwrap_or_default()
                     .as_bytes(),
             )?;
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// `vethlab check` per step, median and maximum: printed, and returned for the JSON.
+fn checks_figure(reps: usize) -> Result<Vec<vethlab::tools::bench_check::CheckTime>> {
+    say!(
+        "\nvethlab check on each solved step ({} rounds): median, max",
+        reps.max(1)
+    );
+    let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())?;
+    let checks = vethlab::tools::bench_check::checks(&labs, reps)?;
+    for c in &checks {
+        say!(
+            "  {:<40} {:>7.1} ms  {:>7.1} ms   before the task {:>7.1} ms  {:>7.1} ms{}",
+            format!("{}/{}", c.lab, c.step),
+            c.median_ms,
+            c.max_ms,
+            c.fail_median_ms,
+            c.fail_max_ms,
+            if c.passed { "" } else { "  (FAILED)" }
+        );
+    }
+    let worst = checks
+        .iter()
+        .map(|c| c.max_ms.max(c.fail_max_ms))
+        .fold(0.0, f64::max);
+    say!("  slowest check: {worst:.0} ms (promise: under 2000 ms)");
+    Ok(checks)
 }
