@@ -700,7 +700,7 @@ fn environments() -> Vec<(&'static str, Command, &'static str, i32)> {
         (
             "env-no-such-lab",
             vethlab(&["run", "no-such-lab"], None),
-            "no-such-lab: no such lab (labs: veth-pair, bridge-arp",
+            "no-such-lab: no such lab (labs: veth-pair, docker-veth, bridge-arp",
             2,
         ),
         (
