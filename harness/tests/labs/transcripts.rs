@@ -57,6 +57,18 @@ fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
     {
         return Ok(Completion::ignored_with(why));
     }
+    // tcpdump switches to its own user `tcpdump`: a rootless sandbox maps
+    // one user only (this process runs inside the sandbox).
+    let users: u64 = std::fs::read_to_string("/proc/self/uid_map")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok())
+        .sum();
+    if transcript::needs_root(&text) && users < 2 {
+        return Ok(Completion::ignored_with(
+            "tcpdump switches to its own user, which a rootless sandbox (one user mapped) cannot",
+        ));
+    }
     let kernel = vethlab::sys::kernel::facts();
     if transcript::needs_no_fallback(&text) && !kernel.fallback.is_empty() {
         return Ok(Completion::ignored_with(format!(
