@@ -3,9 +3,9 @@
 
 use super::actions::{run_cni, run_daemon, run_ping, run_udp};
 use super::lab::{step_skip, RunOpts};
-use crate::check::expect::Expect;
 use crate::check::lines::{match_lines, resolve};
 use crate::error::{Error, Result};
+use crate::lab::expect::Expect;
 use crate::lab::fixture::Fixture;
 use crate::lab::{Action, Lab, Step};
 use crate::report::{CaptureReport, CheckResult, Outcome, Status, StepReport};
