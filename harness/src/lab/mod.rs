@@ -3,9 +3,11 @@
 
 pub mod bless;
 pub mod catalog;
+pub mod expect;
 pub mod fixture;
 pub mod input;
 pub mod load;
+mod loader;
 pub mod model;
 pub mod spans;
 pub mod validate;
