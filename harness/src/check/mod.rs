@@ -6,3 +6,12 @@ pub mod judge;
 pub mod lines;
 pub mod state;
 pub mod transcript;
+
+#[cfg(test)]
+mod expect_tests;
+#[cfg(test)]
+pub(crate) mod fake;
+#[cfg(test)]
+mod judge_tests;
+#[cfg(test)]
+mod lines_tests;
