@@ -3,3 +3,8 @@
 
 pub mod cmd;
 pub mod devices;
+
+#[cfg(test)]
+mod cmd_tests;
+#[cfg(test)]
+mod devices_tests;
