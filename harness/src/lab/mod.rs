@@ -13,3 +13,8 @@ pub mod validate;
 
 pub use load::{features, fixtures_dir, limits, BLESSING};
 pub use model::*;
+
+#[cfg(test)]
+mod files_tests;
+#[cfg(test)]
+mod load_tests;
