@@ -211,3 +211,10 @@ pub fn json_report(reports: &[StepReport]) -> Value {
         "steps": reports.iter().map(|r| r.json()).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod html_tests;
+#[cfg(test)]
+mod junit_tests;
+#[cfg(test)]
+mod tests;
