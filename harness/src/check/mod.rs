@@ -15,3 +15,5 @@ pub(crate) mod fake;
 mod judge_tests;
 #[cfg(test)]
 mod lines_tests;
+#[cfg(test)]
+mod transcript_tests;

@@ -1,7 +1,6 @@
 //! Step reports: per-observation results, the text people read, JSON, and
 //! the closing summary.
 
-use crate::capture::frame::Frame;
 use crate::lab::{CapturePoint, Lab, Step};
 use crate::report::{json_report, summary, CaptureReport, CheckResult, Outcome, Status, StepReport};
 use serde_json::json;
@@ -164,5 +163,4 @@ fn skipped_and_failed_reports_from_a_step() {
     assert_eq!(f.status, Status::Fail);
     assert_eq!(f.error.as_deref(), Some("could not build"));
     assert_eq!(f.id_result("O4.1"), "fail");
-    let _ = Frame { ts_us: 0, data: vec![], len: 0 };
 }
