@@ -40,7 +40,13 @@ fn options(body: &[u8], mut off: usize) -> Vec<(u16, Vec<u8>)> {
 }
 
 fn cap(linktype: i32, frames: Vec<Frame>) -> Captured {
-    Captured { node: "song".into(), iface: "veth1".into(), linktype, frames, dropped: 0 }
+    Captured {
+        node: "song".into(),
+        iface: "veth1".into(),
+        linktype,
+        frames,
+        dropped: 0,
+    }
 }
 
 #[test]
@@ -68,7 +74,11 @@ fn interface_block_says_link_type_snaplen_name_and_microseconds() {
     assert_eq!(le32(idb, 4), SNAPLEN_BYTES);
     assert_eq!(
         options(idb, 8),
-        vec![(2, b"veth1".to_vec()), (3, b"veth1 in network namespace song".to_vec()), (9, vec![6])]
+        vec![
+            (2, b"veth1".to_vec()),
+            (3, b"veth1 in network namespace song".to_vec()),
+            (9, vec![6])
+        ]
     );
 }
 
@@ -76,12 +86,23 @@ fn interface_block_says_link_type_snaplen_name_and_microseconds() {
 fn enhanced_packets_carry_time_lengths_and_padded_data() {
     let ts: i64 = 1_700_000_000_123_456;
     let frames = vec![
-        Frame { ts_us: ts, data: vec![1, 2, 3, 4, 5], len: 5 },
-        Frame { ts_us: ts + 1, data: vec![9; 8], len: 1500 },
+        Frame {
+            ts_us: ts,
+            data: vec![1, 2, 3, 4, 5],
+            len: 5,
+        },
+        Frame {
+            ts_us: ts + 1,
+            data: vec![9; 8],
+            len: 1500,
+        },
     ];
     let b = pcapng(&cap(1, frames), "c", "d");
     let bl = blocks(&b);
-    assert_eq!(bl.iter().map(|b| b.0).collect::<Vec<_>>(), vec![0x0A0D_0D0A, 1, 6, 6]);
+    assert_eq!(
+        bl.iter().map(|b| b.0).collect::<Vec<_>>(),
+        vec![0x0A0D_0D0A, 1, 6, 6]
+    );
     let e = &bl[2].1;
     assert_eq!(le32(e, 0), 0, "interface 0");
     let t = ((le32(e, 4) as u64) << 32) | le32(e, 8) as u64;
@@ -102,6 +123,10 @@ fn odd_length_options_are_padded() {
         let comment = "x".repeat(n);
         let b = pcapng(&cap(1, vec![]), &comment, "d");
         let bl = blocks(&b);
-        assert_eq!(options(&bl[0].1, 16)[0], (1, comment.clone().into_bytes()), "comment of {n}");
+        assert_eq!(
+            options(&bl[0].1, 16)[0],
+            (1, comment.clone().into_bytes()),
+            "comment of {n}"
+        );
     }
 }

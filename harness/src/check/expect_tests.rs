@@ -22,13 +22,24 @@ fn nodes_include_the_peers() {
         ex(json!({"expect": "link", "node": "host", "dev": "v", "peer": "pod:eth0"})).nodes(),
         vec!["host", "pod"]
     );
-    assert_eq!(ex(json!({"expect": "link", "node": "host", "dev": "v", "peer": "v2"})).nodes(), vec!["host"]);
     assert_eq!(
-        ex(json!({"expect": "peer-index", "node": "a", "dev": "v", "peer": "b:x", "methods": []})).nodes(),
+        ex(json!({"expect": "link", "node": "host", "dev": "v", "peer": "v2"})).nodes(),
+        vec!["host"]
+    );
+    assert_eq!(
+        ex(json!({"expect": "peer-index", "node": "a", "dev": "v", "peer": "b:x", "methods": []}))
+            .nodes(),
         vec!["a", "b"]
     );
-    assert_eq!(ex(json!({"expect": "same-frames", "a": "n1:e", "b": "n2:e"})).nodes(), vec!["n1", "n2"]);
-    assert!(ex(json!({"expect": "ipam", "network": "x", "allocated": []})).nodes().is_empty());
+    assert_eq!(
+        ex(json!({"expect": "same-frames", "a": "n1:e", "b": "n2:e"})).nodes(),
+        vec!["n1", "n2"]
+    );
+    assert!(
+        ex(json!({"expect": "ipam", "network": "x", "allocated": []}))
+            .nodes()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -37,8 +48,14 @@ fn devices_are_the_ones_read() {
         ex(json!({"expect": "addr", "node": "n", "dev": "eth0", "exactly": []})).devices(),
         vec![("n", "eth0")]
     );
-    assert!(ex(json!({"expect": "routes", "node": "n"})).devices().is_empty());
-    assert!(ex(json!({"expect": "sysctl", "node": "n", "key": "k", "value": "1"})).devices().is_empty());
+    assert!(ex(json!({"expect": "routes", "node": "n"}))
+        .devices()
+        .is_empty());
+    assert!(
+        ex(json!({"expect": "sysctl", "node": "n", "key": "k", "value": "1"}))
+            .devices()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -65,24 +82,38 @@ fn describe_reads_like_the_observation() {
         "peer of eth0 in p is h:v by iflink, ethtool"
     );
     assert_eq!(
-        ex(json!({"expect": "bridge", "node": "n", "dev": "cni0", "members": ["a", "b"]})).describe(),
+        ex(json!({"expect": "bridge", "node": "n", "dev": "cni0", "members": ["a", "b"]}))
+            .describe(),
         "bridge cni0 in n has exactly [a, b]"
     );
     assert_eq!(
-        ex(json!({"expect": "sysctl", "node": "n", "key": "net.ipv4.ip_forward", "value": "1"})).describe(),
+        ex(json!({"expect": "sysctl", "node": "n", "key": "net.ipv4.ip_forward", "value": "1"}))
+            .describe(),
         "net.ipv4.ip_forward = 1 in n"
     );
 }
 
 #[test]
 fn unknown_fields_and_kinds_are_refused() {
-    let e = serde_json::from_value::<Expect>(json!({"expect": "link", "node": "n", "dev": "d", "colour": "red"}));
-    assert!(e.unwrap_err().to_string().contains("unknown field `colour`"));
+    let e = serde_json::from_value::<Expect>(
+        json!({"expect": "link", "node": "n", "dev": "d", "colour": "red"}),
+    );
+    assert!(e
+        .unwrap_err()
+        .to_string()
+        .contains("unknown field `colour`"));
     let e = serde_json::from_value::<Expect>(json!({"expect": "linkz", "node": "n"}));
-    assert!(e.unwrap_err().to_string().contains("unknown variant `linkz`"));
-    let e = serde_json::from_value::<Expect>(json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["guess"]}));
+    assert!(e
+        .unwrap_err()
+        .to_string()
+        .contains("unknown variant `linkz`"));
+    let e = serde_json::from_value::<Expect>(
+        json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["guess"]}),
+    );
     assert!(e.is_err());
-    match ex(json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["sysfs"]})) {
+    match ex(
+        json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["sysfs"]}),
+    ) {
         Expect::PeerIndex { methods, .. } => assert_eq!(methods, vec![Method::Sysfs]),
         e => panic!("{e:?}"),
     }

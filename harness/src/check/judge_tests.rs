@@ -29,16 +29,30 @@ fn pod() -> Fake {
 
 #[test]
 fn links_exact_set_passes_in_any_order() {
-    let s = judge(&pod(), json!({"expect": "links", "node": "host", "names": ["veth0", "lo", "br0"]}));
+    let s = judge(
+        &pod(),
+        json!({"expect": "links", "node": "host", "names": ["veth0", "lo", "br0"]}),
+    );
     let s = s.unwrap();
-    assert!(s.contains("3: veth0 <BROADCAST,MULTICAST,UP,LOWER_UP> state UP"), "{s}");
+    assert!(
+        s.contains("3: veth0 <BROADCAST,MULTICAST,UP,LOWER_UP> state UP"),
+        "{s}"
+    );
 }
 
 #[test]
 fn links_missing_or_extra_fails_with_what_is_there() {
-    let e = judge(&pod(), json!({"expect": "links", "node": "host", "names": ["lo", "veth0"]})).unwrap_err();
+    let e = judge(
+        &pod(),
+        json!({"expect": "links", "node": "host", "names": ["lo", "veth0"]}),
+    )
+    .unwrap_err();
     assert!(e.starts_with("links are [br0, lo, veth0]"), "{e}");
-    let e = judge(&pod(), json!({"expect": "links", "node": "pod", "names": ["lo", "eth0", "eth1"]})).unwrap_err();
+    let e = judge(
+        &pod(),
+        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0", "eth1"]}),
+    )
+    .unwrap_err();
     assert!(e.starts_with("links are [eth0, lo]"), "{e}");
 }
 
@@ -46,11 +60,23 @@ fn links_missing_or_extra_fails_with_what_is_there() {
 fn links_leave_out_fallback_devices_unless_named() {
     let mut f = pod().with_link("pod", link(5, "tunl0", Some("ipip")));
     f.fallback = vec!["tunl0".into()];
-    assert!(judge(&f, json!({"expect": "links", "node": "pod", "names": ["lo", "eth0"]})).is_ok());
-    assert!(judge(&f, json!({"expect": "links", "node": "pod", "names": ["lo", "eth0", "tunl0"]})).is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0"]})
+    )
+    .is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0", "tunl0"]})
+    )
+    .is_ok());
     // Not a fallback on this kernel: it counts.
     f.fallback.clear();
-    assert!(judge(&f, json!({"expect": "links", "node": "pod", "names": ["lo", "eth0"]})).is_err());
+    assert!(judge(
+        &f,
+        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0"]})
+    )
+    .is_err());
 }
 
 #[test]
@@ -76,7 +102,11 @@ fn link_every_attribute_passes_when_it_holds() {
 
 #[test]
 fn link_wrong_index_fails() {
-    let e = judge(&pod(), json!({"expect": "link", "node": "host", "dev": "veth0", "index": 4})).unwrap_err();
+    let e = judge(
+        &pod(),
+        json!({"expect": "link", "node": "host", "dev": "veth0", "index": 4}),
+    )
+    .unwrap_err();
     assert!(e.starts_with("ifindex 3 (want 4): 3: veth0@if2"), "{e}");
 }
 
@@ -86,12 +116,27 @@ fn link_index_goes_through_the_index_plan() {
     let mut f = Fake::new().with_link("n", link(6, "eth0", Some("veth")));
     f.node("n");
     f.shift = 3;
-    assert!(judge(&f, json!({"expect": "link", "node": "n", "dev": "eth0", "index": 3})).is_ok());
-    let e = judge(&f, json!({"expect": "link", "node": "n", "dev": "eth0", "index": 6})).unwrap_err();
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "n", "dev": "eth0", "index": 3})
+    )
+    .is_ok());
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "n", "dev": "eth0", "index": 6}),
+    )
+    .unwrap_err();
     assert!(e.contains("ifindex 6 (want 9)"), "{e}");
     // 1 and 2 are not shifted.
-    let f2 = Fake { shift: 3, ..Fake::new().with_link("n", link(2, "eth0", None)) };
-    assert!(judge(&f2, json!({"expect": "link", "node": "n", "dev": "eth0", "index": 2})).is_ok());
+    let f2 = Fake {
+        shift: 3,
+        ..Fake::new().with_link("n", link(2, "eth0", None))
+    };
+    assert!(judge(
+        &f2,
+        json!({"expect": "link", "node": "n", "dev": "eth0", "index": 2})
+    )
+    .is_ok());
 }
 
 #[test]
@@ -110,12 +155,20 @@ fn link_wrong_mtu_state_kind_fail_each_named() {
 fn link_missing_flag_fails() {
     let mut f = pod();
     f.node("pod").links[1].flags = UP | libc::IFF_BROADCAST as u32;
-    let e = judge(&f, json!({"expect": "link", "node": "pod", "dev": "eth0", "flags": ["UP", "LOWER_UP"]})).unwrap_err();
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "flags": ["UP", "LOWER_UP"]}),
+    )
+    .unwrap_err();
     assert!(e.starts_with("flag LOWER_UP missing"), "{e}");
     assert!(e.contains("<NO-CARRIER,BROADCAST,UP>"), "{e}");
     // A flag that is a substring of another does not count.
     f.node("pod").links[1].flags = RUNNING;
-    let e = judge(&f, json!({"expect": "link", "node": "pod", "dev": "eth0", "flags": ["LOWER"]})).unwrap_err();
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "flags": ["LOWER"]}),
+    )
+    .unwrap_err();
     assert!(e.contains("flag LOWER missing"), "{e}");
 }
 
@@ -124,26 +177,53 @@ fn link_mac_placeholder_resolves_to_another_link() {
     let mut f = pod();
     f.node("pod").links[1].mac = Some([0xee; 6]);
     f.node("host").links[1].mac = Some([0xee; 6]);
-    assert!(judge(&f, json!({"expect": "link", "node": "host", "dev": "veth0", "mac": "{pod.eth0.mac}"})).is_ok());
-    let e = judge(&f, json!({"expect": "link", "node": "host", "dev": "veth0", "mac": "{host.br0.mac}"})).unwrap_err();
-    assert!(e.contains("mac ee:ee:ee:ee:ee:ee (want 0a:58:0a:f4:05:01)"), "{e}");
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "host", "dev": "veth0", "mac": "{pod.eth0.mac}"})
+    )
+    .is_ok());
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "host", "dev": "veth0", "mac": "{host.br0.mac}"}),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("mac ee:ee:ee:ee:ee:ee (want 0a:58:0a:f4:05:01)"),
+        "{e}"
+    );
 }
 
 #[test]
 fn link_master_absent_or_other_fails() {
-    let e = judge(&pod(), json!({"expect": "link", "node": "pod", "dev": "eth0", "master": "br0"})).unwrap_err();
+    let e = judge(
+        &pod(),
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "master": "br0"}),
+    )
+    .unwrap_err();
     assert!(e.contains("master none (want br0)"), "{e}");
-    let e = judge(&pod(), json!({"expect": "link", "node": "host", "dev": "veth0", "master": "cni0"})).unwrap_err();
+    let e = judge(
+        &pod(),
+        json!({"expect": "link", "node": "host", "dev": "veth0", "master": "cni0"}),
+    )
+    .unwrap_err();
     assert!(e.contains("master br0 (want cni0)"), "{e}");
 }
 
 #[test]
 fn link_at_names_the_peer_in_the_same_namespace() {
     let f = Fake::new().veth(("n", "veth0", 3), ("n", "veth1", 4));
-    let s = judge(&f, json!({"expect": "link", "node": "n", "dev": "veth0", "at": "veth1"})).unwrap();
+    let s = judge(
+        &f,
+        json!({"expect": "link", "node": "n", "dev": "veth0", "at": "veth1"}),
+    )
+    .unwrap();
     assert!(s.starts_with("3: veth0@veth1: "), "{s}");
     assert!(!s.contains("link-netnsid"), "{s}");
-    let e = judge(&f, json!({"expect": "link", "node": "n", "dev": "veth0", "at": "if4"})).unwrap_err();
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "n", "dev": "veth0", "at": "if4"}),
+    )
+    .unwrap_err();
     assert!(e.contains("shown as @veth1 (want @if4)"), "{e}");
 }
 
@@ -152,12 +232,28 @@ fn link_at_is_if_n_across_namespaces_and_mapped() {
     // seed 001: eth0@if3 in the pod even though the pod has its own ifindex 3.
     let mut f = Fake::new().veth(("host", "veth0", 6), ("pod", "eth0", 3));
     f.node("pod").links.push(link(6, "other", None));
-    assert!(judge(&f, json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if6"})).is_ok());
-    assert!(judge(&f, json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if3"})).is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if6"})
+    )
+    .is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if3"})
+    )
+    .is_ok());
     // With a shift of 3, a lab's `if3` is the kernel's if6.
     f.shift = 3;
-    assert!(judge(&f, json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if3"})).is_ok());
-    let e = judge(&f, json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if6"})).unwrap_err();
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if3"})
+    )
+    .is_ok());
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if6"}),
+    )
+    .unwrap_err();
     assert!(e.contains("shown as @if6 (want @if9)"), "{e}");
 }
 
@@ -165,36 +261,75 @@ fn link_at_is_if_n_across_namespaces_and_mapped() {
 fn link_at_placeholder_is_the_kernels_own_index() {
     let mut f = Fake::new().veth(("host", "veth0", 7), ("pod", "eth0", 3));
     f.shift = 40; // a placeholder is not mapped again
-    assert!(judge(&f, json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if{host.veth0.ifindex}"})).is_ok());
-    assert!(judge(&f, json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if{pod.eth0.ifindex}"})).is_ok());
-    assert!(judge(&f, json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if{host.veth0.ifindex}"})).is_err());
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if{host.veth0.ifindex}"})
+    )
+    .is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if{pod.eth0.ifindex}"})
+    )
+    .is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if{host.veth0.ifindex}"})
+    )
+    .is_err());
 }
 
 #[test]
 fn link_without_iflink_shows_no_at() {
-    let e = judge(&pod(), json!({"expect": "link", "node": "host", "dev": "br0", "at": "if2"})).unwrap_err();
+    let e = judge(
+        &pod(),
+        json!({"expect": "link", "node": "host", "dev": "br0", "at": "if2"}),
+    )
+    .unwrap_err();
     assert!(e.contains("shown as @ (want @if2)"), "{e}");
     assert!(e.contains(": 4: br0: <"), "{e}");
 }
 
 #[test]
 fn link_peer_in_another_node_by_nsid() {
-    assert!(judge(&pod(), json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:eth0"})).is_ok());
-    assert!(judge(&pod(), json!({"expect": "link", "node": "pod", "dev": "eth0", "peer": "host:veth0"})).is_ok());
+    assert!(judge(
+        &pod(),
+        json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:eth0"})
+    )
+    .is_ok());
+    assert!(judge(
+        &pod(),
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "peer": "host:veth0"})
+    )
+    .is_ok());
 }
 
 #[test]
 fn link_peer_in_the_same_node_by_name() {
     let f = Fake::new().veth(("n", "veth0", 3), ("n", "veth1", 4));
-    assert!(judge(&f, json!({"expect": "link", "node": "n", "dev": "veth0", "peer": "veth1"})).is_ok());
-    assert!(judge(&f, json!({"expect": "link", "node": "n", "dev": "veth1", "peer": "n:veth0"})).is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "n", "dev": "veth0", "peer": "veth1"})
+    )
+    .is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "link", "node": "n", "dev": "veth1", "peer": "n:veth0"})
+    )
+    .is_ok());
 }
 
 #[test]
 fn link_peer_wrong_ifindex_fails() {
     let f = pod().with_link("pod", link(3, "eth1", None));
-    let e = judge(&f, json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:eth1"})).unwrap_err();
-    assert!(e.contains("IFLA_LINK Some(2), but eth1 in pod is ifindex 3"), "{e}");
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:eth1"}),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("IFLA_LINK Some(2), but eth1 in pod is ifindex 3"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -203,11 +338,19 @@ fn link_peer_nsid_of_another_node_fails() {
     f.node("other");
     f.node("other").links.push(link(2, "eth0", Some("veth")));
     // host's id 0 is pod, not other: same ifindex, wrong namespace.
-    let e = judge(&f, json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "other:eth0"})).unwrap_err();
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "other:eth0"}),
+    )
+    .unwrap_err();
     assert!(e.contains("link-netnsid 0 is pod (want other)"), "{e}");
     // An id nobody maps.
     f.node("host").nsids.clear();
-    let e = judge(&f, json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:eth0"})).unwrap_err();
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:eth0"}),
+    )
+    .unwrap_err();
     assert!(e.contains("link-netnsid 0 is unknown (want pod)"), "{e}");
 }
 
@@ -216,27 +359,49 @@ fn link_peer_namespace_mismatch_both_ways() {
     // Peer said to be elsewhere, but the link has no link-netnsid.
     let mut f = Fake::new().veth(("n", "veth0", 3), ("n", "veth1", 4));
     f.node("m").links.push(link(4, "veth1", Some("veth")));
-    let e = judge(&f, json!({"expect": "link", "node": "n", "dev": "veth0", "peer": "m:veth1"})).unwrap_err();
-    assert!(e.contains("no link-netnsid, yet the peer should be in m"), "{e}");
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "n", "dev": "veth0", "peer": "m:veth1"}),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("no link-netnsid, yet the peer should be in m"),
+        "{e}"
+    );
     // Peer said to be here, but the link has a link-netnsid.
     let mut f = pod();
     f.node("host").links.push(link(2, "eth0", None));
-    let e = judge(&f, json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "eth0"})).unwrap_err();
-    assert!(e.contains("link-netnsid 0, yet the peer should be in the same namespace"), "{e}");
+    let e = judge(
+        &f,
+        json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "eth0"}),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("link-netnsid 0, yet the peer should be in the same namespace"),
+        "{e}"
+    );
 }
 
 #[test]
 fn link_of_a_missing_device_is_an_error() {
     let r = ex(json!({"expect": "link", "node": "host", "dev": "nope"})).check(&pod());
-    assert!(r.unwrap_err().to_string().contains("Cannot find device \"nope\""));
-    let r = ex(json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:nope"})).check(&pod());
+    assert!(r
+        .unwrap_err()
+        .to_string()
+        .contains("Cannot find device \"nope\""));
+    let r = ex(json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:nope"}))
+        .check(&pod());
     assert!(r.is_err());
 }
 
 #[test]
 fn addr_exactly_passes_in_any_order() {
     let mut f = pod();
-    f.node("pod").addrs = vec![addr(2, "10.244.1.2", 24), addr(2, "10.0.0.1", 8), addr(1, "127.0.0.1", 8)];
+    f.node("pod").addrs = vec![
+        addr(2, "10.244.1.2", 24),
+        addr(2, "10.0.0.1", 8),
+        addr(1, "127.0.0.1", 8),
+    ];
     let s = judge(&f, json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.244.1.2/24", "10.0.0.1/8"]})).unwrap();
     assert_eq!(s, "eth0: inet 10.0.0.1/8, inet 10.244.1.2/24");
 }
@@ -245,12 +410,18 @@ fn addr_exactly_passes_in_any_order() {
 fn addr_none_passes_only_when_empty() {
     let mut f = pod();
     assert_eq!(
-        judge(&f, json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": []})),
+        judge(
+            &f,
+            json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": []})
+        ),
         Ok("eth0: no IPv4 address".into())
     );
     f.node("pod").addrs.push(addr(2, "10.1.1.1", 24));
     assert_eq!(
-        judge(&f, json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": []})),
+        judge(
+            &f,
+            json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": []})
+        ),
         Err("eth0: inet 10.1.1.1/24".into())
     );
 }
@@ -260,7 +431,11 @@ fn addr_wrong_prefix_or_other_device_fails() {
     let mut f = pod();
     f.node("pod").addrs.push(addr(2, "10.1.1.1", 16));
     f.node("pod").addrs.push(addr(1, "10.1.1.2", 24));
-    assert!(judge(&f, json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/24"]})).is_err());
+    assert!(judge(
+        &f,
+        json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/24"]})
+    )
+    .is_err());
     assert!(judge(&f, json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/16", "10.1.1.2/24"]})).is_err());
 }
 
@@ -298,18 +473,43 @@ fn routes_has_passes_whitespace_insensitive() {
               "10.244.1.0/24  dev eth0 proto kernel scope link src 10.244.1.2"]}),
     )
     .unwrap();
-    assert!(s.starts_with("ip route:\n      default via 10.244.1.1 dev eth0\n"), "{s}");
+    assert!(
+        s.starts_with("ip route:\n      default via 10.244.1.1 dev eth0\n"),
+        "{s}"
+    );
 }
 
 #[test]
 fn routes_missing_and_unexpected_fail() {
-    let e = judge(&routed(), json!({"expect": "routes", "node": "pod", "has": ["default via 10.244.1.254 dev eth0"]})).unwrap_err();
-    assert!(e.starts_with("missing `default via 10.244.1.254 dev eth0`"), "{e}");
-    let e = judge(&routed(), json!({"expect": "routes", "node": "pod", "lacks": ["default via 10.244.1.1 dev eth0"]})).unwrap_err();
-    assert!(e.starts_with("unexpected `default via 10.244.1.1 dev eth0`"), "{e}");
+    let e = judge(
+        &routed(),
+        json!({"expect": "routes", "node": "pod", "has": ["default via 10.244.1.254 dev eth0"]}),
+    )
+    .unwrap_err();
+    assert!(
+        e.starts_with("missing `default via 10.244.1.254 dev eth0`"),
+        "{e}"
+    );
+    let e = judge(
+        &routed(),
+        json!({"expect": "routes", "node": "pod", "lacks": ["default via 10.244.1.1 dev eth0"]}),
+    )
+    .unwrap_err();
+    assert!(
+        e.starts_with("unexpected `default via 10.244.1.1 dev eth0`"),
+        "{e}"
+    );
     // A prefix of a line is not the line.
-    assert!(judge(&routed(), json!({"expect": "routes", "node": "pod", "has": ["default via 10.244.1.1"]})).is_err());
-    assert!(judge(&routed(), json!({"expect": "routes", "node": "pod", "lacks": ["default via 10.244.1.1"]})).is_ok());
+    assert!(judge(
+        &routed(),
+        json!({"expect": "routes", "node": "pod", "has": ["default via 10.244.1.1"]})
+    )
+    .is_err());
+    assert!(judge(
+        &routed(),
+        json!({"expect": "routes", "node": "pod", "lacks": ["default via 10.244.1.1"]})
+    )
+    .is_ok());
 }
 
 #[test]
@@ -346,7 +546,10 @@ fn neigh_in_another_state_or_absent_fails() {
         &neighboured("FAILED"),
         json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": "10.244.1.1", "state": ["REACHABLE"]}),
     );
-    assert_eq!(e, Err("10.244.1.1 dev eth0 lladdr 02:00:00:00:00:03 FAILED".into()));
+    assert_eq!(
+        e,
+        Err("10.244.1.1 dev eth0 lladdr 02:00:00:00:00:03 FAILED".into())
+    );
     let e = judge(
         &neighboured("REACHABLE"),
         json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": "10.244.1.9", "state": ["REACHABLE"]}),
@@ -357,22 +560,38 @@ fn neigh_in_another_state_or_absent_fails() {
 #[test]
 fn neigh_lladdr_placeholder_must_match() {
     let f = neighboured("PERMANENT");
-    assert!(judge(&f, json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": "10.244.1.1",
-                            "state": ["PERMANENT"], "lladdr": "{host.veth0.mac}"})).is_ok());
-    assert!(judge(&f, json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": "10.244.1.1",
-                            "state": ["PERMANENT"], "lladdr": "{host.br0.mac}"})).is_err());
+    assert!(judge(
+        &f,
+        json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": "10.244.1.1",
+                            "state": ["PERMANENT"], "lladdr": "{host.veth0.mac}"})
+    )
+    .is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": "10.244.1.1",
+                            "state": ["PERMANENT"], "lladdr": "{host.br0.mac}"})
+    )
+    .is_err());
 }
 
 #[test]
 fn sysctl_equal_passes_other_fails() {
     let mut f = pod();
-    f.node("host").sysctls.insert("net.ipv4.ip_forward".into(), "1".into());
+    f.node("host")
+        .sysctls
+        .insert("net.ipv4.ip_forward".into(), "1".into());
     assert_eq!(
-        judge(&f, json!({"expect": "sysctl", "node": "host", "key": "net.ipv4.ip_forward", "value": "1"})),
+        judge(
+            &f,
+            json!({"expect": "sysctl", "node": "host", "key": "net.ipv4.ip_forward", "value": "1"})
+        ),
         Ok("net.ipv4.ip_forward = 1".into())
     );
     assert_eq!(
-        judge(&f, json!({"expect": "sysctl", "node": "host", "key": "net.ipv4.ip_forward", "value": "0"})),
+        judge(
+            &f,
+            json!({"expect": "sysctl", "node": "host", "key": "net.ipv4.ip_forward", "value": "0"})
+        ),
         Err("net.ipv4.ip_forward = 1".into())
     );
 }
@@ -426,7 +645,11 @@ fn peer_index_without_iflink_is_an_error() {
 
 #[test]
 fn bridge_members_exactly_pass_and_show_brctl() {
-    let s = judge(&pod(), json!({"expect": "bridge", "node": "host", "dev": "br0", "members": ["veth0"]})).unwrap();
+    let s = judge(
+        &pod(),
+        json!({"expect": "bridge", "node": "host", "dev": "br0", "members": ["veth0"]}),
+    )
+    .unwrap();
     assert_eq!(
         s,
         "bridge name\tbridge id\t\tSTP enabled\tinterfaces\nbr0\t\t8000.0a580af40501\tno\t\tveth0"
@@ -435,10 +658,22 @@ fn bridge_members_exactly_pass_and_show_brctl() {
 
 #[test]
 fn bridge_wrong_members_or_not_a_bridge_fails() {
-    assert!(judge(&pod(), json!({"expect": "bridge", "node": "host", "dev": "br0", "members": []})).is_err());
-    assert!(judge(&pod(), json!({"expect": "bridge", "node": "host", "dev": "br0", "members": ["veth0", "veth1"]})).is_err());
+    assert!(judge(
+        &pod(),
+        json!({"expect": "bridge", "node": "host", "dev": "br0", "members": []})
+    )
+    .is_err());
+    assert!(judge(
+        &pod(),
+        json!({"expect": "bridge", "node": "host", "dev": "br0", "members": ["veth0", "veth1"]})
+    )
+    .is_err());
     // veth0 has no members, and is no bridge: an empty list still fails.
-    assert!(judge(&pod(), json!({"expect": "bridge", "node": "host", "dev": "veth0", "members": []})).is_err());
+    assert!(judge(
+        &pod(),
+        json!({"expect": "bridge", "node": "host", "dev": "veth0", "members": []})
+    )
+    .is_err());
 }
 
 #[test]
@@ -447,33 +682,57 @@ fn brctl_show_lists_members_one_per_line_and_stp() {
     br.mac = Some([0xaa, 0xbb, 0xcc, 0, 0, 1]);
     br.stp = Some(1);
     let s = brctl_show(&br, &["a".into(), "b".into()]);
-    assert!(s.ends_with("cni0\t\t8000.aabbcc000001\tyes\t\ta\n\t\t\t\t\t\t\tb"), "{s:?}");
+    assert!(
+        s.ends_with("cni0\t\t8000.aabbcc000001\tyes\t\ta\n\t\t\t\t\t\t\tb"),
+        "{s:?}"
+    );
 }
 
 #[test]
 fn ipam_allocated_exactly() {
     let mut f = pod();
-    f.ipam.insert("mynet".into(), vec!["10.22.0.3".into(), "10.22.0.2".into()]);
+    f.ipam
+        .insert("mynet".into(), vec!["10.22.0.3".into(), "10.22.0.2".into()]);
     assert_eq!(
-        judge(&f, json!({"expect": "ipam", "network": "mynet", "allocated": ["10.22.0.2", "10.22.0.3"]})),
+        judge(
+            &f,
+            json!({"expect": "ipam", "network": "mynet", "allocated": ["10.22.0.2", "10.22.0.3"]})
+        ),
         Ok("allocated: [10.22.0.2, 10.22.0.3]".into())
     );
     assert_eq!(
-        judge(&f, json!({"expect": "ipam", "network": "mynet", "allocated": ["10.22.0.2"]})),
+        judge(
+            &f,
+            json!({"expect": "ipam", "network": "mynet", "allocated": ["10.22.0.2"]})
+        ),
         Err("allocated: [10.22.0.2, 10.22.0.3]".into())
     );
-    assert!(judge(&f, json!({"expect": "ipam", "network": "other", "allocated": []})).is_ok());
+    assert!(judge(
+        &f,
+        json!({"expect": "ipam", "network": "other", "allocated": []})
+    )
+    .is_ok());
 }
 
 #[test]
 fn same_frames_is_left_to_the_step_runner() {
-    assert_eq!(judge(&pod(), json!({"expect": "same-frames", "a": "host:veth0", "b": "pod:eth0"})), Ok(String::new()));
+    assert_eq!(
+        judge(
+            &pod(),
+            json!({"expect": "same-frames", "a": "host:veth0", "b": "pod:eth0"})
+        ),
+        Ok(String::new())
+    );
 }
 
 #[test]
 fn lo_flags_render_without_no_carrier() {
     let mut f = Fake::new();
     f.node("n");
-    let s = judge(&f, json!({"expect": "link", "node": "n", "dev": "lo", "flags": ["LOOPBACK", "UP"]})).unwrap();
+    let s = judge(
+        &f,
+        json!({"expect": "link", "node": "n", "dev": "lo", "flags": ["LOOPBACK", "UP"]}),
+    )
+    .unwrap();
     assert!(s.contains("<LOOPBACK,UP,LOWER_UP> mtu 65536"), "{s}");
 }

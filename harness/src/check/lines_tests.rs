@@ -61,12 +61,17 @@ fn resolve_fills_mac_and_ifindex() {
 #[test]
 fn resolve_leaves_what_is_no_placeholder() {
     // Two parts, or an unknown property: left as written (the fixture loader refuses them).
-    assert_eq!(resolve(&state(), "{a.b} {pod.eth0.mtu}").unwrap(), "{a.b} {pod.eth0.mtu}");
+    assert_eq!(
+        resolve(&state(), "{a.b} {pod.eth0.mtu}").unwrap(),
+        "{a.b} {pod.eth0.mtu}"
+    );
 }
 
 #[test]
 fn resolve_of_a_missing_device_or_unclosed_brace_errs() {
-    let e = resolve(&state(), "x {pod.eth9.mac}").unwrap_err().to_string();
+    let e = resolve(&state(), "x {pod.eth9.mac}")
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("placeholder {pod.eth9.mac}: "), "{e}");
     let e = resolve(&state(), "ab {pod").unwrap_err().to_string();
     assert!(e.starts_with("unclosed `{` at column 4"), "{e}");
@@ -85,8 +90,14 @@ fn glob_without_star_is_equality() {
 fn glob_star_at_ends_and_middle() {
     assert!(glob("*", ""));
     assert!(glob("*", "anything"));
-    assert!(glob("ICMP echo request, id *, seq 1", "ICMP echo request, id 4711, seq 1"));
-    assert!(!glob("ICMP echo request, id *, seq 1", "ICMP echo request, id 4711, seq 2"));
+    assert!(glob(
+        "ICMP echo request, id *, seq 1",
+        "ICMP echo request, id 4711, seq 1"
+    ));
+    assert!(!glob(
+        "ICMP echo request, id *, seq 1",
+        "ICMP echo request, id 4711, seq 2"
+    ));
     assert!(glob("IP *", "IP 10.0.0.1 > 10.0.0.2"));
     assert!(glob("*length 28", "ARP, Reply x, length 28"));
     assert!(!glob("*length 28", "ARP, Reply x, length 280"));
@@ -108,7 +119,10 @@ fn glob_parts_never_overlap() {
 fn match_lines_in_order_with_others_between() {
     let exp = vec![fl(1, "ARP, Request *"), fl(2, "ARP, Reply *")];
     assert_eq!(
-        match_lines(&exp, &caps(&["IP noise", "ARP, Request who-has", "x", "ARP, Reply is-at"])),
+        match_lines(
+            &exp,
+            &caps(&["IP noise", "ARP, Request who-has", "x", "ARP, Reply is-at"])
+        ),
         Ok(())
     );
 }
@@ -118,8 +132,14 @@ fn match_lines_out_of_order_fails_with_an_account() {
     let exp = vec![fl(3, "ARP, Request *"), fl(4, "ARP, Reply *")];
     let e = match_lines(&exp, &caps(&["ARP, Reply is-at", "ARP, Request who-has"])).unwrap_err();
     assert!(e.contains("  ✓ line 3: ARP, Request *"), "{e}");
-    assert!(e.contains("  ✗ line 4: expected, not captured (in order): ARP, Reply *"), "{e}");
-    assert!(e.contains("captured:\n  ARP, Reply is-at\n  ARP, Request who-has\n"), "{e}");
+    assert!(
+        e.contains("  ✗ line 4: expected, not captured (in order): ARP, Reply *"),
+        "{e}"
+    );
+    assert!(
+        e.contains("captured:\n  ARP, Reply is-at\n  ARP, Request who-has\n"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -133,8 +153,17 @@ fn a_line_is_used_once() {
 fn never_lines_fail_wherever_they_match() {
     let exp = vec![fl(1, "ARP, Request *"), fl(2, "!IP * ICMP *")];
     assert!(match_lines(&exp, &caps(&["ARP, Request who-has"])).is_ok());
-    let e = match_lines(&exp, &caps(&["IP 1 > 2: ICMP echo", "ARP, Request who-has"])).unwrap_err();
-    assert!(e.contains("✗ line 2: must never appear: IP * ICMP *\n      but captured: IP 1 > 2: ICMP echo"), "{e}");
+    let e = match_lines(
+        &exp,
+        &caps(&["IP 1 > 2: ICMP echo", "ARP, Request who-has"]),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains(
+            "✗ line 2: must never appear: IP * ICMP *\n      but captured: IP 1 > 2: ICMP echo"
+        ),
+        "{e}"
+    );
 }
 
 #[test]

@@ -28,13 +28,20 @@ fn ifnames_follow_the_kernel_rules() {
     assert!(check_ifname("veth61dfc48a").is_ok());
     assert!(check_ifname("flannel.1").is_ok());
     assert!(check_ifname(&"x".repeat(15)).is_ok());
-    assert!(check_ifname(&"x".repeat(16)).unwrap_err().contains("longer than 15 bytes"));
+    assert!(check_ifname(&"x".repeat(16))
+        .unwrap_err()
+        .contains("longer than 15 bytes"));
     assert!(check_ifname("").unwrap_err().contains("is empty"));
-    assert!(check_ifname("..").unwrap_err().contains("cannot be `.` or `..`"));
+    assert!(check_ifname("..")
+        .unwrap_err()
+        .contains("cannot be `.` or `..`"));
     assert!(check_ifname("a/b").unwrap_err().contains("contains `/`"));
     assert!(check_ifname("eth0:1").unwrap_err().contains("alias syntax"));
     assert!(check_ifname("a b").unwrap_err().contains("whitespace"));
-    assert_eq!(check_ifname("a\u{1b}").unwrap_err(), "interface name `a\\u{1b}` contains whitespace or a control character");
+    assert_eq!(
+        check_ifname("a\u{1b}").unwrap_err(),
+        "interface name `a\\u{1b}` contains whitespace or a control character"
+    );
 }
 
 #[test]
@@ -42,13 +49,20 @@ fn every_node_starts_with_lo() {
     let d = lab();
     assert!(d.has("pod", "lo"));
     assert!(!d.has("nowhere", "lo"));
-    assert_eq!(d.need("pod", "eth0").unwrap_err(), "no interface `eth0` in pod at this point (it has: lo)");
+    assert_eq!(
+        d.need("pod", "eth0").unwrap_err(),
+        "no interface `eth0` in pod at this point (it has: lo)"
+    );
 }
 
 #[test]
 fn veth_ends_land_where_asked() {
     let mut d = lab();
-    run(&mut d, &["ip link add veth0 type veth peer name eth0 netns pod"]).unwrap();
+    run(
+        &mut d,
+        &["ip link add veth0 type veth peer name eth0 netns pod"],
+    )
+    .unwrap();
     assert!(d.has("host", "veth0") && d.has("pod", "eth0"));
     assert!(!d.has("host", "eth0"));
     run(&mut d, &["ip link add a type veth peer name b"]).unwrap();
@@ -59,7 +73,10 @@ fn veth_ends_land_where_asked() {
 fn a_second_device_of_one_name_is_refused() {
     let mut d = lab();
     run(&mut d, &["ip link add br0 type bridge"]).unwrap();
-    assert_eq!(run(&mut d, &["brctl addbr br0"]).unwrap_err(), "interface `br0` already exists in host");
+    assert_eq!(
+        run(&mut d, &["brctl addbr br0"]).unwrap_err(),
+        "interface `br0` already exists in host"
+    );
     // Same name in another node is fine.
     run(&mut d, &["ip netns exec pod ip link add br0 type bridge"]).unwrap();
     assert!(run(&mut d, &["ip link add lo type bridge"]).is_err());
@@ -68,10 +85,19 @@ fn a_second_device_of_one_name_is_refused() {
 #[test]
 fn deleting_one_veth_end_deletes_the_other() {
     let mut d = lab();
-    run(&mut d, &["ip link add veth0 type veth peer name eth0 netns pod", "ip link del veth0"]).unwrap();
+    run(
+        &mut d,
+        &[
+            "ip link add veth0 type veth peer name eth0 netns pod",
+            "ip link del veth0",
+        ],
+    )
+    .unwrap();
     assert!(!d.has("host", "veth0"));
     assert!(!d.has("pod", "eth0"), "the peer went with it");
-    assert!(run(&mut d, &["ip link del veth0"]).unwrap_err().contains("no interface `veth0` in host"));
+    assert!(run(&mut d, &["ip link del veth0"])
+        .unwrap_err()
+        .contains("no interface `veth0` in host"));
 }
 
 #[test]
@@ -95,7 +121,14 @@ fn moves_and_renames_keep_the_pair_together() {
 #[test]
 fn rename_and_move_in_one_command() {
     let mut d = lab();
-    run(&mut d, &["ip link add v0 type veth peer name v1", "ip link set v1 name eth0 netns pod"]).unwrap();
+    run(
+        &mut d,
+        &[
+            "ip link add v0 type veth peer name v1",
+            "ip link set v1 name eth0 netns pod",
+        ],
+    )
+    .unwrap();
     assert!(d.has("pod", "eth0"));
     assert!(!d.has("host", "eth0") && !d.has("host", "v1"));
     run(&mut d, &["ip link del v0"]).unwrap();
@@ -105,7 +138,14 @@ fn rename_and_move_in_one_command() {
 #[test]
 fn moving_onto_an_existing_name_is_refused() {
     let mut d = lab();
-    run(&mut d, &["ip netns exec pod ip link add eth0 type bridge", "ip link add v0 type veth peer name eth0"]).unwrap();
+    run(
+        &mut d,
+        &[
+            "ip netns exec pod ip link add eth0 type bridge",
+            "ip link add v0 type veth peer name eth0",
+        ],
+    )
+    .unwrap();
     assert_eq!(
         run(&mut d, &["ip link set eth0 netns pod"]).unwrap_err(),
         "interface `eth0` already exists in pod"
@@ -116,9 +156,23 @@ fn moving_onto_an_existing_name_is_refused() {
 fn master_and_vxlan_lower_must_exist() {
     let mut d = lab();
     run(&mut d, &["ip link add v0 type veth peer name v1"]).unwrap();
-    assert!(run(&mut d, &["ip link set v0 master br0"]).unwrap_err().contains("no interface `br0` in host"));
-    run(&mut d, &["ip link add br0 type bridge", "ip link set v0 master br0", "ip link set v0 nomaster"]).unwrap();
-    assert!(run(&mut d, &["ip link add flannel.1 type vxlan id 1 dev ens33"]).unwrap_err().contains("no interface `ens33`"));
+    assert!(run(&mut d, &["ip link set v0 master br0"])
+        .unwrap_err()
+        .contains("no interface `br0` in host"));
+    run(
+        &mut d,
+        &[
+            "ip link add br0 type bridge",
+            "ip link set v0 master br0",
+            "ip link set v0 nomaster",
+        ],
+    )
+    .unwrap();
+    assert!(
+        run(&mut d, &["ip link add flannel.1 type vxlan id 1 dev ens33"])
+            .unwrap_err()
+            .contains("no interface `ens33`")
+    );
     assert!(!d.has("host", "flannel.1"), "nothing made when refused");
 }
 
@@ -133,7 +187,12 @@ fn addresses_routes_neighbours_name_existing_devices() {
         "bridge fdb add 02:00:00:00:00:02 dev eth0 dst 10.0.0.2",
         "ip addr del 10.0.0.1/24 dev eth0",
     ] {
-        assert!(run(&mut d, &[c]).unwrap_err().contains("no interface `eth0` in host"), "{c}");
+        assert!(
+            run(&mut d, &[c])
+                .unwrap_err()
+                .contains("no interface `eth0` in host"),
+            "{c}"
+        );
     }
     // A route without a device names none.
     run(&mut d, &["ip route add blackhole 10.9.0.0/16"]).unwrap();
@@ -142,14 +201,25 @@ fn addresses_routes_neighbours_name_existing_devices() {
 #[test]
 fn per_device_sysctls_need_the_device() {
     let mut d = lab();
-    assert!(run(&mut d, &["sysctl -w net.ipv4.conf.flannel/1.forwarding=1"]).unwrap_err().contains("no interface `flannel.1`"));
-    assert!(run(&mut d, &["sysctl -w net.ipv4.neigh.cali1.proxy_delay=0"]).unwrap_err().contains("`cali1`"));
-    run(&mut d, &[
-        "sysctl -w net.ipv4.conf.all.forwarding=1",
-        "sysctl -w net.ipv4.conf.default.rp_filter=0",
-        "sysctl -w net.ipv4.ip_forward=1",
-        "sysctl -w net.ipv4.conf.lo.forwarding=1",
-    ])
+    assert!(
+        run(&mut d, &["sysctl -w net.ipv4.conf.flannel/1.forwarding=1"])
+            .unwrap_err()
+            .contains("no interface `flannel.1`")
+    );
+    assert!(
+        run(&mut d, &["sysctl -w net.ipv4.neigh.cali1.proxy_delay=0"])
+            .unwrap_err()
+            .contains("`cali1`")
+    );
+    run(
+        &mut d,
+        &[
+            "sysctl -w net.ipv4.conf.all.forwarding=1",
+            "sysctl -w net.ipv4.conf.default.rp_filter=0",
+            "sysctl -w net.ipv4.ip_forward=1",
+            "sysctl -w net.ipv4.conf.lo.forwarding=1",
+        ],
+    )
     .unwrap();
 }
 
@@ -160,7 +230,11 @@ fn tunl0_exists_where_ipip_is_loaded() {
     d.ipip = true;
     assert!(d.has("pod", "tunl0"));
     assert!(!d.has("nowhere", "tunl0"));
-    run(&mut d, &["ip route add 10.244.1.0/26 via 192.168.1.2 dev tunl0 onlink"]).unwrap();
+    run(
+        &mut d,
+        &["ip route add 10.244.1.0/26 via 192.168.1.2 dev tunl0 onlink"],
+    )
+    .unwrap();
 }
 
 #[test]
@@ -182,7 +256,13 @@ fn adopted_and_forgotten_devices() {
 #[test]
 fn bad_names_are_refused_where_written() {
     let mut d = lab();
-    assert!(run(&mut d, &["ip link add averyveryverylongname type bridge"]).unwrap_err().contains("longer than 15 bytes"));
+    assert!(
+        run(&mut d, &["ip link add averyveryverylongname type bridge"])
+            .unwrap_err()
+            .contains("longer than 15 bytes")
+    );
     run(&mut d, &["ip link add br0 type bridge"]).unwrap();
-    assert!(run(&mut d, &["ip link set br0 name eth0:1"]).unwrap_err().contains("alias syntax"));
+    assert!(run(&mut d, &["ip link set br0 name eth0:1"])
+        .unwrap_err()
+        .contains("alias syntax"));
 }

@@ -43,12 +43,21 @@ fn fixture_file(text: &[u8]) -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn the_shared_fixtures_directory_is_found() {
-    let (_d, lab) = tree(Some("# c\nARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28\n! IP *\n"));
+    let (_d, lab) = tree(Some(
+        "# c\nARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28\n! IP *\n",
+    ));
     let l = Lab::load(&lab).unwrap();
     let f = l.steps[0].captures[0].fixture.as_ref().unwrap();
     assert_eq!(f.lines.len(), 2);
     assert_eq!((f.lines[0].line_no, f.lines[0].never), (2, false));
-    assert_eq!((f.lines[1].line_no, f.lines[1].never, f.lines[1].text.as_str()), (3, true, "IP *"));
+    assert_eq!(
+        (
+            f.lines[1].line_no,
+            f.lines[1].never,
+            f.lines[1].text.as_str()
+        ),
+        (3, true, "IP *")
+    );
     assert_eq!(l.steps[0].ids(), vec!["O1.1"]);
 }
 
@@ -57,7 +66,10 @@ fn a_missing_fixture_for_an_id_is_refused() {
     let (_d, lab) = tree(None);
     let e = Lab::load(&lab).unwrap_err().to_string();
     // No shared fixtures directory: the one beside the lab file.
-    assert!(e.contains("labs/t/fixtures/s1/host-veth0.txt:1:1: cannot read fixture"), "{e}");
+    assert!(
+        e.contains("labs/t/fixtures/s1/host-veth0.txt:1:1: cannot read fixture"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -79,34 +91,62 @@ fn fixture_lines_comments_blanks_and_never() {
     let f = Fixture::load(&p, &nodes()).unwrap();
     assert_eq!(f.lines.len(), 2);
     assert_eq!(f.lines[0].text, "ARP, Reply {pod.eth0.mac}");
-    assert_eq!((f.lines[1].text.as_str(), f.lines[1].never, f.lines[1].line_no), ("IP 1 > 2", true, 4));
+    assert_eq!(
+        (
+            f.lines[1].text.as_str(),
+            f.lines[1].never,
+            f.lines[1].line_no
+        ),
+        ("IP 1 > 2", true, 4)
+    );
 }
 
 #[test]
 fn fixture_placeholder_errors_are_located() {
     let (_d, p) = fixture_file(b"ok line\n  is-at {pod.eth0.mac\n");
     let e = Fixture::load(&p, &nodes()).unwrap_err().to_string();
-    assert!(e.starts_with(&format!("{}:2:9: `{{` without its `}}`", p.display())), "{e}");
+    assert!(
+        e.starts_with(&format!("{}:2:9: `{{` without its `}}`", p.display())),
+        "{e}"
+    );
     let (_d, p) = fixture_file(b"is-at {pod.eth0.mtu}\n");
     let e = Fixture::load(&p, &nodes()).unwrap_err().to_string();
-    assert!(e.starts_with(&format!("{}:1:7: unknown placeholder `{{pod.eth0.mtu}}`", p.display())), "{e}");
+    assert!(
+        e.starts_with(&format!(
+            "{}:1:7: unknown placeholder `{{pod.eth0.mtu}}`",
+            p.display()
+        )),
+        "{e}"
+    );
     let (_d, p) = fixture_file(b"is-at {mars.eth0.mac}\n");
     let e = Fixture::load(&p, &nodes()).unwrap_err().to_string();
-    assert!(e.contains("placeholder `{mars.eth0.mac}` names no node of this lab (nodes: host, pod)"), "{e}");
+    assert!(
+        e.contains("placeholder `{mars.eth0.mac}` names no node of this lab (nodes: host, pod)"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_fixture_of_only_never_lines_could_never_fail() {
     let (_d, p) = fixture_file(b"# only\n! IP *\n");
     let e = Fixture::load(&p, &nodes()).unwrap_err().to_string();
-    assert!(e.starts_with(&format!("{}:1:1: the fixture expects no line", p.display())), "{e}");
+    assert!(
+        e.starts_with(&format!("{}:1:1: the fixture expects no line", p.display())),
+        "{e}"
+    );
 }
 
 #[test]
 fn non_utf8_is_located() {
     let (_d, p) = fixture_file(b"line one\nab\xffc\n");
     let e = read_text(&p, "fixture", 1 << 20).unwrap_err().to_string();
-    assert_eq!(e, format!("{}:2:3: byte 0xff is not UTF-8: a fixture is UTF-8 text", p.display()));
+    assert_eq!(
+        e,
+        format!(
+            "{}:2:3: byte 0xff is not UTF-8: a fixture is UTF-8 text",
+            p.display()
+        )
+    );
 }
 
 #[test]
@@ -114,16 +154,27 @@ fn size_limit_and_file_kinds() {
     let (_d, p) = fixture_file(&[b'a'; 100]);
     assert_eq!(read_text(&p, "lab file", 100).unwrap().len(), 100);
     let e = read_text(&p, "lab file", 99).unwrap_err().to_string();
-    assert!(e.contains("the lab file is 100 bytes; at most 99 are read"), "{e}");
+    assert!(
+        e.contains("the lab file is 100 bytes; at most 99 are read"),
+        "{e}"
+    );
     let d = tempfile::tempdir().unwrap();
     let e = read_text(d.path(), "lab file", 99).unwrap_err().to_string();
-    assert!(e.contains("the lab file is a directory, not a regular file"), "{e}");
+    assert!(
+        e.contains("the lab file is a directory, not a regular file"),
+        "{e}"
+    );
     let fifo = d.path().join("fifo");
     nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
     let e = read_text(&fifo, "lab file", 99).unwrap_err().to_string();
     assert!(e.contains("is a FIFO"), "{e}");
-    let e = read_text(Path::new("/nonexistent/x.json"), "lab file", 9).unwrap_err().to_string();
-    assert!(e.starts_with("/nonexistent/x.json:1:1: cannot read lab file"), "{e}");
+    let e = read_text(Path::new("/nonexistent/x.json"), "lab file", 9)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("/nonexistent/x.json:1:1: cannot read lab file"),
+        "{e}"
+    );
 }
 
 #[test]

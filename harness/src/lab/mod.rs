@@ -17,6 +17,6 @@ pub use model::*;
 #[cfg(test)]
 mod files_tests;
 #[cfg(test)]
-mod spans_bless_tests;
-#[cfg(test)]
 mod load_tests;
+#[cfg(test)]
+mod spans_bless_tests;

@@ -61,7 +61,11 @@ fn malformed_text_keeps_what_came_before() {
             assert_eq!(s.value("/a/1"), Some(10), "cut at {n}");
             assert_eq!(s.text_of("/a").map(|x| x.1), Some("[1, 2]"), "cut at {n}");
         }
-        assert_eq!(s.text_of(""), None, "an unfinished document has no end (cut at {n})");
+        assert_eq!(
+            s.text_of(""),
+            None,
+            "an unfinished document has no end (cut at {n})"
+        );
     }
     assert_eq!(Spans::scan(t).text_of("").map(|x| x.1), Some(t));
 }
@@ -89,7 +93,11 @@ fn absolute_maps_serde_positions_of_a_value_text() {
 }
 
 fn macs() -> Vec<Mac> {
-    let m = |n: &str, i: &str, mac: &str| Mac { node: n.into(), iface: i.into(), mac: mac.into() };
+    let m = |n: &str, i: &str, mac: &str| Mac {
+        node: n.into(),
+        iface: i.into(),
+        mac: mac.into(),
+    };
     vec![
         m("pod1", "eth0", "ee:ee:ee:ee:ee:ee"),
         m("pod2", "eth0", "ee:ee:ee:ee:ee:ee"),
@@ -101,29 +109,53 @@ fn macs() -> Vec<Mac> {
 #[test]
 fn a_shared_mac_is_named_by_the_first_holder() {
     assert_eq!(
-        line("ARP, Reply 169.254.1.1 is-at ee:ee:ee:ee:ee:ee, length 28", &macs()),
+        line(
+            "ARP, Reply 169.254.1.1 is-at ee:ee:ee:ee:ee:ee, length 28",
+            &macs()
+        ),
         "ARP, Reply 169.254.1.1 is-at {pod1.eth0.mac}, length 28"
     );
     assert_eq!(
-        line("ARP, Request who-has 10.0.0.1 (02:00:00:00:00:01) tell 10.0.0.2", &macs()),
+        line(
+            "ARP, Request who-has 10.0.0.1 (02:00:00:00:00:01) tell 10.0.0.2",
+            &macs()
+        ),
         "ARP, Request who-has 10.0.0.1 ({node.cali1.mac}) tell 10.0.0.2"
     );
 }
 
 #[test]
 fn only_echo_ids_become_stars() {
-    assert_eq!(line("IP a > b: ICMP echo reply, id 7, seq 1, length 64", &[]), "IP a > b: ICMP echo reply, id *, seq 1, length 64");
+    assert_eq!(
+        line("IP a > b: ICMP echo reply, id 7, seq 1, length 64", &[]),
+        "IP a > b: ICMP echo reply, id *, seq 1, length 64"
+    );
     // Not an echo: the id stays.
-    assert_eq!(line("IP a > b: UDP, id 7, length 3", &[]), "IP a > b: UDP, id 7, length 3");
+    assert_eq!(
+        line("IP a > b: UDP, id 7, length 3", &[]),
+        "IP a > b: UDP, id 7, length 3"
+    );
     // An id that is no number stays.
-    assert_eq!(line("IP a > b: ICMP echo request, id x", &[]), "IP a > b: ICMP echo request, id x");
+    assert_eq!(
+        line("IP a > b: ICMP echo request, id x", &[]),
+        "IP a > b: ICMP echo request, id x"
+    );
 }
 
 #[test]
 fn a_blessed_fixture_has_its_header_and_one_line_each() {
-    let t = fixture("pod1", "eth0", "s1", &["a".into(), "ARP, Reply is-at ee:ee:ee:ee:ee:ee".into()], &macs());
+    let t = fixture(
+        "pod1",
+        "eth0",
+        "s1",
+        &["a".into(), "ARP, Reply is-at ee:ee:ee:ee:ee:ee".into()],
+        &macs(),
+    );
     let lines: Vec<&str> = t.lines().collect();
-    assert!(lines[0].starts_with("# tcpdump -n -i eth0 in pod1, step s1"), "{t}");
+    assert!(
+        lines[0].starts_with("# tcpdump -n -i eth0 in pod1, step s1"),
+        "{t}"
+    );
     assert!(lines[1].starts_with('#'));
     assert_eq!(&lines[2..], ["a", "ARP, Reply is-at {pod1.eth0.mac}"]);
     assert!(t.ends_with('\n'));

@@ -29,7 +29,10 @@ pub(crate) fn well_formed(doc: &str) -> Result<(), String> {
             }
         } else if tag.starts_with('?') || tag.starts_with('!') {
         } else {
-            let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ':').collect();
+            let name: String = tag
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ':')
+                .collect();
             if name.is_empty() {
                 return Err(format!("bad tag <{tag}>"));
             }
@@ -37,7 +40,12 @@ pub(crate) fn well_formed(doc: &str) -> Result<(), String> {
                 return Err(format!("unbalanced quotes in <{tag}>"));
             }
             // HTML's void elements have no end tag.
-            if !tag.ends_with('/') && !matches!(name.as_str(), "meta" | "br" | "hr" | "img" | "input" | "link") {
+            if !tag.ends_with('/')
+                && !matches!(
+                    name.as_str(),
+                    "meta" | "br" | "hr" | "img" | "input" | "link"
+                )
+            {
                 stack.push(name);
             }
         }
@@ -62,7 +70,12 @@ fn the_checker_itself_catches_bad_markup() {
 #[test]
 fn an_empty_run_is_an_empty_suite_list() {
     let d = document(&[], "h");
-    assert!(d.contains(r#"<testsuites name="vethlab" tests="0" failures="0" skipped="0" time="0.000">"#), "{d}");
+    assert!(
+        d.contains(
+            r#"<testsuites name="vethlab" tests="0" failures="0" skipped="0" time="0.000">"#
+        ),
+        "{d}"
+    );
     assert!(!d.contains("<testsuite "));
     well_formed(&d).unwrap();
 }
@@ -72,9 +85,15 @@ fn the_error_is_the_message_when_no_check_failed() {
     let mut r = rep("s", Status::Fail, &[], vec![check(None, "fine", true, "")]);
     r.error = Some("[host] `ip link add`: File exists\nmore".into());
     let d = document(&[r], "h");
-    assert!(d.contains(r#"<failure message="[host] `ip link add`: File exists"#), "{d}");
+    assert!(
+        d.contains(r#"<failure message="[host] `ip link add`: File exists"#),
+        "{d}"
+    );
     let d = document(&[rep("s", Status::Fail, &[], vec![])], "h");
-    assert!(d.contains(r#"<failure message="failed" type="assertion">"#), "{d}");
+    assert!(
+        d.contains(r#"<failure message="failed" type="assertion">"#),
+        "{d}"
+    );
 }
 
 #[test]
@@ -88,7 +107,11 @@ fn labs_keep_first_seen_order_and_times_add_up() {
     c.lab = "zeta".into();
     c.ms = 1;
     let d = document(&[a, b, c], "h");
-    let z = d.find(r#"<testsuite name="zeta" tests="2" failures="0" errors="0" skipped="0" time="1.501""#).unwrap();
+    let z = d
+        .find(
+            r#"<testsuite name="zeta" tests="2" failures="0" errors="0" skipped="0" time="1.501""#,
+        )
+        .unwrap();
     let br = d.find(r#"<testsuite name="bridge-arp" tests="1""#).unwrap();
     assert!(z < br, "{d}");
     assert!(d.contains(r#"time="1.503">"#), "{d}");
@@ -96,7 +119,12 @@ fn labs_keep_first_seen_order_and_times_add_up() {
 
 #[test]
 fn hostile_names_stay_well_formed() {
-    let mut r = rep("s\"><script>&", Status::Fail, &["O<1>"], vec![check(Some("O<1>"), "a & b \u{1} <c>", false, "d\"e")]);
+    let mut r = rep(
+        "s\"><script>&",
+        Status::Fail,
+        &["O<1>"],
+        vec![check(Some("O<1>"), "a & b \u{1} <c>", false, "d\"e")],
+    );
     r.lab = "l'\u{7f}".into();
     r.title = "</testcase>".into();
     let mut s = rep("t", Status::Skip("because <x> & \"y\"".into()), &[], vec![]);

@@ -4,6 +4,7 @@
 pub mod html;
 pub mod junit;
 pub mod out;
+pub mod peers;
 
 use crate::capture::frame::Frame;
 use crate::lab::{Lab, Step};
@@ -216,5 +217,7 @@ pub fn json_report(reports: &[StepReport]) -> Value {
 mod html_tests;
 #[cfg(test)]
 mod junit_tests;
+#[cfg(test)]
+mod peers_tests;
 #[cfg(test)]
 mod tests;
