@@ -6,6 +6,8 @@ pub mod frame;
 pub mod pcapng;
 
 #[cfg(test)]
+mod decode_props;
+#[cfg(test)]
 mod decode_tests;
 #[cfg(test)]
 mod pcapng_tests;

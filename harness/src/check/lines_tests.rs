@@ -1,7 +1,8 @@
 //! Placeholders, globs and ordered matching of captured lines.
 
 use crate::check::fake::{link, Fake};
-use crate::check::lines::{glob, match_lines, placeholders, resolve};
+use crate::check::lines::{glob, match_lines, resolve};
+use crate::lab::fixture::placeholders;
 use crate::lab::fixture::FixtureLine;
 
 fn fl(n: usize, text: &str) -> (FixtureLine, String) {

@@ -1,16 +1,15 @@
 //! Judging: expectations on kernel state and article transcripts, compared
 //! with what was read or captured.
 
-pub mod expect;
 pub mod judge;
 pub mod lines;
 pub mod state;
 pub mod transcript;
 
 #[cfg(test)]
-mod expect_tests;
-#[cfg(test)]
 pub(crate) mod fake;
+#[cfg(test)]
+mod judge_link_tests;
 #[cfg(test)]
 mod judge_tests;
 #[cfg(test)]

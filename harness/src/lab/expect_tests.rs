@@ -1,6 +1,6 @@
 //! What an expectation names, how it reads, and how lab JSON becomes one.
 
-use crate::check::expect::{split_at, Expect, Method};
+use crate::lab::expect::{split_at, Expect, Method};
 use serde_json::json;
 
 fn ex(v: serde_json::Value) -> Expect {
