@@ -51,23 +51,18 @@ fn ns_inode(p: &Path) -> std::io::Result<u64> {
     Ok(std::fs::metadata(p)?.ino())
 }
 
-/// Every namespace the sources show, deduplicated by inode.
-fn discover(src: &Sources, unreadable: &mut Vec<String>) -> Vec<Found> {
-    let mut by_ino: BTreeMap<u64, Found> = BTreeMap::new();
-    let current = ns_inode(Path::new("/proc/self/ns/net")).ok();
-    // pid 1 may sit in a container of its own; kthreadd (pid 2) is always
-    // in the init namespace.
-    let host = ns_inode(Path::new("/proc/1/ns/net"))
-        .or_else(|_| ns_inode(Path::new("/proc/2/ns/net")))
-        .ok();
-    fn add<'m>(
-        by_ino: &'m mut BTreeMap<u64, Found>,
-        ino: u64,
-        path: &Path,
-        current: Option<u64>,
-        host: Option<u64>,
-    ) -> &'m mut Found {
-        by_ino.entry(ino).or_insert_with(|| Found {
+/// Namespaces found so far, by inode.
+struct Seen {
+    by_ino: BTreeMap<u64, Found>,
+    /// This process's namespace and the init namespace.
+    current: Option<u64>,
+    host: Option<u64>,
+}
+
+impl Seen {
+    fn add(&mut self, ino: u64, path: &Path) -> &mut Found {
+        let (current, host) = (self.current, self.host);
+        self.by_ino.entry(ino).or_insert_with(|| Found {
             info: Namespace {
                 inode: ino,
                 names: vec![],
@@ -84,39 +79,36 @@ fn discover(src: &Sources, unreadable: &mut Vec<String>) -> Vec<Found> {
             path: path.to_path_buf(),
         })
     }
-    if let Some(ino) = current {
-        add(
-            &mut by_ino,
-            ino,
-            Path::new("/proc/self/ns/net"),
-            current,
-            host,
-        );
-    }
-    for d in &src.netns_dirs {
-        let Ok(rd) = std::fs::read_dir(d) else {
-            continue;
-        };
-        let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            let name = p
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            match ns_inode(&p) {
-                Ok(ino) => {
-                    let f = add(&mut by_ino, ino, &p, current, host);
-                    if !f.info.names.contains(&name) {
-                        f.info.names.push(name);
+
+    /// Named namespaces: the mounts in `dirs`, by name.
+    fn named(&mut self, dirs: &[PathBuf], unreadable: &mut Vec<String>) {
+        for d in dirs {
+            let Ok(rd) = std::fs::read_dir(d) else {
+                continue;
+            };
+            let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for p in entries {
+                let name = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                match ns_inode(&p) {
+                    Ok(ino) => {
+                        let f = self.add(ino, &p);
+                        if !f.info.names.contains(&name) {
+                            f.info.names.push(name);
+                        }
                     }
+                    Err(e) => unreadable.push(format!("{}: {e}", p.display())),
                 }
-                Err(e) => unreadable.push(format!("{}: {e}", p.display())),
             }
         }
     }
-    if src.procs {
+
+    /// Every process's namespace, with its lowest-pid holder described.
+    fn procs(&mut self, unreadable: &mut Vec<String>) {
         let mut pids: Vec<u32> = std::fs::read_dir("/proc")
             .map(|rd| {
                 rd.flatten()
@@ -130,7 +122,7 @@ fn discover(src: &Sources, unreadable: &mut Vec<String>) -> Vec<Found> {
             let p = PathBuf::from(format!("/proc/{pid}/ns/net"));
             match ns_inode(&p) {
                 Ok(ino) => {
-                    let f = add(&mut by_ino, ino, &p, current, host);
+                    let f = self.add(ino, &p);
                     f.info.processes += 1;
                     if f.info.pid.is_none() {
                         f.info.pid = Some(pid);
@@ -148,7 +140,27 @@ fn discover(src: &Sources, unreadable: &mut Vec<String>) -> Vec<Found> {
             ));
         }
     }
-    by_ino.into_values().collect()
+}
+
+/// Every namespace the sources show, deduplicated by inode.
+fn discover(src: &Sources, unreadable: &mut Vec<String>) -> Vec<Found> {
+    let mut seen = Seen {
+        by_ino: BTreeMap::new(),
+        current: ns_inode(Path::new("/proc/self/ns/net")).ok(),
+        // pid 1 may sit in a container of its own; kthreadd (pid 2) is
+        // always in the init namespace.
+        host: ns_inode(Path::new("/proc/1/ns/net"))
+            .or_else(|_| ns_inode(Path::new("/proc/2/ns/net")))
+            .ok(),
+    };
+    if let Some(ino) = seen.current {
+        seen.add(ino, Path::new("/proc/self/ns/net"));
+    }
+    seen.named(&src.netns_dirs, unreadable);
+    if src.procs {
+        seen.procs(unreadable);
+    }
+    seen.by_ino.into_values().collect()
 }
 
 /// What can be learnt about a holding process without asking any daemon.
