@@ -1032,8 +1032,9 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     let mut cap_reports = vec![];
     trace::event(|| format!("fixtures {}/{}", lab.name, step.name));
     for (cp, cap) in step.captures.iter().zip(&captured) {
-        let lines = crate::decode::render_all(cap.linktype, &cap.frames);
         let at = format!("{}:{}", cp.node, cp.iface);
+        let shown = CaptureReport::new(at.clone(), cap.linktype, &cap.frames);
+        let lines = shown.lines();
         if let Some(dir) = &opts.pcap_dir {
             let p = dir
                 .join(&lab.name)
@@ -1081,19 +1082,17 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
                 outcome,
             });
         }
-        cap_reports.push(CaptureReport {
-            at,
-            linktype: cap.linktype,
-            lines,
-            frames: cap.frames.clone(),
-        });
+        cap_reports.push(shown);
     }
     for (id, e) in deferred {
         if let Expect::SameFrames { a, b } = &e {
             let get = |p: &str| cap_reports.iter().find(|c| c.at == *p).map(|c| &c.frames);
             let outcome = match (get(a), get(b)) {
                 (Some(x), Some(y))
-                    if !x.is_empty() && x.iter().map(|f| &f.data).eq(y.iter().map(|f| &f.data)) =>
+                    if !x.is_empty()
+                        && x.iter()
+                            .map(|f| &f.frame.data)
+                            .eq(y.iter().map(|f| &f.frame.data)) =>
                 {
                     Outcome::Pass(format!(
                         "{} frames, byte for byte the same on both ends",

@@ -25,13 +25,43 @@ pub struct CheckResult {
     pub outcome: Outcome,
 }
 
+/// One captured frame with the line(s) `tcpdump -n` prints for it, as one
+/// value: a VXLAN frame prints two lines (outer header, inner frame), so
+/// frames and lines are never paired up by position.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub frame: Frame,
+    pub lines: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct CaptureReport {
     /// `node:iface`
     pub at: String,
     pub linktype: i32,
-    pub lines: Vec<String>,
-    pub frames: Vec<Frame>,
+    pub frames: Vec<Shown>,
+}
+
+impl CaptureReport {
+    /// Each frame decoded and rendered once, its lines kept with it.
+    pub fn new(at: String, linktype: i32, frames: &[Frame]) -> CaptureReport {
+        CaptureReport {
+            at,
+            linktype,
+            frames: frames
+                .iter()
+                .map(|f| Shown {
+                    lines: crate::decode::render_lines(linktype, &f.data),
+                    frame: f.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Every line of the capture in order, as `tcpdump -n -r` prints it.
+    pub fn lines(&self) -> Vec<String> {
+        self.frames.iter().flat_map(|f| f.lines.clone()).collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -144,8 +174,8 @@ impl StepReport {
         if verbose {
             for c in &self.captures {
                 s.push_str(&format!("  tcpdump -n -i {}:\n", e(&c.at)));
-                for l in &c.lines {
-                    s.push_str(&format!("      {}\n", e(l)));
+                for l in c.lines() {
+                    s.push_str(&format!("      {}\n", e(&l)));
                 }
             }
         }
@@ -170,7 +200,7 @@ impl StepReport {
                 let (r, d) = match &c.outcome { Outcome::Pass(d) => ("pass", d), Outcome::Fail(d) => ("fail", d) };
                 json!({"id": c.id, "what": c.what, "result": r, "detail": d})
             }).collect::<Vec<_>>(),
-            "captures": self.captures.iter().map(|c| json!({"at": c.at, "lines": c.lines})).collect::<Vec<_>>(),
+            "captures": self.captures.iter().map(|c| json!({"at": c.at, "lines": c.lines()})).collect::<Vec<_>>(),
         })
     }
 }

@@ -67,7 +67,7 @@ fn bless_lab(
             let Some((node, iface)) = vethlab::expect::split_at(&c.at) else {
                 continue;
             };
-            let text = vethlab::bless::fixture(node, iface, &r.step, &c.lines, &macs);
+            let text = vethlab::bless::fixture(node, iface, &r.step, &c.lines(), &macs);
             let p = dir.join(&r.step).join(format!("{node}-{iface}.txt"));
             let old = std::fs::read_to_string(&p).unwrap_or_default();
             let d = vethlab::bless::diff(&old, &text);
@@ -75,7 +75,7 @@ fn bless_lab(
                 "blessed {}: {}\n",
                 p.display(),
                 if old.is_empty() {
-                    format!("new, {} lines", c.lines.len())
+                    format!("new, {} lines", c.lines().len())
                 } else if d.is_empty() {
                     "unchanged".into()
                 } else {
@@ -352,9 +352,9 @@ impl Run {
                 .collect()
         });
         if let Some(dir) = &self.html {
-            let rel = pcap_dir
-                .as_ref()
-                .and_then(|p| p.strip_prefix(dir).ok().map(|r| r.display().to_string()));
+            // Linked from the pages wherever they are: `pcaps` beside them
+            // by default, `../elsewhere` with --pcap-dir.
+            let rel = pcap_dir.as_ref().map(|p| relative_to(dir, p));
             for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
                 let page = vethlab::html::lab_page(
                     &l.name,
@@ -403,6 +403,31 @@ impl Run {
         } else {
             ExitCode::SUCCESS
         })
+    }
+}
+
+/// `to` as a path relative to the directory `from` (both exist by now), or
+/// absolute when they share nothing.
+fn relative_to(from: &std::path::Path, to: &std::path::Path) -> String {
+    let (Ok(a), Ok(b)) = (from.canonicalize(), to.canonicalize()) else {
+        return to.display().to_string();
+    };
+    let common = a
+        .components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mut r = PathBuf::new();
+    for _ in a.components().skip(common) {
+        r.push("..");
+    }
+    for c in b.components().skip(common) {
+        r.push(c);
+    }
+    if r.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        r.display().to_string()
     }
 }
 

@@ -27,14 +27,15 @@ pub(crate) fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
                     .join(&r.step)
                     .join(format!("{node}-{iface}.pcapng"));
                 let theirs = tcpdump_lines(&p)?;
-                if theirs != c.lines {
+                let ours = c.lines();
+                if theirs != ours {
                     return Err(fail(format!(
                         "{}/{} {}: tcpdump says\n  {}\nvethlab says\n  {}",
                         r.lab,
                         r.step,
                         c.at,
                         theirs.join("\n  "),
-                        c.lines.join("\n  ")
+                        ours.join("\n  ")
                     )));
                 }
                 compared += theirs.len();
