@@ -126,10 +126,16 @@ impl StepReport {
 
     /// The lines a person reads: the step, then each check.
     pub fn text(&self, verbose: bool) -> String {
+        self.text_in(verbose, false)
+    }
+
+    /// `text`, its marks coloured when `colour` (see `out::colour`).
+    pub fn text_in(&self, verbose: bool, colour: bool) -> String {
+        let paint = |sgr, s| crate::out::paint(colour, sgr, s);
         let mark = match &self.status {
-            Status::Pass => "PASS",
-            Status::Fail => "FAIL",
-            Status::Skip(_) => "SKIP",
+            Status::Pass => paint("32", "PASS"),
+            Status::Fail => paint("1;31", "FAIL"),
+            Status::Skip(_) => paint("33", "SKIP"),
         };
         // Everything below may quote the lab file: escaped for the terminal.
         let e = crate::out::esc;
@@ -146,8 +152,8 @@ impl StepReport {
         }
         for c in &self.checks {
             let (m, detail) = match &c.outcome {
-                Outcome::Pass(d) => ("✓", d),
-                Outcome::Fail(d) => ("✗", d),
+                Outcome::Pass(d) => (paint("32", "✓"), d),
+                Outcome::Fail(d) => (paint("31", "✗"), d),
             };
             let failed = matches!(c.outcome, Outcome::Fail(_));
             s.push_str(&format!(

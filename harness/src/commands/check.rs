@@ -31,7 +31,7 @@ impl Check {
             ..Default::default()
         };
         let r = lab::run_step(&lab, idx, &mut topo, &opts);
-        print!("{}", r.text(false));
+        print!("{}", r.text_in(false, vethlab::out::colour(false)));
         for id in &r.ids {
             println!("  {id}: {}", r.id_result(id));
         }

@@ -263,6 +263,8 @@ impl Run {
         let kernel = vethlab::kernel::facts();
         // `--json -`: the JSON is standard output; the text goes to stderr.
         let json_stdout = self.json.as_deref().is_some_and(is_stdout);
+        // Colour only for a terminal, and never with NO_COLOR set.
+        let colour = vethlab::out::colour(json_stdout);
         let say = |t: &str| {
             if json_stdout {
                 eprint!("{t}");
@@ -282,7 +284,7 @@ impl Run {
             if tty {
                 eprint!("\r\x1b[K");
             }
-            say(&r.text(verbose));
+            say(&r.text_in(verbose, colour));
             g.0 += 1;
             if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
                 e.1 -= 1;

@@ -176,6 +176,10 @@ fn main() -> ExitCode {
     trials.push(Trial::test("harness/lab-readmes-map-every-id", move || {
         transcripts::readmes_map_every_id(&l5)
     }));
+    trials.push(Trial::ignorable_test(
+        "harness/report-colour-on-a-terminal-only",
+        reports::colour_on_a_terminal_only,
+    ));
     let l4 = labs.clone();
     trials.push(Trial::ignorable_test("harness/junit-parses", move || {
         reports::junit_parses(&l4)
