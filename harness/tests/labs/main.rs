@@ -70,6 +70,13 @@ fn main() -> ExitCode {
                 let r = lab::run_one(&l, i, &RunOpts::default());
                 match &r.status {
                     Status::Pass => Ok(Completion::Completed),
+                    // Forced to run (`--ignored`, nextest's --run-ignored):
+                    // nextest reads only the exit status of a test it ran,
+                    // so a step that could not run fails there with its
+                    // reason rather than showing as PASS.
+                    Status::Skip(why) if std::env::var_os("NEXTEST").is_some() => {
+                        Err(Failed::from(format!("could not run, skipped: {why}")))
+                    }
                     Status::Skip(why) => Ok(Completion::ignored_with(why)),
                     Status::Fail => Err(Failed::from(r.text(false))),
                 }
