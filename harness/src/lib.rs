@@ -1,40 +1,35 @@
 //! vethlab: rebuilds container-network topologies from field notes in
 //! throwaway network namespaces and asserts what the notes observed.
 //!
-//! Data flows one way: lab.json (`lab`) → topology in namespaces (`topo`,
-//! `netns`, `ops`, `ipcmd`) → traffic (`traffic`) → captures (`capture`) →
-//! decoded lines (`decode`) → compared with fixtures (`expect`) → `report`.
+//! The crate is in two halves. The top half is pure: it never imports the
+//! bottom half, so it is unit-tested without privileges.
+//!
+//! - [`model`]: plain values (MACs, links, addresses, routes, neighbours).
+//! - [`iproute`]: the iproute2 syntax labs use, parsed into typed commands.
+//! - [`lab`]: the lab file: model, loader, fixtures, the catalog of built-in labs.
+//! - [`capture`]: decoding captured frames into tcpdump-style lines.
+//! - [`check`]: judging kernel state and captures against expectations.
+//! - [`report`]: the report model and its text, JSON, JUnit and HTML writers.
+//!
+//! The bottom half touches the kernel:
+//!
+//! - [`sys`]: the sandbox, namespaces, netlink, live capture, ethtool, kernel features.
+//! - [`topo`]: applying typed commands to namespaces.
+//! - [`traffic`]: ping and UDP from inside a namespace.
+//! - [`run`]: running a step: given state, actions, capture, checks, report.
+//! - [`tools`]: `peers`, the learner shell, the benchmark.
+//!
+//! Data flows one way: lab file → topology → traffic → captures → checks → report.
 
-pub mod bench;
-pub mod bless;
 pub mod capture;
-pub mod cni;
-pub mod decode;
-pub mod devices;
+pub mod check;
 pub mod error;
-pub mod ethtool;
-pub mod expect;
-#[doc(hidden)]
-pub mod fault;
-pub mod html;
-pub mod input;
-pub mod ipcmd;
-pub mod junit;
-pub mod kernel;
+pub mod iproute;
 pub mod lab;
-pub mod labs;
-pub mod learner;
-pub mod netns;
-pub mod ops;
-pub mod out;
-pub mod outputs;
-pub mod peers;
+pub mod model;
 pub mod report;
-pub mod sandbox;
-pub mod scratch;
-pub mod spans;
+pub mod run;
+pub mod sys;
+pub mod tools;
 pub mod topo;
-pub mod trace;
 pub mod traffic;
-pub mod transcript;
-pub mod validate;

@@ -5,7 +5,7 @@
 //! Deterministic (a fixed-seed xorshift), so a failure reproduces exactly.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use vethlab::decode;
+use vethlab::capture::decode;
 
 struct Rng(u64);
 impl Rng {

@@ -5,8 +5,9 @@ use libtest_mimic::Failed;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use vethlab::lab::{self, Lab, RunOpts};
+use vethlab::lab::Lab;
 use vethlab::report::Status;
+use vethlab::run::{self, RunOpts};
 /// A copy of lab `name` and its fixtures in a temporary tree: the lab file
 /// to edit (the tree lives as long as the returned dir).
 fn copy_lab(dir: &Path, name: &str) -> Result<(tempfile::TempDir, PathBuf), Failed> {
@@ -36,7 +37,7 @@ pub(crate) fn broken_lab(dir: &Path) -> Result<(), Failed> {
     let idx = l
         .step_index("ip-on-bridge")
         .ok_or_else(|| fail("no step"))?;
-    let r = lab::run_one(&l, idx, &RunOpts::default());
+    let r = run::run_one(&l, idx, &RunOpts::default());
     let t = r.text(false);
     if r.status != Status::Fail
         || !t.contains("expected (fixture):")
@@ -247,24 +248,25 @@ fn made_cases(root: &Path, tmp: &Path) -> Result<Vec<(String, String)>, Failed> 
     // One byte over each limit: sparse, so it costs no disk.
     let d = mk("lab-too-large")?;
     let f = std::fs::File::create(d.join("lab.json")).map_err(e)?;
-    f.set_len(vethlab::input::MAX_LAB_BYTES + 1).map_err(e)?;
+    f.set_len(vethlab::lab::input::MAX_LAB_BYTES + 1)
+        .map_err(e)?;
     out.push((
         "lab-too-large".into(),
         format!(
             "lab.json:1:1\nallowed: 0 to {} bytes",
-            vethlab::input::MAX_LAB_BYTES
+            vethlab::lab::input::MAX_LAB_BYTES
         ),
     ));
     let d = mk("fixture-too-large")?;
     std::fs::copy(&good, d.join("lab.json")).map_err(e)?;
     let f = std::fs::File::create(d.join("fixtures/one/host-veth0.txt")).map_err(e)?;
-    f.set_len(vethlab::input::MAX_FIXTURE_BYTES + 1)
+    f.set_len(vethlab::lab::input::MAX_FIXTURE_BYTES + 1)
         .map_err(e)?;
     out.push((
         "fixture-too-large".into(),
         format!(
             "host-veth0.txt:1:1\nallowed: 0 to {} bytes",
-            vethlab::input::MAX_FIXTURE_BYTES
+            vethlab::lab::input::MAX_FIXTURE_BYTES
         ),
     ));
     let d = mk("fixture-missing-with-id")?;
@@ -319,7 +321,7 @@ pub(crate) fn capture_drops_fail(dir: &Path) -> Result<(), Failed> {
         capture_buffer: Some(1),
         ..Default::default()
     };
-    let r = lab::run_one(&l, idx, &tiny);
+    let r = run::run_one(&l, idx, &tiny);
     let t = r.text(false);
     if r.status != Status::Fail
         || !t.contains("capture on host:br0 is complete")
@@ -329,7 +331,7 @@ pub(crate) fn capture_drops_fail(dir: &Path) -> Result<(), Failed> {
         return Err(fail(format!("drops did not fail the step loudly:\n{t}")));
     }
     // The same traffic with the normal buffer: complete, and the step passes.
-    let r = lab::run_one(&l, idx, &RunOpts::default());
+    let r = run::run_one(&l, idx, &RunOpts::default());
     if r.status != Status::Pass {
         return Err(fail(format!("with the default buffer:\n{}", r.text(false))));
     }
@@ -339,7 +341,7 @@ pub(crate) fn capture_drops_fail(dir: &Path) -> Result<(), Failed> {
 /// A wrong plugin configuration (a /33 subnet) fails the step with the
 /// plugin's own error object, verbatim, and no panic.
 pub(crate) fn cni_plugin_error(dir: &Path) -> Result<libtest_mimic::Completion, Failed> {
-    if let Some(why) = vethlab::cni::missing("bridge") {
+    if let Some(why) = vethlab::sys::cni::missing("bridge") {
         return Ok(libtest_mimic::Completion::ignored_with(why));
     }
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
@@ -354,7 +356,7 @@ pub(crate) fn cni_plugin_error(dir: &Path) -> Result<libtest_mimic::Completion, 
     assert_ne!(text, wrong);
     std::fs::write(&f, wrong).map_err(|e| fail(e.to_string()))?;
     let l = Lab::load(&f).map_err(|e| fail(e.to_string()))?;
-    let r = lab::run_one(&l, 0, &RunOpts::default());
+    let r = run::run_one(&l, 0, &RunOpts::default());
     let t = r.text(false);
     if r.status != Status::Fail
         || !t.contains("CNI ADD bridge failed (exit 1): code")

@@ -8,8 +8,8 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use vethlab::lab::{self, RunOpts};
 use vethlab::report::Status;
+use vethlab::run::{self, RunOpts};
 
 mod errors;
 mod escape;
@@ -24,16 +24,16 @@ mod transcripts;
 fn main() -> ExitCode {
     // Before any thread: the sandbox (root, or rootless with a user
     // namespace); the tests' temporary files are the one writable place.
-    let opts = vethlab::sandbox::Options {
+    let opts = vethlab::sys::sandbox::Options {
         writable: vec![std::env::temp_dir()],
     };
-    if let Err(e) = vethlab::sandbox::enter_with(&opts) {
+    if let Err(e) = vethlab::sys::sandbox::enter_with(&opts) {
         eprintln!("{e}");
         return ExitCode::from(2);
     }
     let args = Arguments::from_args();
-    let dir = vethlab::labs::labs_dir();
-    let labs = match vethlab::labs::load_all(&dir) {
+    let dir = vethlab::lab::catalog::labs_dir();
+    let labs = match vethlab::lab::catalog::load_all(&dir) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("{e}");
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     // VETHLAB_SHARD=I/N: this runner takes every Nth lab (as `vethlab run
     // --shard`), and the kit's own trials run in shard 1 only.
     let shard = match std::env::var("VETHLAB_SHARD") {
-        Ok(s) => match vethlab::labs::parse_shard(&s) {
+        Ok(s) => match vethlab::lab::catalog::parse_shard(&s) {
             Ok(x) => Some(x),
             Err(e) => {
                 eprintln!("VETHLAB_SHARD: {e}");
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
         Err(_) => None,
     };
     let mine = match shard {
-        Some((i, n)) => vethlab::labs::shard(labs.clone(), i, n),
+        Some((i, n)) => vethlab::lab::catalog::shard(labs.clone(), i, n),
         None => labs.clone(),
     };
     let mut trials = vec![];
@@ -63,11 +63,11 @@ fn main() -> ExitCode {
             // A skip is decided when listing, so every runner (nextest,
             // JUnit consumers) reports it as skipped, never as passed; the
             // reason shows as the trial's kind and again if it is forced to run.
-            let skip = lab::step_skip(&l, i);
+            let skip = run::step_skip(&l, i);
             let name = format!("{}/{}", l.name, s.name);
             let l = l.clone();
             let trial = Trial::ignorable_test(format!("{}/{}", l.name, s.name), move || {
-                let r = lab::run_one(&l, i, &RunOpts::default());
+                let r = run::run_one(&l, i, &RunOpts::default());
                 match &r.status {
                     Status::Pass => Ok(Completion::Completed),
                     // Forced to run (`--ignored`, nextest's --run-ignored):

@@ -8,8 +8,9 @@ use crate::fail;
 use libtest_mimic::{Completion, Failed, Trial};
 use serde_json::Value;
 use std::path::Path;
-use vethlab::lab::{self, Lab, RunOpts};
+use vethlab::lab::Lab;
 use vethlab::report::Status;
+use vethlab::run::{self, RunOpts};
 
 /// A command of the lab replaced by others (none: deleted).
 struct Mutation {
@@ -121,10 +122,10 @@ fn run(dir: &Path, m: &Mutation) -> Result<Completion, Failed> {
     let idx = l
         .step_index(m.step)
         .ok_or_else(|| fail(format!("{} has no step {}", m.lab, m.step)))?;
-    if let Some(why) = lab::step_skip(&l, idx) {
+    if let Some(why) = run::step_skip(&l, idx) {
         return Ok(Completion::ignored_with(why));
     }
-    let r = lab::run_one(&l, idx, &RunOpts::default());
+    let r = run::run_one(&l, idx, &RunOpts::default());
     if let Status::Skip(why) = &r.status {
         return Ok(Completion::ignored_with(why));
     }

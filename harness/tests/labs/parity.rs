@@ -4,7 +4,8 @@ use crate::fail;
 use libtest_mimic::{Completion, Failed};
 use std::path::Path;
 use std::process::Command;
-use vethlab::lab::{self, Lab, RunOpts};
+use vethlab::lab::Lab;
+use vethlab::run::{self, RunOpts};
 /// Every line the kit rendered for the labs' captures equals what real
 /// `tcpdump -n -r` prints for the same .pcapng (timestamps aside).
 pub(crate) fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
@@ -18,7 +19,7 @@ pub(crate) fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
     };
     let mut compared = 0;
     for l in labs {
-        for r in lab::run_lab(l, &opts, &|_| {}) {
+        for r in run::run_lab(l, &opts, &|_| {}) {
             for c in &r.captures {
                 let (node, iface) = c.at.split_once(':').unwrap_or_default();
                 let p = tmp
@@ -96,7 +97,7 @@ fn echo(kind: u8, id: u16, seq: u16) -> Vec<u8> {
 /// Frames this kernel cannot make (IP-in-IP: no ipip here) or that the labs
 /// do not capture, built by hand: rendered lines must equal tcpdump's.
 pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
-    use vethlab::capture::{Captured, Frame};
+    use vethlab::capture::frame::{Captured, Frame};
     if let Some(why) = no_tcpdump() {
         return Ok(Completion::ignored_with(why));
     }
@@ -142,9 +143,9 @@ pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
     };
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let p = tmp.path().join("synthetic.pcap");
-    cap.write_pcap(&p).map_err(|e| fail(e.to_string()))?;
+    write_pcap(&cap, &p).map_err(|e| fail(e.to_string()))?;
     let theirs = tcpdump_lines(&p)?;
-    let ours = vethlab::decode::render_all(1, &cap.frames);
+    let ours = vethlab::capture::decode::render_all(1, &cap.frames);
     if theirs != ours {
         return Err(fail(format!(
             "tcpdump says\n  {}\nvethlab says\n  {}",
@@ -211,4 +212,26 @@ fn strip_ts(l: &str) -> String {
         }
         _ => l.to_string(),
     }
+}
+
+/// A classic pcap file, written by libpcap itself (what `tcpdump -r` reads).
+fn write_pcap(
+    cap: &vethlab::capture::frame::Captured,
+    path: &std::path::Path,
+) -> Result<(), pcap::Error> {
+    let dead = pcap::Capture::dead(pcap::Linktype(cap.linktype))?;
+    let mut file = dead.savefile(path)?;
+    for f in &cap.frames {
+        let ts = libc::timeval {
+            tv_sec: f.ts_us / 1_000_000,
+            tv_usec: f.ts_us % 1_000_000,
+        };
+        let header = pcap::PacketHeader {
+            ts,
+            caplen: f.data.len() as u32,
+            len: f.len,
+        };
+        file.write(&pcap::Packet::new(&header, &f.data));
+    }
+    file.flush()
 }

@@ -7,7 +7,8 @@ use nix::mount::{umount2, MntFlags};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-use vethlab::lab::{self, Lab};
+use vethlab::lab::Lab;
+use vethlab::run;
 
 /// The flannel lab after its first step, its namespaces named in a
 /// directory (as `ip netns add` would in /run/netns) that only this test
@@ -19,8 +20,8 @@ fn with_named_flannel<T: Send + 'static>(
     f: impl FnOnce(&Path) -> Result<T, Failed> + Send + 'static,
 ) -> Result<T, Failed> {
     let l = Lab::load(&dir.join("flannel/lab.json")).map_err(|e| fail(e.to_string()))?;
-    let mut topo = lab::new_topo(&l).map_err(|e| fail(e.to_string()))?;
-    lab::build_upto(&l, &mut topo, 1).map_err(|e| fail(e.to_string()))?;
+    let mut topo = run::new_topo(&l).map_err(|e| fail(e.to_string()))?;
+    run::build_upto(&l, &mut topo, 1).map_err(|e| fail(e.to_string()))?;
     let nodes: Vec<(String, i32)> = topo
         .nodes()
         .iter()
@@ -29,10 +30,13 @@ fn with_named_flannel<T: Send + 'static>(
     let r = std::thread::spawn(move || -> Result<T, Failed> {
         nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
             .map_err(|e| fail(format!("unshare(CLONE_NEWNS): {e}")))?;
-        vethlab::sandbox::root_slave().map_err(|e| fail(e.to_string()))?;
+        vethlab::sys::sandbox::root_slave().map_err(|e| fail(e.to_string()))?;
         let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
-        vethlab::learner::bind_nodes(nodes.iter().map(|(n, fd)| (n.as_str(), *fd)), tmp.path())
-            .map_err(|e| fail(e.to_string()))?;
+        vethlab::tools::learner::bind_nodes(
+            nodes.iter().map(|(n, fd)| (n.as_str(), *fd)),
+            tmp.path(),
+        )
+        .map_err(|e| fail(e.to_string()))?;
         let out = f(tmp.path());
         for (name, _) in &nodes {
             let _ = umount2(&tmp.path().join(name), MntFlags::MNT_DETACH);
@@ -63,9 +67,9 @@ fn peers(args: &[&str]) -> Result<(i32, String), Failed> {
 
 pub(crate) fn flannel_pairs(dir: &Path) -> Result<(), Failed> {
     // The article's numbers, where this kernel's fallback tunnels put them.
-    let plan = Lab::load(&dir.join("flannel/lab.json"))
-        .map_err(|e| fail(e.to_string()))?
-        .index_plan();
+    let plan = run::index_plan(
+        &Lab::load(&dir.join("flannel/lab.json")).map_err(|e| fail(e.to_string()))?,
+    );
     let m = move |i: u32| plan.map(i);
     with_named_flannel(dir, move |netns| {
         let d = netns.to_str().unwrap_or_default();

@@ -64,7 +64,7 @@ for s in x:
                 .iter()
                 .find(|r| r.len() >= 4 && r[0] == name && r[1] == name && r[2] == s.name)
                 .ok_or_else(|| fail(format!("no testcase {name}/{}:\n{got}", s.name)))?;
-            let want = if vethlab::lab::step_skip(lab, i).is_some() {
+            let want = if vethlab::run::step_skip(lab, i).is_some() {
                 "skip"
             } else {
                 "pass"

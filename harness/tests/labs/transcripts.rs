@@ -8,8 +8,8 @@ use libtest_mimic::{Completion, Failed, Trial};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use vethlab::check::transcript::{self, Entry};
 use vethlab::lab::Lab;
-use vethlab::transcript::{self, Entry};
 
 const MARK: &str = "@@vethlab-transcript@@";
 
@@ -53,11 +53,11 @@ fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
         .map_err(|e| fail(format!("{}:{}: {}", file.display(), e.line, e.msg)))?;
     if let Some(why) = transcript::requires(&text)
         .iter()
-        .find_map(|k| vethlab::lab::feature_missing(k))
+        .find_map(|k| vethlab::run::feature_missing(k))
     {
         return Ok(Completion::ignored_with(why));
     }
-    let kernel = vethlab::kernel::facts();
+    let kernel = vethlab::sys::kernel::facts();
     if transcript::needs_no_fallback(&text) && !kernel.fallback.is_empty() {
         return Ok(Completion::ignored_with(format!(
             "the article's host had no fallback tunnel devices; here a new namespace has them ({})",
@@ -66,11 +66,11 @@ fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
     }
     // The articles' numbers exist only where the kernel adds no more than
     // tunl0 to a new namespace (see `IndexPlan`).
-    let plan = lab.index_plan();
+    let plan = vethlab::run::index_plan(lab);
     if plan.map(3) != 3 {
         return Ok(Completion::ignored_with(format!(
             "this kernel's fallback devices move the articles' ifindexes ({})",
-            vethlab::kernel::facts().summary()
+            vethlab::sys::kernel::facts().summary()
         )));
     }
     let first = lab.nodes.first().cloned().unwrap_or_default();

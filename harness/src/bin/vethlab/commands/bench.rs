@@ -1,0 +1,145 @@
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use vethlab::error::{Error, Result};
+use vethlab::tools::bench::{self, Bench};
+
+/// Standard output that survives a closed pipe or a full disk (`out`).
+macro_rules! say {
+    ($($t:tt)*) => { vethlab::report::out::println(&format!($($t)*)) };
+}
+#[allow(unused_macros)]
+macro_rules! put {
+    ($($t:tt)*) => { vethlab::report::out::print(&format!($($t)*)) };
+}
+
+#[derive(Args)]
+pub struct BenchCmd {
+    /// Also write the figures as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Pod counts for the churn benchmark.
+    #[arg(long, value_delimiter = ',', default_values_t = [10, 100, 500])]
+    pods: Vec<usize>,
+    /// Pods per node for the calico scale benchmark.
+    #[arg(long, value_delimiter = ',', default_values_t = [10, 50, 250])]
+    calico: Vec<usize>,
+    /// Rounds per churn figure (the best of each method is kept).
+    #[arg(long, default_value_t = 5)]
+    reps: usize,
+    /// Sizes in MB of the generated labs the loader figure loads.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 10])]
+    loader_mb: Vec<usize>,
+    /// Only the loader figure (no namespaces are built).
+    #[arg(long)]
+    loader_only: bool,
+}
+
+impl BenchCmd {
+    /// Before the sandbox: where the figures go.
+    pub fn register_outputs(&self) {
+        if let Some(f) = &self.json {
+            vethlab::sys::outputs::register_file(f);
+        }
+    }
+
+    pub fn exec(self) -> Result<ExitCode> {
+        // Generated lab files live in the run's scratch (a private tmpfs,
+        // gone with the run): inside the sandbox the host is read-only.
+        let scratch = vethlab::sys::scratch::Scratch::new()?;
+        let tmp = scratch.path().to_path_buf();
+        say!("Loader: read, scan, parse and validate a generated lab (one pod per step)");
+        let mut loader = vec![];
+        for &mb in &self.loader_mb {
+            if mb > (vethlab::lab::input::MAX_LAB_BYTES >> 20) as usize {
+                continue;
+            }
+            let l = bench::loader(mb * 1_000_000, 3, &tmp)?;
+            say!(
+                "  {:>9} bytes  {:>6} steps  {:>7} commands  {:>8.1} ms  {:>6.1} ms/MB",
+                l.bytes,
+                l.steps,
+                l.commands,
+                l.ms,
+                l.ms_per_mb
+            );
+            loader.push(l);
+        }
+        if self.loader_only {
+            if let Some(p) = &self.json {
+                let text = serde_json::to_string_pretty(&serde_json::json!({"loader": loader}))
+                    .map_err(|e| Error::other(format!("JSON: {e}")))?;
+                vethlab::sys::outputs::write(p, text.as_bytes())?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        say!("");
+        bench::prepare()?;
+        let mut churn = vec![];
+        say!("Pod churn: build N pods on one node (veth, /32, routes, up), tear down until freed");
+        say!(
+            "{:>5}  {:>14}  {:>14}  {:>14}  {:>10}  {:>10}",
+            "N",
+            "vethlab µs/pod",
+            "ip script",
+            "floor",
+            "ip/vethlab",
+            "vethlab/floor"
+        );
+        for &n in &self.pods {
+            eprint!("  churn N={n} …\r");
+            let c = bench::churn(n, self.reps.max(1))?;
+            say!(
+                "{:>5}  {:>14.0}  {:>14.0}  {:>14.0}  {:>9.1}×  {:>12.2}×",
+                c.n,
+                c.vethlab_us_per_pod,
+                c.iproute2_us_per_pod,
+                c.floor_us_per_pod,
+                c.ratio_vs_iproute2,
+                c.ratio_vs_floor
+            );
+            churn.push(c);
+        }
+        eprint!("  suite …\r");
+        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())?;
+        let suite = bench::suite(&labs);
+        say!(
+            "\nSuite: {} steps of {} labs in parallel: {:.0} ms wall ({} failed)",
+            suite.steps,
+            labs.len(),
+            suite.wall_ms,
+            suite.failed
+        );
+        for (l, ms) in &suite.per_lab_ms {
+            say!("  {l:<12} {ms:>6.0} ms alone");
+        }
+        say!("\nCalico direct routing, 2 nodes × K pods: build, ping 10 pod pairs across nodes, tear down");
+        let mut scale = vec![];
+        for &k in &self.calico {
+            eprint!("  calico K={k} …\r");
+            let s = bench::scale(k, 10, &tmp)?;
+            say!(
+                "  2 × {:<4} {:>8.0} ms  {:>6.0} µs/pod",
+                k,
+                s.ms,
+                s.us_per_pod
+            );
+            scale.push(s);
+        }
+        let b = Bench {
+            loader,
+            churn,
+            suite,
+            scale,
+        };
+        if let Some(p) = &self.json {
+            vethlab::sys::outputs::write(
+                p,
+                serde_json::to_string_pretty(&b)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            )?;
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,53 @@
+use clap::Args;
+use std::process::ExitCode;
+use vethlab::error::Result;
+use vethlab::report::out::{esc, println};
+
+#[derive(Args)]
+pub struct List {
+    /// Print as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl List {
+    pub fn exec(self) -> Result<ExitCode> {
+        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())?;
+        if self.json {
+            let v: Vec<_> = labs
+                .iter()
+                .map(|l| {
+                    serde_json::json!({"lab": l.name, "title": l.title, "seeds": l.seeds,
+                    "steps": l.steps.iter().map(|s| serde_json::json!({"step": s.name, "title": s.title, "observations": s.ids(), "requires": s.requires})).collect::<Vec<_>>()})
+                })
+                .collect();
+            let text = serde_json::to_string_pretty(&v)
+                .map_err(|e| vethlab::error::Error::other(format!("JSON: {e}")))?;
+            println(&text);
+            return Ok(ExitCode::SUCCESS);
+        }
+        for l in &labs {
+            println(&format!(
+                "{}  — {} (seeds {})",
+                esc(&l.name),
+                esc(&l.title),
+                esc(&l.seeds.join(", "))
+            ));
+            for s in &l.steps {
+                let req = if s.requires.is_empty() {
+                    String::new()
+                } else {
+                    format!("  (needs {})", esc(&s.requires.join(", ")))
+                };
+                println(&format!(
+                    "  {}/{:<22} {:<24} {}{req}",
+                    esc(&l.name),
+                    esc(&s.name),
+                    esc(&s.ids().join(" ")),
+                    esc(&s.title)
+                ));
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,446 @@
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use vethlab::error::{Error, Result};
+use vethlab::lab;
+use vethlab::report::html::NodeView;
+use vethlab::report::{self, StepReport};
+use vethlab::run::{self, RunOpts};
+
+#[derive(Args)]
+pub struct Run {
+    /// LAB, LAB/STEP, or a path to your own lab.json; all labs when none.
+    targets: Vec<String>,
+    /// Write a JSON report (every step, every observation id and its result);
+    /// `-` writes it to standard output, and the text report to standard error.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report: a testsuite per lab, a testcase per step.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write every capture as DIR/<lab>/<step>/<node>-<iface>.pcap.
+    #[arg(long, value_name = "DIR")]
+    pcap_dir: Option<PathBuf>,
+    /// Write DIR/<lab>.html: topology and packet-ladder diagrams (pcaps in DIR/pcaps).
+    #[arg(long, value_name = "DIR")]
+    html: Option<PathBuf>,
+    /// Kernel buffer per capture in bytes (raise it if a step reports drops).
+    #[arg(long, value_name = "BYTES")]
+    capture_buffer: Option<i64>,
+    /// Run only shard I of N (1-based): labs are dealt round-robin in
+    /// `vethlab list` order, so N runners together run every step once.
+    #[arg(long, value_name = "I/N", value_parser = vethlab::lab::catalog::parse_shard)]
+    shard: Option<(usize, usize)>,
+    /// Write what each step captured as its fixtures (MACs as
+    /// `{node.iface.mac}`, ICMP ids as `*`) and show what changed; whole labs only.
+    #[arg(long)]
+    bless: bool,
+    /// Show every check's detail and every captured line, not only failures.
+    #[arg(short, long)]
+    verbose: bool,
+    /// The labs, read before the sandbox (whose root may not read the caller's files).
+    #[arg(skip)]
+    loaded: Option<Vec<(lab::Lab, Option<usize>)>>,
+}
+
+/// Write a lab's captures as its fixtures, and say what changed.
+fn bless_lab(
+    l: &lab::Lab,
+    reps: &[StepReport],
+    view: &[NodeView],
+    say: &dyn Fn(&str),
+) -> Result<()> {
+    let macs: Vec<vethlab::lab::bless::Mac> = view
+        .iter()
+        .flat_map(|n| {
+            n.ifaces.iter().map(|i| vethlab::lab::bless::Mac {
+                node: n.name.clone(),
+                iface: i.name.clone(),
+                mac: i.mac.clone(),
+            })
+        })
+        .filter(|m| m.mac != "00:00:00:00:00:00")
+        .collect();
+    let dir = lab::fixtures_dir(&l.path, &l.name);
+    for r in reps {
+        for c in &r.captures {
+            let Some((node, iface)) = vethlab::check::expect::split_at(&c.at) else {
+                continue;
+            };
+            let text = vethlab::lab::bless::fixture(node, iface, &r.step, &c.lines(), &macs);
+            let p = dir.join(&r.step).join(format!("{node}-{iface}.txt"));
+            let old = std::fs::read_to_string(&p).unwrap_or_default();
+            let d = vethlab::lab::bless::diff(&old, &text);
+            say(&format!(
+                "blessed {}: {}\n",
+                p.display(),
+                if old.is_empty() {
+                    format!("new, {} lines", c.lines().len())
+                } else if d.is_empty() {
+                    "unchanged".into()
+                } else {
+                    format!("{} lines changed", d.len())
+                }
+            ));
+            for x in &d {
+                say(&format!("    {}\n", vethlab::report::out::esc(x)));
+            }
+            vethlab::sys::outputs::write(&p, text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// `-` names standard output, as for most command-line tools.
+fn is_stdout(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+/// Where a usage error about an output path points.
+fn out_err(flag: &str, p: &Path, what: impl std::fmt::Display) -> Error {
+    Error::input(flag, format!("{}: {what}", p.display()))
+}
+
+/// A directory we will write into: made now, and a file created and removed
+/// in it, so a wrong path fails before anything is built, not after the run.
+fn probe_dir(flag: &str, d: &Path) -> Result<()> {
+    std::fs::create_dir_all(d).map_err(|e| out_err(flag, d, format!("cannot create: {e}")))?;
+    let probe = d.join(format!(".vethlab-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| out_err(flag, d, format!("cannot write here: {e}")))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// A report file, probed now for the same reason: it can be opened for
+/// writing (an existing one is not emptied yet; one this probe had to create
+/// is removed again). The run writes it at the end (see `outputs`).
+fn probe_file(flag: &str, p: &Path) -> Result<()> {
+    if p.is_dir() {
+        return Err(out_err(flag, p, "is a directory; give a file name"));
+    }
+    let existed = p.exists();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(p)
+        .map_err(|e| out_err(flag, p, format!("cannot write: {e}")))?;
+    if !existed {
+        let _ = std::fs::remove_file(p);
+    }
+    Ok(())
+}
+
+/// A lab whose thread died: every step it had not reported is a FAIL that
+/// says so, so the run cannot exit 0 without it.
+fn lost(l: &lab::Lab, idx: Option<usize>, done: &[String], why: &str) -> Vec<StepReport> {
+    l.steps
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| idx.is_none_or(|x| x == *i) && !done.contains(&s.name))
+        .map(|(_, s)| StepReport::failed(l, s, format!("the lab's thread died: {why}")))
+        .collect()
+}
+
+impl Run {
+    /// Before the sandbox: the file and directories results go to.
+    pub fn register_outputs(&self) {
+        let pcap_dir = self
+            .pcap_dir
+            .clone()
+            .or_else(|| self.html.as_ref().map(|d| d.join("pcaps")));
+        for d in pcap_dir.iter().chain(&self.html) {
+            vethlab::sys::outputs::register_dir(d);
+        }
+        for f in self
+            .json
+            .iter()
+            .chain(&self.junit)
+            .filter(|f| !is_stdout(f))
+        {
+            vethlab::sys::outputs::register_file(f);
+        }
+        if self.bless {
+            for (l, _) in self.loaded.iter().flatten() {
+                vethlab::sys::outputs::register_dir(&lab::fixtures_dir(&l.path, &l.name));
+            }
+        }
+    }
+
+    /// Before the sandbox: read and check the lab files (a bad one exits 2
+    /// before anything is built).
+    pub fn prepare(&mut self) -> Result<()> {
+        // Arguments and outputs first, with the caller's own rights: a
+        // mistake there costs a second, not a run.
+        if let Some(b) = self.capture_buffer {
+            let (lo, hi) = lab::limits::CAPTURE_BUFFER;
+            if b < lo || b > hi {
+                return Err(Error::input(
+                    "--capture-buffer",
+                    format!("{b} bytes; allowed: {lo} to {hi} (bytes of kernel buffer per capture point)"),
+                ));
+            }
+        }
+        lab::BLESSING.store(self.bless, std::sync::atomic::Ordering::Relaxed);
+        let dir = vethlab::lab::catalog::labs_dir();
+        let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
+        if self.targets.is_empty() {
+            jobs = vethlab::lab::catalog::load_all(&dir)?
+                .into_iter()
+                .map(|l| (l, None))
+                .collect();
+        }
+        for t in &self.targets {
+            jobs.push(vethlab::lab::catalog::resolve(t, &dir)?);
+        }
+        if let Some((i, n)) = self.shard {
+            jobs = vethlab::lab::catalog::shard(jobs, i, n);
+        }
+        if self.bless {
+            if let Some((l, Some(i))) = jobs.iter().find(|(_, i)| i.is_some()) {
+                return Err(Error::input(
+                    "--bless",
+                    format!(
+                        "{}/{}: bless whole labs (a step's capture depends on the steps before it)",
+                        l.name, l.steps[*i].name
+                    ),
+                ));
+            }
+            for (l, _) in &jobs {
+                probe_dir("--bless", &lab::fixtures_dir(&l.path, &l.name))?;
+            }
+        }
+        // Outputs after the labs: a refused lab leaves no directory behind.
+        if let Some(p) = self.json.as_ref().filter(|p| !is_stdout(p)) {
+            probe_file("--json", p)?;
+        }
+        if let Some(p) = self.junit.as_ref().filter(|p| !is_stdout(p)) {
+            probe_file("--junit", p)?;
+        }
+        if let Some(d) = &self.pcap_dir {
+            probe_dir("--pcap-dir", d)?;
+        }
+        if let Some(d) = &self.html {
+            probe_dir("--html", d)?;
+        }
+        self.loaded = Some(jobs);
+        Ok(())
+    }
+
+    pub fn exec(mut self) -> Result<ExitCode> {
+        if self.loaded.is_none() {
+            self.prepare()?;
+        }
+        let jobs = self.loaded.take().unwrap_or_default();
+        let pcap_dir = self
+            .pcap_dir
+            .clone()
+            .or_else(|| self.html.as_ref().map(|d| d.join("pcaps")));
+        let opts = RunOpts {
+            pcap_dir: pcap_dir.clone(),
+            capture_buffer: self.capture_buffer.map(|b| b as i32),
+            ..Default::default()
+        };
+        let total: usize = jobs
+            .iter()
+            .map(|(l, i)| if i.is_some() { 1 } else { l.steps.len() })
+            .sum();
+        // On a terminal, a status line on stderr says how far the run is and
+        // which labs are still running; piped, only the report is printed.
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let left: Mutex<(usize, Vec<(String, usize)>)> = Mutex::new((
+            0,
+            jobs.iter()
+                .map(|(l, i)| (l.name.clone(), if i.is_some() { 1 } else { l.steps.len() }))
+                .collect(),
+        ));
+        // Which kernel, which optional kinds, which fallback devices: a
+        // failing CI log says what it ran on.
+        let kernel = vethlab::sys::kernel::facts();
+        // `--json -`: the JSON is standard output; the text goes to stderr.
+        let json_stdout = self.json.as_deref().is_some_and(is_stdout);
+        // Colour only for a terminal, and never with NO_COLOR set.
+        let colour = vethlab::report::out::colour(json_stdout);
+        let say = |t: &str| {
+            if json_stdout {
+                eprint!("{t}");
+            } else {
+                vethlab::report::out::print(t);
+            }
+        };
+        say(&format!("{}\n\n", kernel.summary()));
+        // What each lab reported, so a lab thread that dies loses nothing.
+        let reported: Mutex<Vec<(String, String)>> = Mutex::new(vec![]);
+        let verbose = self.verbose;
+        let progress = |r: &StepReport| {
+            if let Ok(mut d) = reported.lock() {
+                d.push((r.lab.clone(), r.step.clone()));
+            }
+            let Ok(mut g) = left.lock() else { return };
+            if tty {
+                eprint!("\r\x1b[K");
+            }
+            say(&r.text_in(verbose, colour));
+            g.0 += 1;
+            if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
+                e.1 -= 1;
+            }
+            if tty && g.0 < total {
+                let running: Vec<&str> =
+                    g.1.iter()
+                        .filter(|(_, k)| *k > 0)
+                        .map(|(n, _)| n.as_str())
+                        .collect();
+                eprint!(
+                    "[{}/{total} steps] running: {}",
+                    g.0,
+                    vethlab::report::out::esc(&running.join(", "))
+                );
+            }
+        };
+        // Labs in parallel (each in its own namespaces), steps of a lab in order.
+        // The finished topology: for the HTML pages, and the MACs a bless
+        // turns back into placeholders.
+        let html = self.html.is_some() || self.bless;
+        let results: Vec<(Vec<StepReport>, Vec<NodeView>)> = std::thread::scope(|s| {
+            let hs: Vec<_> = jobs
+                .iter()
+                .map(|(l, idx)| {
+                    let opts = &opts;
+                    let progress = &progress;
+                    s.spawn(move || match idx {
+                        None => {
+                            let mut view = vec![];
+                            let r = run::run_lab_then(l, opts, progress, &mut |t| {
+                                if html {
+                                    let names: Vec<String> =
+                                        t.nodes().iter().map(|n| n.name().to_string()).collect();
+                                    view =
+                                        vethlab::report::html::view(t, &names).unwrap_or_default();
+                                }
+                            });
+                            (r, view)
+                        }
+                        Some(i) => {
+                            let r = run::run_one(l, *i, opts);
+                            progress(&r);
+                            (vec![r], vec![])
+                        }
+                    })
+                })
+                .collect();
+            hs.into_iter()
+                .zip(&jobs)
+                .map(|(h, (l, idx))| {
+                    h.join().unwrap_or_else(|p| {
+                        let why = panic_text(&p);
+                        let done: Vec<String> = reported
+                            .lock()
+                            .map(|d| {
+                                d.iter()
+                                    .filter(|(lab, _)| *lab == l.name)
+                                    .map(|(_, s)| s.clone())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let r = lost(l, *idx, &done, &why);
+                        for x in &r {
+                            progress(x);
+                        }
+                        (r, vec![])
+                    })
+                })
+                .collect()
+        });
+        if let Some(dir) = &self.html {
+            // Linked from the pages wherever they are: `pcaps` beside them
+            // by default, `../elsewhere` with --pcap-dir.
+            let rel = pcap_dir.as_ref().map(|p| relative_to(dir, p));
+            for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
+                let page = vethlab::report::html::lab_page(
+                    &l.name,
+                    &l.title,
+                    view,
+                    l.nodes.len(),
+                    reps,
+                    rel.as_deref(),
+                    &kernel.summary(),
+                );
+                let p = dir.join(format!("{}.html", l.name));
+                vethlab::sys::outputs::write(&p, page.as_bytes())?;
+            }
+        }
+        if self.bless {
+            for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
+                bless_lab(l, reps, view, &say)?;
+            }
+        }
+        let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
+        if let Some(p) = &self.json {
+            let mut v = report::json_report(&all);
+            v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
+            let text = serde_json::to_string_pretty(&v)
+                .map_err(|e| Error::other(format!("JSON report: {e}")))?;
+            if is_stdout(p) {
+                vethlab::report::out::println(&text);
+            } else {
+                vethlab::sys::outputs::write(p, text.as_bytes())?;
+            }
+        }
+        if let Some(p) = &self.junit {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+            let doc = vethlab::report::junit::document(&all, host.trim());
+            if is_stdout(p) {
+                vethlab::report::out::print(&doc);
+            } else {
+                vethlab::sys::outputs::write(p, doc.as_bytes())?;
+            }
+        }
+        let (_, failed, _, line) = report::summary(&all);
+        say(&format!("\n{line}\n"));
+        vethlab::report::out::finish()?;
+        Ok(if failed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
+    }
+}
+
+/// `to` as a path relative to the directory `from` (both exist by now), or
+/// absolute when they share nothing.
+fn relative_to(from: &std::path::Path, to: &std::path::Path) -> String {
+    let (Ok(a), Ok(b)) = (from.canonicalize(), to.canonicalize()) else {
+        return to.display().to_string();
+    };
+    let common = a
+        .components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mut r = PathBuf::new();
+    for _ in a.components().skip(common) {
+        r.push("..");
+    }
+    for c in b.components().skip(common) {
+        r.push(c);
+    }
+    if r.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        r.display().to_string()
+    }
+}
+
+/// A panic's message, as the panic hook printed it.
+pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}

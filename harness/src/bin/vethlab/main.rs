@@ -1,0 +1,96 @@
+//! The `vethlab` command: each subcommand lives in `commands/` with an `exec()`.
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::process::ExitCode;
+
+mod commands;
+
+#[derive(Parser)]
+#[command(
+    name = "vethlab",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("VETHLAB_GIT_REV"), ")"),
+    about = "Container-network labs in throwaway namespaces: build, drive, capture, assert"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List the labs, their steps and the observation ids each step asserts.
+    List(commands::list::List),
+    /// Build, drive, capture, assert and tear down labs (all of them by default).
+    Run(commands::run::Run),
+    /// Open a lab as a shell, in the state before a step, with the articles' names.
+    Shell(commands::shell::Shell),
+    /// Inside `vethlab shell`: check the step against what you built.
+    Check(commands::check::Check),
+    /// Measure: pod churn against an `ip` script and a netlink floor, the suite, calico at scale.
+    Bench(commands::bench::BenchCmd),
+    /// Map every veth on this host to its peer and namespace (reads only).
+    Peers(commands::peers::Peers),
+    /// Print a shell completion script (e.g. `vethlab completions bash > /etc/bash_completion.d/vethlab`).
+    Completions(commands::docs::Completions),
+    /// Print the man page (roff): `vethlab man | man -l -`.
+    Man(commands::docs::Man),
+}
+
+fn main() -> ExitCode {
+    let mut cli = Cli::parse();
+    // Lab files are read with the caller's rights, before the sandbox (whose
+    // root is nobody outside); a bad one exits 2 before anything is built.
+    let loaded = match &mut cli.cmd {
+        Cmd::Run(c) => c.prepare(),
+        Cmd::Shell(c) => c.prepare(),
+        _ => Ok(()),
+    };
+    if let Err(e) = loaded {
+        eprintln!("vethlab: {e}");
+        return ExitCode::from(if e.is_usage() { 2 } else { 1 });
+    }
+    // `list` and `peers` need no namespaces of their own; everything else runs inside the sandbox,
+    // entered before any thread exists.
+    // `peers` reads the caller's own host, so it must not leave it.
+    // `check` runs inside a lab shell, among the lab's namespaces already.
+    let needs_sandbox = !matches!(
+        cli.cmd,
+        Cmd::List(_) | Cmd::Peers(_) | Cmd::Check(_) | Cmd::Completions(_) | Cmd::Man(_)
+    );
+    if needs_sandbox {
+        // Result files are written by the caller's side after the run.
+        match &cli.cmd {
+            Cmd::Run(c) => c.register_outputs(),
+            Cmd::Bench(c) => c.register_outputs(),
+            _ => {}
+        }
+        if let Err(e) = vethlab::sys::sandbox::enter() {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    }
+    let r = match cli.cmd {
+        Cmd::List(c) => c.exec(),
+        Cmd::Run(c) => c.exec(),
+        Cmd::Peers(c) => c.exec(),
+        Cmd::Bench(c) => c.exec(),
+        Cmd::Shell(c) => c.exec(),
+        Cmd::Check(c) => c.exec(),
+        Cmd::Completions(c) => c.exec::<Cli>(),
+        Cmd::Man(c) => c.exec::<Cli>(),
+    };
+    // Output the reader did not take (a full disk) is an error too.
+    match r.and_then(|c| vethlab::report::out::finish().map(|_| c)) {
+        Ok(code) => code,
+        Err(e) => {
+            // Messages quote lab files: no escape sequence reaches the terminal.
+            let _ = writeln!(
+                std::io::stderr(),
+                "vethlab: {}",
+                vethlab::report::out::esc_text(&e.to_string(), true)
+            );
+            ExitCode::from(if e.is_usage() { 2 } else { 1 })
+        }
+    }
+}

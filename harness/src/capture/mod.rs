@@ -1,0 +1,6 @@
+//! Captured frames as values: decoding (etherparse) into tcpdump-style lines.
+//! Live capture (libpcap in a namespace) lives in `sys::capture`.
+
+pub mod decode;
+pub mod frame;
+pub mod pcapng;

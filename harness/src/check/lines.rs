@@ -1,0 +1,121 @@
+//! Matching captured lines against a fixture: placeholders filled from the
+//! kernel's state, `*` globs, order, and lines that must never appear.
+
+use crate::check::state::State;
+use crate::error::{Error, Result};
+use crate::lab::fixture::FixtureLine;
+use crate::model::fmt_mac;
+
+/// `{...}` spans in a line, with their column; `Err(col)` for an unclosed `{`.
+pub fn placeholders(s: &str) -> Result<Vec<(usize, &str)>, usize> {
+    let mut out = vec![];
+    let mut rest = s;
+    let mut off = 0;
+    while let Some(a) = rest.find('{') {
+        match rest[a..].find('}') {
+            Some(b) => {
+                out.push((off + a, &rest[a + 1..a + b]));
+                off += a + b + 1;
+                rest = &rest[a + b + 1..];
+            }
+            None => return Err(off + a),
+        }
+    }
+    Ok(out)
+}
+
+/// Replace placeholders with what the kernel holds now.
+pub fn resolve(st: &dyn State, text: &str) -> Result<String> {
+    let mut out = text.to_string();
+    let phs = placeholders(text)
+        .map_err(|col| Error::other(format!("unclosed `{{` at column {}: {text}", col + 1)))?;
+    for (_, ph) in phs {
+        let p: Vec<&str> = ph.split('.').collect();
+        if p.len() != 3 {
+            continue;
+        }
+        let l = st
+            .link(p[0], p[1])
+            .map_err(|e| Error::other(format!("placeholder {{{ph}}}: {e}")))?;
+        let v = match p[2] {
+            "mac" => l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
+            "ifindex" => l.index.to_string(),
+            _ => continue,
+        };
+        out = out.replace(&format!("{{{ph}}}"), &v);
+    }
+    Ok(out)
+}
+
+/// `*` matches any run of characters; everything else literally.
+pub fn glob(pat: &str, s: &str) -> bool {
+    let parts: Vec<&str> = pat.split('*').collect();
+    if parts.len() == 1 {
+        return pat == s;
+    }
+    let mut pos = 0;
+    for (i, p) in parts.iter().enumerate() {
+        if i == 0 {
+            if !s.starts_with(p) {
+                return false;
+            }
+            pos = p.len();
+        } else if i == parts.len() - 1 {
+            return s.len() >= pos + p.len() && s[pos..].ends_with(p);
+        } else {
+            match s[pos..].find(p) {
+                Some(k) => pos += k + p.len(),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// Expected lines must appear in order (other lines may come between);
+/// `!` lines must match no captured line. On failure, a side-by-side account.
+pub fn match_lines(expected: &[(FixtureLine, String)], captured: &[String]) -> Result<(), String> {
+    let mut pos = 0;
+    let mut report = vec![];
+    let mut ok = true;
+    for (fl, pat) in expected {
+        if fl.never {
+            if let Some(c) = captured.iter().find(|c| glob(pat, c)) {
+                ok = false;
+                report.push(format!(
+                    "  ✗ line {}: must never appear: {pat}\n      but captured: {c}",
+                    fl.line_no
+                ));
+            } else {
+                report.push(format!("  ✓ line {}: never: {pat}", fl.line_no));
+            }
+            continue;
+        }
+        match captured[pos..].iter().position(|c| glob(pat, c)) {
+            Some(k) => {
+                pos += k + 1;
+                report.push(format!("  ✓ line {}: {pat}", fl.line_no));
+            }
+            None => {
+                ok = false;
+                report.push(format!(
+                    "  ✗ line {}: expected, not captured (in order): {pat}",
+                    fl.line_no
+                ));
+            }
+        }
+    }
+    if ok {
+        return Ok(());
+    }
+    let mut s = String::from("expected (fixture):\n");
+    s.push_str(&report.join("\n"));
+    s.push_str("\ncaptured:\n");
+    if captured.is_empty() {
+        s.push_str("  (nothing)\n");
+    }
+    for c in captured {
+        s.push_str(&format!("  {c}\n"));
+    }
+    Err(s)
+}

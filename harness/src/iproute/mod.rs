@@ -1,0 +1,5 @@
+//! The iproute2 / brctl / sysctl / ifconfig syntax labs are written in: parsed
+//! into typed commands, and the devices each command makes or needs.
+
+pub mod cmd;
+pub mod devices;

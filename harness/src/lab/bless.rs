@@ -1,0 +1,148 @@
+//! `vethlab run LAB --bless`: what a run captured, written back as the
+//! step's fixtures, so someone writing a lab does not type them by hand.
+//! Pure: captured lines and the lab's MACs in, fixture text out; the caller
+//! writes the files. MACs become `{node.iface.mac}` placeholders (the
+//! kernel picks most of them at random) and ICMP ids become `*` (a ping's
+//! id changes every run), so a bless followed by a plain run passes.
+
+/// One interface's MAC, as the finished lab holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mac {
+    pub node: String,
+    pub iface: String,
+    pub mac: String,
+}
+
+/// The fixture text for one capture point.
+pub fn fixture(node: &str, iface: &str, step: &str, lines: &[String], macs: &[Mac]) -> String {
+    let mut out = format!(
+        "# tcpdump -n -i {iface} in {node}, step {step}: written by `vethlab run --bless`.\n\
+         # Lines must appear in this order; edit freely (`*` matches anything, `!` lines must never appear).\n"
+    );
+    for l in lines {
+        out.push_str(&line(l, macs));
+        out.push('\n');
+    }
+    out
+}
+
+/// One captured line with placeholders put back.
+pub fn line(l: &str, macs: &[Mac]) -> String {
+    let mut s = l.to_string();
+    // Lab MACs: the first interface to hold one names it (a MAC two
+    // interfaces share, like Calico's ee:ee:ee:ee:ee:ee, stays one name).
+    for m in macs {
+        if !m.mac.is_empty() && s.contains(&m.mac) {
+            s = s.replace(&m.mac, &format!("{{{}.{}.mac}}", m.node, m.iface));
+        }
+    }
+    icmp_id(&s)
+}
+
+/// `ICMP echo request, id 4711, seq 1` -> `… id *, seq 1`.
+fn icmp_id(l: &str) -> String {
+    match l.find(", id ") {
+        Some(i) if l.contains("ICMP echo") => {
+            let rest = &l[i + 5..];
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            if end == 0 {
+                return l.to_string();
+            }
+            format!("{}, id *{}", &l[..i], &rest[end..])
+        }
+        _ => l.to_string(),
+    }
+}
+
+/// What changed against the old fixture, for the terminal: `-` lines only
+/// in the old, `+` lines only in the new (comments left out).
+pub fn diff(old: &str, new: &str) -> Vec<String> {
+    let body = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    };
+    let (o, n) = (body(old), body(new));
+    let mut d: Vec<String> = o
+        .iter()
+        .filter(|l| !n.contains(l))
+        .map(|l| format!("- {l}"))
+        .collect();
+    d.extend(
+        n.iter()
+            .filter(|l| !o.contains(l))
+            .map(|l| format!("+ {l}")),
+    );
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn macs() -> Vec<Mac> {
+        vec![
+            Mac {
+                node: "song".into(),
+                iface: "veth1".into(),
+                mac: "f2:05:c3:82:ae:5e".into(),
+            },
+            Mac {
+                node: "host".into(),
+                iface: "veth0".into(),
+                mac: "3e:78:e0:5b:4a:85".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn macs_become_placeholders_and_ids_stars() {
+        assert_eq!(
+            line(
+                "ARP, Reply 192.168.122.102 is-at f2:05:c3:82:ae:5e, length 28",
+                &macs()
+            ),
+            "ARP, Reply 192.168.122.102 is-at {song.veth1.mac}, length 28"
+        );
+        assert_eq!(
+            line(
+                "IP 10.1.1.1 > 10.1.1.2: ICMP echo request, id 31337, seq 2, length 64",
+                &macs()
+            ),
+            "IP 10.1.1.1 > 10.1.1.2: ICMP echo request, id *, seq 2, length 64"
+        );
+        assert_eq!(
+            line("ARP, Request who-has 1.2.3.4", &macs()),
+            "ARP, Request who-has 1.2.3.4"
+        );
+    }
+
+    #[test]
+    fn a_blessed_fixture_matches_its_own_capture() {
+        let captured = vec![
+            "ARP, Request who-has 192.168.122.102 tell 192.168.122.101, length 28".to_string(),
+            "ARP, Reply 192.168.122.102 is-at f2:05:c3:82:ae:5e, length 28".to_string(),
+        ];
+        let text = fixture("host", "veth0", "veth-in-bridge", &captured, &macs());
+        assert!(!text.contains("f2:05:c3:82:ae:5e"), "{text}");
+        // Placeholders filled as the run fills them: every line matches again.
+        let lines: Vec<String> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.replace("{song.veth1.mac}", "f2:05:c3:82:ae:5e"))
+            .collect();
+        assert_eq!(lines.len(), captured.len());
+        for (pat, got) in lines.iter().zip(&captured) {
+            assert!(crate::check::lines::glob(pat, got), "{pat} vs {got}");
+        }
+    }
+
+    #[test]
+    fn diff_shows_what_changed() {
+        let d = diff("# c\nA\nB\n", "# other\nA\nC\n");
+        assert_eq!(d, vec!["- B".to_string(), "+ C".to_string()]);
+    }
+}

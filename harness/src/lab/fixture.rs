@@ -1,0 +1,83 @@
+//! Capture fixtures: the tcpdump-style lines a step must show, in order, with
+//! `{node.iface.mac}` placeholders and `!` lines that must never appear.
+
+use crate::check::lines::placeholders;
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// One line of a fixture file.
+#[derive(Debug, Clone)]
+pub struct FixtureLine {
+    pub line_no: usize,
+    pub text: String,
+    pub never: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    pub path: PathBuf,
+    pub lines: Vec<FixtureLine>,
+}
+
+impl Fixture {
+    /// Load and check a fixture; placeholders must name known nodes.
+    pub fn load(path: &Path, nodes: &[String]) -> Result<Fixture> {
+        let text =
+            crate::lab::input::read_text(path, "fixture", crate::lab::input::MAX_FIXTURE_BYTES)?;
+        let mut lines = vec![];
+        for (i, l) in text.lines().enumerate() {
+            let t = l.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let (never, body) = match t.strip_prefix('!') {
+                Some(b) => (true, b.trim()),
+                None => (false, t),
+            };
+            let phs = placeholders(body).map_err(|col| {
+                Error::input(
+                    format!("{}:{}:{}", path.display(), i + 1, col + 1 + (l.len() - l.trim_start().len())),
+                    "`{` without its `}` (placeholders are {node.iface.mac} or {node.iface.ifindex})",
+                )
+            })?;
+            for (col, ph) in phs {
+                let parts: Vec<&str> = ph.split('.').collect();
+                let at = format!(
+                    "{}:{}:{}",
+                    path.display(),
+                    i + 1,
+                    col + 1 + (l.len() - l.trim_start().len())
+                );
+                if parts.len() != 3 || !["mac", "ifindex"].contains(&parts[2]) {
+                    return Err(Error::input(at, format!("unknown placeholder `{{{ph}}}` (use {{node.iface.mac}} or {{node.iface.ifindex}})")));
+                }
+                if !nodes.iter().any(|n| n == parts[0]) {
+                    return Err(Error::input(
+                        at,
+                        format!(
+                            "placeholder `{{{ph}}}` names no node of this lab (nodes: {})",
+                            nodes.join(", ")
+                        ),
+                    ));
+                }
+            }
+            lines.push(FixtureLine {
+                line_no: i + 1,
+                text: body.to_string(),
+                never,
+            });
+        }
+        // A fixture that expects nothing would pass on any capture.
+        if !lines.iter().any(|l| !l.never) {
+            return Err(Error::input(
+                format!("{}:1:1", path.display()),
+                "the fixture expects no line (only comments or `!` lines): it could never fail; \
+                 write the lines tcpdump -n should show",
+            ));
+        }
+        Ok(Fixture {
+            path: path.to_path_buf(),
+            lines,
+        })
+    }
+}

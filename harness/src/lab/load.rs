@@ -1,0 +1,216 @@
+//! Loading a lab file: JSON with positions, limits and validation, so every
+//! mistake is one message with file:line:column.
+
+use super::loader::Loader;
+use super::model::*;
+use crate::error::{Error, Result};
+use crate::iproute::cmd::{self, Cmd};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLab {
+    pub(super) lab: String,
+    pub(super) title: String,
+    #[serde(default)]
+    pub(super) seeds: Vec<String>,
+    #[serde(default)]
+    /// Prose for readers of the file; not used by a run.
+    #[allow(dead_code)]
+    pub(super) about: Option<String>,
+    pub(super) nodes: Vec<String>,
+    pub(super) steps: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStep {
+    pub(super) name: String,
+    pub(super) title: String,
+    #[serde(default)]
+    pub(super) requires: Vec<String>,
+    #[serde(rename = "do")]
+    pub(super) actions: Vec<Value>,
+    #[serde(default)]
+    pub(super) capture: BTreeMap<String, Option<String>>,
+    pub(super) task: Option<String>,
+    pub(super) hint: Option<String>,
+    #[serde(default)]
+    /// Prose for readers of the file; not used by a run.
+    #[allow(dead_code)]
+    pub(super) why: Option<String>,
+}
+
+/// Set by `vethlab run --bless` before it loads labs: a capture point whose
+/// fixture does not exist yet is what the bless will write, not an error.
+pub static BLESSING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Features a step may declare in `requires` (the optional link kinds).
+pub fn features() -> impl Iterator<Item = &'static str> {
+    crate::model::link::OPTIONAL_KINDS.iter().map(|(k, _)| *k)
+}
+
+/// Allowed ranges, with the reason for each end: an expectation must be able
+/// to fail, and nothing a lab says may make a run wait without bound.
+pub mod limits {
+    /// `within_ms`: omit it to check once; over a minute is a hang.
+    pub const WITHIN_MS: (u64, u64) = (1, 60_000);
+    /// A ping's whole budget: under 100 ms an answer (ARP, then the echo)
+    /// may not have had time to come, so `result: fail` would hold vacuously.
+    pub const TIMEOUT_MS: (u64, u64) = (100, 60_000);
+    /// Zero pings assert nothing; a step is not a flood.
+    pub const PING_COUNT: (u64, u64) = (1, 1000);
+    /// `--capture-buffer`: the kernel's own minimum page up to 256 MiB per capture point.
+    pub const CAPTURE_BUFFER: (i64, i64) = (4096, 256 << 20);
+}
+
+/// `Err` with the allowed range when `v` is outside `[lo, hi]`.
+pub(super) fn in_range(
+    what: &str,
+    v: u64,
+    (lo, hi): (u64, u64),
+) -> std::result::Result<(), String> {
+    if v < lo || v > hi {
+        return Err(format!("`{what}` is {v}; allowed: {lo} to {hi}"));
+    }
+    Ok(())
+}
+
+impl Lab {
+    /// Load and check a lab file; fixtures come from `<root>/fixtures/<lab>`
+    /// for `<root>/labs/<lab>/lab.json`, or else `fixtures/` beside it.
+    pub fn load(path: &Path) -> Result<Lab> {
+        let text =
+            crate::lab::input::read_text(path, "lab file", crate::lab::input::MAX_LAB_BYTES)?;
+        Lab::parse(path, &text)
+    }
+
+    /// Check a lab given as text. `path` names it in messages and locates
+    /// its fixtures (see [`Lab::load`]); it need not exist when the lab has
+    /// no fixtures.
+    pub fn parse(path: &Path, text: &str) -> Result<Lab> {
+        let raw = parse_raw(path, text)?;
+        // Names, sysctl keys, plugins, daemon files, fixtures: before anything is read or built.
+        crate::lab::validate::check(path, text)?;
+        let mut l = Loader::new(path, text, &raw)?;
+        if raw.steps.is_empty() {
+            return Err(Error::input(
+                l.loc.at(l.loc.value("/steps", 0)),
+                "the lab has no steps: it would pass without asserting anything (add a step with traffic and expectations)",
+            ));
+        }
+        let mut steps: Vec<Step> = vec![];
+        let mut step_names: HashSet<&str> = HashSet::new();
+        for (si, rs) in raw.steps.iter().enumerate() {
+            if !step_names.insert(rs.name.as_str()) {
+                return Err(Error::input(
+                    l.loc.at(l.loc.value(&format!("/steps/{si}"), 0)),
+                    format!("step name `{}` is used twice", rs.name),
+                ));
+            }
+            steps.push(l.step(si, rs)?);
+        }
+        Ok(Lab {
+            name: raw.lab,
+            title: raw.title,
+            seeds: raw.seeds,
+            path: path.to_path_buf(),
+            nodes: raw.nodes,
+            steps,
+        })
+    }
+
+    /// Every ifindex a command of the lab asks for.
+    pub fn indexes(&self) -> Vec<u32> {
+        let mut m = vec![];
+        for s in &self.steps {
+            for a in &s.actions {
+                if let Action::Cmd { cmds, .. } = a {
+                    for c in cmds {
+                        if let Cmd::LinkAdd { link, kind, .. } = c {
+                            m.extend(link.index);
+                            if let crate::model::LinkKind::Veth { peer } = kind {
+                                m.extend(peer.index);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        m
+    }
+
+    pub fn step_index(&self, name: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.name == name)
+    }
+}
+
+impl std::str::FromStr for Lab {
+    type Err = Error;
+    /// A lab from JSON text, its fixtures (if any) under `./fixtures/`.
+    fn from_str(text: &str) -> Result<Lab> {
+        Lab::parse(Path::new("lab.json"), text)
+    }
+}
+
+/// The file as JSON, with the first syntax or shape error located.
+fn parse_raw(path: &Path, text: &str) -> Result<RawLab> {
+    if text.trim().is_empty() {
+        return Err(Error::input(
+            format!("{}:1:1", path.display()),
+            "the lab file is empty (see labs/veth-pair/lab.json for one)",
+        ));
+    }
+    if !text.trim_start().starts_with('{') {
+        let off = text.len() - text.trim_start().len();
+        let (l, c) = crate::lab::input::line_col(text.as_bytes(), off);
+        return Err(Error::input(
+            format!("{}:{l}:{c}", path.display()),
+            "a lab file is one JSON object: {\"lab\": ..., \"title\": ..., \"nodes\": [...], \"steps\": [...]}",
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        Error::input(
+            format!("{}:{}:{}", path.display(), e.line(), e.column()),
+            strip_pos(&e.to_string()),
+        )
+    })
+}
+
+pub(super) fn strip_pos(s: &str) -> String {
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+pub(super) fn all_node_names(raw: &RawLab) -> Vec<String> {
+    let mut v = raw.nodes.clone();
+    for s in &raw.steps {
+        for a in &s.actions {
+            if let Value::String(t) = a {
+                if let Ok(l) = cmd::parse(t) {
+                    for c in l.cmds {
+                        if let Cmd::NetnsAdd(n) = c {
+                            v.push(n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+pub fn fixtures_dir(lab_path: &Path, name: &str) -> PathBuf {
+    let dir = lab_path.parent().unwrap_or(Path::new("."));
+    let shared = dir.join("../../fixtures").join(name);
+    if shared.is_dir() {
+        shared
+    } else {
+        dir.join("fixtures")
+    }
+}

@@ -1,0 +1,15 @@
+//! The lab file: its model, the loader with precise errors, fixtures, the
+//! catalog of built-in labs, validation of untrusted input, and bless.
+
+pub mod bless;
+pub mod catalog;
+pub mod fixture;
+pub mod input;
+pub mod load;
+mod loader;
+pub mod model;
+pub mod spans;
+pub mod validate;
+
+pub use load::{features, fixtures_dir, limits, BLESSING};
+pub use model::*;

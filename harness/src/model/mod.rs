@@ -1,0 +1,10 @@
+//! Plain values shared by every layer: MACs, links, addresses, routes and
+//! neighbours as the kernel reports them. No I/O.
+
+pub mod addr;
+pub mod link;
+pub mod route;
+
+pub use addr::{Addr, Neigh};
+pub use link::{fmt_mac, parse_mac, Link, LinkCommon, LinkKind, Mac};
+pub use route::Route;

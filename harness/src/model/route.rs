@@ -1,0 +1,91 @@
+//! IPv4 routes as `ip route` shows them.
+
+use rtnetlink::packet_route::route::{RouteProtocol, RouteScope, RouteType};
+use std::net::Ipv4Addr;
+
+/// An IPv4 route of the main table, as `ip route` shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Route {
+    pub kind: Option<RouteType>,
+    pub dst: Option<(Ipv4Addr, u8)>,
+    pub gw: Option<Ipv4Addr>,
+    pub oif: Option<u32>,
+    pub proto: Option<RouteProtocol>,
+    pub scope: Option<RouteScope>,
+    pub src: Option<Ipv4Addr>,
+    pub onlink: bool,
+    pub linkdown: bool,
+    pub metric: Option<u32>,
+}
+
+pub fn proto_name(p: &RouteProtocol) -> String {
+    match p {
+        RouteProtocol::Kernel => "kernel".into(),
+        RouteProtocol::Boot => "boot".into(),
+        RouteProtocol::Static => "static".into(),
+        RouteProtocol::Bird => "bird".into(),
+        RouteProtocol::Dhcp => "dhcp".into(),
+        RouteProtocol::Bgp => "bgp".into(),
+        RouteProtocol::Other(n) => n.to_string(),
+        p => format!("{p:?}").to_lowercase(),
+    }
+}
+
+pub fn parse_proto(s: &str) -> Option<RouteProtocol> {
+    Some(match s {
+        "kernel" => RouteProtocol::Kernel,
+        "boot" => RouteProtocol::Boot,
+        "static" => RouteProtocol::Static,
+        "bird" => RouteProtocol::Bird,
+        "dhcp" => RouteProtocol::Dhcp,
+        "bgp" => RouteProtocol::Bgp,
+        n => RouteProtocol::Other(n.parse().ok()?),
+    })
+}
+
+impl Route {
+    /// One `ip route` line; `dev` names interfaces of this namespace.
+    pub fn render(&self, dev: &dyn Fn(u32) -> String) -> String {
+        let mut s = String::new();
+        match self.kind {
+            Some(RouteType::BlackHole) => s.push_str("blackhole "),
+            Some(RouteType::Unreachable) => s.push_str("unreachable "),
+            Some(RouteType::Prohibit) => s.push_str("prohibit "),
+            _ => {}
+        }
+        match self.dst {
+            None | Some((_, 0)) => s.push_str("default"),
+            Some((ip, 32)) => s.push_str(&ip.to_string()),
+            Some((ip, p)) => s.push_str(&format!("{ip}/{p}")),
+        }
+        if let Some(g) = self.gw {
+            s.push_str(&format!(" via {g}"));
+        }
+        if let Some(o) = self.oif {
+            s.push_str(&format!(" dev {}", dev(o)));
+        }
+        if let Some(p) = &self.proto {
+            if *p != RouteProtocol::Boot && *p != RouteProtocol::Unspec {
+                s.push_str(&format!(" proto {}", proto_name(p)));
+            }
+        }
+        match self.scope {
+            Some(RouteScope::Link) => s.push_str(" scope link"),
+            Some(RouteScope::Host) => s.push_str(" scope host"),
+            _ => {}
+        }
+        if let Some(src) = self.src {
+            s.push_str(&format!(" src {src}"));
+        }
+        if let Some(m) = self.metric.filter(|m| *m != 0) {
+            s.push_str(&format!(" metric {m}"));
+        }
+        if self.onlink {
+            s.push_str(" onlink");
+        }
+        if self.linkdown {
+            s.push_str(" linkdown");
+        }
+        s
+    }
+}

@@ -1,0 +1,240 @@
+//! Running a lab: its topology, the state before a step, every step in
+//! order, and skips decided before anything is built.
+
+use super::actions::{run_cni, run_daemon};
+use super::step::{check_expect, run_step};
+use crate::error::{Error, Result};
+use crate::iproute::cmd;
+use crate::lab::{Action, Lab, Step, DAEMONS};
+use crate::report::{Outcome, StepReport};
+use crate::sys::trace;
+use crate::topo::Topo;
+use std::path::{Path, PathBuf};
+
+/// A kernel feature the step needs and this kernel lacks, with the reason
+/// and what to do. Read from what the kernel already has: never a probe that
+/// could make it load a module.
+pub fn feature_missing(f: &str) -> Option<String> {
+    crate::sys::kernel::facts().missing(f)
+}
+
+/// Where a lab's ifindexes land on the running kernel.
+pub fn index_plan(lab: &Lab) -> crate::sys::kernel::IndexPlan {
+    crate::sys::kernel::IndexPlan::for_kernel(&lab.indexes())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOpts {
+    pub pcap_dir: Option<PathBuf>,
+    /// `vethlab check`: the learner typed the step's commands, so only what
+    /// follows the step's last command (traffic and assertions) runs.
+    pub learner: bool,
+    /// Kernel buffer per capture, in bytes (default `Capture::BUFFER`).
+    pub capture_buffer: Option<i32>,
+}
+
+/// Nodes declared up front. They stand for machines, whose loopback is up
+/// (a local ICMP error, such as "host unreachable", travels over it); a
+/// namespace made by a step's `ip netns add` starts with lo DOWN, as the
+/// articles show.
+pub fn new_topo(lab: &Lab) -> Result<Topo> {
+    trace::event(|| format!("build {}", lab.name));
+    let mut t = Topo::new();
+    t.set_index_plan(index_plan(lab));
+    let lo_up = cmd::parse("ip link set lo up").map_err(Error::other)?;
+    for n in &lab.nodes {
+        t.add_node(n)
+            .map_err(|e| Error::other(format!("node {n}: {e}")))?;
+        t.apply(n, &lo_up.cmds[0])
+            .map_err(|e| Error::other(format!("node {n}: lo up: {e}")))?;
+    }
+    Ok(t)
+}
+
+fn skip_reason(step: &Step) -> Option<String> {
+    if let Some(r) = step
+        .requires
+        .iter()
+        .find_map(|f| feature_missing(f).map(|r| format!("needs {f}: {r}")))
+    {
+        return Some(r);
+    }
+    component_missing(step)
+}
+
+/// Why step `idx` of `lab` is skipped on this machine, decided before
+/// anything is built (so a test runner can list it as skipped): a kernel
+/// feature or component it needs is missing, or an earlier step's component
+/// is (a step after it stands on nothing).
+pub fn step_skip(lab: &Lab, idx: usize) -> Option<String> {
+    skip_reason(&lab.steps[idx]).or_else(|| lab.steps[..idx].iter().find_map(component_missing))
+}
+
+/// Real components: a plugin or daemon that is not installed is a skip that
+/// names its package, never a pass.
+fn component_missing(step: &Step) -> Option<String> {
+    step.actions.iter().find_map(|a| match a {
+        Action::Cni(c) => {
+            let ipam = c.config["ipam"]["type"].as_str();
+            [c.config["type"].as_str(), ipam]
+                .into_iter()
+                .flatten()
+                .find_map(crate::sys::cni::missing)
+        }
+        Action::Daemon(d) => DAEMONS
+            .iter()
+            .find(|(n, path, _)| *n == d.daemon && !Path::new(path).is_file())
+            .map(|(n, path, pkg)| {
+                format!("`{n}` ({path}) is not installed (Debian/Ubuntu package {pkg})")
+            }),
+        _ => None,
+    })
+}
+
+/// Apply the commands of steps `..upto` (not their traffic or assertions):
+/// the state a learner has before step `upto`. Steps skipped for a missing
+/// feature contribute nothing, as in a full run.
+pub fn build_upto(lab: &Lab, topo: &mut Topo, upto: usize) -> Result<()> {
+    for s in &lab.steps[..upto] {
+        if skip_reason(s).is_some() {
+            continue;
+        }
+        trace::event(|| format!("build {}/{}", lab.name, s.name));
+        for a in &s.actions {
+            // Real components earlier steps ran are part of the state too.
+            let (node, what, r) = match a {
+                Action::Cmd { node, text, cmds } => {
+                    for c in cmds {
+                        topo.apply(node, c).map_err(|e| Error::Command {
+                            node: node.clone(),
+                            cmd: format!("{text} (step {})", s.name),
+                            msg: e.to_string(),
+                        })?;
+                    }
+                    continue;
+                }
+                Action::Cni(c) => (
+                    &c.node,
+                    format!("CNI {} (step {})", c.cni, s.name),
+                    run_cni(topo, c),
+                ),
+                Action::Daemon(d) => (
+                    &d.node,
+                    format!("{} (step {})", d.daemon, s.name),
+                    run_daemon(topo, d),
+                ),
+                // State that arrives by itself (routes BIRD learns) is awaited
+                // as the earlier step awaited it.
+                Action::Expect {
+                    e,
+                    within_ms: Some(ms),
+                    raw,
+                    ..
+                } => {
+                    let (what, outcome) = check_expect(topo, e, raw.as_ref(), Some(*ms));
+                    if let Outcome::Fail(msg) = outcome {
+                        return Err(Error::Command {
+                            node: e.nodes().first().map(|n| n.to_string()).unwrap_or_default(),
+                            cmd: format!("{what} (step {})", s.name),
+                            msg,
+                        });
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Outcome::Fail(msg) = r.outcome {
+                return Err(Error::Command {
+                    node: node.clone(),
+                    cmd: what,
+                    msg,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Run every step of `lab` in order on one topology.
+pub fn run_lab(
+    lab: &Lab,
+    opts: &RunOpts,
+    progress: &(dyn Fn(&StepReport) + Sync),
+) -> Vec<StepReport> {
+    run_lab_then(lab, opts, progress, &mut |_| {})
+}
+
+/// `run_lab`, then `after` sees the final topology before it is torn down.
+pub fn run_lab_then(
+    lab: &Lab,
+    opts: &RunOpts,
+    progress: &(dyn Fn(&StepReport) + Sync),
+    after: &mut dyn FnMut(&Topo),
+) -> Vec<StepReport> {
+    let mut out = vec![];
+    let mut topo = match new_topo(lab) {
+        Ok(t) => t,
+        Err(e) => {
+            for s in &lab.steps {
+                let r = StepReport::failed(lab, s, format!("cannot build the lab: {e}"));
+                progress(&r);
+                out.push(r);
+            }
+            return out;
+        }
+    };
+    let mut broken: Option<String> = None;
+    for (i, s) in lab.steps.iter().enumerate() {
+        // After a panic the topology's state is unknown: later steps are
+        // not run on it, and say why.
+        let r = match &broken {
+            Some(why) => StepReport::failed(lab, s, why.clone()),
+            None => guarded(lab, i, || run_step(lab, i, &mut topo, opts)),
+        };
+        if broken.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with(PANICKED)) {
+            broken = Some(format!("not run: step `{}` panicked before it", s.name));
+        }
+        progress(&r);
+        out.push(r);
+    }
+    if broken.is_none() {
+        after(&topo);
+    }
+    out
+}
+
+const PANICKED: &str = "panicked: ";
+
+/// A step that panics is a FAIL carrying the panic's message, never a
+/// report lost with its thread (which let a run exit 0).
+fn guarded(lab: &Lab, idx: usize, f: impl FnOnce() -> StepReport) -> StepReport {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "without a message".into());
+        StepReport::failed(lab, &lab.steps[idx], format!("{PANICKED}{why}"))
+    })
+}
+
+/// Run step `idx` alone: fresh namespaces, earlier steps' commands replayed.
+pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
+    guarded(lab, idx, || run_one_unguarded(lab, idx, opts))
+}
+
+fn run_one_unguarded(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
+    let step = &lab.steps[idx];
+    let mut topo = match new_topo(lab).and_then(|mut t| build_upto(lab, &mut t, idx).map(|_| t)) {
+        Ok(t) => t,
+        Err(e) if e.is_unsupported() => return StepReport::skipped(lab, step, e.to_string()),
+        Err(e) => {
+            return StepReport::failed(
+                lab,
+                step,
+                format!("building the state before this step: {e}"),
+            )
+        }
+    };
+    run_step(lab, idx, &mut topo, opts)
+}

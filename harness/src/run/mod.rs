@@ -1,0 +1,14 @@
+//! Running a lab: build each step's given state, run its actions, capture,
+//! read state, check, report. The only place that joins the pure and the
+//! system halves.
+
+pub mod actions;
+pub mod lab;
+pub mod state;
+pub mod step;
+
+pub use lab::{
+    build_upto, feature_missing, index_plan, new_topo, run_lab, run_lab_then, run_one, step_skip,
+    RunOpts,
+};
+pub use step::run_step;

@@ -1,0 +1,16 @@
+//! Everything that touches the kernel or the host: the sandbox, network
+//! namespaces and their workers, netlink, live capture, ethtool, scratch
+//! directories, kernel features, CNI plugins, output files.
+
+pub mod capture;
+pub mod cni;
+pub mod ethtool;
+#[doc(hidden)]
+pub mod fault;
+pub mod kernel;
+pub mod netlink;
+pub mod netns;
+pub mod outputs;
+pub mod sandbox;
+pub mod scratch;
+pub mod trace;

@@ -1,0 +1,441 @@
+//! A handle to one network namespace: an fd that holds it, a netlink
+//! connection opened inside it, and a way to run closures there. Sockets
+//! (netlink, pcap, raw ICMP, UDP) are opened inside, so they belong to the
+//! namespace for good, and are then used from anywhere.
+//!
+//! Closures run on a small pool of worker threads that `setns` into the
+//! namespace for each job (a thread per namespace cost ~115 µs to spawn, more
+//! than the rest of making a pod). The caller's own namespace is the one
+//! exception: entering it needs CAP_SYS_ADMIN, so it gets a thread of its own
+//! that never leaves it (an unprivileged `vethlab peers` reads it that way).
+
+use crate::error::{Error, Result};
+use nix::sched::{setns, unshare, CloneFlags};
+use std::fs::File;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::{mpsc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The workers: any of them takes the next job.
+fn pool() -> &'static Mutex<mpsc::Sender<Job>> {
+    static POOL: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(Mutex::new(rx));
+        let n = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .max(4);
+        for i in 0..n {
+            let rx = rx.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("vethlab-ns-{i}"))
+                .stack_size(512 * 1024)
+                .spawn(move || {
+                    // After each job the worker goes home: a worker left in a
+                    // namespace would keep it (and its devices) alive.
+                    let Ok(home) = own_ns_fd() else { return };
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(j) => {
+                                // A panicking job drops its reply channel: its
+                                // caller gets an error, not a hang.
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
+                                let back = if crate::sys::fault::armed("worker-stuck") {
+                                    Err(nix::Error::EPERM)
+                                } else {
+                                    setns(&home, CloneFlags::CLONE_NEWNET)
+                                };
+                                if let Err(e) = back {
+                                    // Stuck in a lab namespace: staying would keep
+                                    // it alive. This worker stops (its thread held
+                                    // the namespace's only other reference); when
+                                    // none is left, jobs fail with an error.
+                                    crate::sys::trace::event(|| {
+                                        format!("worker {i} cannot go home: {e}")
+                                    });
+                                    return;
+                                }
+                            }
+                            Err(_) => return,
+                        }
+                    }
+                });
+        }
+        Mutex::new(tx)
+    })
+}
+
+/// Where a namespace's closures run.
+enum Exec {
+    Pool,
+    /// A thread living in the namespace for good (the caller's own).
+    Own(Option<mpsc::Sender<Job>>, Option<JoinHandle<()>>),
+}
+
+pub struct Netns {
+    name: String,
+    fd: OwnedFd,
+    exec: Exec,
+    nl: rtnetlink::Handle,
+    /// This namespace's own single-threaded runtime: a netlink request is
+    /// answered on the calling thread (send, wait, read), with no hop through
+    /// a worker thread; that hop cost ~100 µs per request.
+    rt: tokio::runtime::Runtime,
+}
+
+/// Sysctls every lab namespace gets before it holds any device: no IPv6, so
+/// captures hold only the lab's own traffic. (A child namespace has no
+/// `conf/all` and no `neigh/default`: new devices copy `conf/default` here,
+/// but the *init* namespace's neighbour defaults, hence `Topo::tune_neigh`.)
+const LAB_SYSCTLS: &[(&str, &str)] = &[
+    ("net/ipv6/conf/default/disable_ipv6", "1"),
+    ("net/ipv6/conf/lo/disable_ipv6", "1"),
+    // A bridge joins the all-snoopers group 224.0.0.106 and would report it
+    // at a random moment; no link-local IGMP reports keep captures exact.
+    ("net/ipv4/igmp_link_local_mcast_reports", "0"),
+];
+
+fn own_ns_fd() -> Result<OwnedFd> {
+    Ok(File::open("/proc/thread-self/ns/net")
+        .map_err(|e| Error::io("open /proc/thread-self/ns/net", e))?
+        .into())
+}
+
+/// The netlink connection, opened in the calling thread's namespace.
+fn connect() -> Result<(rtnetlink::Handle, tokio::runtime::Runtime)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let _guard = rt.enter();
+    let (conn, nl, _) = rtnetlink::new_connection().map_err(|e| Error::io("netlink socket", e))?;
+    rt.spawn(conn);
+    drop(_guard);
+    Ok((nl, rt))
+}
+
+/// Run `f` on a pool worker and wait for its result. Errors, never panics:
+/// a job that panicked, or no worker left to take it.
+fn on_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    let (rtx, rrx) = mpsc::sync_channel(1);
+    let job: Job = Box::new(move || {
+        let _ = rtx.send(f());
+    });
+    pool()
+        .lock()
+        .map_err(|_| Error::other("the namespace pool is poisoned"))?
+        .send(job)
+        .map_err(|_| {
+            Error::other(
+                "no namespace worker is left: each stopped when it could not return to its home namespace (setns)",
+            )
+        })?;
+    rrx.recv()
+        .map_err(|_| Error::other("a job inside a namespace panicked or its worker stopped"))
+}
+
+impl Netns {
+    /// A fresh, anonymous namespace named `name` for messages.
+    pub fn new(name: &str) -> Result<Netns> {
+        Self::pooled(name, || {
+            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
+                let what = if e == nix::Error::ENOSPC {
+                    ": the network-namespace limit is used up (user.max_net_namespaces, here or in an \
+                     enclosing user namespace); raise it with: sudo sysctl -w user.max_net_namespaces=10000"
+                } else {
+                    ""
+                };
+                Error::other(format!("unshare(CLONE_NEWNET): {e}{what}"))
+            })?;
+            let fd = own_ns_fd()?;
+            for (k, v) in LAB_SYSCTLS {
+                // A kernel without IPv6 has no such file: nothing to turn off.
+                let _ = std::fs::write(format!("/proc/sys/{k}"), v);
+            }
+            Ok(fd)
+        })
+    }
+
+    /// A handle on an existing namespace (e.g. a real host's) given its fd;
+    /// nothing is changed in it.
+    pub fn attach(name: &str, fd: OwnedFd) -> Result<Netns> {
+        Self::pooled(name, move || {
+            setns(&fd, CloneFlags::CLONE_NEWNET)
+                .map_err(|e| Error::other(format!("setns: {e}")))?;
+            Ok(fd)
+        })
+    }
+
+    /// On a pool worker: `enter` puts the worker in the namespace and
+    /// returns its fd; the netlink connection is then opened there.
+    fn pooled(
+        name: &str,
+        enter: impl FnOnce() -> Result<OwnedFd> + Send + 'static,
+    ) -> Result<Netns> {
+        let (fd, nl, rt) = on_pool(move || -> Result<_> {
+            let fd = enter()?;
+            let (nl, rt) = connect()?;
+            Ok((fd, nl, rt))
+        })??;
+        Ok(Netns {
+            name: name.to_string(),
+            fd,
+            exec: Exec::Pool,
+            nl,
+            rt,
+        })
+    }
+
+    /// A handle on the caller's own namespace: needs no privilege (setns
+    /// would), so an unprivileged `vethlab peers` can still read it.
+    pub fn current(name: &str) -> Result<Netns> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let (rtx, rrx) = mpsc::sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name(format!("ns-{name}"))
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                let setup = own_ns_fd().and_then(|fd| connect().map(|(nl, rt)| (fd, nl, rt)));
+                let ok = setup.is_ok();
+                let _ = rtx.send(setup);
+                if ok {
+                    while let Ok(job) = rx.recv() {
+                        job();
+                    }
+                }
+            })
+            .map_err(|e| Error::io("spawn namespace thread", e))?;
+        let (fd, nl, rt) = rrx
+            .recv()
+            .map_err(|_| Error::other("namespace thread died"))??;
+        Ok(Netns {
+            name: name.to_string(),
+            fd,
+            exec: Exec::Own(Some(tx), Some(thread)),
+            nl,
+            rt,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn nl(&self) -> &rtnetlink::Handle {
+        &self.nl
+    }
+
+    /// Run a netlink future to completion on the calling thread.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// Make `cmd` start inside this namespace, and die with us (PDEATHSIG):
+    /// how plugins, daemons and scripts are run in a lab node.
+    pub fn command_in(&self, cmd: &mut std::process::Command) {
+        use std::os::unix::process::CommandExt;
+        let fd = self.raw_fd();
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: only prctl(2), getppid(2), setns(2) and _exit(2) between
+        // fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                die_with_parent(parent)?;
+                if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+
+    /// Change notifications from this namespace's kernel (links, addresses,
+    /// routes, neighbours), subscribed now: wait for state to arrive
+    /// instead of polling for it.
+    pub fn changes(&self) -> Result<Changes> {
+        self.run(Changes::subscribe)?
+            .map_err(|e| Error::io(format!("[{}] netlink notifications", self.name), e))
+    }
+
+    /// Run `f` inside the namespace and wait for its result; an error when
+    /// the namespace cannot be entered or the job dies (never a panic: the
+    /// environment can refuse setns).
+    pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        match &self.exec {
+            Exec::Pool => {
+                // The worker enters this namespace for the job; the fd stays
+                // ours, so the job gets a duplicate.
+                let fd = self
+                    .fd
+                    .try_clone()
+                    .map_err(|e| Error::io(format!("[{}] dup namespace fd", self.name), e))?;
+                let name = self.name.clone();
+                on_pool(move || {
+                    setns(&fd, CloneFlags::CLONE_NEWNET).map_err(|e| {
+                        Error::other(format!("[{name}] cannot enter the namespace: setns: {e}"))
+                    })?;
+                    Ok(f())
+                })?
+            }
+            Exec::Own(tx, _) => {
+                let (rtx, rrx) = mpsc::sync_channel(1);
+                let job: Job = Box::new(move || {
+                    let _ = rtx.send(f());
+                });
+                let dead =
+                    || Error::other(format!("[{}] the namespace's thread stopped", self.name));
+                tx.as_ref()
+                    .ok_or_else(dead)?
+                    .send(job)
+                    .map_err(|_| dead())?;
+                rrx.recv().map_err(|_| dead())
+            }
+        }
+    }
+
+    /// Run `f` on a short-lived thread in this namespace with its own mount
+    /// namespace and a fresh sysfs on /sys — what `ip netns exec` does, so that
+    /// /sys/class/net shows this namespace's devices.
+    pub fn with_sysfs<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        self.run(move || {
+            std::thread::spawn(move || -> Result<T> {
+                unshare(CloneFlags::CLONE_NEWNS)
+                    .map_err(|e| Error::other(format!("unshare(CLONE_NEWNS): {e}")))?;
+                // Slave first, or the new sysfs mount could propagate out.
+                crate::sys::sandbox::root_slave()?;
+                crate::sys::sandbox::mount_sysfs()?;
+                Ok(f())
+            })
+            .join()
+            .unwrap_or_else(|_| Err(Error::other("sysfs thread panicked")))
+        })?
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        if let Exec::Own(tx, thread) = &mut self.exec {
+            drop(tx.take());
+            if let Some(t) = thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// In a child between fork and exec: die when `parent` dies. PDEATHSIG is
+/// set only for a parent alive at that moment; if it died between fork and
+/// prctl the child was already reparented and no signal will ever come, so
+/// it checks, and exits.
+///
+/// # Safety
+/// Only async-signal-safe calls: for use in `pre_exec` or after `fork`.
+pub unsafe fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
+    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if libc::getppid() != parent {
+        libc::_exit(1);
+    }
+    Ok(())
+}
+
+/// A netlink socket subscribed to a namespace's link, address, route and
+/// neighbour notifications.
+pub struct Changes(OwnedFd);
+
+impl Changes {
+    /// Must run inside the namespace (it binds there).
+    fn subscribe() -> std::io::Result<Changes> {
+        // SAFETY: socket(2) and bind(2) with a zeroed, then filled sockaddr_nl;
+        // the fd is owned at once.
+        unsafe {
+            let fd = libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+                libc::NETLINK_ROUTE,
+            );
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let fd = <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd);
+            let mut sa: libc::sockaddr_nl = std::mem::zeroed();
+            sa.nl_family = libc::AF_NETLINK as u16;
+            sa.nl_groups = (libc::RTMGRP_LINK
+                | libc::RTMGRP_NEIGH
+                | libc::RTMGRP_IPV4_IFADDR
+                | libc::RTMGRP_IPV4_ROUTE) as u32;
+            if libc::bind(
+                fd.as_raw_fd(),
+                (&sa as *const libc::sockaddr_nl).cast(),
+                std::mem::size_of::<libc::sockaddr_nl>() as u32,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(Changes(fd))
+        }
+    }
+
+    /// Block until the kernel announces a change (true) or `deadline`
+    /// passes (false); what was announced is consumed.
+    pub fn wait(&self, deadline: std::time::Instant) -> bool {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let mut pfd = libc::pollfd {
+            fd: self.0.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll(2) on one pollfd we own.
+        let n = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+        if n <= 0 {
+            return false;
+        }
+        let mut buf = [0u8; 8192];
+        // SAFETY: recv(2) into our buffer, non-blocking: drain what is queued
+        // (an overrun, ENOBUFS, also means "something changed").
+        while unsafe { libc::recv(self.0.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) } > 0 {
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+    use std::process::Command;
+
+    /// A child told its parent is another process behaves as an orphan whose
+    /// parent died before prctl: it exits (1) instead of running on.
+    #[test]
+    fn a_child_whose_parent_is_gone_exits_before_exec() {
+        let run = |parent: libc::pid_t| {
+            let mut c = Command::new("true");
+            // SAFETY: die_with_parent is async-signal-safe.
+            unsafe {
+                c.pre_exec(move || super::die_with_parent(parent));
+            }
+            c.status().ok().and_then(|s| s.code())
+        };
+        assert_eq!(run(std::process::id() as libc::pid_t), Some(0));
+        // A pid beyond pid_max is nobody's parent: the check must trip.
+        assert_eq!(run(libc::pid_t::MAX), Some(1));
+    }
+}

@@ -1,0 +1,609 @@
+//! The run's private root, entered before any thread starts. The process
+//! forks once: the child is init of new PID, user, mount, network, UTS and
+//! IPC namespaces and runs the program; the parent stays with the caller,
+//! forwards signals and the exit status, and afterwards copies the result
+//! files out (see `outputs`).
+//!
+//! Inside, the host's filesystem is read-only and `/proc` is the run's own.
+//! As root, root inside maps to an unprivileged id range outside
+//! (`ROOT_MAP_BASE`), so the kernel itself refuses writes to the host's files,
+//! devices and global sysctls, module loading, and signals or ptrace to the
+//! caller's processes; as a normal user, root inside is that user. Lab nodes
+//! are further network namespaces owned by the run's user namespace, so the
+//! run has full rights over them and none over anything else.
+
+use crate::error::{Error, Result};
+use nix::mount::{mount, MsFlags};
+use nix::sched::{unshare, CloneFlags};
+use nix::unistd::{getgid, getuid};
+use std::ffi::CString;
+use std::fs;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// How the sandbox was entered: shown in reports, used by tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Root,
+    Rootless,
+}
+
+/// What the sandbox leaves writable.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Host paths that stay writable inside (the test binary's temp dir).
+    /// Everything else of the host is read-only; result files leave through
+    /// `outputs`.
+    pub writable: Vec<PathBuf>,
+}
+
+/// Where root of a sandbox entered by real root lands outside: 65536 ids
+/// far above any account (so `tcpdump`'s drop to its own user still works
+/// inside). Ids no account owns: files it may create are nobody's.
+pub const ROOT_MAP_BASE: u32 = 0x7fff_0000;
+const ROOT_MAP_LEN: u32 = 65536;
+
+/// The sandbox's init, as seen from the caller's side (for signal forwarding).
+static CHILD: AtomicI32 = AtomicI32::new(0);
+
+/// Each lab namespace holds a few fds (the namespace, its netlink socket,
+/// its runtime's epoll and eventfd): 500 pods exceed the common soft limit
+/// of 1024. Raise the soft limit to the hard one, as servers do.
+fn raise_nofile() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}
+
+/// Enter the sandbox with the host read-only. See `enter_with`.
+pub fn enter() -> Result<Mode> {
+    enter_with(&Options::default())
+}
+
+/// Enter the sandbox. Must be the first thing `main` does (a user or PID
+/// namespace cannot be entered once the process has a second thread).
+/// Returns in the sandbox's init; the caller's side never returns: it waits
+/// for the run, delivers its result files and exits with its status.
+pub fn enter_with(opts: &Options) -> Result<Mode> {
+    raise_nofile();
+    let uid = getuid();
+    let gid = getgid();
+    let root = uid.is_root();
+    if root {
+        // A container's root may lack what a run needs: say which, now,
+        // rather than as EPERM deep in a step.
+        if let Some(m) = missing_caps() {
+            return Err(Error::Privilege(format!(
+                "vethlab: root here {m}; in Docker: --cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN (or --privileged)"
+            )));
+        }
+    }
+    if !root {
+        // Our own user namespace first: it grants what the PID namespace and
+        // the staging tmpfs below need. Root inside is us.
+        unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS)
+            .map_err(|e| Error::Privilege(rootless_refused(e)))?;
+        let w =
+            |p: &str, s: String| fs::write(p, s).map_err(|e| Error::io(format!("write {p}"), e));
+        w("/proc/self/setgroups", "deny".into())?;
+        w("/proc/self/uid_map", format!("0 {uid} 1"))?;
+        w("/proc/self/gid_map", format!("0 {gid} 1"))?;
+    }
+    let staging = if crate::sys::outputs::any() {
+        Some(crate::sys::scratch::detached_tmpfs()?)
+    } else {
+        None
+    };
+    unshare(CloneFlags::CLONE_NEWPID).map_err(|e| Error::Privilege(privilege_msg(e, root)))?;
+    // C -> P: "user namespace made, map it"; P -> C: "go on" (EOF: P died).
+    let (up_r, up_w) = pipe()?;
+    let (go_r, go_w) = pipe()?;
+    // SAFETY: single-threaded here (enter runs before any thread); the child
+    // continues as a normal process.
+    match unsafe { libc::fork() } {
+        -1 => Err(Error::io("fork", std::io::Error::last_os_error())),
+        0 => {
+            drop(up_r);
+            drop(go_w);
+            // Should the caller's side die, so does the whole sandbox.
+            // SAFETY: prctl with constant arguments.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+            // Killed between fork and prctl, the caller's side never says
+            // "go on": `child` reads EOF on that pipe and ends.
+            let r = child(root, opts, up_w, go_r);
+            if let (Ok(_), Some(s)) = (&r, staging) {
+                crate::sys::outputs::set_staging(s);
+            }
+            r
+        }
+        pid => {
+            drop(up_w);
+            drop(go_r);
+            CHILD.store(pid, Ordering::SeqCst);
+            parent(root, pid, up_r, go_w, staging)
+        }
+    }
+}
+
+fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two fds that we own at once.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(Error::io("pipe", std::io::Error::last_os_error()));
+    }
+    // SAFETY: both fds were just created and are owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn read_byte(fd: &OwnedFd) -> bool {
+    let mut b = 0u8;
+    loop {
+        // SAFETY: read(2) of one byte into a local.
+        let n = unsafe { libc::read(fd.as_raw_fd(), (&mut b as *mut u8).cast(), 1) };
+        if n == 1 {
+            return true;
+        }
+        if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        return false;
+    }
+}
+
+fn write_byte(fd: &OwnedFd) {
+    // SAFETY: write(2) of one byte from a constant.
+    unsafe { libc::write(fd.as_raw_fd(), b"x".as_ptr().cast(), 1) };
+}
+
+/// The sandbox's init: private mounts, then (as root) the user namespace the
+/// caller's side maps, then the remaining namespaces.
+fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mode> {
+    let priv_err = |e: Error| Error::Privilege(format!("vethlab: {e}"));
+    // Our own mount namespace: the caller's side keeps the host writable
+    // (it delivers the result files).
+    unshare(CloneFlags::CLONE_NEWNS).map_err(|e| Error::Privilege(privilege_msg(e, root)))?;
+    mounts(opts, root).map_err(priv_err)?;
+    if root {
+        // Made by real root before the user namespace exists, so the copy
+        // the new user namespace gets has every mount locked: nothing inside
+        // can make the host writable again or look under /proc.
+        unshare(
+            CloneFlags::CLONE_NEWUSER
+                | CloneFlags::CLONE_NEWNS
+                | CloneFlags::CLONE_NEWNET
+                | CloneFlags::CLONE_NEWUTS
+                | CloneFlags::CLONE_NEWIPC,
+        )
+        .map_err(|e| {
+            Error::Privilege(format!(
+                "vethlab: cannot create the sandbox's user namespace as root ({e}).\n\
+                 Is user.max_user_namespaces 0, or a seccomp profile refusing unshare? \
+                 In Docker add --security-opt seccomp=unconfined."
+            ))
+        })?;
+        write_byte(&up_w);
+        if !read_byte(&go_r) {
+            // SAFETY: the caller's side is gone: end without unwinding.
+            unsafe { libc::_exit(1) };
+        }
+        // Become the mapped root: drop the host's groups and ids. Nested in
+        // an unprivileged sandbox, setgroups is denied (and there are no
+        // groups of the host's to drop).
+        let denied =
+            || fs::read_to_string("/proc/self/setgroups").is_ok_and(|s| s.trim() == "deny");
+        // SAFETY: plain credential syscalls with constant arguments.
+        unsafe {
+            if (libc::setgroups(0, std::ptr::null()) != 0 && !denied())
+                || libc::setresgid(0, 0, 0) != 0
+                || libc::setresuid(0, 0, 0) != 0
+            {
+                return Err(Error::Privilege(format!(
+                    "vethlab: cannot become root of the sandbox's user namespace: {}",
+                    std::io::Error::last_os_error()
+                )));
+            }
+            // The id change made us undumpable, and then our own plugins and
+            // daemons could not open /proc/1/fd/N (the scratch dir, a node's
+            // namespace). Everything that could look is inside the sandbox.
+            libc::prctl(libc::PR_SET_DUMPABLE, 1);
+            // It also cleared the parent-death signal: arm it again, then
+            // make sure the caller's side did not die in between (it holds
+            // the pipe's write end until it exits).
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            let mut p = libc::pollfd {
+                fd: go_r.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            if libc::poll(&mut p, 1, 0) > 0 && p.revents & libc::POLLHUP != 0 {
+                libc::_exit(1);
+            }
+        }
+    } else {
+        unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC)
+            .map_err(|e| Error::Privilege(privilege_msg(e, root)))?;
+        if !read_byte(&go_r) {
+            // SAFETY: the caller's side is gone: end without unwinding.
+            unsafe { libc::_exit(1) };
+        }
+    }
+    drop(up_w);
+    // The run's /sys shows its own (empty) network namespace, not the
+    // caller's devices.
+    let _ = mount_sysfs();
+    init_signals();
+    Ok(if root { Mode::Root } else { Mode::Rootless })
+}
+
+/// A private root (nothing propagates either way: the host's own mount
+/// churn, e.g. a container starting, stays out of the run's view), the host
+/// read-only except `opts.writable`, and a /proc of our own PID namespace.
+fn mounts(opts: &Options, root: bool) -> Result<()> {
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|e| Error::other(format!("cannot make / a private mount ({e})")))?;
+    for p in &opts.writable {
+        mount(
+            Some(p.as_path()),
+            p.as_path(),
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(|e| Error::other(format!("bind {}: {e}", p.display())))?;
+    }
+    set_readonly(Path::new("/"), true)?;
+    // A user namespace may mount a writable sysfs (each node's own view, for
+    // `ip netns exec`, brctl, the shell) only while a writable one is
+    // visible. The host's sysfs files belong to real root, which root inside
+    // is not, so this opens nothing.
+    set_readonly(Path::new("/sys"), false)?;
+    for p in &opts.writable {
+        set_readonly(p, false)?;
+    }
+    if root {
+        // A user namespace may mount each node's sysfs (`ip netns exec`,
+        // the shell, peer indexes) only while an unmasked, writable sysfs is
+        // in view. Docker's /sys is read-only (its superblock too) with
+        // masked submounts, so, while still real root, mount a fresh one of
+        // a throwaway network namespace (an empty one: only lo). Rootless,
+        // the host's own /sys serves.
+        if unshare(CloneFlags::CLONE_NEWNET).is_ok() {
+            let _ = mount(
+                Some("sysfs"),
+                "/sys",
+                Some("sysfs"),
+                MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+                None::<&str>,
+            );
+        }
+    }
+    mount(
+        Some("proc"),
+        "/proc",
+        Some("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .map_err(|e| {
+        Error::other(format!(
+            "cannot mount the sandbox's own /proc ({e}); in Docker use --security-opt apparmor=unconfined"
+        ))
+    })
+}
+
+/// mount_setattr(2) with AT_RECURSIVE: every mount under `at` read-only (or
+/// writable again).
+fn set_readonly(at: &Path, ro: bool) -> Result<()> {
+    #[repr(C)]
+    struct MountAttr {
+        attr_set: u64,
+        attr_clr: u64,
+        propagation: u64,
+        userns_fd: u64,
+    }
+    const MOUNT_ATTR_RDONLY: u64 = 1;
+    const AT_RECURSIVE: libc::c_uint = 0x8000;
+    let attr = MountAttr {
+        attr_set: if ro { MOUNT_ATTR_RDONLY } else { 0 },
+        attr_clr: if ro { 0 } else { MOUNT_ATTR_RDONLY },
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let p = CString::new(at.as_os_str().as_encoded_bytes())
+        .map_err(|_| Error::other(format!("{}: NUL in path", at.display())))?;
+    // SAFETY: mount_setattr(2) with a valid path and a properly sized struct.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            p.as_ptr(),
+            AT_RECURSIVE,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if r != 0 {
+        return Err(Error::other(format!(
+            "cannot make {} {} ({}; needs Linux 5.12)",
+            at.display(),
+            if ro { "read-only" } else { "writable" },
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(())
+}
+
+/// The caller's side: map the sandbox's user namespace (as root), then wait
+/// for it, passing signals on; deliver its result files; exit as it did.
+fn parent(root: bool, pid: i32, up_r: OwnedFd, go_w: OwnedFd, staging: Option<OwnedFd>) -> ! {
+    forward_signals();
+    if root && read_byte(&up_r) {
+        if let Err(e) = map_root(pid) {
+            eprintln!("vethlab: {e}");
+            // SAFETY: kill(2) of our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+    write_byte(&go_w);
+    // go_w stays open until we exit: the sandbox's init sees us die by it.
+    let mut st = 0;
+    // SAFETY: waitpid(2) on our own child.
+    while unsafe { libc::waitpid(pid, &mut st, 0) } < 0
+        && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+    {}
+    let mut code = if libc::WIFEXITED(st) {
+        libc::WEXITSTATUS(st)
+    } else {
+        128 + libc::WTERMSIG(st)
+    };
+    drop(go_w);
+    if let Some(s) = staging {
+        if let Err(e) = crate::sys::outputs::deliver(&s) {
+            eprintln!("vethlab: {e}");
+            if code == 0 {
+                code = 1;
+            }
+        }
+    }
+    std::process::exit(code)
+}
+
+/// Root inside the sandbox is an unprivileged id range outside. Nested in a
+/// user namespace already (the test binary's), it is that namespace's uid 1
+/// onwards where there are such ids (so nesting behaves as the top level
+/// does: a real change of ids), else that namespace's root.
+fn map_root(pid: i32) -> Result<()> {
+    let own = fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+    let init = own.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"];
+    let (base, len) = if init {
+        (ROOT_MAP_BASE, ROOT_MAP_LEN)
+    } else {
+        // The ids from 0 our own namespace has, up to 65536.
+        let len = own
+            .lines()
+            .filter_map(|l| {
+                let v: Vec<u32> = l
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                (v.len() == 3 && v[0] == 0).then_some(v[2])
+            })
+            .next()
+            .unwrap_or(1)
+            .min(ROOT_MAP_LEN);
+        if len > 1 {
+            (1, len - 1)
+        } else {
+            (0, 1)
+        }
+    };
+    for f in ["uid_map", "gid_map"] {
+        let p = format!("/proc/{pid}/{f}");
+        fs::write(&p, format!("0 {base} {len}")).map_err(|e| Error::io(format!("write {p}"), e))?;
+    }
+    Ok(())
+}
+
+extern "C" fn pass_on(sig: libc::c_int) {
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid > 0 {
+        // SAFETY: kill(2) is async-signal-safe.
+        unsafe { libc::kill(pid, sig) };
+    }
+}
+
+/// The caller's side passes termination signals to the sandbox's init,
+/// which decides (a learner's shell keeps Ctrl-C for itself).
+fn forward_signals() {
+    for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        // SAFETY: installing an async-signal-safe handler.
+        unsafe { libc::signal(s, pass_on as *const () as libc::sighandler_t) };
+    }
+}
+
+extern "C" fn die(sig: libc::c_int) {
+    // SAFETY: _exit(2) is async-signal-safe; the kernel tears the sandbox down.
+    unsafe { libc::_exit(128 + sig) };
+}
+
+/// As init of its PID namespace the run would ignore every signal it has no
+/// handler for: end as the default action would.
+fn init_signals() {
+    for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        // SAFETY: installing an async-signal-safe handler.
+        unsafe { libc::signal(s, die as *const () as libc::sighandler_t) };
+    }
+}
+
+/// A fresh sysfs on /sys for the calling thread's network namespace:
+/// writable where the kernel allows it, else read-only (in Docker the only
+/// sysfs in view is read-only, and a user namespace may not mount a
+/// writable one; reading is all vethlab itself does there).
+pub fn mount_sysfs() -> Result<()> {
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    let m = |f: MsFlags| mount(Some("sysfs"), "/sys", Some("sysfs"), f, None::<&str>);
+    m(flags)
+        .or_else(|_| m(flags | MsFlags::MS_RDONLY))
+        .map_err(|e| Error::other(format!("mount sysfs: {e}")))
+}
+
+/// Make `/` a recursive slave in the current mount namespace: mounts made
+/// here never propagate back to the caller's. Must precede any mount.
+pub fn root_slave() -> Result<()> {
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_SLAVE,
+        None::<&str>,
+    )
+    .map_err(|e| Error::other(format!("cannot make / a slave mount ({e})")))
+}
+
+fn privilege_msg(e: nix::Error, root: bool) -> String {
+    let how = if root {
+        "Running as root without CAP_SYS_ADMIN/CAP_NET_ADMIN? In Docker, use --privileged or\n\
+         --cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN (and --security-opt seccomp=unconfined\n\
+         where the engine's seccomp profile still refuses unshare)"
+    } else {
+        "Or run as root: sudo vethlab ... (or sudo -E cargo test)."
+    };
+    format!(
+        "vethlab: cannot create the sandbox's namespaces ({e}).\n{}{how}",
+        diagnose(e, !root)
+    )
+}
+
+fn rootless_refused(e: nix::Error) -> String {
+    format!(
+        "vethlab: not root, and this kernel refuses an unprivileged user namespace ({e}).\n{}\
+         Or run as root: sudo vethlab ... (or sudo -E cargo test).",
+        diagnose(e, true)
+    )
+}
+
+/// Which limit refused a namespace, found by trying: a child process
+/// (we are still single-threaded) unshares a user namespace alone, then a
+/// network namespace inside it. `None` when both succeed there.
+fn probe_limit(rootless: bool) -> Option<(&'static str, nix::Error)> {
+    use nix::sys::wait::{waitpid, WaitStatus};
+    use nix::unistd::{fork, ForkResult};
+    // SAFETY: single-threaded here (sandbox entry precedes every thread);
+    // the child only makes syscalls and _exits.
+    match unsafe { fork() } {
+        Ok(ForkResult::Child) => {
+            let code = |e: nix::Error, base: i32| base + (e as i32).min(99);
+            let r = if rootless {
+                unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| code(e, 100))
+            } else {
+                Ok(())
+            };
+            let r = r.and_then(|_| unshare(CloneFlags::CLONE_NEWNET).map_err(|e| code(e, 200)));
+            // SAFETY: _exit in a forked child.
+            unsafe { libc::_exit(r.err().unwrap_or(0).min(255)) }
+        }
+        Ok(ForkResult::Parent { child }) => match waitpid(child, None) {
+            Ok(WaitStatus::Exited(_, c)) if (100..200).contains(&c) => {
+                Some(("user", nix::Error::from_raw(c - 100)))
+            }
+            Ok(WaitStatus::Exited(_, c)) if c >= 200 => {
+                Some(("net", nix::Error::from_raw(c - 200)))
+            }
+            _ => None,
+        },
+        Err(_) => None,
+    }
+}
+
+fn status_field(k: &str) -> Option<String> {
+    fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(k))
+        .map(|v| v.trim().to_string())
+}
+
+/// "lacks CAP_X (what for), ..." when this process's effective set misses
+/// a capability a run needs.
+pub fn missing_caps() -> Option<String> {
+    let eff = u64::from_str_radix(&status_field("CapEff:")?, 16).ok()?;
+    let missing: Vec<String> = CAPS
+        .iter()
+        .filter(|(bit, _, _)| eff & (1 << bit) == 0)
+        .map(|(_, n, what)| format!("CAP_{n} ({what})"))
+        .collect();
+    (!missing.is_empty()).then(|| format!("lacks {}", missing.join(", ")))
+}
+
+/// Capabilities (bit numbers) a run needs, with what each is for.
+const CAPS: &[(u32, &str, &str)] = &[
+    (21, "SYS_ADMIN", "namespaces and mounts"),
+    (12, "NET_ADMIN", "devices, addresses and routes"),
+    (13, "NET_RAW", "captures and ping"),
+];
+
+/// Why the kernel refused the sandbox's namespaces, and what to do: a
+/// used-up or zero namespace limit (user.max_user_namespaces,
+/// user.max_net_namespaces, here or in an enclosing namespace), AppArmor's
+/// restriction of unprivileged user namespaces, Debian's
+/// unprivileged_userns_clone, missing capabilities or a seccomp filter in a
+/// container. One line per finding, each ending in a newline.
+pub fn diagnose(e: nix::Error, rootless: bool) -> String {
+    let read = |p: &str| fs::read_to_string(p).ok().map(|s| s.trim().to_string());
+    let mut why = String::new();
+    if rootless {
+        if read("/proc/sys/kernel/unprivileged_userns_clone").as_deref() == Some("0") {
+            why += "kernel.unprivileged_userns_clone is 0; enable it with: sudo sysctl -w kernel.unprivileged_userns_clone=1\n";
+        }
+        if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").as_deref() == Some("1") {
+            why += "AppArmor restricts unprivileged user namespaces; allow them with: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\n";
+        }
+    }
+    let limit = |name: &str, how: &str| {
+        // A nested user namespace shows its own limit (often INT_MAX): the
+        // one hit may be an ancestor's, so the value is shown only if low.
+        let v = read(&format!("/proc/sys/user/max_{name}_namespaces"))
+            .filter(|v| v.len() < 10)
+            .map(|v| format!(" ({v} here)"))
+            .unwrap_or_default();
+        format!(
+            "user.max_{name}_namespaces{v} is {how}, here or in an enclosing user namespace;\n\
+             raise it with: sudo sysctl -w user.max_{name}_namespaces=10000\n"
+        )
+    };
+    for name in ["user", "net"] {
+        if (rootless || name == "net")
+            && read(&format!("/proc/sys/user/max_{name}_namespaces")).as_deref() == Some("0")
+        {
+            why += &limit(name, "0");
+        }
+    }
+    if why.is_empty() && e == nix::Error::ENOSPC {
+        why += &match probe_limit(rootless) {
+            Some((name, nix::Error::ENOSPC)) => limit(name, "used up"),
+            _ => limit(
+                if rootless { "user" } else { "net" },
+                "used up (or another namespace limit)",
+            ),
+        };
+    }
+    if !rootless && matches!(e, nix::Error::EPERM | nix::Error::EACCES) {
+        if let Some(m) = missing_caps() {
+            why += &format!(
+                "root here {m}; in Docker: --cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN (or --privileged)\n"
+            );
+        }
+        if status_field("Seccomp:").as_deref() == Some("2") {
+            why += "a seccomp filter is active (Docker's default profile refuses unshare and setns): --security-opt seccomp=unconfined\n";
+        }
+    }
+    why
+}

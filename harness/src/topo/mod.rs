@@ -1,0 +1,380 @@
+//! The lab's nodes (one namespace each, by the article's names) and the
+//! execution of parsed commands in them.
+
+use crate::error::{Error, Result};
+use crate::iproute::cmd::{Cmd, SetSpec};
+use crate::sys::kernel::IndexPlan;
+use crate::sys::netlink::{self, Link, LinkKind, LinkSet, Route};
+use crate::sys::netns::Netns;
+use crate::sys::scratch::Scratch;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct Topo {
+    nodes: Vec<Netns>,
+    /// Daemons started in nodes (BIRD): killed before the nodes go.
+    daemons: Vec<(String, Child)>,
+    scratch: Option<Scratch>,
+    /// Values actions produced for later ones, e.g. `cni:pod1.host`.
+    vars: BTreeMap<String, String>,
+    /// ifindex by (node, device name), as commands resolve names: a device
+    /// keeps its index for life, so only renames, moves and deletions (and
+    /// anything a plugin did) invalidate it. Saves a netlink lookup per command.
+    index_cache: Mutex<BTreeMap<(String, String), u32>>,
+    /// Where the lab's requested ifindexes land on this kernel.
+    plan: IndexPlan,
+}
+
+impl Topo {
+    pub fn new() -> Topo {
+        Topo::default()
+    }
+
+    /// Map the lab's requested ifindexes with `plan` (see `IndexPlan`).
+    pub fn set_index_plan(&mut self, plan: IndexPlan) {
+        self.plan = plan;
+    }
+
+    pub fn index_plan(&self) -> &IndexPlan {
+        &self.plan
+    }
+
+    /// The run's private scratch directory, made on first use.
+    pub fn scratch(&mut self) -> Result<PathBuf> {
+        if self.scratch.is_none() {
+            self.scratch = Some(Scratch::new()?);
+        }
+        Ok(self
+            .scratch
+            .as_ref()
+            .map(|s| s.path().to_path_buf())
+            .unwrap_or_default())
+    }
+
+    pub fn scratch_path(&self) -> Option<PathBuf> {
+        self.scratch.as_ref().map(|s| s.path().to_path_buf())
+    }
+
+    pub fn set_var(&mut self, k: &str, v: &str) {
+        self.vars.insert(k.to_string(), v.to_string());
+    }
+
+    /// Replace `{cni:…}`-style placeholders with the values actions produced.
+    pub fn subst(&self, s: &str) -> Result<String> {
+        let mut out = s.to_string();
+        while let Some(a) = out.find("{cni:") {
+            let b = out[a..]
+                .find('}')
+                .ok_or_else(|| Error::other(format!("unclosed placeholder in `{s}`")))?
+                + a;
+            let key = &out[a + 1..b];
+            let v = self.vars.get(key).ok_or_else(|| {
+                Error::other(format!("`{{{key}}}`: no earlier CNI ADD produced it"))
+            })?;
+            out.replace_range(a..=b, v);
+        }
+        Ok(out)
+    }
+
+    /// Start `argv` in `node`'s namespace; it is killed with the topology
+    /// (or, should vethlab die, by PDEATHSIG).
+    pub fn spawn_daemon(&mut self, node: &str, argv: &[String]) -> Result<()> {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        self.node(node)?.command_in(&mut c);
+        let child = c
+            .spawn()
+            .map_err(|e| Error::io(format!("[{node}] start {}", argv[0]), e))?;
+        self.daemons.push((node.to_string(), child));
+        Ok(())
+    }
+
+    pub fn add_node(&mut self, name: &str) -> Result<()> {
+        if self.nodes.iter().any(|n| n.name() == name) {
+            return Err(Error::other(format!(
+                "Cannot create namespace \"{name}\": it already exists"
+            )));
+        }
+        self.nodes.push(Netns::new(name)?);
+        Ok(())
+    }
+
+    /// A node that already exists (a learner's `ip netns add`), by its fd.
+    pub fn attach_node(&mut self, name: &str, fd: std::os::fd::OwnedFd) -> Result<()> {
+        self.nodes.push(Netns::attach(name, fd)?);
+        Ok(())
+    }
+
+    pub fn node(&self, name: &str) -> Result<&Netns> {
+        self.nodes
+            .iter()
+            .find(|n| n.name() == name)
+            .ok_or_else(|| Error::other(format!("no node `{name}` in this lab")))
+    }
+
+    pub fn nodes(&self) -> &[Netns] {
+        &self.nodes
+    }
+
+    pub fn links(&self, node: &str) -> Result<Vec<Link>> {
+        let ns = self.node(node)?;
+        ns.block_on(netlink::links(ns.nl()))
+    }
+
+    pub fn link(&self, node: &str, dev: &str) -> Result<Link> {
+        let ns = self.node(node)?;
+        ns.block_on(netlink::link_by_name(ns.nl(), dev))
+    }
+
+    fn index(&self, node: &str, dev: &str) -> Result<u32> {
+        let key = (node.to_string(), dev.to_string());
+        if let Some(i) = self
+            .index_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).copied())
+        {
+            return Ok(i);
+        }
+        let i = self.link(node, dev)?.index;
+        if let Ok(mut c) = self.index_cache.lock() {
+            c.insert(key, i);
+        }
+        Ok(i)
+    }
+
+    /// Forget every cached ifindex: devices were renamed, moved or deleted,
+    /// or something other than these commands (a CNI plugin) changed them.
+    pub fn forget_indexes(&self) {
+        if let Ok(mut c) = self.index_cache.lock() {
+            c.clear();
+        }
+    }
+
+    /// Which node a link-netnsid seen in `node` stands for.
+    pub fn node_of_nsid(&self, node: &str, nsid: i32) -> Result<Option<String>> {
+        let ns = self.node(node)?;
+        for other in &self.nodes {
+            if ns.block_on(netlink::nsid_of(ns.nl(), other.raw_fd()))? == Some(nsid) {
+                return Ok(Some(other.name().to_string()));
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn sysctl_read(&self, node: &str, key: &str) -> Result<String> {
+        let path = netlink::sysctl_path(key);
+        let key = key.to_string();
+        self.node(node)?.run(move || {
+            std::fs::read_to_string(&path)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| Error::other(format!("sysctl: cannot read {key}: {e}")))
+        })?
+    }
+
+    pub fn sysctl_write(&self, node: &str, key: &str, value: &str) -> Result<()> {
+        let path = netlink::sysctl_path(key);
+        let (key, value) = (key.to_string(), value.to_string());
+        self.node(node)?.run(move || {
+            std::fs::write(&path, &value)
+                .map_err(|e| Error::other(format!("sysctl: cannot set {key}: {e}")))
+        })?
+    }
+
+    /// Wait until the kernel has settled every veth and bridge that is up:
+    /// right after it comes up, its operstate reads UNKNOWN until the
+    /// kernel's link watcher runs (up to a second later), where `ip link`
+    /// then shows DOWN/NO-CARRIER or UP. Awaited on change notifications,
+    /// bounded; what is still unsettled then is left as it is.
+    pub fn settle(&self) -> Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        for n in &self.nodes {
+            let changes = n.changes()?;
+            loop {
+                let pending = self.links(n.name())?.iter().any(|l| {
+                    l.up()
+                        && l.operstate == "UNKNOWN"
+                        && matches!(l.kind.as_deref(), Some("veth" | "bridge"))
+                });
+                if !pending || !changes.wait(deadline) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Short ARP timers on every device of every node (100 ms between
+    /// probes), so an unanswered ARP fails in 300 ms instead of 3 s. Set per
+    /// device: devices copy the caller's namespace's defaults, which we never touch.
+    pub fn tune_neigh(&self) -> Result<()> {
+        for n in &self.nodes {
+            let names: Vec<String> = self
+                .links(n.name())?
+                .into_iter()
+                .filter(|l| l.name != "lo")
+                .map(|l| l.name)
+                .collect();
+            n.run(move || {
+                for d in names {
+                    let _ = std::fs::write(
+                        format!("/proc/sys/net/ipv4/neigh/{d}/retrans_time_ms"),
+                        "100",
+                    );
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Run one parsed command in `node`.
+    pub fn apply(&mut self, node: &str, cmd: &Cmd) -> Result<()> {
+        if let Cmd::NetnsAdd(n) = cmd {
+            return self.add_node(n);
+        }
+        if matches!(
+            cmd,
+            Cmd::LinkDel { .. }
+                | Cmd::LinkSet {
+                    set: SetSpec { name: Some(_), .. } | SetSpec { netns: Some(_), .. },
+                    ..
+                }
+        ) {
+            self.forget_indexes();
+        }
+        let ns = self.node(node)?;
+        if let Some(e) = crate::sys::fault::netlink_fails(|| format!("{cmd:?}")) {
+            return Err(Error::other(e));
+        }
+        let h = ns.nl().clone();
+        match cmd {
+            Cmd::NetnsAdd(_) => unreachable!(),
+            Cmd::LinkAdd {
+                link,
+                kind,
+                peer_netns,
+            } => {
+                let peer_ns = peer_netns
+                    .as_deref()
+                    .map(|n| self.node(n).map(|n| n.raw_fd()))
+                    .transpose()?;
+                // A vxlan's lower device is named in the command; netlink wants its index.
+                let dev = match kind {
+                    LinkKind::Vxlan { dev: Some(d), .. } => Some(self.index(node, d)?),
+                    _ => None,
+                };
+                let (mut link, mut kind) = (link.clone(), kind.clone());
+                link.index = link.index.map(|i| self.plan.map(i));
+                if let LinkKind::Veth { peer } = &mut kind {
+                    peer.index = peer.index.map(|i| self.plan.map(i));
+                }
+                ns.block_on(async move { netlink::add_link(&h, &link, &kind, peer_ns, dev).await })
+            }
+            Cmd::LinkSet { dev, set } => {
+                let index = self.index(node, dev)?;
+                let s = LinkSet {
+                    txqueuelen: set.txqueuelen,
+                    up: set.up,
+                    mtu: set.mtu,
+                    mac: set.mac,
+                    master: match &set.master {
+                        None => None,
+                        Some(None) => Some(0),
+                        Some(Some(m)) => Some(self.index(node, m)?),
+                    },
+                    name: set.name.clone(),
+                    netns: set
+                        .netns
+                        .as_deref()
+                        .map(|n| self.node(n).map(|n| n.raw_fd()))
+                        .transpose()?,
+                };
+                ns.block_on(async move { netlink::set_link(&h, index, &s).await })
+            }
+            Cmd::LinkDel { dev } => {
+                let index = self.index(node, dev)?;
+                ns.block_on(async move { netlink::del_link(&h, index).await })
+            }
+            Cmd::AddrAdd {
+                dev,
+                ip,
+                prefix,
+                brd,
+                noprefixroute,
+            } => {
+                let index = self.index(node, dev)?;
+                let (ip, prefix, brd, np) = (*ip, *prefix, *brd, *noprefixroute);
+                ns.block_on(async move { netlink::add_addr(&h, index, ip, prefix, brd, np).await })
+            }
+            Cmd::AddrDel { dev, ip, prefix } => {
+                let index = self.index(node, dev)?;
+                let (ip, prefix) = (*ip, *prefix);
+                ns.block_on(async move { netlink::del_addr(&h, index, ip, prefix).await })
+            }
+            Cmd::RouteAdd(r) | Cmd::RouteDel(r) => {
+                let route = Route {
+                    kind: r.kind,
+                    dst: r.dst,
+                    gw: r.gw,
+                    oif: r.dev.as_deref().map(|d| self.index(node, d)).transpose()?,
+                    proto: r.proto,
+                    scope: r.scope,
+                    src: r.src,
+                    onlink: r.onlink,
+                    linkdown: false,
+                    metric: r.metric,
+                };
+                let add = matches!(cmd, Cmd::RouteAdd(_));
+                let replace = r.replace;
+                ns.block_on(async move {
+                    if add {
+                        netlink::add_route(&h, &route, replace).await
+                    } else {
+                        netlink::del_route(&h, &route).await
+                    }
+                })
+            }
+            Cmd::NeighAdd {
+                dev,
+                ip,
+                mac,
+                permanent,
+            } => {
+                let index = self.index(node, dev)?;
+                let (ip, mac, p) = (*ip, *mac, *permanent);
+                ns.block_on(async move { netlink::add_neigh(&h, index, ip, mac, p).await })
+            }
+            Cmd::NeighFlush { dev } => {
+                let index = self.index(node, dev)?;
+                ns.block_on(async move { netlink::flush_neigh(&h, index).await })
+            }
+            Cmd::FdbAdd { dev, mac, dst } => {
+                let index = self.index(node, dev)?;
+                let (mac, dst) = (*mac, *dst);
+                ns.block_on(async move { netlink::add_fdb(&h, index, mac, dst).await })
+            }
+            Cmd::Sysctl { key, value } => self.sysctl_write(node, key, value),
+        }
+    }
+}
+
+impl Drop for Topo {
+    fn drop(&mut self) {
+        for (node, mut d) in self.daemons.drain(..) {
+            crate::sys::trace::event(|| format!("teardown daemon in {node}"));
+            let _ = d.kill();
+            let _ = d.wait();
+        }
+        // Namespaces go one by one (each with its thread): the kill tests aim here too.
+        for n in self.nodes.drain(..).rev() {
+            crate::sys::trace::event(|| format!("teardown {}", n.name()));
+            drop(n);
+        }
+    }
+}

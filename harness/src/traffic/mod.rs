@@ -1,0 +1,304 @@
+//! Traffic from inside a node: ping over a raw ICMP socket (with ttl per
+//! reply and bind-to-device) and a small UDP exchange. Sockets are opened on
+//! the node's thread and driven from the caller's; every wait ends on an
+//! event (a reply, an ICMP error) or the deadline.
+
+use crate::error::{Error, Result};
+use crate::sys::netns::Netns;
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct Ping {
+    pub dst: Ipv4Addr,
+    pub count: u16,
+    pub dev: Option<String>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub seq: u16,
+    pub ttl: u8,
+    pub from: Ipv4Addr,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PingResult {
+    pub sent: u16,
+    pub replies: Vec<Reply>,
+    /// What ping(8) would print instead of a reply, per failed request.
+    pub errors: Vec<String>,
+}
+
+impl PingResult {
+    pub fn summary(&self, dst: Ipv4Addr) -> String {
+        let mut s = format!(
+            "{} packets transmitted, {} received, {}% packet loss",
+            self.sent,
+            self.replies.len(),
+            if self.sent == 0 {
+                100
+            } else {
+                100 - 100 * self.replies.len() as u32 / self.sent as u32
+            }
+        );
+        if let Some(r) = self.replies.first() {
+            s.push_str(&format!(
+                " (64 bytes from {dst}: icmp_seq={} ttl={})",
+                r.seq, r.ttl
+            ));
+        }
+        if let Some(e) = self.errors.first() {
+            s.push_str(&format!(" ({e})"));
+        }
+        s
+    }
+}
+
+fn next_id() -> u16 {
+    static ID: AtomicU16 = AtomicU16::new(0);
+    let base = (std::process::id() as u16).wrapping_mul(31);
+    base.wrapping_add(ID.fetch_add(1, Ordering::Relaxed))
+}
+
+fn checksum(b: &[u8]) -> u16 {
+    let mut sum = 0u32;
+    for c in b.chunks(2) {
+        sum += u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]) as u32;
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+fn raw_icmp_socket(dev: Option<String>) -> std::io::Result<OwnedFd> {
+    // SAFETY: plain socket(2); the fd is owned right away.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_INET,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            libc::IPPROTO_ICMP,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh, valid descriptor.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    if let Some(d) = dev {
+        let r = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_BINDTODEVICE,
+                d.as_ptr().cast(),
+                d.len() as libc::socklen_t,
+            )
+        };
+        if r < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(fd)
+}
+
+/// Ping `p.dst` from `ns`, one request after the other (each waits for its
+/// reply or error, like `ping -A`), and report what came back.
+pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
+    let dev = p.dev.clone();
+    let fd = ns
+        .run(move || raw_icmp_socket(dev))?
+        .map_err(|e| Error::io(format!("[{}] raw ICMP socket", ns.name()), e))?;
+    let id = next_id();
+    let mut res = PingResult::default();
+    let deadline = Instant::now() + p.timeout;
+    let dst = libc::sockaddr_in {
+        sin_family: libc::AF_INET as u16,
+        sin_port: 0,
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(p.dst).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    for seq in 1..=p.count {
+        let mut pkt = vec![8u8, 0, 0, 0];
+        pkt.extend_from_slice(&id.to_be_bytes());
+        pkt.extend_from_slice(&seq.to_be_bytes());
+        pkt.extend((0..56u8).map(|i| i.wrapping_add(0x10)));
+        let c = checksum(&pkt);
+        pkt[2..4].copy_from_slice(&c.to_be_bytes());
+        res.sent += 1;
+        // SAFETY: buffer and sockaddr are valid for the call.
+        let n = unsafe {
+            libc::sendto(
+                fd.as_raw_fd(),
+                pkt.as_ptr().cast(),
+                pkt.len(),
+                0,
+                (&dst as *const libc::sockaddr_in).cast(),
+                std::mem::size_of::<libc::sockaddr_in>() as u32,
+            )
+        };
+        if n < 0 {
+            res.errors.push(format!(
+                "ping: sendmsg: {}",
+                std::io::Error::last_os_error()
+            ));
+            continue;
+        }
+        match wait_reply(&fd, id, seq, p.dst, deadline) {
+            Ok(r) => res.replies.push(r),
+            Err(e) => res.errors.push(e),
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    Ok(res)
+}
+
+fn wait_reply(
+    fd: &OwnedFd,
+    id: u16,
+    seq: u16,
+    dst: Ipv4Addr,
+    deadline: Instant,
+) -> Result<Reply, String> {
+    let mut buf = [0u8; 2048];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(format!("no answer to icmp_seq={seq}"));
+        }
+        let mut pfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        let r = unsafe { libc::poll(&mut pfd, 1, left.as_millis().max(1) as i32) };
+        if r <= 0 {
+            continue;
+        }
+        // SAFETY: buf is valid for its length.
+        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(match e.raw_os_error() {
+                Some(libc::EHOSTUNREACH) => "Destination Host Unreachable".into(),
+                Some(libc::ENETUNREACH) => "Destination Net Unreachable".into(),
+                _ => format!("recv: {e}"),
+            });
+        }
+        let b = &buf[..n as usize];
+        if b.len() < 20 {
+            continue;
+        }
+        let ihl = ((b[0] & 0x0f) as usize) * 4;
+        let (ttl, src) = (b[8], Ipv4Addr::new(b[12], b[13], b[14], b[15]));
+        let icmp = match b.get(ihl..) {
+            Some(i) if i.len() >= 8 => i,
+            _ => continue,
+        };
+        let (ty, code) = (icmp[0], icmp[1]);
+        let rid = u16::from_be_bytes([icmp[4], icmp[5]]);
+        let rseq = u16::from_be_bytes([icmp[6], icmp[7]]);
+        if ty == 0 && rid == id && rseq == seq && src == dst {
+            return Ok(Reply {
+                seq,
+                ttl,
+                from: src,
+            });
+        }
+        if ty == 3 || ty == 11 {
+            // The quoted original: our echo request?
+            let inner = &icmp[8..];
+            let ihl2 = inner
+                .first()
+                .map(|b| ((b & 0x0f) as usize) * 4)
+                .unwrap_or(0);
+            if let Some(q) = inner.get(ihl2..ihl2 + 8) {
+                if q[0] == 8 && u16::from_be_bytes([q[4], q[5]]) == id {
+                    return Err(match (ty, code) {
+                        (3, 0) => format!("From {src} icmp_seq={seq} Destination Net Unreachable"),
+                        (3, 1) => format!("From {src} icmp_seq={seq} Destination Host Unreachable"),
+                        (11, _) => format!("From {src} icmp_seq={seq} Time to live exceeded"),
+                        _ => format!(
+                            "From {src} icmp_seq={seq} Destination Unreachable (code {code})"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UdpExchange {
+    pub reply_from: std::net::SocketAddr,
+    pub request: String,
+    pub reply: String,
+}
+
+/// A server socket bound to `bind` in `server`, a client in `client` sending
+/// to `to`: one request, one echoed reply.
+/// Bind a server socket. An earlier exchange's socket on the same port is
+/// closed, but a child another thread is forking (a CNI plugin, BIRD) holds
+/// a copy of every fd until its exec: EADDRINUSE then lasts microseconds.
+/// The kernel announces no such release, so it is retried, briefly.
+fn bind_udp(addr: SocketAddrV4) -> std::io::Result<UdpSocket> {
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    loop {
+        match UdpSocket::bind(addr) {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            r => return r,
+        }
+    }
+}
+
+pub fn udp_exchange(
+    server: &Netns,
+    bind: SocketAddrV4,
+    client: &Netns,
+    to: SocketAddrV4,
+    timeout: Duration,
+) -> Result<UdpExchange> {
+    let srv = server
+        .run(move || bind_udp(bind))?
+        .map_err(|e| Error::io(format!("[{}] bind UDP {bind}", server.name()), e))?;
+    let cli = client
+        .run(|| UdpSocket::bind("0.0.0.0:0"))?
+        .map_err(|e| Error::io(format!("[{}] UDP socket", client.name()), e))?;
+    let io = |what: &str, e: std::io::Error| Error::io(what.to_string(), e);
+    srv.set_read_timeout(Some(timeout))
+        .map_err(|e| io("timeout", e))?;
+    cli.set_read_timeout(Some(timeout))
+        .map_err(|e| io("timeout", e))?;
+    let request = format!("hello from {}", client.name());
+    cli.send_to(request.as_bytes(), to)
+        .map_err(|e| io(&format!("[{}] send to {to}", client.name()), e))?;
+    let mut buf = [0u8; 1500];
+    let (n, peer) = srv
+        .recv_from(&mut buf)
+        .map_err(|e| io(&format!("[{}] nothing arrived at {bind}", server.name()), e))?;
+    let got = String::from_utf8_lossy(&buf[..n]).to_string();
+    srv.send_to(format!("echo: {got}").as_bytes(), peer)
+        .map_err(|e| io("reply", e))?;
+    let (n, reply_from) = cli
+        .recv_from(&mut buf)
+        .map_err(|e| io(&format!("[{}] no reply from {to}", client.name()), e))?;
+    Ok(UdpExchange {
+        reply_from,
+        request,
+        reply: String::from_utf8_lossy(&buf[..n]).to_string(),
+    })
+}
