@@ -52,9 +52,7 @@ impl Tmux<'_> {
 
 pub(crate) fn tmux_session() -> Result<Completion, Failed> {
     if Command::new("tmux").arg("-V").output().is_err() {
-        return Ok(Completion::ignored_with(
-            "tmux is not installed (ci/setup.sh installs it)",
-        ));
+        return crate::skipped("tmux is not installed (ci/setup.sh installs it)");
     }
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let sock = tmp.path().join("sock");

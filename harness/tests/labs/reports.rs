@@ -16,9 +16,9 @@ pub(crate) fn junit_parses(labs: &[vethlab::lab::Lab]) -> Result<Completion, Fai
             .output()
             .is_ok_and(|o| o.status.success())
     }) else {
-        return Ok(Completion::ignored_with(
+        return crate::skipped(
             "python3 junitparser is not installed (apt-get install python3-junitparser)",
-        ));
+        );
     };
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let file = tmp.path().join("junit.xml");
@@ -172,9 +172,7 @@ pub(crate) fn completions_and_man() -> Result<(), Failed> {
 /// `script`), plain when piped, and plain on a terminal with NO_COLOR set.
 pub(crate) fn colour_on_a_terminal_only() -> Result<Completion, Failed> {
     if Command::new("script").arg("--version").output().is_err() {
-        return Ok(Completion::ignored_with(
-            "no `script` (util-linux) to give the run a terminal",
-        ));
+        return crate::skipped("no `script` (util-linux) to give the run a terminal");
     }
     let bin = env!("CARGO_BIN_EXE_vethlab");
     let green = "\x1b[32mPASS\x1b[0m";
