@@ -166,8 +166,6 @@ fn drawing_order(n: &NodeView) -> Vec<(&IfaceView, usize)> {
 /// (`3: eth0@if7`), a bridge's ports drawn inside the bridge, veth pairs as
 /// lines between their ends, tunnels dashed.
 pub fn topology_svg(nodes: &[NodeView], machines: usize) -> String {
-    // The lab's machines side by side in the first row, namespaces made by
-    // steps (pods) in the rows below.
     let cols = machines.clamp(2, 4).min(nodes.len().max(1));
     // Wide enough for the longest line of any interface.
     let mut node_w: f64 = 200.0;
@@ -188,18 +186,40 @@ pub fn topology_svg(nodes: &[NodeView], machines: usize) -> String {
     let height = |n: &NodeView| 44.0 + IF_H * n.ifaces.len().max(1) as f64;
     let mut pos: BTreeMap<(String, String), (f64, f64, f64)> = BTreeMap::new();
     let mut body = String::new();
-    let mut row_h = vec![0f64; nodes.len().div_ceil(cols)];
-    for (i, n) in nodes.iter().enumerate() {
-        row_h[i / cols] = row_h[i / cols].max(height(n));
+    // The lab's machines side by side in the first row(s); each namespace
+    // made by a step (a pod) stacked under the machine its veth leads to,
+    // so its cable stays in that machine's column.
+    let machines = machines.min(nodes.len());
+    let mut place = vec![(0usize, 0f64); nodes.len()];
+    let mut top = 20.0;
+    for row in 0..machines.div_ceil(cols) {
+        let mut h: f64 = 0.0;
+        for i in row * cols..((row + 1) * cols).min(machines) {
+            place[i] = (i % cols, top);
+            h = h.max(height(&nodes[i]));
+        }
+        top += h + 60.0;
     }
-    let mut y0 = vec![20.0];
-    for h in &row_h {
-        let last = *y0.last().unwrap_or(&20.0);
-        y0.push(last + h + 60.0);
+    let mut col_y = vec![top; cols];
+    for i in machines..nodes.len() {
+        let home = nodes[i]
+            .ifaces
+            .iter()
+            .filter_map(|f| f.peer.as_ref())
+            .find_map(|(pn, _)| nodes[..machines].iter().position(|m| m.name == *pn))
+            .map(|k| k % cols);
+        let c = home.unwrap_or_else(|| {
+            (0..cols)
+                .min_by(|a, b| col_y[*a].total_cmp(&col_y[*b]))
+                .unwrap_or(0)
+        });
+        place[i] = (c, col_y[c]);
+        col_y[c] += height(&nodes[i]) + 30.0;
     }
+    let total_h = col_y.iter().fold(top, |a, b| a.max(*b)) + 20.0;
     for (i, n) in nodes.iter().enumerate() {
-        let x = 20.0 + (i % cols) as f64 * (node_w + gap);
-        let y = y0[i / cols];
+        let x = 20.0 + place[i].0 as f64 * (node_w + gap);
+        let y = place[i].1;
         let _ = write!(
             body,
             r##"<g class="node"><rect x="{x}" y="{y}" width="{node_w}" height="{}" rx="8" fill="#f4f6fb" stroke="#5b6b8c"/><text x="{}" y="{}" font-size="13" font-weight="bold">{}</text></g>"##,
@@ -274,8 +294,9 @@ pub fn topology_svg(nodes: &[NodeView], machines: usize) -> String {
                 } else if br < al {
                     (al, br, 0.0)
                 } else {
-                    // Same column: out of the right edge and back.
-                    (ar, br, 50.0)
+                    // Same column: out of the right edge and back, the
+                    // longer cables further out, so they nest.
+                    (ar, br, (24.0 + (by - ay).abs() * 0.06).min(gap - 12.0))
                 };
                 let mid = (x1 + x2) / 2.0 + bend;
                 let _ = write!(
@@ -314,7 +335,7 @@ pub fn topology_svg(nodes: &[NodeView], machines: usize) -> String {
         }
     }
     let w = 40.0 + cols as f64 * node_w + (cols as f64 - 1.0) * gap + 60.0;
-    let h = *y0.last().unwrap_or(&100.0);
+    let h = total_h;
     format!(
         r##"<svg class="topology" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{FONT}">{lines}{body}</svg>"##
     )
