@@ -27,6 +27,9 @@ tail -n1 ci-artifacts/run.txt
 echo "== the HTML report in headless Chromium: layout checked, ci-artifacts/screenshots/"
 bash ci/browser.sh ci-artifacts/html ci-artifacts/screenshots
 
+echo "== shards: --shard I/3 together report exactly the unsharded run's steps"
+bash ci/shards.sh ci-artifacts/shards 3
+
 if [ "${VETHLAB_KERNEL_MATRIX:-1}" = 1 ]; then
   echo "== kernel matrix: Debian 6.1 under user-mode Linux, without and with the tunnel modules"
   bash ci/kernel-matrix.sh none all

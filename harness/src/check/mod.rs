@@ -1,7 +1,6 @@
 //! Judging: expectations on kernel state and article transcripts, compared
 //! with what was read or captured.
 
-pub mod expect;
 pub mod judge;
 pub mod lines;
 pub mod state;

@@ -1,5 +1,7 @@
 //! The iproute2 / brctl / sysctl / ifconfig syntax labs are written in: parsed
 //! into typed commands, and the devices each command makes or needs.
 
+mod addr;
 pub mod cmd;
 pub mod devices;
+mod link;

@@ -3,6 +3,7 @@
 
 pub mod bless;
 pub mod catalog;
+pub mod expect;
 pub mod fixture;
 pub mod input;
 pub mod load;
