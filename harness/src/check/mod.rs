@@ -5,3 +5,14 @@ pub mod judge;
 pub mod lines;
 pub mod state;
 pub mod transcript;
+
+#[cfg(test)]
+pub(crate) mod fake;
+#[cfg(test)]
+mod judge_link_tests;
+#[cfg(test)]
+mod judge_tests;
+#[cfg(test)]
+mod lines_tests;
+#[cfg(test)]
+mod transcript_tests;

@@ -14,3 +14,12 @@ pub mod validate;
 
 pub use load::{features, fixtures_dir, limits, BLESSING};
 pub use model::*;
+
+#[cfg(test)]
+mod expect_tests;
+#[cfg(test)]
+mod files_tests;
+#[cfg(test)]
+mod load_tests;
+#[cfg(test)]
+mod spans_bless_tests;

@@ -4,6 +4,7 @@
 pub mod html;
 pub mod junit;
 pub mod out;
+pub mod peers;
 
 use crate::capture::frame::Frame;
 use crate::lab::{Lab, Step};
@@ -247,3 +248,12 @@ pub fn json_report(reports: &[StepReport]) -> Value {
         "steps": reports.iter().map(|r| r.json()).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod html_tests;
+#[cfg(test)]
+mod junit_tests;
+#[cfg(test)]
+mod peers_tests;
+#[cfg(test)]
+mod tests;
