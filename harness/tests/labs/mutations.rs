@@ -136,10 +136,18 @@ pub(crate) fn trials(dir: &Path) -> Vec<Trial> {
     mutations()
         .into_iter()
         .map(|m| {
+            // A step the kernel cannot run is skipped when listing.
+            let skip = Lab::load(&dir.join(m.lab).join("lab.json"))
+                .ok()
+                .and_then(|l| run::step_skip(&l, l.step_index(m.step)?));
             let dir = dir.to_path_buf();
-            Trial::ignorable_test(format!("mutation/{}/{}", m.lab, m.what), move || {
+            let t = Trial::ignorable_test(format!("mutation/{}/{}", m.lab, m.what), move || {
                 run(&dir, &m)
-            })
+            });
+            match skip {
+                Some(_) => t.with_ignored_flag(true).with_kind("skip"),
+                None => t,
+            }
         })
         .collect()
 }
@@ -152,11 +160,11 @@ fn run(dir: &Path, m: &Mutation) -> Result<Completion, Failed> {
         .step_index(m.step)
         .ok_or_else(|| fail(format!("{} has no step {}", m.lab, m.step)))?;
     if let Some(why) = run::step_skip(&l, idx) {
-        return Ok(Completion::ignored_with(why));
+        return crate::skipped(why);
     }
     let r = run::run_one(&l, idx, &RunOpts::default());
     if let Status::Skip(why) = &r.status {
-        return Ok(Completion::ignored_with(why));
+        return crate::skipped(why.as_str());
     }
     if r.status != Status::Fail || r.id_result(m.id) != "fail" {
         return Err(fail(format!(

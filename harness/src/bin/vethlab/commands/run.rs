@@ -68,7 +68,7 @@ fn bless_lab(
             let Some((node, iface)) = vethlab::lab::expect::split_at(&c.at) else {
                 continue;
             };
-            let text = vethlab::lab::bless::fixture(node, iface, &r.step, &c.lines, &macs);
+            let text = vethlab::lab::bless::fixture(node, iface, &r.step, &c.lines(), &macs);
             let p = dir.join(&r.step).join(format!("{node}-{iface}.txt"));
             let old = std::fs::read_to_string(&p).unwrap_or_default();
             let d = vethlab::lab::bless::diff(&old, &text);
@@ -76,7 +76,7 @@ fn bless_lab(
                 "blessed {}: {}\n",
                 p.display(),
                 if old.is_empty() {
-                    format!("new, {} lines", c.lines.len())
+                    format!("new, {} lines", c.lines().len())
                 } else if d.is_empty() {
                     "unchanged".into()
                 } else {
@@ -264,6 +264,8 @@ impl Run {
         let kernel = vethlab::sys::kernel::facts();
         // `--json -`: the JSON is standard output; the text goes to stderr.
         let json_stdout = self.json.as_deref().is_some_and(is_stdout);
+        // Colour only for a terminal, and never with NO_COLOR set.
+        let colour = vethlab::report::out::colour(json_stdout);
         let say = |t: &str| {
             if json_stdout {
                 eprint!("{t}");
@@ -283,7 +285,7 @@ impl Run {
             if tty {
                 eprint!("\r\x1b[K");
             }
-            say(&r.text(verbose));
+            say(&r.text_in(verbose, colour));
             g.0 += 1;
             if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
                 e.1 -= 1;
@@ -356,9 +358,9 @@ impl Run {
                 .collect()
         });
         if let Some(dir) = &self.html {
-            let rel = pcap_dir
-                .as_ref()
-                .and_then(|p| p.strip_prefix(dir).ok().map(|r| r.display().to_string()));
+            // Linked from the pages wherever they are: `pcaps` beside them
+            // by default, `../elsewhere` with --pcap-dir.
+            let rel = pcap_dir.as_ref().map(|p| relative_to(dir, p));
             for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
                 let page = vethlab::report::html::lab_page(
                     &l.name,
@@ -407,6 +409,31 @@ impl Run {
         } else {
             ExitCode::SUCCESS
         })
+    }
+}
+
+/// `to` as a path relative to the directory `from` (both exist by now), or
+/// absolute when they share nothing.
+fn relative_to(from: &std::path::Path, to: &std::path::Path) -> String {
+    let (Ok(a), Ok(b)) = (from.canonicalize(), to.canonicalize()) else {
+        return to.display().to_string();
+    };
+    let common = a
+        .components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mut r = PathBuf::new();
+    for _ in a.components().skip(common) {
+        r.push("..");
+    }
+    for c in b.components().skip(common) {
+        r.push(c);
+    }
+    if r.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        r.display().to_string()
     }
 }
 
