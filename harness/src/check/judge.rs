@@ -1,10 +1,10 @@
 //! Judging an expectation against kernel state handed over as a [`State`]:
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
-use crate::check::expect::{split_at, Expect, Method};
 use crate::check::lines::resolve;
 use crate::check::state::State;
 use crate::error::{Error, Result};
+use crate::lab::expect::{split_at, Expect, Method};
 use crate::model::{fmt_mac, Link};
 
 /// Ok(what was seen) or Err(what differs).

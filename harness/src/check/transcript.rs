@@ -246,7 +246,9 @@ pub fn normalize(lines: &[String], norms: &[(Norm, String)]) -> Vec<String> {
                 .collect(),
         };
     }
-    v
+    // A replacement may leave trailing blanks on one side only (`b qlen
+    // 1000` -> `b `): invisible in an account, so never a difference.
+    v.into_iter().map(|l| l.trim_end().to_string()).collect()
 }
 
 /// `… link-netnsid 0` / `… link-netns pod1` -> `… link-netns*`.
@@ -272,6 +274,13 @@ fn netns_word(l: &str) -> String {
 /// every namespace cannot show its listing.
 pub fn needs_no_fallback(text: &str) -> bool {
     text.lines().any(|l| l.starts_with("? no-fallback"))
+}
+
+/// Whether the transcript holds a `? needs-root` line: a tool it runs
+/// (tcpdump switching to its own user) needs more users than a rootless
+/// sandbox maps.
+pub fn needs_root(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("? needs-root"))
 }
 
 /// `RX packets 32  bytes 2306 (2.2 KiB)` -> `RX packets N  bytes N (N)`.
@@ -458,6 +467,8 @@ RX packets 32  bytes 2306 (2.2 KiB)\n";
             netns_word("link/ether ee:ee:ee:ee:ee:ee brd ff:ff:ff:ff:ff:ff link-netns pod-a")
         );
         assert!(needs_no_fallback("? no-fallback -- no tunl0 there\n"));
+        assert!(needs_root("? needs-root -- tcpdump\n$ x\n"));
+        assert!(!needs_root("# ? needs-root\n$ x\n"));
         assert_eq!(
             parse_norm("replace  link-netns lan => -- a stand-in"),
             Ok((

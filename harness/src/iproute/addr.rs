@@ -60,6 +60,11 @@ pub fn broadcast(ip: Ipv4Addr, prefix: u8) -> Ipv4Addr {
 
 pub(super) fn route(t: &[&str]) -> R<Cmd> {
     let (op, rest) = t.split_first().ok_or("`ip route` needs add|del")?;
+    if !["add", "replace", "del", "delete"].contains(op) {
+        return Err(format!(
+            "unsupported `ip route {op}` (supported: add, replace, del)"
+        ));
+    }
     let mut r = RouteSpec::default();
     let mut i = 0;
     while i < rest.len() {
@@ -114,8 +119,7 @@ pub(super) fn route(t: &[&str]) -> R<Cmd> {
     match *op {
         "add" => Ok(Cmd::RouteAdd(r)),
         "replace" => Ok(Cmd::RouteAdd(RouteSpec { replace: true, ..r })),
-        "del" | "delete" => Ok(Cmd::RouteDel(r)),
-        o => Err(format!("unsupported `ip route {o}` (supported: add, del)")),
+        _ => Ok(Cmd::RouteDel(r)),
     }
 }
 

@@ -5,3 +5,10 @@ mod addr;
 pub mod cmd;
 pub mod devices;
 mod link;
+
+#[cfg(test)]
+mod cmd_link_tests;
+#[cfg(test)]
+mod cmd_tests;
+#[cfg(test)]
+mod devices_tests;

@@ -4,10 +4,10 @@
 
 use super::load::{all_node_names, features, in_range, limits, strip_pos, RawLab, RawStep};
 use super::model::*;
-use crate::check::expect::{split_at, Expect};
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
 use crate::iproute::devices::Devices;
+use crate::lab::expect::{split_at, Expect};
 use crate::lab::fixture::Fixture;
 use crate::lab::load::{fixtures_dir, BLESSING};
 use crate::lab::spans::{token, Spans};

@@ -4,6 +4,7 @@
 pub mod html;
 pub mod junit;
 pub mod out;
+pub mod peers;
 
 use crate::capture::frame::Frame;
 use crate::lab::{Lab, Step};
@@ -29,13 +30,43 @@ pub struct CheckResult {
     pub outcome: Outcome,
 }
 
+/// One captured frame with the line(s) `tcpdump -n` prints for it, as one
+/// value: a VXLAN frame prints two lines (outer header, inner frame), so
+/// frames and lines are never paired up by position.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub frame: Frame,
+    pub lines: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct CaptureReport {
     /// `node:iface`
     pub at: String,
     pub linktype: i32,
-    pub lines: Vec<String>,
-    pub frames: Vec<Frame>,
+    pub frames: Vec<Shown>,
+}
+
+impl CaptureReport {
+    /// Each frame decoded and rendered once, its lines kept with it.
+    pub fn new(at: String, linktype: i32, frames: &[Frame]) -> CaptureReport {
+        CaptureReport {
+            at,
+            linktype,
+            frames: frames
+                .iter()
+                .map(|f| Shown {
+                    lines: crate::capture::decode::render_lines(linktype, &f.data),
+                    frame: f.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Every line of the capture in order, as `tcpdump -n -r` prints it.
+    pub fn lines(&self) -> Vec<String> {
+        self.frames.iter().flat_map(|f| f.lines.clone()).collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -100,10 +131,16 @@ impl StepReport {
 
     /// The lines a person reads: the step, then each check.
     pub fn text(&self, verbose: bool) -> String {
+        self.text_in(verbose, false)
+    }
+
+    /// `text`, its marks coloured when `colour` (see `out::colour`).
+    pub fn text_in(&self, verbose: bool, colour: bool) -> String {
+        let paint = |sgr, s| crate::report::out::paint(colour, sgr, s);
         let mark = match &self.status {
-            Status::Pass => "PASS",
-            Status::Fail => "FAIL",
-            Status::Skip(_) => "SKIP",
+            Status::Pass => paint("32", "PASS"),
+            Status::Fail => paint("1;31", "FAIL"),
+            Status::Skip(_) => paint("33", "SKIP"),
         };
         // Everything below may quote the lab file: escaped for the terminal.
         let e = crate::report::out::esc;
@@ -120,8 +157,8 @@ impl StepReport {
         }
         for c in &self.checks {
             let (m, detail) = match &c.outcome {
-                Outcome::Pass(d) => ("✓", d),
-                Outcome::Fail(d) => ("✗", d),
+                Outcome::Pass(d) => (paint("32", "✓"), d),
+                Outcome::Fail(d) => (paint("31", "✗"), d),
             };
             let failed = matches!(c.outcome, Outcome::Fail(_));
             s.push_str(&format!(
@@ -148,8 +185,8 @@ impl StepReport {
         if verbose {
             for c in &self.captures {
                 s.push_str(&format!("  tcpdump -n -i {}:\n", e(&c.at)));
-                for l in &c.lines {
-                    s.push_str(&format!("      {}\n", e(l)));
+                for l in c.lines() {
+                    s.push_str(&format!("      {}\n", e(&l)));
                 }
             }
         }
@@ -174,7 +211,7 @@ impl StepReport {
                 let (r, d) = match &c.outcome { Outcome::Pass(d) => ("pass", d), Outcome::Fail(d) => ("fail", d) };
                 json!({"id": c.id, "what": c.what, "result": r, "detail": d})
             }).collect::<Vec<_>>(),
-            "captures": self.captures.iter().map(|c| json!({"at": c.at, "lines": c.lines})).collect::<Vec<_>>(),
+            "captures": self.captures.iter().map(|c| json!({"at": c.at, "lines": c.lines()})).collect::<Vec<_>>(),
         })
     }
 }
@@ -211,3 +248,12 @@ pub fn json_report(reports: &[StepReport]) -> Value {
         "steps": reports.iter().map(|r| r.json()).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod html_tests;
+#[cfg(test)]
+mod junit_tests;
+#[cfg(test)]
+mod peers_tests;
+#[cfg(test)]
+mod tests;

@@ -20,7 +20,7 @@ use std::ffi::CString;
 use std::fs;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 /// How the sandbox was entered: shown in reports, used by tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,13 @@ const ROOT_MAP_LEN: u32 = 65536;
 
 /// The sandbox's init, as seen from the caller's side (for signal forwarding).
 static CHILD: AtomicI32 = AtomicI32::new(0);
+/// Set in the sandbox's init once it is in.
+static ENTERED: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process is the sandbox's init (it entered, and returned).
+pub fn entered() -> bool {
+    ENTERED.load(Ordering::SeqCst)
+}
 
 /// Each lab namespace holds a few fds (the namespace, its netlink socket,
 /// its runtime's epoll and eventfd): 500 pods exceed the common soft limit
@@ -116,6 +123,7 @@ pub fn enter_with(opts: &Options) -> Result<Mode> {
             if let (Ok(_), Some(s)) = (&r, staging) {
                 crate::sys::outputs::set_staging(s);
             }
+            ENTERED.store(r.is_ok(), Ordering::SeqCst);
             r
         }
         pid => {
