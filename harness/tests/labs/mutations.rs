@@ -86,7 +86,7 @@ fn mutations() -> Vec<Mutation> {
            ["ip link add index 7 name veth591ea0bf mtu 1450 type veth peer index 5 name eth0 mtu 1450 netns pod2"],
            "if3-is-not-docker0", "O1.4"),
         m!("flannel", "pod2-not-in-cni0", "ip link set veth591ea0bf master cni0", [],
-           "same-node", "O1.1"),
+           "bridge-members", "O1.1"),
         m!("flannel", "vni-mismatch",
            "ip -n node04 link add flannel.1 address 82:1a:3c:bd:43:04 mtu 1450 type vxlan id 1 dstport 8472 local 192.168.0.4 dev eth0 nolearning",
            ["ip -n node04 link add flannel.1 address 82:1a:3c:bd:43:04 mtu 1450 type vxlan id 2 dstport 8472 local 192.168.0.4 dev eth0 nolearning"],
