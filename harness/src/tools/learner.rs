@@ -19,6 +19,7 @@ pub const NETNS_DIR: &str = "/var/run/netns";
 /// The environment a shell passes to `vethlab check`.
 pub const ENV_LAB: &str = "VETHLAB_LAB";
 pub const ENV_STEP: &str = "VETHLAB_STEP";
+pub const ENV_RESETS: &str = "VETHLAB_RESETS";
 
 /// Build `lab` in step `step`'s given state (1-based): every earlier step
 /// done, then the step's own set-up; past the last step, the finished lab.
@@ -252,6 +253,7 @@ pub fn spawn_shell(
     // Everything the child needs, made before fork: after it, only syscalls.
     let c = |s: &str| CString::new(s).unwrap_or_default();
     let (sys, proc_, sysfs, procfs) = (c("/sys"), c("/proc"), c("sysfs"), c("proc"));
+    let reset = c(crate::tools::exercise::RESET_FILE);
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure only makes raw syscalls on memory prepared above.
     unsafe {
@@ -302,8 +304,25 @@ pub fn spawn_shell(
                     // Ctrl-C belongs to the shell; only its death ends us.
                     libc::signal(libc::SIGINT, libc::SIG_IGN);
                     libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+                    // `vethlab reset` asks by a file: then the shell, init
+                    // of its PID namespace, is killed with all it started.
                     let mut st = 0;
-                    while libc::waitpid(pid, &mut st, 0) < 0 {}
+                    let nap = libc::timespec {
+                        tv_sec: 0,
+                        tv_nsec: 50_000_000,
+                    };
+                    loop {
+                        let r = libc::waitpid(pid, &mut st, libc::WNOHANG);
+                        if r == pid || (r < 0 && *libc::__errno_location() != libc::EINTR) {
+                            break;
+                        }
+                        if r == 0 && libc::access(reset.as_ptr(), libc::F_OK) == 0 {
+                            libc::kill(pid, libc::SIGKILL);
+                            while libc::waitpid(pid, &mut st, 0) < 0 {}
+                            break;
+                        }
+                        libc::nanosleep(&nap, std::ptr::null_mut());
+                    }
                     let code = if libc::WIFEXITED(st) {
                         libc::WEXITSTATUS(st)
                     } else {
@@ -347,27 +366,12 @@ pub fn spawn_shell(
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGQUIT, libc::SIG_IGN);
     }
-    let status = wait_or_reset(&mut child)?;
+    let status = child
+        .wait()
+        .map_err(|e| Error::io("wait for the shell", e))?;
+    if Path::new(crate::tools::exercise::RESET_FILE).exists() {
+        crate::sys::trace::event(|| "reset".into());
+    }
     crate::sys::trace::event(|| "shell exited".into());
     Ok(status.code().unwrap_or(128 + 9))
-}
-
-/// Wait for the shell; on `vethlab reset` (its request file appears), end
-/// it: its PID namespace's init dies, and with it every process inside.
-fn wait_or_reset(child: &mut std::process::Child) -> Result<std::process::ExitStatus> {
-    let reset = Path::new(crate::tools::exercise::RESET_FILE);
-    loop {
-        if let Some(s) = child
-            .try_wait()
-            .map_err(|e| Error::io("wait for the shell", e))?
-        {
-            return Ok(s);
-        }
-        if reset.exists() {
-            crate::sys::trace::event(|| "reset".into());
-            let _ = child.kill();
-            return child.wait().map_err(|e| Error::io("wait for the shell", e));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
 }

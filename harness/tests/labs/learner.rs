@@ -1,6 +1,7 @@
 //! The learner's session, typed into a real terminal (tmux): the shell
 //! opens in bridge-arp's broken state, `vethlab check` fails with the hint,
-//! the learner's two `ip addr` commands fix it, and `exit` removes it all.
+//! the learner's two `ip addr` commands fix it, `vethlab hint` gives its
+//! hints, `vethlab reset` brings the broken state back, and `exit` removes it all.
 
 use crate::fail;
 use libtest_mimic::{Completion, Failed};
@@ -91,6 +92,23 @@ pub(crate) fn tmux_session() -> Result<Completion, Failed> {
         let s = t.wait_for("CHECK2=")?;
         if !s.contains("CHECK2=0") || !s.contains("O4.5: pass") {
             return Err(fail(format!("check after the fix:\n{s}")));
+        }
+        // The hints, one per call, then none left.
+        t.type_line("vethlab hint; vethlab hint; echo HINTS=$?")?;
+        let s = t.wait_for("HINTS=")?;
+        if !s.contains("hint 1/1: ip addr del 192.168.122.101/24 dev veth0")
+            || !s.contains("no more hints")
+        {
+            return Err(fail(format!("hints:\n{s}")));
+        }
+        // Back to the given state: a new shell on a rebuilt lab, where the
+        // check fails again.
+        t.type_line("vethlab reset")?;
+        t.wait_for("vethlab reset: the lab is rebuilt")?;
+        t.type_line("clear; vethlab check >/dev/null; echo CHECK3=$?")?;
+        let s = t.wait_for("CHECK3=")?;
+        if !s.contains("CHECK3=1") {
+            return Err(fail(format!("check after reset:\n{s}")));
         }
         t.type_line("exit")?;
         let t0 = Instant::now();

@@ -234,10 +234,30 @@ pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
     for n in 1..=total {
         events.push(kill_at(&with_sleeps, n, &before)?);
     }
+    // `vethlab reset`: the shell ends (its sleeps with it), the lab is torn
+    // down and rebuilt, a new shell runs the script again (now without reset).
+    let with_reset = shell(
+        "if [ \"$VETHLAB_RESETS\" = 0 ]; then ip netns exec song sleep 300 & sleep 300 & vethlab reset; fi; vethlab check; sleep 300",
+    );
+    let evs = events_of(&shell(
+        "if [ \"$VETHLAB_RESETS\" = 0 ]; then vethlab reset; fi; vethlab check",
+    ))?;
+    let from = evs.iter().position(|e| e == "reset").ok_or_else(|| {
+        fail(format!(
+            "no `reset` event in a shell that ran vethlab reset: {evs:?}"
+        ))
+    })?;
+    let to = evs
+        .iter()
+        .rposition(|e| e == "shell exited")
+        .unwrap_or(evs.len());
+    for n in from + 1..=to.max(from + 1) {
+        events.push(kill_at(&with_reset, n, &before)?);
+    }
     let kinds: std::collections::BTreeSet<&str> =
         events.iter().filter_map(|e| e.split(' ').next()).collect();
     for k in [
-        "build", "step", "capture", "traffic", "assert", "fixtures", "teardown", "shell",
+        "build", "step", "capture", "traffic", "assert", "fixtures", "teardown", "shell", "reset",
     ] {
         if !kinds.contains(k) {
             return Err(fail(format!("no kill landed on a `{k}` event: {events:?}")));

@@ -65,13 +65,17 @@ impl Shell {
         let node = lab.nodes.first().cloned().unwrap_or_default();
         let at = chosen.map_or("done".into(), |s| format!("{s}/{n}"));
         let prompt = format!("[{} {at} {node}] \\w# ", lab.name);
-        let env = [
+        let mut env = [
             (learner::ENV_LAB, lab.path.display().to_string()),
             (learner::ENV_STEP, current.to_string()),
+            // How many times `vethlab reset` rebuilt the lab (a script run
+            // with `--` runs again after each).
+            (learner::ENV_RESETS, "0".to_string()),
         ];
         // `vethlab reset` ends the shell and asks for the given state anew:
         // everything is torn down (namespaces, daemons, files) and rebuilt.
-        loop {
+        for resets in 0.. {
+            env[2].1 = resets.to_string();
             learner::private_netns_dir()?;
             let topo = learner::build(&lab, build_to)?;
             learner::name_nodes(&topo)?;
@@ -87,6 +91,7 @@ impl Shell {
             learner::release_run_dir()?;
             eprintln!("\nvethlab reset: the lab is rebuilt in its given state.");
         }
+        unreachable!("the shell's loop ends only by returning")
     }
 }
 
