@@ -17,6 +17,7 @@ mod learner;
 mod mutations;
 mod parity;
 mod peers;
+mod readmes;
 mod reports;
 mod safety;
 mod transcripts;
@@ -167,6 +168,11 @@ fn main() -> ExitCode {
     }
     trials.extend(transcripts::trials(&mine));
     trials.extend(walkthrough::trials(&mine));
+    trials.extend(readmes::trials(&mine));
+    let l6 = labs.clone();
+    trials.push(Trial::test("harness/readmes-are-the-steps", move || {
+        readmes::structure(&l6)
+    }));
     trials.push(Trial::test(
         "harness/completions-and-man",
         reports::completions_and_man,
