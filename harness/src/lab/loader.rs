@@ -35,12 +35,12 @@ impl Locator<'_> {
 }
 
 /// What the file has declared so far: nodes and the devices in each.
-struct Known {
-    node_set: HashSet<String>,
+pub(super) struct Known {
+    pub(super) node_set: HashSet<String>,
     /// Every node the file ever makes, to tell "used too early" from "unknown".
     all_nodes: Vec<String>,
     default_node: String,
-    devs: Devices,
+    pub(super) devs: Devices,
 }
 
 pub(super) struct Loader<'a> {
@@ -219,7 +219,7 @@ fn cap_state(devs: &Devices, rs: &RawStep) -> CapState {
 }
 
 /// One item of a step's `do` list, with what it needs to say where it is.
-struct Item<'a> {
+pub(super) struct Item<'a> {
     loc: &'a Locator<'a>,
     rs: &'a RawStep,
     /// "item" (of `do`) or "given item".
@@ -232,17 +232,17 @@ struct Item<'a> {
 }
 
 impl Item<'_> {
-    fn err_at(&self, off: usize, m: String) -> Error {
+    pub(super) fn err_at(&self, off: usize, m: String) -> Error {
         Error::input(
             self.loc.at(off),
             format!("step `{}`, {} {}: {m}", self.rs.name, self.list, self.n),
         )
     }
-    fn err(&self, m: String) -> Error {
+    pub(super) fn err(&self, m: String) -> Error {
         self.err_at(self.ioff, m)
     }
     /// Where field `k` of the item starts.
-    fn field(&self, k: &str) -> usize {
+    pub(super) fn field(&self, k: &str) -> usize {
         self.loc.value(&format!("{}/{k}", self.ip), self.ioff)
     }
     /// Where serde's "unknown field `k`" points: at the key, not the item.
@@ -253,7 +253,7 @@ impl Item<'_> {
     }
     /// The item as `T`, parsed from its own text so serde's position (the
     /// bad value) is made absolute.
-    fn typed<T: serde::de::DeserializeOwned>(&self, what: &str, v: &Value) -> Result<T> {
+    pub(super) fn typed<T: serde::de::DeserializeOwned>(&self, what: &str, v: &Value) -> Result<T> {
         let r = match self.loc.spans.text_of(&self.ip) {
             Some((base, t)) => serde_json::from_str(t).map_err(|e| (Some(base), e)),
             None => serde_json::from_value(v.clone()).map_err(|e| (None, e)),
@@ -273,7 +273,7 @@ impl Item<'_> {
         })
     }
     /// `n` is a node by now.
-    fn known(&self, k: &Known, n: &str) -> Result<()> {
+    pub(super) fn known(&self, k: &Known, n: &str) -> Result<()> {
         if k.node_set.contains(n) {
             Ok(())
         } else if k.all_nodes.iter().any(|x| x == n) {
@@ -439,64 +439,5 @@ impl Item<'_> {
             within_ms,
             raw,
         })
-    }
-
-    fn cni(&self, k: &mut Known, v: &Value) -> Result<Action> {
-        let c: CniSpec = self.typed("cni", v)?;
-        if !["ADD", "CHECK", "DEL"].contains(&c.cni.as_str()) {
-            return Err(self.err(format!(
-                "cni: `{}` is not a CNI command (ADD, CHECK, DEL)",
-                c.cni
-            )));
-        }
-        self.known(k, &c.node)?;
-        self.known(k, &c.netns)?;
-        crate::iproute::devices::check_ifname(&c.ifname)
-            .map_err(|m| self.err_at(self.field("ifname"), format!("cni: {m}")))?;
-        let Some(kind) = c.config["type"].as_str() else {
-            return Err(
-                self.err("cni: the config needs a \"type\" (the plugin: bridge, ptp, ...)".into())
-            );
-        };
-        if c.config["name"].as_str().is_none() {
-            return Err(self.err("cni: the config needs a network \"name\"".into()));
-        }
-        // What the plugin will make, for later references.
-        match c.cni.as_str() {
-            "ADD" => {
-                k.devs.adopt(&c.netns, &c.ifname);
-                if kind == "bridge" {
-                    k.devs
-                        .adopt(&c.node, c.config["bridge"].as_str().unwrap_or("cni0"));
-                }
-            }
-            "DEL" => k.devs.forget(&c.netns, &c.ifname),
-            _ => {}
-        }
-        Ok(Action::Cni(c))
-    }
-
-    fn daemon(&self, k: &Known, v: &Value) -> Result<Action> {
-        let d: DaemonSpec = self.typed("daemon", v)?;
-        if !DAEMONS.iter().any(|(n, _, _)| *n == d.daemon) {
-            return Err(self.err(format!(
-                "daemon: `{}` is not one vethlab runs (supported: bird)",
-                d.daemon
-            )));
-        }
-        self.known(k, &d.node)?;
-        Ok(Action::Daemon(d))
-    }
-
-    fn answer(&self, k: &Known, v: &Value) -> Result<Action> {
-        let a: AnswerSpec = self.typed("answer", v)?;
-        self.known(k, &a.node)?;
-        if let Some(n) = &a.peer_node {
-            self.known(k, n)?;
-        }
-        k.devs
-            .need(&a.node, &a.dev)
-            .map_err(|m| self.err(format!("answer: {m}")))?;
-        Ok(Action::Answer(a))
     }
 }

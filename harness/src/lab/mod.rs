@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod expect;
 pub mod fixture;
 pub mod input;
+mod items;
 pub mod load;
 mod loader;
 pub mod model;
