@@ -217,39 +217,7 @@ pub fn spawn_shell(
     argv: &[String],
 ) -> Result<i32> {
     let fd = topo.node(node)?.raw_fd();
-    let mut cmd = if argv.is_empty() {
-        let sh = ["/bin/bash", "/usr/bin/bash"]
-            .into_iter()
-            .find(|p| Path::new(p).exists());
-        match sh {
-            Some(b) => {
-                let mut c = Command::new(b);
-                c.args(["--norc", "--noprofile", "-i"]);
-                c
-            }
-            None => {
-                let mut c = Command::new("/bin/sh");
-                c.arg("-i");
-                c
-            }
-        }
-    } else {
-        let mut c = Command::new(&argv[0]);
-        c.args(&argv[1..]);
-        c
-    };
-    // `vethlab check` must be on PATH inside: put our own directory first.
-    let mut path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
-    if let Some(d) = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-    {
-        path = format!("{}:{path}", d.display());
-    }
-    cmd.env("PATH", path).env("PS1", prompt);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = shell_command(prompt, env, argv);
     // Everything the child needs, made before fork: after it, only syscalls.
     let c = |s: &str| CString::new(s).unwrap_or_default();
     let (sys, proc_, sysfs, procfs) = (c("/sys"), c("/proc"), c("sysfs"), c("proc"));
@@ -304,25 +272,7 @@ pub fn spawn_shell(
                     // Ctrl-C belongs to the shell; only its death ends us.
                     libc::signal(libc::SIGINT, libc::SIG_IGN);
                     libc::signal(libc::SIGQUIT, libc::SIG_IGN);
-                    // `vethlab reset` asks by a file: then the shell, init
-                    // of its PID namespace, is killed with all it started.
-                    let mut st = 0;
-                    let nap = libc::timespec {
-                        tv_sec: 0,
-                        tv_nsec: 50_000_000,
-                    };
-                    loop {
-                        let r = libc::waitpid(pid, &mut st, libc::WNOHANG);
-                        if r == pid || (r < 0 && *libc::__errno_location() != libc::EINTR) {
-                            break;
-                        }
-                        if r == 0 && libc::access(reset.as_ptr(), libc::F_OK) == 0 {
-                            libc::kill(pid, libc::SIGKILL);
-                            while libc::waitpid(pid, &mut st, 0) < 0 {}
-                            break;
-                        }
-                        libc::nanosleep(&nap, std::ptr::null_mut());
-                    }
+                    let st = wait_or_reset(pid, reset.as_ptr());
                     let code = if libc::WIFEXITED(st) {
                         libc::WEXITSTATUS(st)
                     } else {
@@ -374,4 +324,69 @@ pub fn spawn_shell(
     }
     crate::sys::trace::event(|| "shell exited".into());
     Ok(status.code().unwrap_or(128 + 9))
+}
+
+/// The interactive shell (bash, else sh), or `argv`, with `vethlab` first
+/// on PATH (so `vethlab check` runs inside), the prompt and `env`.
+fn shell_command(prompt: &str, env: &[(&str, String)], argv: &[String]) -> Command {
+    let mut cmd = if argv.is_empty() {
+        let sh = ["/bin/bash", "/usr/bin/bash"]
+            .into_iter()
+            .find(|p| Path::new(p).exists());
+        match sh {
+            Some(b) => {
+                let mut c = Command::new(b);
+                c.args(["--norc", "--noprofile", "-i"]);
+                c
+            }
+            None => {
+                let mut c = Command::new("/bin/sh");
+                c.arg("-i");
+                c
+            }
+        }
+    } else {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        c
+    };
+    // `vethlab check` must be on PATH inside: put our own directory first.
+    let mut path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    if let Some(d) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
+        path = format!("{}:{path}", d.display());
+    }
+    cmd.env("PATH", path).env("PS1", prompt);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// In the process that stays behind to pass the shell's status on: wait for
+/// `pid`; when `vethlab reset` asks (its file appears), kill the shell, init
+/// of its PID namespace, with everything it started. Returns the wait status.
+///
+/// # Safety
+/// Only async-signal-safe calls: for use after `fork`.
+unsafe fn wait_or_reset(pid: libc::pid_t, reset: *const libc::c_char) -> libc::c_int {
+    let mut st = 0;
+    let nap = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 50_000_000,
+    };
+    loop {
+        let r = libc::waitpid(pid, &mut st, libc::WNOHANG);
+        if r == pid || (r < 0 && *libc::__errno_location() != libc::EINTR) {
+            return st;
+        }
+        if r == 0 && libc::access(reset, libc::F_OK) == 0 {
+            libc::kill(pid, libc::SIGKILL);
+            while libc::waitpid(pid, &mut st, 0) < 0 {}
+            return st;
+        }
+        libc::nanosleep(&nap, std::ptr::null_mut());
+    }
 }

@@ -46,19 +46,24 @@ impl BenchCmd {
         }
     }
 
+    /// `--checks-only`: the `vethlab check` figure alone.
+    fn checks_alone(&self) -> Result<ExitCode> {
+        let checks = checks_figure(self.reps)?;
+        if let Some(p) = &self.json {
+            let text = serde_json::to_string_pretty(&serde_json::json!({"checks": checks}))
+                .map_err(|e| Error::other(format!("JSON: {e}")))?;
+            vethlab::sys::outputs::write(p, text.as_bytes())?;
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
     pub fn exec(self) -> Result<ExitCode> {
         // Generated lab files live in the run's scratch (a private tmpfs,
         // gone with the run): inside the sandbox the host is read-only.
         let scratch = vethlab::sys::scratch::Scratch::new()?;
         let tmp = scratch.path().to_path_buf();
         if self.checks_only {
-            let checks = checks_figure(self.reps)?;
-            if let Some(p) = &self.json {
-                let text = serde_json::to_string_pretty(&serde_json::json!({"checks": checks}))
-                    .map_err(|e| Error::other(format!("JSON: {e}")))?;
-                vethlab::sys::outputs::write(p, text.as_bytes())?;
-            }
-            return Ok(ExitCode::SUCCESS);
+            return self.checks_alone();
         }
         say!("Loader: read, scan, parse and validate a generated lab (one pod per step)");
         let mut loader = vec![];
