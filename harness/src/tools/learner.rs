@@ -136,10 +136,8 @@ pub fn write_marker(lab: &Path, step: usize) -> Result<()> {
 pub fn read_marker() -> Result<(PathBuf, usize)> {
     let outside = |why: &str| {
         Error::input(
-            "vethlab check",
-            format!(
-                "not inside a vethlab shell ({why}): start one with `vethlab shell LAB --step N`"
-            ),
+            "not in a lab's shell",
+            format!("start one with `vethlab shell LAB --step N` ({why})"),
         )
     };
     let text = std::fs::read_to_string(MARKER).map_err(|_| outside("no lab here"))?;
