@@ -100,6 +100,12 @@ fn walk(lab: &Lab, idx: usize) -> Result<(), Failed> {
 /// Steps whose check a later step undoes on purpose, with why: in the
 /// finished lab they fail, and must.
 const UNDONE_LATER: &[(&str, &str, &str)] = &[
+    // Only where the kernel has ipip (elsewhere the step is skipped).
+    (
+        "calico",
+        "cross-node-ipip",
+        "cross-node-direct replaces the tunl0 routes by ens32",
+    ),
     ("veth-pair", "netns-add", "fresh-netns brings lo up"),
     ("veth-pair", "second-pair", "pair-into-netns moves veth4"),
     (
