@@ -5,16 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 user=${ROOTLESS_USER:-nobody}
 cargo build -q --bin vethlab
-bin=$(cargo test --no-run --message-format=json 2>/dev/null \
-  | sed -n 's/.*"executable":"\([^"]*\/labs-[^"]*\)".*/\1/p' | tail -n1)
+built=$(cargo test --no-run --message-format=json 2>/dev/null)
+bin=$(sed -n 's/.*"executable":"\([^"]*\/labs-[^"]*\)".*/\1/p' <<<"$built" | tail -n1)
+# The library as another crate uses it (Runner from plain #[test]s).
+libtest=$(sed -n 's/.*"executable":"\([^"]*\/library-[^"]*\)".*/\1/p' <<<"$built" | tail -n1)
 if [ "$(id -u)" -ne 0 ]; then
   echo "not root: running as $(id -un) directly"
   run() { "$@"; }
 else
   tmp=$(mktemp -d); chmod 755 "$tmp"
-  cp "$bin" target/debug/vethlab "$tmp/"
+  cp "$bin" "$libtest" target/debug/vethlab "$tmp/"
   run() { su "$user" -s /bin/sh -c "cd '$PWD' && VETHLAB_LABS='$PWD/labs' $*"; }
   bin="$tmp/$(basename "$bin")"
+  libtest="$tmp/$(basename "$libtest")"
   trap 'rm -rf "$tmp"' EXIT
 fi
 set +e
@@ -25,4 +28,5 @@ if [ $rc -eq 2 ]; then
   exit 0
 fi
 [ $rc -eq 0 ] || exit $rc
+run "$libtest"
 run "${tmp:-target/debug}/vethlab" run >/dev/null && echo "rootless vethlab run: all labs passed"

@@ -23,6 +23,9 @@ cargo run -q -p vethlab -- run --json ci-artifacts/report.json --pcap-dir ci-art
   > ci-artifacts/run.txt || { cat ci-artifacts/run.txt; exit 1; }
 tail -n1 ci-artifacts/run.txt
 
+echo "== shards: --shard I/3 together report exactly the unsharded run's steps"
+bash ci/shards.sh ci-artifacts/shards 3
+
 if [ "${VETHLAB_KERNEL_MATRIX:-1}" = 1 ]; then
   echo "== kernel matrix: Debian 6.1 under user-mode Linux, without and with the tunnel modules"
   bash ci/kernel-matrix.sh none all

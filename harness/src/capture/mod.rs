@@ -4,3 +4,10 @@
 pub mod decode;
 pub mod frame;
 pub mod pcapng;
+
+#[cfg(test)]
+mod decode_props;
+#[cfg(test)]
+mod decode_tests;
+#[cfg(test)]
+mod pcapng_tests;

@@ -1,332 +1,397 @@
 //! Judging an expectation against kernel state handed over as a [`State`]:
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
-use crate::check::expect::{split_at, Expect, Method};
 use crate::check::lines::resolve;
 use crate::check::state::State;
 use crate::error::{Error, Result};
+use crate::lab::expect::{split_at, Expect, Method};
 use crate::model::{fmt_mac, Link};
+
+/// Ok(what was seen) or Err(what differs).
+pub type Verdict = std::result::Result<String, String>;
 
 impl Expect {
     /// Check against the kernel now. Ok(what was seen) or Err(what differs).
     /// SameFrames is checked by the step runner, which holds the captures.
-    pub fn check(&self, st: &dyn State) -> Result<Result<String, String>> {
-        Ok(match self {
-            Expect::Links { node, names } => {
-                let links = st.links(node)?;
-                // The kernel's fallback tunnels (tunl0, gre0, …) are in every
-                // namespace where their module is loaded: not the lab's to
-                // list, unless it names them.
-                let fallback = st.fallback_names();
-                let mut got: Vec<String> = links
-                    .iter()
-                    .map(|l| l.name.clone())
-                    .filter(|n| !fallback.contains(n) || names.contains(n))
-                    .collect();
-                got.sort();
-                let mut want = names.clone();
-                want.sort();
-                let shown = links
-                    .iter()
-                    .map(|l| {
-                        format!(
-                            "{}: {} {} state {}",
-                            l.index,
-                            l.name,
-                            l.flag_names(),
-                            l.operstate
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                if got == want {
-                    Ok(shown)
-                } else {
-                    Err(format!("links are [{}]: {shown}", got.join(", ")))
-                }
-            }
-            Expect::Link {
-                node,
-                dev,
-                index,
-                mtu,
-                state,
-                flags,
-                mac,
-                master,
-                kind,
-                peer,
-                at,
-            } => {
-                let l = st.link(node, dev)?;
-                let links = st.links(node)?;
-                let name_of = |i: u32| {
-                    links
-                        .iter()
-                        .find(|l| l.index == i)
-                        .map(|l| l.name.clone())
-                        .unwrap_or(format!("if{i}"))
-                };
-                let at_text = l.link.map(|i| {
-                    if l.link_netnsid.is_some() {
-                        format!("if{i}")
-                    } else {
-                        name_of(i)
-                    }
-                });
-                let shown = format!(
-                    "{}: {}{}: {} mtu {}{} state {} link/ether {}{}",
-                    l.index,
-                    l.name,
-                    at_text
-                        .as_ref()
-                        .map(|a| format!("@{a}"))
-                        .unwrap_or_default(),
-                    l.flag_names(),
-                    l.mtu,
-                    l.master
-                        .map(|m| format!(" master {}", name_of(m)))
-                        .unwrap_or_default(),
-                    l.operstate,
-                    l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
-                    l.link_netnsid
-                        .map(|n| format!(" link-netnsid {n}"))
-                        .unwrap_or_default(),
-                );
-                let mut bad = vec![];
-                if let Some(i) = index {
-                    let i = st.map_index(*i);
-                    if l.index != i {
-                        bad.push(format!("ifindex {} (want {i})", l.index));
-                    }
-                }
-                if let Some(m) = mtu {
-                    if l.mtu != *m {
-                        bad.push(format!("mtu {} (want {m})", l.mtu));
-                    }
-                }
-                if let Some(s) = state {
-                    if &l.operstate != s {
-                        bad.push(format!("state {} (want {s})", l.operstate));
-                    }
-                }
-                for f in flags.iter().flatten() {
-                    if !l
-                        .flag_names()
-                        .trim_matches(|c| c == '<' || c == '>')
-                        .split(',')
-                        .any(|x| x == f)
-                    {
-                        bad.push(format!("flag {f} missing"));
-                    }
-                }
-                if let Some(m) = mac {
-                    let want = resolve(st, m)?;
-                    let got = l.mac.map(|m| fmt_mac(&m)).unwrap_or_default();
-                    if got != want {
-                        bad.push(format!("mac {got} (want {want})"));
-                    }
-                }
-                if let Some(m) = master {
-                    let got = l.master.map(name_of);
-                    if got.as_deref() != Some(m.as_str()) {
-                        bad.push(format!(
-                            "master {} (want {m})",
-                            got.unwrap_or("none".into())
-                        ));
-                    }
-                }
-                if let Some(k) = kind {
-                    if l.kind.as_deref() != Some(k.as_str()) {
-                        bad.push(format!("kind {:?} (want {k})", l.kind));
-                    }
-                }
-                if let Some(a) = at {
-                    // A literal `ifN` is a lab index; a placeholder is the kernel's own.
-                    let a = &resolve(st, &st.map_at(a))?;
-                    if at_text.as_deref() != Some(a.as_str()) {
-                        bad.push(format!(
-                            "shown as @{} (want @{a})",
-                            at_text.unwrap_or_default()
-                        ));
-                    }
-                }
-                if let Some(p) = peer {
-                    let (pn, pd) = split_at(p).unwrap_or((node.as_str(), p.as_str()));
-                    let pl = st.link(pn, pd)?;
-                    if l.link != Some(pl.index) {
-                        bad.push(format!(
-                            "IFLA_LINK {:?}, but {pd} in {pn} is ifindex {}",
-                            l.link, pl.index
-                        ));
-                    }
-                    match (l.link_netnsid, pn == node) {
-                        (None, true) => {}
-                        (Some(id), false) => {
-                            let owner = st.node_of_nsid(node, id)?;
-                            if owner.as_deref() != Some(pn) {
-                                bad.push(format!(
-                                    "link-netnsid {id} is {} (want {pn})",
-                                    owner.unwrap_or("unknown".into())
-                                ));
-                            }
-                        }
-                        (None, false) => {
-                            bad.push(format!("no link-netnsid, yet the peer should be in {pn}"))
-                        }
-                        (Some(id), true) => bad.push(format!(
-                            "link-netnsid {id}, yet the peer should be in the same namespace"
-                        )),
-                    }
-                }
-                if bad.is_empty() {
-                    Ok(shown)
-                } else {
-                    Err(format!("{}: {shown}", bad.join("; ")))
-                }
-            }
-            Expect::Addr { node, dev, exactly } => {
-                let l = st.link(node, dev)?;
-                let all = st.addrs(node)?;
-                let mut got: Vec<String> = all
-                    .iter()
-                    .filter(|a| a.index == l.index)
-                    .map(|a| format!("{}/{}", a.ip, a.prefix))
-                    .collect();
-                got.sort();
-                let mut want = exactly.clone();
-                want.sort();
-                let shown = if got.is_empty() {
-                    format!("{dev}: no IPv4 address")
-                } else {
-                    format!("{dev}: inet {}", got.join(", inet "))
-                };
-                if got == want {
-                    Ok(shown)
-                } else {
-                    Err(shown)
-                }
-            }
-            Expect::Routes { node, has, lacks } => {
-                let lines = route_lines(st, node)?;
-                let mut bad = vec![];
-                for h in has {
-                    if !lines.iter().any(|l| norm(l) == norm(h)) {
-                        bad.push(format!("missing `{h}`"));
-                    }
-                }
-                for h in lacks {
-                    if lines.iter().any(|l| norm(l) == norm(h)) {
-                        bad.push(format!("unexpected `{h}`"));
-                    }
-                }
-                let shown = format!("ip route:\n      {}", lines.join("\n      "));
-                if bad.is_empty() {
-                    Ok(shown)
-                } else {
-                    Err(format!("{}; {shown}", bad.join("; ")))
-                }
-            }
+    pub fn check(&self, st: &dyn State) -> Result<Verdict> {
+        match self {
+            Expect::Link { .. } => link(st, self),
+            Expect::Links { node, names } => links(st, node, names),
+            Expect::Addr { node, dev, exactly } => addr(st, node, dev, exactly),
+            Expect::Routes { node, has, lacks } => routes(st, node, has, lacks),
             Expect::Neigh {
                 node,
                 dev,
                 ip,
                 state,
                 lladdr,
-            } => {
-                let l = st.link(node, dev)?;
-                let all = st.neighbours(node)?;
-                let n = all
-                    .iter()
-                    .find(|n| n.index == l.index && n.ip.to_string() == *ip);
-                let shown = match n {
-                    Some(n) => format!(
-                        "{} dev {dev}{} {}",
-                        n.ip,
-                        n.lladdr
-                            .map(|m| format!(" lladdr {}", fmt_mac(&m)))
-                            .unwrap_or_default(),
-                        n.state
-                    ),
-                    None => format!("no entry for {ip} on {dev}"),
-                };
-                let mut ok = n.is_some_and(|n| state.contains(&n.state));
-                if let (Some(want), Some(n)) = (lladdr, n) {
-                    ok &= n.lladdr.map(|m| fmt_mac(&m)) == Some(resolve(st, want)?);
-                }
-                if ok {
-                    Ok(shown)
-                } else {
-                    Err(shown)
-                }
-            }
-            Expect::Sysctl { node, key, value } => {
-                let got = st.sysctl(node, key)?;
-                let shown = format!("{key} = {got}");
-                if &got == value {
-                    Ok(shown)
-                } else {
-                    Err(shown)
-                }
-            }
+            } => neigh(st, node, dev, ip, state, lladdr.as_deref()),
+            Expect::Sysctl { node, key, value } => sysctl(st, node, key, value),
             Expect::PeerIndex {
                 node,
                 dev,
                 peer,
                 methods,
-            } => {
-                let (pn, pd) = split_at(peer).unwrap_or((node.as_str(), peer.as_str()));
-                let want = st.link(pn, pd)?.index;
-                let mut seen = vec![];
-                let mut bad = false;
-                for m in methods {
-                    let got = peer_index(st, node, dev, m)?;
-                    bad |= got != want;
-                    seen.push(match m {
-                        Method::Iflink => format!("IFLA_LINK {got}"),
-                        Method::Sysfs => format!("/sys/class/net/{dev}/iflink {got}"),
-                        Method::Ethtool => format!("ethtool -S {dev}: peer_ifindex: {got}"),
-                    });
-                }
-                let shown = format!("{}; {pd} in {pn} is ifindex {want}", seen.join(", "));
-                if bad {
-                    Err(shown)
-                } else {
-                    Ok(shown)
-                }
-            }
-            Expect::Bridge { node, dev, members } => {
-                let br = st.link(node, dev)?;
-                let links = st.links(node)?;
-                let mut got: Vec<String> = links
-                    .iter()
-                    .filter(|l| l.master == Some(br.index))
-                    .map(|l| l.name.clone())
-                    .collect();
-                got.sort();
-                let mut want = members.clone();
-                want.sort();
-                let shown = brctl_show(&br, &got);
-                if got == want && br.kind.as_deref() == Some("bridge") {
-                    Ok(shown)
-                } else {
-                    Err(shown)
-                }
-            }
-            Expect::SameFrames { .. } => Ok(String::new()),
-            Expect::Ipam { network, allocated } => {
-                let mut got = st.ipam(network)?;
-                got.sort();
-                let mut want = allocated.clone();
-                want.sort();
-                if got == want {
-                    Ok(format!("allocated: [{}]", got.join(", ")))
-                } else {
-                    Err(format!("allocated: [{}]", got.join(", ")))
-                }
-            }
-        })
+            } => peer_index_of(st, node, dev, peer, methods),
+            Expect::Bridge { node, dev, members } => bridge(st, node, dev, members),
+            Expect::SameFrames { .. } => Ok(Ok(String::new())),
+            Expect::Ipam { network, allocated } => ipam(st, network, allocated),
+        }
     }
+}
+
+fn links(st: &dyn State, node: &str, names: &[String]) -> Result<Verdict> {
+    Ok({
+        let links = st.links(node)?;
+        // The kernel's fallback tunnels (tunl0, gre0, …) are in every
+        // namespace where their module is loaded: not the lab's to
+        // list, unless it names them.
+        let fallback = st.fallback_names();
+        let mut got: Vec<String> = links
+            .iter()
+            .map(|l| l.name.clone())
+            .filter(|n| !fallback.contains(n) || names.contains(n))
+            .collect();
+        got.sort();
+        let mut want = names.to_vec();
+        want.sort();
+        let shown = links
+            .iter()
+            .map(|l| {
+                format!(
+                    "{}: {} {} state {}",
+                    l.index,
+                    l.name,
+                    l.flag_names(),
+                    l.operstate
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        if got == want {
+            Ok(shown)
+        } else {
+            Err(format!("links are [{}]: {shown}", got.join(", ")))
+        }
+    })
+}
+
+fn addr(st: &dyn State, node: &str, dev: &str, exactly: &[String]) -> Result<Verdict> {
+    Ok({
+        let l = st.link(node, dev)?;
+        let all = st.addrs(node)?;
+        let mut got: Vec<String> = all
+            .iter()
+            .filter(|a| a.index == l.index)
+            .map(|a| format!("{}/{}", a.ip, a.prefix))
+            .collect();
+        got.sort();
+        let mut want = exactly.to_vec();
+        want.sort();
+        let shown = if got.is_empty() {
+            format!("{dev}: no IPv4 address")
+        } else {
+            format!("{dev}: inet {}", got.join(", inet "))
+        };
+        if got == want {
+            Ok(shown)
+        } else {
+            Err(shown)
+        }
+    })
+}
+
+fn routes(st: &dyn State, node: &str, has: &[String], lacks: &[String]) -> Result<Verdict> {
+    Ok({
+        let lines = route_lines(st, node)?;
+        let mut bad = vec![];
+        for h in has {
+            if !lines.iter().any(|l| norm(l) == norm(h)) {
+                bad.push(format!("missing `{h}`"));
+            }
+        }
+        for h in lacks {
+            if lines.iter().any(|l| norm(l) == norm(h)) {
+                bad.push(format!("unexpected `{h}`"));
+            }
+        }
+        let shown = format!("ip route:\n      {}", lines.join("\n      "));
+        if bad.is_empty() {
+            Ok(shown)
+        } else {
+            Err(format!("{}; {shown}", bad.join("; ")))
+        }
+    })
+}
+
+fn neigh(
+    st: &dyn State,
+    node: &str,
+    dev: &str,
+    ip: &str,
+    state: &[String],
+    lladdr: Option<&str>,
+) -> Result<Verdict> {
+    Ok({
+        let l = st.link(node, dev)?;
+        let all = st.neighbours(node)?;
+        let n = all
+            .iter()
+            .find(|n| n.index == l.index && n.ip.to_string() == *ip);
+        let shown = match n {
+            Some(n) => format!(
+                "{} dev {dev}{} {}",
+                n.ip,
+                n.lladdr
+                    .map(|m| format!(" lladdr {}", fmt_mac(&m)))
+                    .unwrap_or_default(),
+                n.state
+            ),
+            None => format!("no entry for {ip} on {dev}"),
+        };
+        let mut ok = n.is_some_and(|n| state.contains(&n.state));
+        if let (Some(want), Some(n)) = (lladdr, n) {
+            ok &= n.lladdr.map(|m| fmt_mac(&m)) == Some(resolve(st, want)?);
+        }
+        if ok {
+            Ok(shown)
+        } else {
+            Err(shown)
+        }
+    })
+}
+
+fn sysctl(st: &dyn State, node: &str, key: &str, value: &str) -> Result<Verdict> {
+    Ok({
+        let got = st.sysctl(node, key)?;
+        let shown = format!("{key} = {got}");
+        if got == value {
+            Ok(shown)
+        } else {
+            Err(shown)
+        }
+    })
+}
+
+fn peer_index_of(
+    st: &dyn State,
+    node: &str,
+    dev: &str,
+    peer: &str,
+    methods: &[Method],
+) -> Result<Verdict> {
+    Ok({
+        let (pn, pd) = split_at(peer).unwrap_or((node, peer));
+        let want = st.link(pn, pd)?.index;
+        let mut seen = vec![];
+        let mut bad = false;
+        for m in methods {
+            let got = peer_index(st, node, dev, m)?;
+            bad |= got != want;
+            seen.push(match m {
+                Method::Iflink => format!("IFLA_LINK {got}"),
+                Method::Sysfs => format!("/sys/class/net/{dev}/iflink {got}"),
+                Method::Ethtool => format!("ethtool -S {dev}: peer_ifindex: {got}"),
+            });
+        }
+        let shown = format!("{}; {pd} in {pn} is ifindex {want}", seen.join(", "));
+        if bad {
+            Err(shown)
+        } else {
+            Ok(shown)
+        }
+    })
+}
+
+fn bridge(st: &dyn State, node: &str, dev: &str, members: &[String]) -> Result<Verdict> {
+    Ok({
+        let br = st.link(node, dev)?;
+        let links = st.links(node)?;
+        let mut got: Vec<String> = links
+            .iter()
+            .filter(|l| l.master == Some(br.index))
+            .map(|l| l.name.clone())
+            .collect();
+        got.sort();
+        let mut want = members.to_vec();
+        want.sort();
+        let shown = brctl_show(&br, &got);
+        if got == want && br.kind.as_deref() == Some("bridge") {
+            Ok(shown)
+        } else {
+            Err(shown)
+        }
+    })
+}
+
+fn ipam(st: &dyn State, network: &str, allocated: &[String]) -> Result<Verdict> {
+    Ok({
+        let mut got = st.ipam(network)?;
+        got.sort();
+        let mut want = allocated.to_vec();
+        want.sort();
+        if got == want {
+            Ok(format!("allocated: [{}]", got.join(", ")))
+        } else {
+            Err(format!("allocated: [{}]", got.join(", ")))
+        }
+    })
+}
+
+/// `ip -d link show DEV` as one line, and what iproute2 prints after `@`.
+fn link_line(l: &Link, links: &[Link]) -> (String, Option<String>) {
+    let name_of = |i: u32| name_in(links, i);
+    let at_text = l.link.map(|i| {
+        if l.link_netnsid.is_some() {
+            format!("if{i}")
+        } else {
+            name_of(i)
+        }
+    });
+    let shown = format!(
+        "{}: {}{}: {} mtu {}{} state {} link/ether {}{}",
+        l.index,
+        l.name,
+        at_text
+            .as_ref()
+            .map(|a| format!("@{a}"))
+            .unwrap_or_default(),
+        l.flag_names(),
+        l.mtu,
+        l.master
+            .map(|m| format!(" master {}", name_of(m)))
+            .unwrap_or_default(),
+        l.operstate,
+        l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
+        l.link_netnsid
+            .map(|n| format!(" link-netnsid {n}"))
+            .unwrap_or_default(),
+    );
+    (shown, at_text)
+}
+
+/// The name of ifindex `i` among `links`, or `ifN` as iproute2 shows it.
+fn name_in(links: &[Link], i: u32) -> String {
+    links
+        .iter()
+        .find(|l| l.index == i)
+        .map(|l| l.name.clone())
+        .unwrap_or(format!("if{i}"))
+}
+
+fn link(st: &dyn State, e: &Expect) -> Result<Verdict> {
+    let Expect::Link {
+        node,
+        dev,
+        index,
+        mtu,
+        state,
+        flags,
+        mac,
+        master,
+        kind,
+        peer,
+        at,
+    } = e
+    else {
+        return Err(Error::other(format!(
+            "not a link expectation: {}",
+            e.describe()
+        )));
+    };
+    let l = st.link(node, dev)?;
+    let links = st.links(node)?;
+    let (shown, at_text) = link_line(&l, &links);
+    let mut bad = vec![];
+    if let Some(i) = index {
+        differs(
+            &mut bad,
+            "ifindex",
+            l.index.to_string(),
+            st.map_index(*i).to_string(),
+        );
+    }
+    if let Some(m) = mtu {
+        differs(&mut bad, "mtu", l.mtu.to_string(), m.to_string());
+    }
+    if let Some(s) = state {
+        differs(&mut bad, "state", l.operstate.clone(), s.clone());
+    }
+    for f in flags.iter().flatten() {
+        let names = l.flag_names();
+        if !names.trim_matches(['<', '>']).split(',').any(|x| x == f) {
+            bad.push(format!("flag {f} missing"));
+        }
+    }
+    if let Some(m) = mac {
+        let got = l.mac.map(|m| fmt_mac(&m)).unwrap_or_default();
+        differs(&mut bad, "mac", got, resolve(st, m)?);
+    }
+    if let Some(m) = master {
+        let got = l.master.map(|i| name_in(&links, i));
+        differs(&mut bad, "master", got.unwrap_or("none".into()), m.clone());
+    }
+    if let Some(k) = kind {
+        if l.kind.as_deref() != Some(k.as_str()) {
+            bad.push(format!("kind {:?} (want {k})", l.kind));
+        }
+    }
+    if let Some(a) = at {
+        // A literal `ifN` is a lab index; a placeholder is the kernel's own.
+        let a = resolve(st, &st.map_at(a))?;
+        if at_text.as_deref() != Some(a.as_str()) {
+            bad.push(format!(
+                "shown as @{} (want @{a})",
+                at_text.unwrap_or_default()
+            ));
+        }
+    }
+    if let Some(p) = peer {
+        bad.extend(peer_mismatch(st, node, &l, p)?);
+    }
+    Ok(if bad.is_empty() {
+        Ok(shown)
+    } else {
+        Err(format!("{}: {shown}", bad.join("; ")))
+    })
+}
+
+/// Adds "WHAT GOT (want WANT)" to `bad` when they differ.
+fn differs(bad: &mut Vec<String>, what: &str, got: String, want: String) {
+    if got != want {
+        bad.push(format!("{what} {got} (want {want})"));
+    }
+}
+
+/// How `l`'s IFLA_LINK and link-netnsid fail to point at `peer`
+/// (`dev` in the same node, or `node:dev`).
+fn peer_mismatch(st: &dyn State, node: &str, l: &Link, peer: &str) -> Result<Vec<String>> {
+    let mut bad = vec![];
+    let (pn, pd) = split_at(peer).unwrap_or((node, peer));
+    let pl = st.link(pn, pd)?;
+    if l.link != Some(pl.index) {
+        bad.push(format!(
+            "IFLA_LINK {:?}, but {pd} in {pn} is ifindex {}",
+            l.link, pl.index
+        ));
+    }
+    match (l.link_netnsid, pn == node) {
+        (None, true) => {}
+        (Some(id), false) => {
+            let owner = st.node_of_nsid(node, id)?;
+            if owner.as_deref() != Some(pn) {
+                bad.push(format!(
+                    "link-netnsid {id} is {} (want {pn})",
+                    owner.unwrap_or("unknown".into())
+                ));
+            }
+        }
+        (None, false) => bad.push(format!("no link-netnsid, yet the peer should be in {pn}")),
+        (Some(id), true) => bad.push(format!(
+            "link-netnsid {id}, yet the peer should be in the same namespace"
+        )),
+    }
+    Ok(bad)
 }
 
 /// What `brctl show BRIDGE` prints.

@@ -3,26 +3,8 @@
 
 use crate::check::state::State;
 use crate::error::{Error, Result};
-use crate::lab::fixture::FixtureLine;
+use crate::lab::fixture::{placeholders, FixtureLine};
 use crate::model::fmt_mac;
-
-/// `{...}` spans in a line, with their column; `Err(col)` for an unclosed `{`.
-pub fn placeholders(s: &str) -> Result<Vec<(usize, &str)>, usize> {
-    let mut out = vec![];
-    let mut rest = s;
-    let mut off = 0;
-    while let Some(a) = rest.find('{') {
-        match rest[a..].find('}') {
-            Some(b) => {
-                out.push((off + a, &rest[a + 1..a + b]));
-                off += a + b + 1;
-                rest = &rest[a + b + 1..];
-            }
-            None => return Err(off + a),
-        }
-    }
-    Ok(out)
-}
 
 /// Replace placeholders with what the kernel holds now.
 pub fn resolve(st: &dyn State, text: &str) -> Result<String> {

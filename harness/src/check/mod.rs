@@ -1,8 +1,18 @@
 //! Judging: expectations on kernel state and article transcripts, compared
 //! with what was read or captured.
 
-pub mod expect;
 pub mod judge;
 pub mod lines;
 pub mod state;
 pub mod transcript;
+
+#[cfg(test)]
+pub(crate) mod fake;
+#[cfg(test)]
+mod judge_link_tests;
+#[cfg(test)]
+mod judge_tests;
+#[cfg(test)]
+mod lines_tests;
+#[cfg(test)]
+mod transcript_tests;

@@ -3,9 +3,12 @@
 //! over netlink, never by executing `ip`.
 
 use crate::model::link::{parse_mac, LinkCommon, LinkKind as Kind, Mac};
-use crate::model::route::parse_proto;
 use rtnetlink::packet_route::route::{RouteProtocol, RouteScope, RouteType};
 use std::net::Ipv4Addr;
+
+pub use super::addr::broadcast;
+use super::addr::{addr, fdb, ifconfig, neigh, route};
+use super::link::link;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetSpec {
@@ -112,7 +115,7 @@ pub struct Line {
     pub cmds: Vec<Cmd>,
 }
 
-type R<T> = Result<T, String>;
+pub(super) type R<T> = Result<T, String>;
 
 pub fn parse(text: &str) -> R<Line> {
     let toks: Vec<&str> = text.split_whitespace().collect();
@@ -188,7 +191,7 @@ fn parse_words(t: &[&str]) -> R<Vec<Cmd>> {
     }
 }
 
-fn num<T: std::str::FromStr>(what: &str, s: Option<&&str>) -> R<T> {
+pub(super) fn num<T: std::str::FromStr>(what: &str, s: Option<&&str>) -> R<T> {
     let s = s.ok_or(format!("`{what}` needs a value"))?;
     s.parse()
         .map_err(|_| format!("`{what} {s}`: not a valid number"))
@@ -196,7 +199,7 @@ fn num<T: std::str::FromStr>(what: &str, s: Option<&&str>) -> R<T> {
 
 /// A number the kernel accepts only within `[lo, hi]`: refused at load
 /// with the range, not by netlink mid-run.
-fn ranged(what: &str, s: Option<&&str>, lo: u64, hi: u64, why: &str) -> R<u32> {
+pub(super) fn ranged(what: &str, s: Option<&&str>, lo: u64, hi: u64, why: &str) -> R<u32> {
     let v: u64 = num(what, s)?;
     if v < lo || v > hi {
         return Err(format!("`{what} {v}`: allowed: {lo} to {hi} ({why})"));
@@ -205,9 +208,9 @@ fn ranged(what: &str, s: Option<&&str>, lo: u64, hi: u64, why: &str) -> R<u32> {
 }
 
 /// The MTUs a veth, bridge or tunnel takes: IPv4's minimum to Ethernet's maximum.
-const MTU: (u64, u64) = (68, 65535);
+pub(super) const MTU: (u64, u64) = (68, 65535);
 
-fn ip4(what: &str, s: Option<&&str>) -> R<Ipv4Addr> {
+pub(super) fn ip4(what: &str, s: Option<&&str>) -> R<Ipv4Addr> {
     let s = s.ok_or(format!("`{what}` needs an address"))?;
     not_v6(s)?;
     s.parse().map_err(|_| format!("`{s}`: not an IPv4 address"))
@@ -215,7 +218,7 @@ fn ip4(what: &str, s: Option<&&str>) -> R<Ipv4Addr> {
 
 /// Lab namespaces run IPv4 only (IPv6 is off so captures are exact): say so,
 /// rather than "prefix over 32" or "not an IPv4 address".
-fn not_v6(s: &str) -> R<()> {
+pub(super) fn not_v6(s: &str) -> R<()> {
     let ip = s.split('/').next().unwrap_or(s);
     if ip.contains(':') && ip.parse::<std::net::Ipv6Addr>().is_ok() {
         return Err(format!(
@@ -226,7 +229,7 @@ fn not_v6(s: &str) -> R<()> {
 }
 
 /// A device's own address: the kernel refuses multicast and all-zero ones.
-fn dev_mac(s: Option<&&str>) -> R<Mac> {
+pub(super) fn dev_mac(s: Option<&&str>) -> R<Mac> {
     let m = mac(s)?;
     let t = s.copied().unwrap_or_default();
     if m[0] & 1 == 1 {
@@ -242,14 +245,14 @@ fn dev_mac(s: Option<&&str>) -> R<Mac> {
     Ok(m)
 }
 
-fn mac(s: Option<&&str>) -> R<Mac> {
+pub(super) fn mac(s: Option<&&str>) -> R<Mac> {
     let s = s.ok_or("a MAC address is missing")?;
     parse_mac(s).ok_or(format!(
         "`{s}`: not a MAC address (expected xx:xx:xx:xx:xx:xx)"
     ))
 }
 
-fn word(what: &str, s: Option<&&str>) -> R<String> {
+pub(super) fn word(what: &str, s: Option<&&str>) -> R<String> {
     s.map(|s| s.to_string())
         .ok_or(format!("`{what}` needs a value"))
 }
@@ -272,391 +275,6 @@ pub fn cidr(s: &str) -> R<(Ipv4Addr, u8)> {
             .map_err(|_| format!("`{s}`: not an IPv4 address"))?,
         p,
     ))
-}
-
-/// Common `ip link add` attributes; returns the words it did not take.
-fn link_common<'a>(t: &'a [&'a str], c: &mut LinkCommon) -> R<&'a [&'a str]> {
-    let mut i = 0;
-    while i < t.len() {
-        match t[i] {
-            "name" => c.name = word("name", t.get(i + 1))?,
-            "index" => {
-                c.index = Some(ranged(
-                    "index",
-                    t.get(i + 1),
-                    1,
-                    i32::MAX as u64,
-                    "an ifindex",
-                )?)
-            }
-            "address" => c.mac = Some(dev_mac(t.get(i + 1))?),
-            "mtu" => c.mtu = Some(ranged("mtu", t.get(i + 1), MTU.0, MTU.1, "bytes")?),
-            "txqueuelen" | "txqlen" | "qlen" => {
-                c.txqueuelen = Some(num("txqueuelen", t.get(i + 1))?)
-            }
-            w if c.name.is_empty() && !["type", "peer", "netns"].contains(&w) => {
-                c.name = w.to_string();
-                i += 1;
-                continue;
-            }
-            _ => return Ok(&t[i..]),
-        }
-        i += 2;
-    }
-    Ok(&t[i..])
-}
-
-fn link(t: &[&str]) -> R<Cmd> {
-    match t {
-        ["add", rest @ ..] => {
-            let mut c = LinkCommon::default();
-            let rest = link_common(rest, &mut c)?;
-            if c.name.is_empty() {
-                return Err("`ip link add` needs a name".into());
-            }
-            let mut peer_netns = None;
-            let kind = match rest {
-                ["type", "veth", "peer", p @ ..] => {
-                    let mut peer = LinkCommon::default();
-                    let mut rest = link_common(p, &mut peer)?;
-                    if let ["netns", n, r @ ..] = rest {
-                        peer_netns = Some(n.to_string());
-                        rest = r;
-                    }
-                    if !rest.is_empty() {
-                        return Err(format!(
-                            "unexpected `{}` after the veth peer",
-                            rest.join(" ")
-                        ));
-                    }
-                    if peer.name.is_empty() {
-                        return Err("`peer` needs `name NAME`".into());
-                    }
-                    Kind::Veth { peer }
-                }
-                ["type", "bridge"] => Kind::Bridge,
-                ["type", "vxlan", o @ ..] => {
-                    let (mut vni, mut port, mut local, mut dev, mut learning) =
-                        (None, None, None, None, true);
-                    let mut i = 0;
-                    while i < o.len() {
-                        match o[i] {
-                            "id" | "vni" => {
-                                vni = Some(ranged(
-                                    "id",
-                                    o.get(i + 1),
-                                    0,
-                                    (1 << 24) - 1,
-                                    "a 24-bit VNI",
-                                )?)
-                            }
-                            "dstport" => port = Some(num("dstport", o.get(i + 1))?),
-                            "local" => local = Some(ip4("local", o.get(i + 1))?),
-                            "dev" => dev = Some(word("dev", o.get(i + 1))?),
-                            "nolearning" => {
-                                learning = false;
-                                i += 1;
-                                continue;
-                            }
-                            w => return Err(format!("unsupported vxlan option `{w}`")),
-                        }
-                        i += 2;
-                    }
-                    Kind::Vxlan {
-                        vni: vni.ok_or("vxlan needs `id VNI`")?,
-                        port,
-                        local,
-                        dev,
-                        learning,
-                    }
-                }
-                ["type", "ipip", o @ ..] => {
-                    let (mut local, mut remote) = (None, None);
-                    let mut i = 0;
-                    while i < o.len() {
-                        match o[i] {
-                            "local" => local = Some(ip4("local", o.get(i + 1))?),
-                            "remote" => remote = Some(ip4("remote", o.get(i + 1))?),
-                            w => return Err(format!("unsupported ipip option `{w}`")),
-                        }
-                        i += 2;
-                    }
-                    Kind::IpIp { local, remote }
-                }
-                ["type", k, ..] => {
-                    return Err(format!(
-                        "unsupported link type `{k}` (supported: veth, bridge, vxlan, ipip)"
-                    ))
-                }
-                _ => return Err("`ip link add` needs `type veth|bridge|vxlan|ipip`".into()),
-            };
-            Ok(Cmd::LinkAdd {
-                link: c,
-                kind,
-                peer_netns,
-            })
-        }
-        ["set", rest @ ..] => {
-            let mut set = SetSpec::default();
-            let mut dev = None;
-            let mut i = 0;
-            while i < rest.len() {
-                match rest[i] {
-                    "dev" => dev = Some(word("dev", rest.get(i + 1))?),
-                    "up" | "down" => {
-                        set.up = Some(rest[i] == "up");
-                        i += 1;
-                        continue;
-                    }
-                    "nomaster" => {
-                        set.master = Some(None);
-                        i += 1;
-                        continue;
-                    }
-                    "master" => set.master = Some(Some(word("master", rest.get(i + 1))?)),
-                    "netns" => set.netns = Some(word("netns", rest.get(i + 1))?),
-                    "mtu" => set.mtu = Some(ranged("mtu", rest.get(i + 1), MTU.0, MTU.1, "bytes")?),
-                    "txqueuelen" | "txqlen" | "qlen" => {
-                        set.txqueuelen = Some(num("txqueuelen", rest.get(i + 1))?)
-                    }
-                    "address" => set.mac = Some(dev_mac(rest.get(i + 1))?),
-                    "name" => set.name = Some(word("name", rest.get(i + 1))?),
-                    w if dev.is_none() => {
-                        dev = Some(w.to_string());
-                        i += 1;
-                        continue;
-                    }
-                    w => return Err(format!("unsupported `ip link set` option `{w}`")),
-                }
-                i += 2;
-            }
-            let dev = dev.ok_or("`ip link set` needs a device")?;
-            if set == SetSpec::default() {
-                return Err("`ip link set` needs something to change".into());
-            }
-            Ok(Cmd::LinkSet { dev, set })
-        }
-        ["del" | "delete", "dev", d] | ["del" | "delete", d] => {
-            Ok(Cmd::LinkDel { dev: d.to_string() })
-        }
-        [op, ..] => Err(format!(
-            "unsupported `ip link {op}` (supported: add, set, del)"
-        )),
-        [] => Err("`ip link` needs add|set|del".into()),
-    }
-}
-
-fn addr(t: &[&str]) -> R<Cmd> {
-    const USAGE: &str = "expected `ip addr add|del A.B.C.D/N [brd B|+] [noprefixroute] dev DEV`";
-    let (op, rest) = t.split_first().ok_or(USAGE)?;
-    if !["add", "del", "delete"].contains(op) {
-        return Err(USAGE.into());
-    }
-    let (mut a, mut dev, mut brd, mut noprefixroute) = (None, None, None, false);
-    let mut i = 0;
-    while i < rest.len() {
-        match rest[i] {
-            "dev" => {
-                dev = Some(rest.get(i + 1).ok_or("`dev` needs a device")?.to_string());
-                i += 1;
-            }
-            "brd" | "broadcast" => {
-                brd = Some(*rest.get(i + 1).ok_or("`brd` needs an address or +")?);
-                i += 1;
-            }
-            "noprefixroute" => noprefixroute = true,
-            w if a.is_none() && w.contains('/') => a = Some(w),
-            w => return Err(format!("unsupported `ip addr` word `{w}`; {USAGE}")),
-        }
-        i += 1;
-    }
-    let (ip, prefix) = cidr(a.ok_or(USAGE)?)?;
-    let dev = dev.ok_or(USAGE)?;
-    let brd = match brd {
-        None => None,
-        Some("+") => Some(broadcast(ip, prefix)),
-        Some(b) => Some(
-            b.parse()
-                .map_err(|_| format!("brd `{b}` is not an IPv4 address"))?,
-        ),
-    };
-    Ok(if *op == "add" {
-        Cmd::AddrAdd {
-            dev,
-            ip,
-            prefix,
-            brd,
-            noprefixroute,
-        }
-    } else {
-        Cmd::AddrDel { dev, ip, prefix }
-    })
-}
-
-/// The broadcast address of `ip/prefix`, as `brd +` and net-tools'
-/// ifconfig compute it (for a /32 that is the address itself).
-pub fn broadcast(ip: Ipv4Addr, prefix: u8) -> Ipv4Addr {
-    Ipv4Addr::from(u32::from(ip) | (u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0)))
-}
-
-fn route(t: &[&str]) -> R<Cmd> {
-    let (op, rest) = t.split_first().ok_or("`ip route` needs add|del")?;
-    let mut r = RouteSpec::default();
-    let mut i = 0;
-    while i < rest.len() {
-        match rest[i] {
-            "blackhole" | "unreachable" | "prohibit" if r.dst.is_none() => {
-                r.kind = Some(match rest[i] {
-                    "blackhole" => RouteType::BlackHole,
-                    "unreachable" => RouteType::Unreachable,
-                    _ => RouteType::Prohibit,
-                });
-                i += 1;
-                continue;
-            }
-            "default" if r.dst.is_none() => {
-                r.dst = Some((Ipv4Addr::UNSPECIFIED, 0));
-                i += 1;
-                continue;
-            }
-            "via" => r.gw = Some(ip4("via", rest.get(i + 1))?),
-            "dev" => r.dev = Some(word("dev", rest.get(i + 1))?),
-            "proto" => {
-                let p = word("proto", rest.get(i + 1))?;
-                r.proto = Some(parse_proto(&p).ok_or(format!("unknown proto `{p}`"))?);
-            }
-            "scope" => {
-                r.scope = Some(match rest.get(i + 1).copied() {
-                    Some("link") => RouteScope::Link,
-                    Some("host") => RouteScope::Host,
-                    Some("global") => RouteScope::Universe,
-                    s => return Err(format!("unknown scope `{}`", s.unwrap_or(""))),
-                })
-            }
-            "src" => r.src = Some(ip4("src", rest.get(i + 1))?),
-            "metric" => r.metric = Some(num("metric", rest.get(i + 1))?),
-            "onlink" => {
-                r.onlink = true;
-                i += 1;
-                continue;
-            }
-            w if r.dst.is_none() => {
-                r.dst = Some(cidr(w)?);
-                i += 1;
-                continue;
-            }
-            w => return Err(format!("unsupported `ip route` option `{w}`")),
-        }
-        i += 2;
-    }
-    if r.dst.is_none() {
-        return Err("`ip route` needs a destination (PREFIX or default)".into());
-    }
-    match *op {
-        "add" => Ok(Cmd::RouteAdd(r)),
-        "replace" => Ok(Cmd::RouteAdd(RouteSpec { replace: true, ..r })),
-        "del" | "delete" => Ok(Cmd::RouteDel(r)),
-        o => Err(format!("unsupported `ip route {o}` (supported: add, del)")),
-    }
-}
-
-fn neigh(t: &[&str]) -> R<Cmd> {
-    let (op, rest) = t.split_first().ok_or("`ip neigh` needs add")?;
-    if *op == "flush" {
-        return match rest {
-            ["dev", d] => Ok(Cmd::NeighFlush { dev: d.to_string() }),
-            _ => Err("expected `ip neigh flush dev DEV`".into()),
-        };
-    }
-    if !["add", "replace"].contains(op) {
-        return Err(format!(
-            "unsupported `ip neigh {op}` (supported: add, replace, flush)"
-        ));
-    }
-    let (mut ip, mut ll, mut dev, mut permanent) = (None, None, None, false);
-    let mut i = 0;
-    while i < rest.len() {
-        match rest[i] {
-            "lladdr" => ll = Some(mac(rest.get(i + 1))?),
-            "dev" => dev = Some(word("dev", rest.get(i + 1))?),
-            "nud" => permanent = rest.get(i + 1) == Some(&"permanent"),
-            w if ip.is_none() => {
-                ip = Some(ip4("neigh", Some(&w))?);
-                i += 1;
-                continue;
-            }
-            w => return Err(format!("unsupported `ip neigh` option `{w}`")),
-        }
-        i += 2;
-    }
-    Ok(Cmd::NeighAdd {
-        ip: ip.ok_or("`ip neigh add` needs an address")?,
-        mac: ll.ok_or("`ip neigh add` needs `lladdr MAC`")?,
-        dev: dev.ok_or("`ip neigh add` needs `dev DEV`")?,
-        permanent,
-    })
-}
-
-fn fdb(t: &[&str]) -> R<Cmd> {
-    let m = mac(t.first())?;
-    let (mut dev, mut dst) = (None, None);
-    let mut i = 1;
-    while i < t.len() {
-        match t[i] {
-            "dev" => dev = Some(word("dev", t.get(i + 1))?),
-            "dst" => dst = Some(ip4("dst", t.get(i + 1))?),
-            "self" | "permanent" => {
-                i += 1;
-                continue;
-            }
-            w => return Err(format!("unsupported `bridge fdb` option `{w}`")),
-        }
-        i += 2;
-    }
-    Ok(Cmd::FdbAdd {
-        dev: dev.ok_or("`bridge fdb` needs `dev DEV`")?,
-        mac: m,
-        dst: dst.ok_or("`bridge fdb` needs `dst IP` (the remote VTEP)")?,
-    })
-}
-
-fn ifconfig(dev: &str, rest: &[&str]) -> R<Vec<Cmd>> {
-    let mut out = vec![];
-    let mut set = SetSpec::default();
-    for w in rest {
-        match *w {
-            "up" => set.up = Some(true),
-            "down" => set.up = Some(false),
-            a if a.contains('/') => {
-                let (ip, prefix) = cidr(a)?;
-                out.push(Cmd::AddrAdd {
-                    dev: dev.to_string(),
-                    ip,
-                    prefix,
-                    // net-tools' ifconfig always sets the broadcast address.
-                    brd: Some(broadcast(ip, prefix)),
-                    noprefixroute: false,
-                });
-                // net-tools' ifconfig brings the device up when it sets an address.
-                set.up.get_or_insert(true);
-            }
-            w => {
-                return Err(format!(
-                    "unsupported ifconfig word `{w}` (use ADDR/LEN, up, down)"
-                ))
-            }
-        }
-    }
-    if set != SetSpec::default() {
-        out.push(Cmd::LinkSet {
-            dev: dev.to_string(),
-            set,
-        });
-    }
-    if out.is_empty() {
-        return Err("ifconfig needs ADDR/LEN or up/down".into());
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Capture fixtures: the tcpdump-style lines a step must show, in order, with
 //! `{node.iface.mac}` placeholders and `!` lines that must never appear.
 
-use crate::check::lines::placeholders;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -80,4 +79,22 @@ impl Fixture {
             lines,
         })
     }
+}
+
+/// `{...}` spans in a line, with their column; `Err(col)` for an unclosed `{`.
+pub fn placeholders(s: &str) -> Result<Vec<(usize, &str)>, usize> {
+    let mut out = vec![];
+    let mut rest = s;
+    let mut off = 0;
+    while let Some(a) = rest.find('{') {
+        match rest[a..].find('}') {
+            Some(b) => {
+                out.push((off + a, &rest[a + 1..a + b]));
+                off += a + b + 1;
+                rest = &rest[a + b + 1..];
+            }
+            None => return Err(off + a),
+        }
+    }
+    Ok(out)
 }

@@ -3,12 +3,23 @@
 
 pub mod bless;
 pub mod catalog;
+pub mod expect;
 pub mod fixture;
 pub mod input;
 pub mod load;
+mod loader;
 pub mod model;
 pub mod spans;
 pub mod validate;
 
 pub use load::{features, fixtures_dir, limits, BLESSING};
 pub use model::*;
+
+#[cfg(test)]
+mod expect_tests;
+#[cfg(test)]
+mod files_tests;
+#[cfg(test)]
+mod load_tests;
+#[cfg(test)]
+mod spans_bless_tests;

@@ -1,7 +1,7 @@
 //! The lab model: a lab, its nodes and steps, and what each step does.
 
-use crate::check::expect::Expect;
 use crate::iproute::cmd::Cmd;
+use crate::lab::expect::Expect;
 use crate::lab::fixture::Fixture;
 use serde::Deserialize;
 use serde_json::Value;

@@ -219,14 +219,17 @@ impl Scanner<'_> {
             self.ws();
             let mut k = (0, 0);
             if open == b'{' {
-                if self.peek()? != b'"' {
+                // Breaking (not `?`) keeps the members found so far.
+                if self.peek() != Some(b'"') {
                     break;
                 }
                 let s = self.i;
-                self.string()?;
+                if self.string().is_none() {
+                    break;
+                }
                 k = (s, self.i);
                 self.ws();
-                if self.peek()? != b':' {
+                if self.peek() != Some(b':') {
                     break;
                 }
                 self.i += 1;

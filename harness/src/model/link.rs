@@ -19,7 +19,8 @@ pub fn parse_mac(s: &str) -> Option<Mac> {
     }
     let mut m = [0u8; 6];
     for (i, p) in parts.iter().enumerate() {
-        if p.is_empty() || p.len() > 2 {
+        // Hex digits only: `from_str_radix` would also take a sign (`+e`).
+        if p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
         m[i] = u8::from_str_radix(p, 16).ok()?;

@@ -8,3 +8,6 @@ pub mod route;
 pub use addr::{Addr, Neigh};
 pub use link::{fmt_mac, parse_mac, Link, LinkCommon, LinkKind, Mac};
 pub use route::Route;
+
+#[cfg(test)]
+mod tests;

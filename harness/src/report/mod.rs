@@ -4,6 +4,7 @@
 pub mod html;
 pub mod junit;
 pub mod out;
+pub mod peers;
 
 use crate::capture::frame::Frame;
 use crate::lab::{Lab, Step};
@@ -306,3 +307,12 @@ pub fn report_json(reports: &[StepReport]) -> ReportJson<'_> {
         steps: reports.iter().map(|r| r.json()).collect(),
     }
 }
+
+#[cfg(test)]
+mod html_tests;
+#[cfg(test)]
+mod junit_tests;
+#[cfg(test)]
+mod peers_tests;
+#[cfg(test)]
+mod tests;

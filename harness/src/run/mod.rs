@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod lab;
+pub mod runner;
 pub mod state;
 pub mod step;
 
@@ -11,4 +12,5 @@ pub use lab::{
     build_upto, feature_missing, index_plan, new_topo, run_lab, run_lab_then, run_one, step_skip,
     RunOpts,
 };
+pub use runner::{RunReport, Runner, StepSummary, Verdict};
 pub use step::run_step;

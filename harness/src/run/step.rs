@@ -3,10 +3,11 @@
 
 use super::actions::{run_cni, run_daemon, run_ping, run_udp};
 use super::lab::{step_skip, RunOpts};
-use crate::check::expect::Expect;
 use crate::check::lines::{match_lines, resolve};
 use crate::error::{Error, Result};
-use crate::lab::{Action, Lab};
+use crate::lab::expect::Expect;
+use crate::lab::fixture::Fixture;
+use crate::lab::{Action, Lab, Step};
 use crate::report::{CaptureReport, CheckResult, Outcome, Status, StepReport};
 use crate::sys::capture::{Capture, Captured};
 use crate::sys::trace;
@@ -22,85 +23,156 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     if let Some(r) = step_skip(lab, idx) {
         return StepReport::skipped(lab, step, r);
     }
-    let mut checks: Vec<CheckResult> = vec![];
-    let mut caps: Option<Vec<Capture>> = None;
-    let mut deferred: Vec<(Option<String>, Expect)> = vec![];
-    let has_traffic = step
-        .actions
-        .iter()
-        .any(|a| matches!(a, Action::Ping(_) | Action::Udp(_)));
-    let start_caps = |topo: &Topo| -> Result<Vec<Capture>> {
+    let mut run = StepRun {
+        lab,
+        step,
+        opts,
+        checks: vec![],
+        caps: None,
+        deferred: vec![],
+        error: None,
+    };
+    if let Err(skip) = run.actions(topo) {
+        return StepReport::skipped(lab, step, skip);
+    }
+    let has_traffic = step.actions.iter().any(is_traffic);
+    // Captures without traffic still record the step (e.g. to show silence).
+    if run.caps.is_none() && run.error.is_none() && !step.captures.is_empty() && !has_traffic {
+        run.caps = run
+            .start_captures(topo)
+            .map_err(|e| run.error = Some(e.to_string()))
+            .ok();
+    }
+    let captured = run.finish_captures();
+    trace::event(|| format!("fixtures {}/{}", lab.name, step.name));
+    let cap_reports = run.judge_captures(topo, &captured);
+    run.same_frames(&cap_reports);
+    let failed = run.error.is_some()
+        || run
+            .checks
+            .iter()
+            .any(|c| matches!(c.outcome, Outcome::Fail(_)));
+    StepReport {
+        lab: lab.name.clone(),
+        step: step.name.clone(),
+        title: step.title.clone(),
+        ids: step.ids(),
+        status: if failed { Status::Fail } else { Status::Pass },
+        checks: run.checks,
+        error: run.error,
+        ms: t0.elapsed().as_millis(),
+        captures: cap_reports,
+        hint: step.hint.clone(),
+    }
+}
+
+fn is_traffic(a: &Action) -> bool {
+    matches!(a, Action::Ping(_) | Action::Udp(_))
+}
+
+/// A step in progress: what it has found so far.
+struct StepRun<'a> {
+    lab: &'a Lab,
+    step: &'a Step,
+    opts: &'a RunOpts,
+    checks: Vec<CheckResult>,
+    /// Started at the step's first traffic.
+    caps: Option<Vec<Capture>>,
+    /// Assertions on captures, judged once the captures are in.
+    deferred: Vec<(Option<String>, Expect)>,
+    /// What stopped the step early.
+    error: Option<String>,
+}
+
+impl StepRun<'_> {
+    /// Start a capture on every capture point, neighbour timers tuned first.
+    fn start_captures(&self, topo: &Topo) -> Result<Vec<Capture>> {
         topo.tune_neigh()?;
-        step.captures
+        let buf = self.opts.capture_buffer.unwrap_or(Capture::BUFFER);
+        self.step
+            .captures
             .iter()
-            .map(|c| {
-                let buf = opts.capture_buffer.unwrap_or(Capture::BUFFER);
-                Capture::start(topo.node(&c.node)?, &c.iface, buf)
-            })
+            .map(|c| Capture::start(topo.node(&c.node)?, &c.iface, buf))
             .collect()
-    };
-    let mut error: Option<String> = None;
-    let mut prev: Option<&Action> = None;
-    let first = if opts.learner {
-        step.actions
-            .iter()
-            .rposition(|a| matches!(a, Action::Cmd { .. }))
-            .map_or(0, |i| i + 1)
-    } else {
-        0
-    };
-    for a in &step.actions[first..] {
-        let traffic = matches!(a, Action::Ping(_) | Action::Udp(_));
-        if traffic && crate::sys::fault::armed_for("panic-in-step", &step.name) {
-            panic!("injected panic in step `{}` (VETHLAB_FAULT)", step.name);
-        }
-        // Traffic may follow commands that made new devices: tune them first.
-        if traffic && caps.is_some() && matches!(prev, Some(Action::Cmd { .. })) {
-            if let Err(e) = topo.tune_neigh() {
-                error = Some(e.to_string());
-                break;
+    }
+
+    /// Run the step's actions in order (for `vethlab check`, only what
+    /// follows its last command). `Err(reason)` when the step must be skipped.
+    fn actions(&mut self, topo: &mut Topo) -> std::result::Result<(), String> {
+        let (lab, step) = (self.lab, self.step);
+        let first = match self.opts.learner {
+            true => step
+                .actions
+                .iter()
+                .rposition(|a| matches!(a, Action::Cmd { .. }))
+                .map_or(0, |i| i + 1),
+            false => 0,
+        };
+        let mut prev: Option<&Action> = None;
+        for a in &step.actions[first..] {
+            let traffic = is_traffic(a);
+            if traffic && crate::sys::fault::armed_for("panic-in-step", &step.name) {
+                panic!("injected panic in step `{}` (VETHLAB_FAULT)", step.name);
             }
-        }
-        prev = Some(a);
-        if traffic && caps.is_none() {
-            match start_caps(topo) {
-                Ok(c) => {
-                    trace::event(|| format!("capture {}/{}", lab.name, step.name));
-                    caps = Some(c)
-                }
-                Err(e) => {
-                    error = Some(e.to_string());
+            // Traffic may follow commands that made new devices: tune them first.
+            let retune = traffic && self.caps.is_some() && matches!(prev, Some(Action::Cmd { .. }));
+            prev = Some(a);
+            if retune {
+                if let Err(e) = topo.tune_neigh() {
+                    self.error = Some(e.to_string());
                     break;
                 }
             }
+            if traffic && self.caps.is_none() {
+                match self.start_captures(topo) {
+                    Ok(c) => {
+                        trace::event(|| format!("capture {}/{}", lab.name, step.name));
+                        self.caps = Some(c)
+                    }
+                    Err(e) => {
+                        self.error = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            self.action(topo, a)?;
+            if self.error.is_some() {
+                break;
+            }
         }
+        Ok(())
+    }
+
+    /// One action; a check result, or an error that stops the step.
+    fn action(&mut self, topo: &mut Topo, a: &Action) -> std::result::Result<(), String> {
+        let (lab, step) = (self.lab, self.step);
         match a {
             Action::Cmd { node, text, cmds } => {
                 for c in cmds {
                     if let Err(e) = topo.apply(node, c) {
                         if e.is_unsupported() {
-                            return StepReport::skipped(lab, step, e.to_string());
+                            return Err(e.to_string());
                         }
-                        error = Some(format!("[{node}] `{text}`: {e}"));
+                        self.error = Some(format!("[{node}] `{text}`: {e}"));
                         break;
                     }
                 }
             }
             Action::Ping(p) => {
                 trace::event(|| format!("traffic {}/{} ping {}", lab.name, step.name, p.ping));
-                checks.push(run_ping(topo, p))
+                self.checks.push(run_ping(topo, p))
             }
             Action::Udp(u) => {
                 trace::event(|| format!("traffic {}/{} udp {}", lab.name, step.name, u.udp));
-                checks.push(run_udp(topo, u))
+                self.checks.push(run_udp(topo, u))
             }
             Action::Expect {
                 id,
                 e: e @ Expect::SameFrames { .. },
                 ..
-            } => deferred.push((id.clone(), e.clone())),
-            Action::Cni(c) => checks.push(run_cni(topo, c)),
-            Action::Daemon(d) => checks.push(run_daemon(topo, d)),
+            } => self.deferred.push((id.clone(), e.clone())),
+            Action::Cni(c) => self.checks.push(run_cni(topo, c)),
+            Action::Daemon(d) => self.checks.push(run_daemon(topo, d)),
             Action::Expect {
                 id,
                 e,
@@ -109,93 +181,82 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
             } => {
                 trace::event(|| format!("assert {}/{} {}", lab.name, step.name, e.describe()));
                 let (what, outcome) = check_expect(topo, e, raw.as_ref(), *within_ms);
-                checks.push(CheckResult {
+                self.checks.push(CheckResult {
                     id: id.clone(),
                     what,
                     outcome,
                 });
             }
         }
-        if error.is_some() {
-            break;
-        }
+        Ok(())
     }
-    // Captures without traffic still record the step (e.g. to show silence).
-    if caps.is_none() && error.is_none() && !step.captures.is_empty() && !has_traffic {
-        caps = start_caps(topo)
-            .map_err(|e| error = Some(e.to_string()))
-            .ok();
-    }
-    let mut captured: Vec<Captured> = vec![];
-    for c in caps.unwrap_or_default() {
-        match c.finish() {
-            Ok(c) => captured.push(c),
-            Err(e) => error = Some(e.to_string()),
-        }
-    }
-    let mut cap_reports = vec![];
-    trace::event(|| format!("fixtures {}/{}", lab.name, step.name));
-    for (cp, cap) in step.captures.iter().zip(&captured) {
-        let lines = crate::capture::decode::render_all(cap.linktype, &cap.frames);
-        let at = format!("{}:{}", cp.node, cp.iface);
-        if let Some(dir) = &opts.pcap_dir {
-            let p = dir
-                .join(&lab.name)
-                .join(&step.name)
-                .join(format!("{}-{}.pcapng", cp.node, cp.iface));
-            if let Err(e) = crate::sys::capture::write_pcapng(
-                cap,
-                &p,
-                &format!(
-                    "vethlab {}/{}: tcpdump -n -i {} in {}",
-                    lab.name, step.name, cp.iface, cp.node
-                ),
-            ) {
-                error.get_or_insert(e.to_string());
+
+    /// Every frame the captures hold, the captures closed.
+    fn finish_captures(&mut self) -> Vec<Captured> {
+        let mut captured = vec![];
+        for c in self.caps.take().unwrap_or_default() {
+            match c.finish() {
+                Ok(c) => captured.push(c),
+                Err(e) => self.error = Some(e.to_string()),
             }
         }
-        if cap.dropped > 0 {
-            checks.push(CheckResult {
-                id: cp.id.clone(),
-                what: format!("capture on {at} is complete"),
-                outcome: Outcome::Fail(format!(
-                    "the kernel dropped {} frames: the sequence is partial, not asserted",
-                    cap.dropped
-                )),
-            });
-        } else if let Some(f) = &cp.fixture {
-            let expected: Result<Vec<_>> = f
-                .lines
-                .iter()
-                .map(|l| resolve(topo, &l.text).map(|t| (l.clone(), t)))
-                .collect();
-            let outcome = match expected {
-                Err(e) => Outcome::Fail(e.to_string()),
-                Ok(exp) => match match_lines(&exp, &lines) {
-                    Ok(()) => Outcome::Pass(format!(
-                        "{} lines captured, fixture {} matched",
-                        lines.len(),
-                        f.path.display()
+        captured
+    }
+
+    /// Each capture rendered, written as pcapng if asked, and matched with
+    /// its fixture; a capture the kernel dropped frames from fails.
+    fn judge_captures(&mut self, topo: &Topo, captured: &[Captured]) -> Vec<CaptureReport> {
+        let (lab, step) = (self.lab, self.step);
+        let mut reports = vec![];
+        for (cp, cap) in step.captures.iter().zip(captured) {
+            let lines = crate::capture::decode::render_all(cap.linktype, &cap.frames);
+            let at = format!("{}:{}", cp.node, cp.iface);
+            if let Some(dir) = &self.opts.pcap_dir {
+                let p = dir
+                    .join(&lab.name)
+                    .join(&step.name)
+                    .join(format!("{}-{}.pcapng", cp.node, cp.iface));
+                let comment = format!(
+                    "vethlab {}/{}: tcpdump -n -i {} in {}",
+                    lab.name, step.name, cp.iface, cp.node
+                );
+                if let Err(e) = crate::sys::capture::write_pcapng(cap, &p, &comment) {
+                    self.error.get_or_insert(e.to_string());
+                }
+            }
+            if cap.dropped > 0 {
+                self.checks.push(CheckResult {
+                    id: cp.id.clone(),
+                    what: format!("capture on {at} is complete"),
+                    outcome: Outcome::Fail(format!(
+                        "the kernel dropped {} frames: the sequence is partial, not asserted",
+                        cap.dropped
                     )),
-                    Err(diff) => Outcome::Fail(diff),
-                },
-            };
-            checks.push(CheckResult {
-                id: cp.id.clone(),
-                what: format!("capture on {at} matches the fixture"),
-                outcome,
+                });
+            } else if let Some(f) = &cp.fixture {
+                self.checks.push(CheckResult {
+                    id: cp.id.clone(),
+                    what: format!("capture on {at} matches the fixture"),
+                    outcome: fixture_outcome(topo, f, &lines),
+                });
+            }
+            reports.push(CaptureReport {
+                at,
+                linktype: cap.linktype,
+                lines,
+                frames: cap.frames.clone(),
             });
         }
-        cap_reports.push(CaptureReport {
-            at,
-            linktype: cap.linktype,
-            lines,
-            frames: cap.frames.clone(),
-        });
+        reports
     }
-    for (id, e) in deferred {
-        if let Expect::SameFrames { a, b } = &e {
-            let get = |p: &str| cap_reports.iter().find(|c| c.at == *p).map(|c| &c.frames);
+
+    /// `same-frames` assertions, on the captures now in.
+    fn same_frames(&mut self, reports: &[CaptureReport]) {
+        for (id, e) in std::mem::take(&mut self.deferred) {
+            let Expect::SameFrames { a, b } = &e else {
+                continue;
+            };
+            let get = |p: &str| reports.iter().find(|c| c.at == *p).map(|c| &c.frames);
             let outcome = match (get(a), get(b)) {
                 (Some(x), Some(y))
                     if !x.is_empty() && x.iter().map(|f| &f.data).eq(y.iter().map(|f| &f.data)) =>
@@ -212,25 +273,32 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
                 )),
                 _ => Outcome::Fail("capture missing".into()),
             };
-            checks.push(CheckResult {
+            self.checks.push(CheckResult {
                 id,
                 what: e.describe(),
                 outcome,
             });
         }
     }
-    let failed = error.is_some() || checks.iter().any(|c| matches!(c.outcome, Outcome::Fail(_)));
-    StepReport {
-        lab: lab.name.clone(),
-        step: step.name.clone(),
-        title: step.title.clone(),
-        ids: step.ids(),
-        status: if failed { Status::Fail } else { Status::Pass },
-        checks,
-        error,
-        ms: t0.elapsed().as_millis(),
-        captures: cap_reports,
-        hint: step.hint.clone(),
+}
+
+/// Captured lines against a fixture, its placeholders filled from the kernel.
+fn fixture_outcome(topo: &Topo, f: &Fixture, lines: &[String]) -> Outcome {
+    let expected: Result<Vec<_>> = f
+        .lines
+        .iter()
+        .map(|l| resolve(topo, &l.text).map(|t| (l.clone(), t)))
+        .collect();
+    match expected {
+        Err(e) => Outcome::Fail(e.to_string()),
+        Ok(exp) => match match_lines(&exp, lines) {
+            Ok(()) => Outcome::Pass(format!(
+                "{} lines captured, fixture {} matched",
+                lines.len(),
+                f.path.display()
+            )),
+            Err(diff) => Outcome::Fail(diff),
+        },
     }
 }
 

@@ -65,7 +65,7 @@ fn bless_lab(
     let dir = lab::fixtures_dir(&l.path, &l.name);
     for r in reps {
         for c in &r.captures {
-            let Some((node, iface)) = vethlab::check::expect::split_at(&c.at) else {
+            let Some((node, iface)) = vethlab::lab::expect::split_at(&c.at) else {
                 continue;
             };
             let text = vethlab::lab::bless::fixture(node, iface, &r.step, &c.lines, &macs);

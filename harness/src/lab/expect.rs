@@ -1,5 +1,5 @@
 //! Assertions on kernel state as written in lab files (`"expect": KIND`):
-//! what each one names and how it is described. Judging is in `judge`.
+//! what each one names and how it is described. Judging is in `check::judge`.
 
 use serde::Deserialize;
 

@@ -1,0 +1,478 @@
+//! The checks a lab file's steps go through as they load: nodes known when
+//! used, devices present when named, fields in range, capture points real.
+//! Every error names file:line:column and the step and item.
+
+use super::load::{all_node_names, features, in_range, limits, strip_pos, RawLab, RawStep};
+use super::model::*;
+use crate::error::{Error, Result};
+use crate::iproute::cmd::{self, Cmd};
+use crate::iproute::devices::Devices;
+use crate::lab::expect::{split_at, Expect};
+use crate::lab::fixture::Fixture;
+use crate::lab::load::{fixtures_dir, BLESSING};
+use crate::lab::spans::{token, Spans};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Positions of JSON values in the file, for file:line:col messages: kept
+/// while scanning, so a lookup costs no rescan (a per-item search of the
+/// text made a 100 000-command lab take 37 s to report its last line).
+pub(super) struct Locator<'a> {
+    path: &'a Path,
+    spans: Spans,
+}
+
+impl Locator<'_> {
+    pub(super) fn at(&self, off: usize) -> String {
+        let (l, c) = self.spans.line_col(off);
+        format!("{}:{l}:{c}", self.path.display())
+    }
+    /// Where the value at `pointer` starts, or else `fallback`.
+    pub(super) fn value(&self, pointer: &str, fallback: usize) -> usize {
+        self.spans.value(pointer).unwrap_or(fallback)
+    }
+}
+
+/// What the file has declared so far: nodes and the devices in each.
+struct Known {
+    node_set: HashSet<String>,
+    /// Every node the file ever makes, to tell "used too early" from "unknown".
+    all_nodes: Vec<String>,
+    default_node: String,
+    devs: Devices,
+}
+
+pub(super) struct Loader<'a> {
+    pub(super) loc: Locator<'a>,
+    fixtures: PathBuf,
+    known: Known,
+}
+
+/// Whether a capture point's device exists at the step's first traffic.
+type CapState = Vec<std::result::Result<(), String>>;
+
+impl<'a> Loader<'a> {
+    pub(super) fn new(path: &'a Path, text: &str, raw: &RawLab) -> Result<Loader<'a>> {
+        let loc = Locator {
+            path,
+            spans: Spans::scan(text),
+        };
+        // Membership by hash: a lab may make thousands of pods.
+        let mut node_set: HashSet<String> = HashSet::new();
+        let mut devs = Devices::default();
+        for (ni, n) in raw.nodes.iter().enumerate() {
+            if !node_set.insert(n.clone()) {
+                return Err(Error::input(
+                    loc.at(loc.value(&format!("/nodes/{ni}"), 0)),
+                    format!("node `{n}` is declared twice"),
+                ));
+            }
+            devs.add_node(n);
+        }
+        let Some(default_node) = raw.nodes.first().cloned() else {
+            return Err(Error::input(
+                loc.at(loc.value("/nodes", 0)),
+                "a lab needs at least one node (the first runs commands that name none)",
+            ));
+        };
+        Ok(Loader {
+            loc,
+            fixtures: fixtures_dir(path, &raw.lab),
+            known: Known {
+                node_set,
+                all_nodes: all_node_names(raw),
+                default_node,
+                devs,
+            },
+        })
+    }
+
+    /// One step, checked in the order its items run.
+    pub(super) fn step(&mut self, si: usize, rs: &RawStep) -> Result<Step> {
+        let sp = format!("/steps/{si}");
+        let soff = self.loc.value(&sp, 0);
+        let mut requires = self.requires(rs, soff)?;
+        if rs.actions.is_empty() && rs.capture.is_empty() {
+            return Err(Error::input(
+                self.loc.at(soff),
+                format!(
+                    "step `{}` does nothing and expects nothing: it could never fail (give it `do` items or `capture` points)",
+                    rs.name
+                ),
+            ));
+        }
+        let mut actions = vec![];
+        // Capture points must exist when the captures start, at the first
+        // traffic: checked then (a copy of every device per step would make
+        // a long lab quadratic).
+        let mut caps_at_traffic: Option<CapState> = None;
+        for (ii, v) in rs.actions.iter().enumerate() {
+            let ip = format!("{sp}/do/{ii}");
+            let it = Item {
+                loc: &self.loc,
+                rs,
+                n: ii + 1,
+                ioff: self.loc.value(&ip, soff),
+                ip,
+            };
+            let action = it.action(&mut self.known, v, &mut requires)?;
+            if matches!(action, Action::Ping(_) | Action::Udp(_)) {
+                caps_at_traffic.get_or_insert_with(|| cap_state(&self.known.devs, rs));
+            }
+            actions.push(action);
+        }
+        let at_traffic = caps_at_traffic.unwrap_or_else(|| cap_state(&self.known.devs, rs));
+        let captures = self.captures(rs, &sp, soff, at_traffic)?;
+        Ok(Step {
+            name: rs.name.clone(),
+            title: rs.title.clone(),
+            requires,
+            actions,
+            captures,
+            task: rs.task.clone(),
+            hint: rs.hint.clone(),
+        })
+    }
+
+    /// The step's declared requirements, each a known feature.
+    fn requires(&mut self, rs: &RawStep, soff: usize) -> Result<Vec<String>> {
+        for f in &rs.requires {
+            if !features().any(|k| k == f) {
+                return Err(Error::input(
+                    self.loc.at(soff),
+                    format!(
+                        "step `{}`: unknown requirement `{f}` (known: {})",
+                        rs.name,
+                        features().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        self.known.devs.ipip |= rs.requires.iter().any(|f| f == "ipip");
+        Ok(rs.requires.clone())
+    }
+
+    /// The step's capture points, each `NODE:IFACE` of a device that exists,
+    /// with its fixture.
+    fn captures(
+        &self,
+        rs: &RawStep,
+        sp: &str,
+        soff: usize,
+        at_traffic: CapState,
+    ) -> Result<Vec<CapturePoint>> {
+        let mut captures = vec![];
+        for ((point, id), state) in rs.capture.iter().zip(at_traffic) {
+            let kp = format!("{sp}/capture/{}", token(point));
+            let at = self.loc.at(self.loc.spans.key(&kp).unwrap_or(soff));
+            let bad = |m: String| {
+                Error::input(
+                    at.clone(),
+                    format!("step `{}`: capture point `{point}`{m}", rs.name),
+                )
+            };
+            let Some((n, i)) = split_at(point) else {
+                return Err(bad(" must be NODE:IFACE".into()));
+            };
+            if !self.known.node_set.contains(n) {
+                return Err(bad(format!(": unknown node `{n}`")));
+            }
+            if let Err(m) = state {
+                return Err(bad(format!(": {m}")));
+            }
+            let fpath = self.fixtures.join(&rs.name).join(format!("{n}-{i}.txt"));
+            let blessing = BLESSING.load(std::sync::atomic::Ordering::Relaxed);
+            let fixture = if fpath.exists() || (id.is_some() && !blessing) {
+                Some(Fixture::load(&fpath, &self.known.all_nodes)?)
+            } else {
+                None
+            };
+            captures.push(CapturePoint {
+                node: n.into(),
+                iface: i.into(),
+                id: id.clone(),
+                fixture,
+            });
+        }
+        Ok(captures)
+    }
+}
+
+fn cap_state(devs: &Devices, rs: &RawStep) -> CapState {
+    rs.capture
+        .keys()
+        .map(|p| match split_at(p) {
+            Some((n, i)) => devs.need(n, i),
+            None => Ok(()),
+        })
+        .collect()
+}
+
+/// One item of a step's `do` list, with what it needs to say where it is.
+struct Item<'a> {
+    loc: &'a Locator<'a>,
+    rs: &'a RawStep,
+    /// 1-based position in `do`.
+    n: usize,
+    /// JSON pointer of the item.
+    ip: String,
+    ioff: usize,
+}
+
+impl Item<'_> {
+    fn err_at(&self, off: usize, m: String) -> Error {
+        Error::input(
+            self.loc.at(off),
+            format!("step `{}`, item {}: {m}", self.rs.name, self.n),
+        )
+    }
+    fn err(&self, m: String) -> Error {
+        self.err_at(self.ioff, m)
+    }
+    /// Where field `k` of the item starts.
+    fn field(&self, k: &str) -> usize {
+        self.loc.value(&format!("{}/{k}", self.ip), self.ioff)
+    }
+    /// Where serde's "unknown field `k`" points: at the key, not the item.
+    fn unknown_key(&self, m: &str) -> Option<usize> {
+        m.strip_prefix("unknown field `")
+            .and_then(|r| r.split('`').next())
+            .and_then(|k| self.loc.spans.key(&format!("{}/{}", self.ip, token(k))))
+    }
+    /// The item as `T`, parsed from its own text so serde's position (the
+    /// bad value) is made absolute.
+    fn typed<T: serde::de::DeserializeOwned>(&self, what: &str, v: &Value) -> Result<T> {
+        let r = match self.loc.spans.text_of(&self.ip) {
+            Some((base, t)) => serde_json::from_str(t).map_err(|e| (Some(base), e)),
+            None => serde_json::from_value(v.clone()).map_err(|e| (None, e)),
+        };
+        r.map_err(|(base, e)| {
+            let m = e.to_string();
+            let off = self
+                .unknown_key(&m)
+                .or_else(|| {
+                    base.map(|b| {
+                        let spans = &self.loc.spans;
+                        spans.start_of(spans.absolute(b, e.line(), e.column()))
+                    })
+                })
+                .unwrap_or(self.ioff);
+            self.err_at(off, format!("{what}: {}", strip_pos(&m)))
+        })
+    }
+    /// `n` is a node by now.
+    fn known(&self, k: &Known, n: &str) -> Result<()> {
+        if k.node_set.contains(n) {
+            Ok(())
+        } else if k.all_nodes.iter().any(|x| x == n) {
+            Err(self.err(format!(
+                "node `{n}` is used before the step that creates it (`ip netns add {n}`)"
+            )))
+        } else {
+            let mut names: Vec<&str> = k.node_set.iter().map(String::as_str).collect();
+            names.sort_unstable();
+            Err(self.err(format!("unknown node `{n}` (nodes: {})", names.join(", "))))
+        }
+    }
+    /// A field holding an address: IPv6 is refused with its position.
+    fn no_v6(&self, m: &Map<String, Value>, k: &str, what: &str) -> Result<()> {
+        let v6 = |a: &&str| {
+            a.starts_with('[') || a.matches(':').count() > usize::from(k == "udp" || k == "listen")
+        };
+        match m.get(k).and_then(Value::as_str).filter(v6) {
+            Some(a) => Err(self.err_at(
+                self.field(k),
+                format!("{what}: `{a}`: IPv6 is not supported here (lab namespaces run IPv4 only)"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn action(&self, k: &mut Known, v: &Value, requires: &mut Vec<String>) -> Result<Action> {
+        match v {
+            Value::String(s) => self.command(k, s, requires),
+            Value::Object(m) if m.contains_key("ping") => self.ping(k, v, m),
+            Value::Object(m) if m.contains_key("udp") => self.udp(k, v, m),
+            Value::Object(m) if m.contains_key("expect") => self.expect(k, m),
+            Value::Object(m) if m.contains_key("cni") => self.cni(k, v),
+            Value::Object(m) if m.contains_key("daemon") => self.daemon(k, v),
+            _ => Err(self.err("expected an ip command (a string), or an object with `ping`, `udp`, `expect`, `cni` or `daemon`".into())),
+        }
+    }
+
+    /// An article command: parsed, its nodes and devices tracked.
+    fn command(&self, k: &mut Known, s: &str, requires: &mut Vec<String>) -> Result<Action> {
+        let line = cmd::parse(s).map_err(|m| self.err(format!("`{s}`: {m}")))?;
+        let node = line.node.clone().unwrap_or(k.default_node.clone());
+        for c in &line.cmds {
+            // A kind beyond veth and bridge is a requirement, decided before
+            // anything is built.
+            if let Cmd::LinkAdd { kind, .. } = c {
+                let kn = kind.name();
+                if features().any(|f| f == kn) && !requires.iter().any(|r| r == kn) {
+                    requires.push(kn.to_string());
+                }
+            }
+            if let Cmd::NetnsAdd(n) = c {
+                if !k.node_set.insert(n.clone()) {
+                    return Err(self.err(format!("`{s}`: node `{n}` already exists")));
+                }
+                k.devs.add_node(n);
+                continue;
+            }
+            self.known(k, &node)?;
+            for n in c.nodes() {
+                self.known(k, n)?;
+            }
+            k.devs
+                .apply(&node, c)
+                .map_err(|m| self.err(format!("`{s}`: {m}")))?;
+        }
+        Ok(Action::Cmd {
+            node,
+            text: s.to_string(),
+            cmds: line.cmds,
+        })
+    }
+
+    fn ping(&self, k: &Known, v: &Value, m: &Map<String, Value>) -> Result<Action> {
+        self.no_v6(m, "ping", "ping")?;
+        let p: PingSpec = self.typed("ping", v)?;
+        self.known(k, &p.from)?;
+        if let Some(c) = p.count {
+            in_range("count", c.into(), limits::PING_COUNT).map_err(|e| {
+                self.err_at(
+                    self.field("count"),
+                    format!("ping: {e} (zero pings assert nothing)"),
+                )
+            })?;
+        }
+        if let Some(t) = p.timeout_ms {
+            in_range("timeout_ms", t, limits::TIMEOUT_MS).map_err(|e| {
+                self.err_at(
+                    self.field("timeout_ms"),
+                    format!("ping: {e} (shorter cannot tell a failure from no time to answer)"),
+                )
+            })?;
+        }
+        if let Some(d) = &p.dev {
+            k.devs
+                .need(&p.from, d)
+                .map_err(|e| self.err(format!("ping -I: {e}")))?;
+        }
+        Ok(Action::Ping(p))
+    }
+
+    fn udp(&self, k: &Known, v: &Value, m: &Map<String, Value>) -> Result<Action> {
+        for f in ["udp", "listen"] {
+            self.no_v6(m, f, "udp")?;
+        }
+        let u: UdpSpec = self.typed("udp", v)?;
+        self.known(k, &u.server)?;
+        self.known(k, &u.from)?;
+        Ok(Action::Udp(u))
+    }
+
+    fn expect(&self, k: &Known, m: &Map<String, Value>) -> Result<Action> {
+        let mut m = m.clone();
+        let id = match m.remove("id") {
+            None => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => return Err(self.err("`id` must be a string such as \"O2.1\"".into())),
+        };
+        let within_ms = match m.remove("within_ms") {
+            None => None,
+            Some(v) => {
+                let at = self.field("within_ms");
+                let ms = v.as_u64().ok_or_else(|| {
+                    self.err_at(at, "`within_ms` must be a number of milliseconds".into())
+                })?;
+                in_range("within_ms", ms, limits::WITHIN_MS)
+                    .map_err(|e| self.err_at(at, format!("{e} (omit it to check once)")))?;
+                Some(ms)
+            }
+        };
+        let raw = Value::Object(m.clone());
+        let raw = raw.to_string().contains("{cni:").then_some(raw);
+        let e: Expect = serde_json::from_value(Value::Object(m)).map_err(|e| {
+            let msg = e.to_string();
+            self.err_at(
+                self.unknown_key(&msg).unwrap_or(self.ioff),
+                format!("expect: {msg}"),
+            )
+        })?;
+        for n in e.nodes() {
+            self.known(k, n)?;
+        }
+        for (n, d) in e.devices() {
+            if !d.contains("{cni:") {
+                k.devs
+                    .need(n, d)
+                    .map_err(|m| self.err(format!("expect {}: {m}", e.describe())))?;
+            }
+        }
+        if let Expect::SameFrames { a, b } = &e {
+            for p in [a, b] {
+                if !self.rs.capture.contains_key(p) {
+                    return Err(self.err(format!(
+                        "same-frames: `{p}` is not among this step's capture points"
+                    )));
+                }
+            }
+        }
+        Ok(Action::Expect {
+            id,
+            e,
+            within_ms,
+            raw,
+        })
+    }
+
+    fn cni(&self, k: &mut Known, v: &Value) -> Result<Action> {
+        let c: CniSpec = self.typed("cni", v)?;
+        if !["ADD", "CHECK", "DEL"].contains(&c.cni.as_str()) {
+            return Err(self.err(format!(
+                "cni: `{}` is not a CNI command (ADD, CHECK, DEL)",
+                c.cni
+            )));
+        }
+        self.known(k, &c.node)?;
+        self.known(k, &c.netns)?;
+        crate::iproute::devices::check_ifname(&c.ifname)
+            .map_err(|m| self.err_at(self.field("ifname"), format!("cni: {m}")))?;
+        let Some(kind) = c.config["type"].as_str() else {
+            return Err(
+                self.err("cni: the config needs a \"type\" (the plugin: bridge, ptp, ...)".into())
+            );
+        };
+        if c.config["name"].as_str().is_none() {
+            return Err(self.err("cni: the config needs a network \"name\"".into()));
+        }
+        // What the plugin will make, for later references.
+        match c.cni.as_str() {
+            "ADD" => {
+                k.devs.adopt(&c.netns, &c.ifname);
+                if kind == "bridge" {
+                    k.devs
+                        .adopt(&c.node, c.config["bridge"].as_str().unwrap_or("cni0"));
+                }
+            }
+            "DEL" => k.devs.forget(&c.netns, &c.ifname),
+            _ => {}
+        }
+        Ok(Action::Cni(c))
+    }
+
+    fn daemon(&self, k: &Known, v: &Value) -> Result<Action> {
+        let d: DaemonSpec = self.typed("daemon", v)?;
+        if !DAEMONS.iter().any(|(n, _, _)| *n == d.daemon) {
+            return Err(self.err(format!(
+                "daemon: `{}` is not one vethlab runs (supported: bird)",
+                d.daemon
+            )));
+        }
+        self.known(k, &d.node)?;
+        Ok(Action::Daemon(d))
+    }
+}

@@ -1,0 +1,263 @@
+//! The library's front door: a [`Runner`] runs a lab file (or lab text) and
+//! returns a typed [`RunReport`], entering the sandbox by itself.
+//!
+//! A user or PID namespace cannot be entered by a process that already has
+//! threads (a test harness has many), so a caller outside the sandbox has its
+//! own executable started again as a child: a constructor in this module
+//! (run before `main`, while the child is single-threaded) sees the request,
+//! enters the sandbox, runs the lab and writes the report to its stdout.
+//! Inside the sandbox (the `vethlab` binary, the labs test binary) a run
+//! happens in-process.
+
+use crate::error::{Error, Result};
+use crate::lab::Lab;
+use crate::report::{Status, StepReport};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The environment variable that marks a runner child.
+const ENV: &str = "VETHLAB_RUNNER_CHILD";
+
+/// How one step ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "status", content = "reason")]
+pub enum Verdict {
+    /// Every assertion held on what was captured and read.
+    Pass,
+    /// At least one assertion failed, or the step could not run.
+    Fail,
+    /// Not run on this machine, with the reason (a missing module or package).
+    Skip(String),
+}
+
+/// One step of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepSummary {
+    /// The lab's name.
+    pub lab: String,
+    /// The step's name.
+    pub step: String,
+    /// The observation ids the step asserts.
+    pub ids: Vec<String>,
+    /// How it ended.
+    pub verdict: Verdict,
+    /// The step's report as `vethlab run -v` prints it (checks, captured
+    /// lines, and on failure the difference and the hint).
+    pub text: String,
+}
+
+/// What a run found, step by step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Every step, in the lab's order.
+    pub steps: Vec<StepSummary>,
+}
+
+impl RunReport {
+    /// From the runner's step reports.
+    pub fn from_steps(reports: &[StepReport]) -> RunReport {
+        let steps = reports
+            .iter()
+            .map(|r| StepSummary {
+                lab: r.lab.clone(),
+                step: r.step.clone(),
+                ids: r.ids.clone(),
+                verdict: match &r.status {
+                    Status::Pass => Verdict::Pass,
+                    Status::Fail => Verdict::Fail,
+                    Status::Skip(why) => Verdict::Skip(why.clone()),
+                },
+                text: r.text(true),
+            })
+            .collect();
+        RunReport { steps }
+    }
+
+    /// No step failed (skipped steps say why in their verdict).
+    pub fn passed(&self) -> bool {
+        !self.steps.iter().any(|s| s.verdict == Verdict::Fail)
+    }
+
+    /// The steps that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &StepSummary> {
+        self.steps.iter().filter(|s| s.verdict == Verdict::Fail)
+    }
+}
+
+/// What a runner child is asked to do, sent on its stdin.
+#[derive(Debug, Serialize, Deserialize)]
+struct Request {
+    /// The lab file, or the name that stands for `text` in messages.
+    path: PathBuf,
+    /// The lab's text, when it did not come from `path`.
+    text: Option<String>,
+    pcap_dir: Option<PathBuf>,
+}
+
+/// Runs labs in throwaway namespaces inside the sandbox.
+///
+/// ```
+/// use vethlab::run::Runner;
+///
+/// let lab = r#"{
+///   "lab": "two-nodes", "title": "a veth pair between two namespaces",
+///   "nodes": ["a", "b"],
+///   "steps": [{
+///     "name": "ping", "title": "b answers a over the pair",
+///     "do": [
+///       "ip link add veth0 type veth peer name veth1 netns b",
+///       "ip addr add 10.0.0.1/24 dev veth0", "ip link set veth0 up",
+///       "ip netns exec b ip addr add 10.0.0.2/24 dev veth1",
+///       "ip netns exec b ip link set veth1 up",
+///       {"ping": "10.0.0.2", "from": "a", "id": "ping"},
+///       {"expect": "link", "node": "a", "dev": "veth0", "peer": "b:veth1", "id": "peer"}
+///     ]
+///   }]
+/// }"#;
+/// match Runner::new().run_str(lab) {
+///     Ok(report) => assert!(report.passed(), "{:#?}", report),
+///     // No root and no user namespaces here: nothing can run.
+///     Err(e) => eprintln!("not run: {e}"),
+/// }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Runner {
+    pcap_dir: Option<PathBuf>,
+}
+
+impl Runner {
+    /// A runner with default options.
+    pub fn new() -> Runner {
+        // Keeps the child's constructor linked into any program that runs labs.
+        std::hint::black_box(&CHILD_ENTRY);
+        Runner::default()
+    }
+
+    /// Also write each capture as pcapng under `dir/LAB/STEP/`.
+    pub fn pcap_dir(mut self, dir: impl Into<PathBuf>) -> Runner {
+        self.pcap_dir = Some(dir.into());
+        self
+    }
+
+    /// Run every step of the lab file at `path`.
+    pub fn run_file(&self, path: &Path) -> Result<RunReport> {
+        self.run(Request {
+            path: path.to_path_buf(),
+            text: None,
+            pcap_dir: self.pcap_dir.clone(),
+        })
+    }
+
+    /// Run every step of a lab given as JSON text (fixtures, if any, under
+    /// `./fixtures/`).
+    pub fn run_str(&self, text: &str) -> Result<RunReport> {
+        self.run(Request {
+            path: PathBuf::from("lab.json"),
+            text: Some(text.to_string()),
+            pcap_dir: self.pcap_dir.clone(),
+        })
+    }
+
+    fn run(&self, req: Request) -> Result<RunReport> {
+        if crate::sys::sandbox::entered() {
+            return in_process(&req);
+        }
+        in_child(&req)
+    }
+}
+
+fn load(req: &Request) -> Result<Lab> {
+    match &req.text {
+        Some(t) => Lab::parse(&req.path, t),
+        None => Lab::load(&req.path),
+    }
+}
+
+/// Already in the sandbox: run here.
+fn in_process(req: &Request) -> Result<RunReport> {
+    let lab = load(req)?;
+    let opts = super::RunOpts {
+        pcap_dir: req.pcap_dir.clone(),
+        ..Default::default()
+    };
+    Ok(RunReport::from_steps(&super::run_lab(&lab, &opts, &|_| {})))
+}
+
+/// Outside it: this program again, as a runner child.
+fn in_child(req: &Request) -> Result<RunReport> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("find this program", e))?;
+    let mut child = Command::new(exe)
+        .env(ENV, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io("start a runner child", e))?;
+    let body = serde_json::to_vec(req).map_err(|e| Error::other(e.to_string()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(&body)
+            .map_err(|e| Error::io("send the lab to the runner child", e))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::io("wait for the runner child", e))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match serde_json::from_slice::<std::result::Result<RunReport, String>>(&out.stdout) {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(msg)) => Err(Error::other(msg)),
+        Err(_) => Err(Error::Privilege(format!(
+            "the runner child ended with {} and no report: {}",
+            out.status,
+            stderr.trim()
+        ))),
+    }
+}
+
+/// Run before `main` in every program linked with this library: only a
+/// runner child (marked by `ENV`) acts, and never returns to `main`.
+extern "C" fn child_entry() {
+    if std::env::var_os(ENV).is_none() {
+        return;
+    }
+    // Not inherited by anything the run starts (plugins, daemons, shells).
+    std::env::remove_var(ENV);
+    let code = serve();
+    std::process::exit(code);
+}
+
+#[used]
+#[link_section = ".init_array"]
+static CHILD_ENTRY: extern "C" fn() = child_entry;
+
+/// The runner child: read the request, load the lab with the caller's
+/// rights, enter the sandbox, run, and answer `Ok(report)` or `Err(message)`
+/// as JSON on stdout.
+fn serve() -> i32 {
+    let mut body = vec![];
+    let answer: std::result::Result<RunReport, String> = std::io::stdin()
+        .read_to_end(&mut body)
+        .map_err(|e| format!("read the request: {e}"))
+        .and_then(|_| serde_json::from_slice::<Request>(&body).map_err(|e| e.to_string()))
+        .and_then(|req| {
+            // Loaded before the sandbox, as `vethlab run` does: a lab's own
+            // files are read with the caller's rights, never from inside.
+            let lab = load(&req).map_err(|e| e.to_string())?;
+            if let Some(d) = &req.pcap_dir {
+                crate::sys::outputs::register_dir(d);
+            }
+            crate::sys::sandbox::enter().map_err(|e| e.to_string())?;
+            let opts = super::RunOpts {
+                pcap_dir: req.pcap_dir.clone(),
+                ..Default::default()
+            };
+            Ok(RunReport::from_steps(&super::run_lab(&lab, &opts, &|_| {})))
+        });
+    let failed = !matches!(&answer, Ok(r) if r.passed());
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer(&mut out, &answer);
+    let _ = out.flush();
+    i32::from(failed)
+}
