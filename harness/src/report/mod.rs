@@ -159,8 +159,13 @@ impl StepReport {
         s
     }
 
-    /// This step as the JSON report holds it.
-    pub fn json(&self) -> StepJson<'_> {
+    /// This step as the JSON report holds it, as a value.
+    pub fn json(&self) -> Value {
+        serde_json::to_value(self.to_json()).unwrap_or_default()
+    }
+
+    /// This step as the JSON report holds it, typed.
+    pub fn to_json(&self) -> StepJson<'_> {
         let (status, reason) = match &self.status {
             Status::Pass => ("pass", None),
             Status::Fail => ("fail", self.error.as_deref()),
@@ -304,7 +309,7 @@ pub fn report_json(reports: &[StepReport]) -> ReportJson<'_> {
             skipped,
         },
         observations: obs,
-        steps: reports.iter().map(|r| r.json()).collect(),
+        steps: reports.iter().map(|r| r.to_json()).collect(),
     }
 }
 

@@ -4,9 +4,7 @@
 //! process however it ends, and no path on the machine ever shows it.
 
 use crate::error::{Error, Result};
-use rustix::mount::{
-    fsconfig_create, fsmount, fsopen, FsMountFlags, FsOpenFlags, MountAttrFlags,
-};
+use rustix::mount::{fsconfig_create, fsmount, fsopen, FsMountFlags, FsOpenFlags, MountAttrFlags};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
