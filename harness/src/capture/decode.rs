@@ -4,7 +4,8 @@
 
 use crate::model::{fmt_mac, Mac};
 use etherparse::{
-    ArpPacketSlice, EtherType, Ethernet2Slice, Icmpv4Type, NetSlice, SlicedPacket, TransportSlice,
+    ArpPacketSlice, EtherType, Ethernet2Slice, Icmpv4Slice, Icmpv4Type, NetSlice, SlicedPacket,
+    TransportSlice,
 };
 use std::net::Ipv4Addr;
 
@@ -213,43 +214,7 @@ fn ip(p: &[u8]) -> Option<Ip> {
     let payload = v4.payload().payload;
     let proto = h.protocol().0;
     let l4 = match &s.transport {
-        Some(TransportSlice::Icmpv4(icmp)) => {
-            let len = icmp.slice().len();
-            match icmp.icmp_type() {
-                Icmpv4Type::EchoRequest(e) => L4::Echo {
-                    reply: false,
-                    id: e.id,
-                    seq: e.seq,
-                    len,
-                },
-                Icmpv4Type::EchoReply(e) => L4::Echo {
-                    reply: true,
-                    id: e.id,
-                    seq: e.seq,
-                    len,
-                },
-                Icmpv4Type::DestinationUnreachable(_) => {
-                    let inner = icmp.payload();
-                    let orig = (inner.len() >= 20).then(|| {
-                        (
-                            Ipv4Addr::new(inner[12], inner[13], inner[14], inner[15]),
-                            Ipv4Addr::new(inner[16], inner[17], inner[18], inner[19]),
-                            inner[9],
-                        )
-                    });
-                    L4::Unreach {
-                        code: icmp.code_u8(),
-                        orig,
-                        len,
-                    }
-                }
-                _ => L4::Icmp {
-                    ty: icmp.type_u8(),
-                    code: icmp.code_u8(),
-                    len,
-                },
-            }
-        }
+        Some(TransportSlice::Icmpv4(icmp)) => icmp_l4(icmp),
         Some(TransportSlice::Udp(u)) => {
             let body = u.payload();
             let (sport, dport) = (u.source_port(), u.destination_port());
@@ -293,6 +258,46 @@ fn ip(p: &[u8]) -> Option<Ip> {
         proto,
         l4,
     })
+}
+
+/// An ICMP message: echo, destination unreachable (with the quoted
+/// original's addresses and protocol), or its type and code.
+fn icmp_l4(icmp: &Icmpv4Slice) -> L4 {
+    let len = icmp.slice().len();
+    match icmp.icmp_type() {
+        Icmpv4Type::EchoRequest(e) => L4::Echo {
+            reply: false,
+            id: e.id,
+            seq: e.seq,
+            len,
+        },
+        Icmpv4Type::EchoReply(e) => L4::Echo {
+            reply: true,
+            id: e.id,
+            seq: e.seq,
+            len,
+        },
+        Icmpv4Type::DestinationUnreachable(_) => {
+            let inner = icmp.payload();
+            let orig = (inner.len() >= 20).then(|| {
+                (
+                    Ipv4Addr::new(inner[12], inner[13], inner[14], inner[15]),
+                    Ipv4Addr::new(inner[16], inner[17], inner[18], inner[19]),
+                    inner[9],
+                )
+            });
+            L4::Unreach {
+                code: icmp.code_u8(),
+                orig,
+                len,
+            }
+        }
+        _ => L4::Icmp {
+            ty: icmp.type_u8(),
+            code: icmp.code_u8(),
+            len,
+        },
+    }
 }
 
 /// The line(s) `tcpdump -n` prints for this frame, without the timestamp.
