@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The habits CI enforces before any lab runs: formatting, clippy with warnings
 # as errors (tests too), docs without warnings, and the library's unit tests
-# run as an unprivileged user (they need no namespace and no root).
+# run as an unprivileged user (they need no namespace and no root), and the
+# GitHub workflow validated against its schema (check-jsonschema, from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== cargo fmt --check"
@@ -10,6 +11,13 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy -q --all-targets -- -D warnings
 echo "== cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p vethlab
+echo "== .github/workflows/ci.yml against the GitHub workflow schema"
+if ! command -v check-jsonschema >/dev/null; then
+  python3 -m pip install -q --user check-jsonschema 2>/dev/null \
+    || python3 -m pip install -q --user --break-system-packages check-jsonschema
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
 echo "== cargo test --lib, unprivileged"
 bin=$(cargo test --lib --no-run --message-format=json 2>/dev/null \
   | sed -n 's/.*"executable":"\([^"]*\/vethlab-[^"]*\)".*/\1/p' | head -n1)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What CI runs (.ci/run here, .github/workflows/ci.yml on GitHub): set-up, the
 # README's test command, the same suite rootless as an unprivileged user, a
-# report with every pcap (kept as an artifact), the kernel matrix (a
+# report with every pcap and the HTML pages (kept as artifacts), those pages
+# opened in headless Chromium (ci/browser.sh), the kernel matrix (a
 # distribution kernel with and without ipip/gre, ci/kernel-matrix.sh), the lab
 # image, and proof that the machine's own network is as it was.
 set -euo pipefail
@@ -17,11 +18,14 @@ cargo test
 echo "== rootless: the lab suite as user nobody, in a user namespace"
 bash ci/rootless.sh
 
-echo "== report: ci-artifacts/report.json and ci-artifacts/pcaps/"
+echo "== report: ci-artifacts/report.json, ci-artifacts/html/ and ci-artifacts/pcaps/"
 rm -rf ci-artifacts && mkdir -p ci-artifacts
 cargo run -q -p vethlab -- run --json ci-artifacts/report.json --pcap-dir ci-artifacts/pcaps \
-  > ci-artifacts/run.txt || { cat ci-artifacts/run.txt; exit 1; }
+  --html ci-artifacts/html > ci-artifacts/run.txt || { cat ci-artifacts/run.txt; exit 1; }
 tail -n1 ci-artifacts/run.txt
+
+echo "== the HTML report in headless Chromium: layout checked, ci-artifacts/screenshots/"
+bash ci/browser.sh ci-artifacts/html ci-artifacts/screenshots
 
 echo "== shards: --shard I/3 together report exactly the unsharded run's steps"
 bash ci/shards.sh ci-artifacts/shards 3

@@ -394,16 +394,19 @@ fn render_ip(ip: &Ip) -> String {
     }
 }
 
+/// The lines one frame prints (two for VXLAN).
+pub fn render_lines(linktype: i32, data: &[u8]) -> Vec<String> {
+    render(&decode(linktype, data))
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 /// Every line of a capture, in order.
 pub fn render_all(linktype: i32, frames: &[crate::capture::frame::Frame]) -> Vec<String> {
     frames
         .iter()
-        .flat_map(|f| {
-            render(&decode(linktype, &f.data))
-                .lines()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|f| render_lines(linktype, &f.data))
         .collect()
 }
 

@@ -276,6 +276,13 @@ pub fn needs_no_fallback(text: &str) -> bool {
     text.lines().any(|l| l.starts_with("? no-fallback"))
 }
 
+/// Whether the transcript holds a `? needs-root` line: a tool it runs
+/// (tcpdump switching to its own user) needs more users than a rootless
+/// sandbox maps.
+pub fn needs_root(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("? needs-root"))
+}
+
 /// `RX packets 32  bytes 2306 (2.2 KiB)` -> `RX packets N  bytes N (N)`.
 fn counters(l: &str) -> String {
     let t = l.trim_start();
@@ -460,6 +467,8 @@ RX packets 32  bytes 2306 (2.2 KiB)\n";
             netns_word("link/ether ee:ee:ee:ee:ee:ee brd ff:ff:ff:ff:ff:ff link-netns pod-a")
         );
         assert!(needs_no_fallback("? no-fallback -- no tunl0 there\n"));
+        assert!(needs_root("? needs-root -- tcpdump\n$ x\n"));
+        assert!(!needs_root("# ? needs-root\n$ x\n"));
         assert_eq!(
             parse_norm("replace  link-netns lan => -- a stand-in"),
             Ok((

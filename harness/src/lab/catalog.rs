@@ -28,6 +28,7 @@ pub fn labs_dir() -> PathBuf {
 pub fn load_all(dir: &Path) -> Result<Vec<Lab>> {
     const ORDER: &[&str] = &[
         "veth-pair",
+        "docker-veth",
         "bridge-arp",
         "flannel",
         "calico",

@@ -3,10 +3,12 @@
 
 use crate::capture::frame::Frame;
 use crate::check::fake::{addr, link, Fake};
-use crate::report::html::{esc, lab_page, ladder_svg, topology_svg, view, IfaceView, NodeView};
+use crate::report::html::{
+    esc, lab_page, ladder_svg, ladder_table, topology_svg, view, IfaceView, NodeView,
+};
 use crate::report::junit_tests::well_formed;
 use crate::report::tests::{check, rep};
-use crate::report::{CaptureReport, Status};
+use crate::report::{CaptureReport, Shown, Status};
 
 fn fake() -> Fake {
     let mut f = Fake::new()
@@ -64,20 +66,25 @@ fn topology_draws_each_pair_once_ports_and_tunnels() {
         2,
         "veth0-eth0 and a-b, once each"
     );
-    assert_eq!(s.matches(r#"class="port""#).count(), 1);
+    // veth0 is br0's port: drawn inside br0, no line to it.
+    assert_eq!(s.matches(r#"<g class="iface port">"#).count(), 1);
     assert_eq!(
         s.matches(r#"class="tunnel""#).count(),
         1,
         "flannel.1 in host and other"
     );
     assert_eq!(s.matches(r#"<g class="node">"#).count(), 3);
-    assert_eq!(s.matches(r#"<g class="iface">"#).count(), 5 + 1 + 1);
+    assert_eq!(s.matches(r#"<g class="iface">"#).count(), 4 + 1 + 1);
+    // Named as `ip link` names them.
+    assert!(s.contains(">3: veth0@if2</tspan>"), "{s}");
 }
 
 fn hostile() -> Vec<NodeView> {
     vec![NodeView {
         name: "<script>alert(1)</script>".into(),
         ifaces: vec![IfaceView {
+            index: 1,
+            at: "@if<9>".into(),
             name: "e&\"0".into(),
             kind: "<b>".into(),
             mac: "'\u{1b}".into(),
@@ -112,12 +119,18 @@ fn frame(ts: i64, body: &[u8]) -> Frame {
     }
 }
 
-fn cap(at: &str, frames: Vec<Frame>, lines: &[&str]) -> CaptureReport {
+/// A capture of frames, each with the line it prints.
+fn cap(at: &str, frames: Vec<(Frame, &str)>) -> CaptureReport {
     CaptureReport {
         at: at.into(),
         linktype: 1,
-        lines: lines.iter().map(|s| s.to_string()).collect(),
-        frames,
+        frames: frames
+            .into_iter()
+            .map(|(frame, l)| Shown {
+                frame,
+                lines: vec![l.to_string()],
+            })
+            .collect(),
     }
 }
 
@@ -127,13 +140,17 @@ fn ladder_joins_one_packet_seen_at_two_points() {
     r.captures = vec![
         cap(
             "host:veth0",
-            vec![frame(1_000, b"req"), frame(500_000, b"again")],
-            &["ARP, Request a", "IP x"],
+            vec![
+                (frame(1_000, b"req"), "ARP, Request a"),
+                (frame(500_000, b"again"), "IP x"),
+            ],
         ),
         cap(
             "pod:eth0",
-            vec![frame(3_000, b"req"), frame(900_000, b"again")],
-            &["ARP, Request a", "IP x"],
+            vec![
+                (frame(3_000, b"req"), "ARP, Request a"),
+                (frame(900_000, b"again"), "IP x"),
+            ],
         ),
     ];
     let s = ladder_svg(&r);
@@ -141,20 +158,30 @@ fn ladder_joins_one_packet_seen_at_two_points() {
     // The request 2 ms apart is one packet travelling; the second pair is 400 ms apart.
     assert_eq!(s.matches("marker-end").count(), 1, "{s}");
     assert_eq!(s.matches("<circle").count(), 4);
-    assert!(s.contains("+0.000 ms ARP, Request a"), "{s}");
-    assert!(s.contains("+899.000 ms IP x"), "{s}");
+    assert!(s.contains("    0.000 ms  ARP, Request a"), "{s}");
+    assert!(s.contains("  899.000 ms  IP x"), "{s}");
 }
 
 #[test]
 fn ladder_without_frames_says_so_and_truncates_long_lines() {
     let mut r = rep("s", Status::Pass, &[], vec![]);
-    r.captures = vec![cap("host:veth0", vec![], &[])];
+    r.captures = vec![cap("host:veth0", vec![])];
     assert!(ladder_svg(&r).contains("no frame captured"));
-    let long = format!("<{}>", "y".repeat(60));
-    r.captures = vec![cap("h:<e>", vec![frame(0, b"z")], &[long.as_str()])];
+    let long = format!("<{}>", "y".repeat(120));
+    r.captures = vec![cap("h:<e>", vec![(frame(0, b"z"), long.as_str())])];
     let s = ladder_svg(&r);
     well_formed(&s).unwrap_or_else(|e| panic!("{e}\n{s}"));
-    assert!(s.contains(&format!("&lt;{}…", "y".repeat(38))), "{s}");
+    // Cut in the picture, whole in its tooltip and in the table.
+    assert!(
+        s.contains(&format!("&lt;{}…</tspan>", "y".repeat(98))),
+        "{s}"
+    );
+    assert!(
+        s.contains(&format!("&lt;{}&gt;</title>", "y".repeat(120))),
+        "{s}"
+    );
+    let t = ladder_table(&r);
+    assert!(t.contains(&format!("&lt;{}&gt;", "y".repeat(120))), "{t}");
     assert!(s.contains("h:&lt;e&gt;"), "{s}");
 }
 
@@ -167,7 +194,7 @@ fn the_page_escapes_and_links_pcaps() {
         vec![check(Some("O&1"), "w<", false, "detail <pre>")],
     );
     r.error = Some("err <b>".into());
-    r.captures = vec![cap("host:veth0", vec![frame(0, b"x")], &["ARP"])];
+    r.captures = vec![cap("host:veth0", vec![(frame(0, b"x"), "ARP")])];
     let s = rep("sk", Status::Skip("why <i>".into()), &[], vec![]);
     let p = lab_page(
         "lab<1>",

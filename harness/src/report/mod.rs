@@ -32,13 +32,43 @@ pub struct CheckResult {
     pub outcome: Outcome,
 }
 
+/// One captured frame with the line(s) `tcpdump -n` prints for it, as one
+/// value: a VXLAN frame prints two lines (outer header, inner frame), so
+/// frames and lines are never paired up by position.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub frame: Frame,
+    pub lines: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct CaptureReport {
     /// `node:iface`
     pub at: String,
     pub linktype: i32,
-    pub lines: Vec<String>,
-    pub frames: Vec<Frame>,
+    pub frames: Vec<Shown>,
+}
+
+impl CaptureReport {
+    /// Each frame decoded and rendered once, its lines kept with it.
+    pub fn new(at: String, linktype: i32, frames: &[Frame]) -> CaptureReport {
+        CaptureReport {
+            at,
+            linktype,
+            frames: frames
+                .iter()
+                .map(|f| Shown {
+                    lines: crate::capture::decode::render_lines(linktype, &f.data),
+                    frame: f.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Every line of the capture in order, as `tcpdump -n -r` prints it.
+    pub fn lines(&self) -> Vec<String> {
+        self.frames.iter().flat_map(|f| f.lines.clone()).collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -103,10 +133,16 @@ impl StepReport {
 
     /// The lines a person reads: the step, then each check.
     pub fn text(&self, verbose: bool) -> String {
+        self.text_in(verbose, false)
+    }
+
+    /// `text`, its marks coloured when `colour` (see `out::colour`).
+    pub fn text_in(&self, verbose: bool, colour: bool) -> String {
+        let paint = |sgr, s| crate::report::out::paint(colour, sgr, s);
         let mark = match &self.status {
-            Status::Pass => "PASS",
-            Status::Fail => "FAIL",
-            Status::Skip(_) => "SKIP",
+            Status::Pass => paint("32", "PASS"),
+            Status::Fail => paint("1;31", "FAIL"),
+            Status::Skip(_) => paint("33", "SKIP"),
         };
         // Everything below may quote the lab file: escaped for the terminal.
         let e = crate::report::out::esc;
@@ -123,8 +159,8 @@ impl StepReport {
         }
         for c in &self.checks {
             let (m, detail) = match &c.outcome {
-                Outcome::Pass(d) => ("✓", d),
-                Outcome::Fail(d) => ("✗", d),
+                Outcome::Pass(d) => (paint("32", "✓"), d),
+                Outcome::Fail(d) => (paint("31", "✗"), d),
             };
             let failed = matches!(c.outcome, Outcome::Fail(_));
             s.push_str(&format!(
@@ -151,8 +187,8 @@ impl StepReport {
         if verbose {
             for c in &self.captures {
                 s.push_str(&format!("  tcpdump -n -i {}:\n", e(&c.at)));
-                for l in &c.lines {
-                    s.push_str(&format!("      {}\n", e(l)));
+                for l in c.lines() {
+                    s.push_str(&format!("      {}\n", e(&l)));
                 }
             }
         }
@@ -207,7 +243,7 @@ impl StepReport {
                 .iter()
                 .map(|c| CaptureJson {
                     at: &c.at,
-                    lines: &c.lines,
+                    lines: c.lines(),
                 })
                 .collect(),
         }
@@ -267,7 +303,7 @@ pub struct CheckJson<'a> {
 #[derive(Debug, Serialize)]
 pub struct CaptureJson<'a> {
     pub at: &'a str,
-    pub lines: &'a [String],
+    pub lines: Vec<String>,
 }
 
 /// Counts, and the closing line CI reads.

@@ -46,6 +46,33 @@ pub fn finish() -> Result<()> {
     }
 }
 
+/// Whether text for a stream gets colour: only on a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (no-color.org).
+pub fn colour_wanted(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// Colour for standard output (`stderr`: for standard error) as this
+/// process was started.
+pub fn colour(stderr: bool) -> bool {
+    use std::io::IsTerminal;
+    let terminal = if stderr {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    colour_wanted(terminal, std::env::var_os("NO_COLOR").as_deref())
+}
+
+/// `s` in an SGR colour (`"32"` green, `"31"` red, `"33"` yellow) when `on`.
+pub fn paint(on: bool, sgr: &str, s: &str) -> String {
+    if on {
+        format!("\x1b[{sgr}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
 /// Text from a lab file made safe for a terminal: control characters (an
 /// escape sequence in a title would recolour or retitle the terminal) and
 /// bidirectional overrides shown as `\u{…}`; `\n` kept when `lines`.
@@ -82,5 +109,24 @@ mod tests {
         assert_eq!(super::esc_text("x\ny\u{7}", true), "x\ny\\u{7}");
         assert_eq!(super::esc("\u{202e}abc"), "\\u{202e}abc");
         assert_eq!(super::esc("plain — ✓"), "plain — ✓");
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use super::colour_wanted as c;
+        use std::ffi::OsStr;
+        assert!(c(true, None));
+        assert!(
+            c(true, Some(OsStr::new(""))),
+            "NO_COLOR= (empty) does not count"
+        );
+        assert!(!c(true, Some(OsStr::new("1"))));
+        assert!(
+            !c(true, Some(OsStr::new("0"))),
+            "any non-empty value turns it off"
+        );
+        assert!(!c(false, None), "piped: no colour");
+        assert_eq!(super::paint(false, "32", "PASS"), "PASS");
+        assert_eq!(super::paint(true, "32", "PASS"), "\x1b[32mPASS\x1b[0m");
     }
 }

@@ -140,8 +140,14 @@ fn step_json_fields() {
     r.captures.push(CaptureReport {
         at: "host:veth0".into(),
         linktype: 1,
-        lines: vec!["ARP, x".into()],
-        frames: vec![],
+        frames: vec![crate::report::Shown {
+            frame: crate::capture::frame::Frame {
+                ts_us: 0,
+                data: vec![],
+                len: 0,
+            },
+            lines: vec!["ARP, x".into()],
+        }],
     });
     let j = r.json();
     assert_eq!(j["status"], "fail");
@@ -198,8 +204,14 @@ fn text_hint_only_on_failure_and_captures_only_verbose() {
     r.captures.push(CaptureReport {
         at: "host:br0".into(),
         linktype: 1,
-        lines: vec!["ARP, y".into()],
-        frames: vec![],
+        frames: vec![crate::report::Shown {
+            frame: crate::capture::frame::Frame {
+                ts_us: 0,
+                data: vec![],
+                len: 0,
+            },
+            lines: vec!["ARP, y".into()],
+        }],
     });
     let t = r.text(false);
     assert!(

@@ -209,8 +209,9 @@ impl StepRun<'_> {
         let (lab, step) = (self.lab, self.step);
         let mut reports = vec![];
         for (cp, cap) in step.captures.iter().zip(captured) {
-            let lines = crate::capture::decode::render_all(cap.linktype, &cap.frames);
             let at = format!("{}:{}", cp.node, cp.iface);
+            let shown = CaptureReport::new(at.clone(), cap.linktype, &cap.frames);
+            let lines = shown.lines();
             if let Some(dir) = &self.opts.pcap_dir {
                 let p = dir
                     .join(&lab.name)
@@ -240,12 +241,7 @@ impl StepRun<'_> {
                     outcome: fixture_outcome(topo, f, &lines),
                 });
             }
-            reports.push(CaptureReport {
-                at,
-                linktype: cap.linktype,
-                lines,
-                frames: cap.frames.clone(),
-            });
+            reports.push(shown);
         }
         reports
     }
@@ -259,7 +255,10 @@ impl StepRun<'_> {
             let get = |p: &str| reports.iter().find(|c| c.at == *p).map(|c| &c.frames);
             let outcome = match (get(a), get(b)) {
                 (Some(x), Some(y))
-                    if !x.is_empty() && x.iter().map(|f| &f.data).eq(y.iter().map(|f| &f.data)) =>
+                    if !x.is_empty()
+                        && x.iter()
+                            .map(|f| &f.frame.data)
+                            .eq(y.iter().map(|f| &f.frame.data)) =>
                 {
                     Outcome::Pass(format!(
                         "{} frames, byte for byte the same on both ends",

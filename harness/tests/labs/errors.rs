@@ -342,7 +342,7 @@ pub(crate) fn capture_drops_fail(dir: &Path) -> Result<(), Failed> {
 /// plugin's own error object, verbatim, and no panic.
 pub(crate) fn cni_plugin_error(dir: &Path) -> Result<libtest_mimic::Completion, Failed> {
     if let Some(why) = vethlab::sys::cni::missing("bridge") {
-        return Ok(libtest_mimic::Completion::ignored_with(why));
+        return crate::skipped(why);
     }
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     copy_tree(
@@ -702,7 +702,7 @@ fn environments() -> Vec<(&'static str, Command, &'static str, i32)> {
         (
             "env-no-such-lab",
             vethlab(&["run", "no-such-lab"], None),
-            "no-such-lab: no such lab (labs: veth-pair, bridge-arp",
+            "no-such-lab: no such lab (labs: veth-pair, docker-veth, bridge-arp",
             2,
         ),
         (

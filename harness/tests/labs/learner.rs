@@ -52,9 +52,7 @@ impl Tmux<'_> {
 
 pub(crate) fn tmux_session() -> Result<Completion, Failed> {
     if Command::new("tmux").arg("-V").output().is_err() {
-        return Ok(Completion::ignored_with(
-            "tmux is not installed (ci/setup.sh installs it)",
-        ));
+        return crate::skipped("tmux is not installed (ci/setup.sh installs it)");
     }
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let sock = tmp.path().join("sock");
@@ -176,19 +174,23 @@ fn well_formed(x: &str) -> Result<(), String> {
 
 /// `vethlab run --html DIR`: a page per lab whose SVGs are well-formed, a
 /// topology naming every node, a ladder per step with captures, and pcap
-/// links that exist.
+/// links that exist, with the pcaps written elsewhere (--pcap-dir).
 pub(crate) fn html_report(labs: &[vethlab::lab::Lab]) -> Result<(), Failed> {
-    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let top = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let tmp = top.path().join("html");
+    let tmp = tmp.as_path();
     let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
         .args(["run", "--html"])
-        .arg(tmp.path())
+        .arg(tmp)
+        .arg("--pcap-dir")
+        .arg(top.path().join("pcaps"))
         .output()
         .map_err(|e| fail(e.to_string()))?;
     if !out.status.success() {
         return Err(fail(String::from_utf8_lossy(&out.stdout).into_owned()));
     }
     for l in labs {
-        let p = tmp.path().join(format!("{}.html", l.name));
+        let p = tmp.join(format!("{}.html", l.name));
         let page =
             std::fs::read_to_string(&p).map_err(|e| fail(format!("{}: {e}", p.display())))?;
         let mut svgs = vec![];
@@ -228,11 +230,16 @@ pub(crate) fn html_report(labs: &[vethlab::lab::Lab]) -> Result<(), Failed> {
                 svgs.len() - 1
             )));
         }
+        let mut links = 0;
         for href in page.split("href=\"").skip(1) {
             let f = &href[..href.find('"').unwrap_or(0)];
-            if !tmp.path().join(f).is_file() {
+            if !tmp.join(f).is_file() {
                 return Err(fail(format!("{}: link to missing {f}", l.name)));
             }
+            links += 1;
+        }
+        if with_caps > 0 && links == 0 {
+            return Err(fail(format!("{}: no pcap linked", l.name)));
         }
     }
     Ok(())

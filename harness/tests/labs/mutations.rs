@@ -65,6 +65,12 @@ fn mutations() -> Vec<Mutation> {
         m!("calico", "pod-route-wrong-cali",
            "ip route add 10.244.38.174 dev cali7a4b00317e6 scope link",
            ["ip route add 10.244.38.174 dev ens32 scope link"], "node-routes", "O3.4"),
+        m!("calico", "other-pod-route-missing",
+           "ip -n vms105 route add 10.244.169.121 dev calie1fd05af50d scope link", [],
+           "node-routes", "O3.4"),
+        m!("calico", "link-local-without-metric",
+           "ip route add 169.254.0.0/16 dev ens32 scope link metric 1002",
+           ["ip route add 169.254.0.0/16 dev ens32 scope link"], "node-routes", "O3.4"),
         m!("calico", "no-return-route",
            "ip -n vms105 route replace 10.244.38.128/26 via 192.168.26.103 dev ens32 proto bird",
            [], "cross-node-direct", "O3.5"),
@@ -99,6 +105,29 @@ fn mutations() -> Vec<Mutation> {
            "fresh-netns", "O3.8"),
         m!("veth-pair", "other-subnet", "ifconfig veth0 10.1.1.2/24 up",
            ["ifconfig veth0 10.1.2.2/24 up"], "ping-pair", "O3.9"),
+        m!("veth-pair", "veth4-readdressed-in-netns", "ip link set veth4 netns netns_demo",
+           ["ip link set veth4 netns netns_demo", "ip netns exec netns_demo ifconfig veth4 10.20.30.41/24 up"],
+           "pair-into-netns", "O2.5"),
+        m!("veth-pair", "second-pair-jumbo-mtu",
+           "ip link add index 6 name veth3 address 06:8f:b5:e8:e9:f6 type veth peer index 5 name veth4 address de:3a:5e:42:2d:ff",
+           ["ip link add index 6 name veth3 address 06:8f:b5:e8:e9:f6 mtu 9000 type veth peer index 5 name veth4 address de:3a:5e:42:2d:ff"],
+           "second-pair", "O2.1"),
+        m!("docker-veth", "veth2e08884-not-in-docker0", "ip link set veth2e08884 master docker0", [],
+           "docker-run", "O2.5"),
+        m!("docker-veth", "host-end-at-96",
+           "ip link add index 95 name veth2e08884 address ae:4c:28:0f:3e:84 txqueuelen 0 type veth peer index 94 name eth0 address 02:42:ac:11:00:03 txqueuelen 0 netns 6471704fd03a",
+           ["ip link add index 96 name veth2e08884 address ae:4c:28:0f:3e:84 txqueuelen 0 type veth peer index 94 name eth0 address 02:42:ac:11:00:03 txqueuelen 0 netns 6471704fd03a"],
+           "docker-run", "O2.5"),
+        m!("docker-veth", "veth63a89a3-left-down", "ip link set veth63a89a3 up", [],
+           "book-methods", "O2.4"),
+        m!("docker-veth", "method2-ends-swapped",
+           "ip link add index 117 name veth-method2 address 6a:3e:0b:c4:2d:8e txqueuelen 0 type veth peer index 116 name eth0 address 02:42:ac:11:00:04 txqueuelen 0 netns method2",
+           ["ip link add index 116 name veth-method2 address 6a:3e:0b:c4:2d:8e txqueuelen 0 type veth peer index 117 name eth0 address 02:42:ac:11:00:04 txqueuelen 0 netns method2"],
+           "book-methods", "O2.5"),
+        m!("docker-veth", "method3-peer-at-7",
+           "ip link add index 6 name veth-method3 address d2:4a:3c:0e:2f:6b txqueuelen 0 type veth peer index 5 name eth0 address 02:42:ac:11:00:05 txqueuelen 0 netns method3",
+           ["ip link add index 7 name veth-method3 address d2:4a:3c:0e:2f:6b txqueuelen 0 type veth peer index 5 name eth0 address 02:42:ac:11:00:05 txqueuelen 0 netns method3"],
+           "book-methods", "O2.6"),
     ]
 }
 
@@ -107,10 +136,18 @@ pub(crate) fn trials(dir: &Path) -> Vec<Trial> {
     mutations()
         .into_iter()
         .map(|m| {
+            // A step the kernel cannot run is skipped when listing.
+            let skip = Lab::load(&dir.join(m.lab).join("lab.json"))
+                .ok()
+                .and_then(|l| run::step_skip(&l, l.step_index(m.step)?));
             let dir = dir.to_path_buf();
-            Trial::ignorable_test(format!("mutation/{}/{}", m.lab, m.what), move || {
+            let t = Trial::ignorable_test(format!("mutation/{}/{}", m.lab, m.what), move || {
                 run(&dir, &m)
-            })
+            });
+            match skip {
+                Some(_) => t.with_ignored_flag(true).with_kind("skip"),
+                None => t,
+            }
         })
         .collect()
 }
@@ -123,11 +160,11 @@ fn run(dir: &Path, m: &Mutation) -> Result<Completion, Failed> {
         .step_index(m.step)
         .ok_or_else(|| fail(format!("{} has no step {}", m.lab, m.step)))?;
     if let Some(why) = run::step_skip(&l, idx) {
-        return Ok(Completion::ignored_with(why));
+        return crate::skipped(why);
     }
     let r = run::run_one(&l, idx, &RunOpts::default());
     if let Status::Skip(why) = &r.status {
-        return Ok(Completion::ignored_with(why));
+        return crate::skipped(why.as_str());
     }
     if r.status != Status::Fail || r.id_result(m.id) != "fail" {
         return Err(fail(format!(

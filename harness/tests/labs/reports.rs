@@ -16,9 +16,9 @@ pub(crate) fn junit_parses(labs: &[vethlab::lab::Lab]) -> Result<Completion, Fai
             .output()
             .is_ok_and(|o| o.status.success())
     }) else {
-        return Ok(Completion::ignored_with(
+        return crate::skipped(
             "python3 junitparser is not installed (apt-get install python3-junitparser)",
-        ));
+        );
     };
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let file = tmp.path().join("junit.xml");
@@ -166,4 +166,47 @@ pub(crate) fn completions_and_man() -> Result<(), Failed> {
         }
     }
     Ok(())
+}
+
+/// The report is coloured on a terminal (a real pty, from util-linux's
+/// `script`), plain when piped, and plain on a terminal with NO_COLOR set.
+pub(crate) fn colour_on_a_terminal_only() -> Result<Completion, Failed> {
+    if Command::new("script").arg("--version").output().is_err() {
+        return crate::skipped("no `script` (util-linux) to give the run a terminal");
+    }
+    let bin = env!("CARGO_BIN_EXE_vethlab");
+    let green = "\x1b[32mPASS\x1b[0m";
+    let on_tty = |no_color: Option<&str>| -> Result<String, Failed> {
+        let mut c = Command::new("script");
+        c.args(["-qec", "\"$VETHLAB\" run veth-pair", "/dev/null"])
+            .env("VETHLAB", bin)
+            .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        let out = c.output().map_err(|e| fail(e.to_string()))?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !out.status.success() || !text.contains("PASS") {
+            return Err(fail(format!("on a terminal: {text}")));
+        }
+        Ok(text)
+    };
+    let t = on_tty(None)?;
+    if !t.contains(green) {
+        return Err(fail(format!("no colour on a terminal:\n{t:?}")));
+    }
+    let t = on_tty(Some("1"))?;
+    if t.contains("\x1b[3") {
+        return Err(fail(format!("colour with NO_COLOR=1:\n{t:?}")));
+    }
+    let piped = Command::new(bin)
+        .args(["run", "veth-pair"])
+        .env_remove("NO_COLOR")
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    let t = String::from_utf8_lossy(&piped.stdout);
+    if !t.contains("PASS") || t.contains('\x1b') {
+        return Err(fail(format!("piped, expected plain PASS lines:\n{t:?}")));
+    }
+    Ok(Completion::Completed)
 }

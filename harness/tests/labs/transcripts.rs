@@ -36,14 +36,64 @@ pub(crate) fn trials(labs: &[Lab]) -> Vec<Trial> {
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned();
+            // Decided when listing, so every runner (nextest, JUnit
+            // consumers) shows it as skipped, never as passed.
+            let skip = std::fs::read_to_string(&f)
+                .ok()
+                .and_then(|t| why_skip(l, &t));
             let lab = l.clone();
-            out.push(Trial::ignorable_test(
-                format!("transcript/{}/{stem}", l.name),
-                move || replay(&lab, &f),
-            ));
+            let trial = Trial::ignorable_test(format!("transcript/{}/{stem}", l.name), move || {
+                replay(&lab, &f)
+            });
+            out.push(match skip {
+                Some(_) => trial.with_ignored_flag(true).with_kind("skip"),
+                None => trial,
+            });
         }
     }
     out
+}
+
+/// Why a transcript cannot be replayed on this machine, if it cannot: a
+/// kernel feature it needs, or a kernel whose fallback devices change the
+/// articles' ifindexes.
+fn why_skip(lab: &Lab, text: &str) -> Option<String> {
+    if let Some(why) = transcript::requires(text)
+        .iter()
+        .find_map(|k| vethlab::run::feature_missing(k))
+    {
+        return Some(why);
+    }
+    // tcpdump switches to its own user `tcpdump`: a rootless sandbox maps
+    // one user only (this process runs inside the sandbox).
+    let users: u64 = std::fs::read_to_string("/proc/self/uid_map")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok())
+        .sum();
+    if transcript::needs_root(text) && users < 2 {
+        return Some(
+            "tcpdump switches to its own user, which a rootless sandbox (one user mapped) cannot"
+                .into(),
+        );
+    }
+    let kernel = vethlab::sys::kernel::facts();
+    if transcript::needs_no_fallback(text) && !kernel.fallback.is_empty() {
+        return Some(format!(
+            "the article's host had no fallback tunnel devices; here a new namespace has them ({})",
+            kernel.summary()
+        ));
+    }
+    // The articles' numbers exist only where the kernel adds no more than
+    // tunl0 to a new namespace (see `IndexPlan`).
+    let plan = vethlab::run::index_plan(lab);
+    if plan.map(3) != 3 {
+        return Some(format!(
+            "this kernel's fallback devices move the articles' ifindexes ({})",
+            vethlab::sys::kernel::facts().summary()
+        ));
+    }
+    None
 }
 
 fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
@@ -51,27 +101,8 @@ fn replay(lab: &Lab, file: &Path) -> Result<Completion, Failed> {
         std::fs::read_to_string(file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
     let entries = transcript::parse(&text)
         .map_err(|e| fail(format!("{}:{}: {}", file.display(), e.line, e.msg)))?;
-    if let Some(why) = transcript::requires(&text)
-        .iter()
-        .find_map(|k| vethlab::run::feature_missing(k))
-    {
-        return Ok(Completion::ignored_with(why));
-    }
-    let kernel = vethlab::sys::kernel::facts();
-    if transcript::needs_no_fallback(&text) && !kernel.fallback.is_empty() {
-        return Ok(Completion::ignored_with(format!(
-            "the article's host had no fallback tunnel devices; here a new namespace has them ({})",
-            kernel.summary()
-        )));
-    }
-    // The articles' numbers exist only where the kernel adds no more than
-    // tunl0 to a new namespace (see `IndexPlan`).
-    let plan = vethlab::run::index_plan(lab);
-    if plan.map(3) != 3 {
-        return Ok(Completion::ignored_with(format!(
-            "this kernel's fallback devices move the articles' ifindexes ({})",
-            vethlab::sys::kernel::facts().summary()
-        )));
+    if let Some(why) = why_skip(lab, &text) {
+        return crate::skipped(why);
     }
     let first = lab.nodes.first().cloned().unwrap_or_default();
     // One shell per lab state; every command of that state in it, in order.

@@ -32,7 +32,7 @@ impl Check {
             ..Default::default()
         };
         let r = run::run_step(&lab, idx, &mut topo, &opts);
-        print!("{}", r.text(false));
+        print!("{}", r.text_in(false, vethlab::report::out::colour(false)));
         for id in &r.ids {
             println!("  {id}: {}", r.id_result(id));
         }

@@ -68,7 +68,7 @@ fn bless_lab(
             let Some((node, iface)) = vethlab::lab::expect::split_at(&c.at) else {
                 continue;
             };
-            let text = vethlab::lab::bless::fixture(node, iface, &r.step, &c.lines, &macs);
+            let text = vethlab::lab::bless::fixture(node, iface, &r.step, &c.lines(), &macs);
             let p = dir.join(&r.step).join(format!("{node}-{iface}.txt"));
             let old = std::fs::read_to_string(&p).unwrap_or_default();
             let d = vethlab::lab::bless::diff(&old, &text);
@@ -76,7 +76,7 @@ fn bless_lab(
                 "blessed {}: {}\n",
                 p.display(),
                 if old.is_empty() {
-                    format!("new, {} lines", c.lines.len())
+                    format!("new, {} lines", c.lines().len())
                 } else if d.is_empty() {
                     "unchanged".into()
                 } else {
@@ -232,133 +232,39 @@ impl Run {
         Ok(())
     }
 
+    /// Where captures go: --pcap-dir, or `pcaps` beside the HTML pages.
+    fn pcap_dir(&self) -> Option<PathBuf> {
+        self.pcap_dir
+            .clone()
+            .or_else(|| self.html.as_ref().map(|d| d.join("pcaps")))
+    }
+
     pub fn exec(mut self) -> Result<ExitCode> {
         if self.loaded.is_none() {
             self.prepare()?;
         }
         let jobs = self.loaded.take().unwrap_or_default();
-        let pcap_dir = self
-            .pcap_dir
-            .clone()
-            .or_else(|| self.html.as_ref().map(|d| d.join("pcaps")));
+        let pcap_dir = self.pcap_dir();
         let opts = RunOpts {
             pcap_dir: pcap_dir.clone(),
             capture_buffer: self.capture_buffer.map(|b| b as i32),
             ..Default::default()
         };
-        let total: usize = jobs
-            .iter()
-            .map(|(l, i)| if i.is_some() { 1 } else { l.steps.len() })
-            .sum();
-        // On a terminal, a status line on stderr says how far the run is and
-        // which labs are still running; piped, only the report is printed.
-        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        let left: Mutex<(usize, Vec<(String, usize)>)> = Mutex::new((
-            0,
-            jobs.iter()
-                .map(|(l, i)| (l.name.clone(), if i.is_some() { 1 } else { l.steps.len() }))
-                .collect(),
-        ));
         // Which kernel, which optional kinds, which fallback devices: a
         // failing CI log says what it ran on.
         let kernel = vethlab::sys::kernel::facts();
         // `--json -`: the JSON is standard output; the text goes to stderr.
         let json_stdout = self.json.as_deref().is_some_and(is_stdout);
-        let say = |t: &str| {
-            if json_stdout {
-                eprint!("{t}");
-            } else {
-                vethlab::report::out::print(t);
-            }
-        };
-        say(&format!("{}\n\n", kernel.summary()));
-        // What each lab reported, so a lab thread that dies loses nothing.
-        let reported: Mutex<Vec<(String, String)>> = Mutex::new(vec![]);
-        let verbose = self.verbose;
-        let progress = |r: &StepReport| {
-            if let Ok(mut d) = reported.lock() {
-                d.push((r.lab.clone(), r.step.clone()));
-            }
-            let Ok(mut g) = left.lock() else { return };
-            if tty {
-                eprint!("\r\x1b[K");
-            }
-            say(&r.text(verbose));
-            g.0 += 1;
-            if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
-                e.1 -= 1;
-            }
-            if tty && g.0 < total {
-                let running: Vec<&str> =
-                    g.1.iter()
-                        .filter(|(_, k)| *k > 0)
-                        .map(|(n, _)| n.as_str())
-                        .collect();
-                eprint!(
-                    "[{}/{total} steps] running: {}",
-                    g.0,
-                    vethlab::report::out::esc(&running.join(", "))
-                );
-            }
-        };
-        // Labs in parallel (each in its own namespaces), steps of a lab in order.
+        let progress = Progress::new(&jobs, json_stdout, self.verbose);
+        progress.say(&format!("{}\n\n", kernel.summary()));
         // The finished topology: for the HTML pages, and the MACs a bless
         // turns back into placeholders.
-        let html = self.html.is_some() || self.bless;
-        let results: Vec<(Vec<StepReport>, Vec<NodeView>)> = std::thread::scope(|s| {
-            let hs: Vec<_> = jobs
-                .iter()
-                .map(|(l, idx)| {
-                    let opts = &opts;
-                    let progress = &progress;
-                    s.spawn(move || match idx {
-                        None => {
-                            let mut view = vec![];
-                            let r = run::run_lab_then(l, opts, progress, &mut |t| {
-                                if html {
-                                    let names: Vec<String> =
-                                        t.nodes().iter().map(|n| n.name().to_string()).collect();
-                                    view =
-                                        vethlab::report::html::view(t, &names).unwrap_or_default();
-                                }
-                            });
-                            (r, view)
-                        }
-                        Some(i) => {
-                            let r = run::run_one(l, *i, opts);
-                            progress(&r);
-                            (vec![r], vec![])
-                        }
-                    })
-                })
-                .collect();
-            hs.into_iter()
-                .zip(&jobs)
-                .map(|(h, (l, idx))| {
-                    h.join().unwrap_or_else(|p| {
-                        let why = panic_text(&p);
-                        let done: Vec<String> = reported
-                            .lock()
-                            .map(|d| {
-                                d.iter()
-                                    .filter(|(lab, _)| *lab == l.name)
-                                    .map(|(_, s)| s.clone())
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        let r = lost(l, *idx, &done, &why);
-                        for x in &r {
-                            progress(x);
-                        }
-                        (r, vec![])
-                    })
-                })
-                .collect()
-        });
+        let want_view = self.html.is_some() || self.bless;
+        let results = run_jobs(&jobs, &opts, &progress, want_view);
         if let Some(dir) = &self.html {
-            let rel = pcap_dir
-                .as_ref()
-                .and_then(|p| p.strip_prefix(dir).ok().map(|r| r.display().to_string()));
+            // Linked from the pages wherever they are: `pcaps` beside them
+            // by default, `../elsewhere` with --pcap-dir.
+            let rel = pcap_dir.as_ref().map(|p| relative_to(dir, p));
             for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
                 let page = vethlab::report::html::lab_page(
                     &l.name,
@@ -375,12 +281,29 @@ impl Run {
         }
         if self.bless {
             for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
-                bless_lab(l, reps, view, &say)?;
+                bless_lab(l, reps, view, &|t| progress.say(t))?;
             }
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
+        self.write_reports(&all, kernel)?;
+        let (_, failed, _, line) = report::summary(&all);
+        progress.say(&format!("\n{line}\n"));
+        vethlab::report::out::finish()?;
+        Ok(if failed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
+    }
+
+    /// The JSON and JUnit reports, to their files or standard output.
+    fn write_reports(
+        &self,
+        all: &[StepReport],
+        kernel: &vethlab::sys::kernel::Kernel,
+    ) -> Result<()> {
         if let Some(p) = &self.json {
-            let mut v = report::json_report(&all);
+            let mut v = report::json_report(all);
             v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
             let text = serde_json::to_string_pretty(&v)
                 .map_err(|e| Error::other(format!("JSON report: {e}")))?;
@@ -392,21 +315,173 @@ impl Run {
         }
         if let Some(p) = &self.junit {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-            let doc = vethlab::report::junit::document(&all, host.trim());
+            let doc = vethlab::report::junit::document(all, host.trim());
             if is_stdout(p) {
                 vethlab::report::out::print(&doc);
             } else {
                 vethlab::sys::outputs::write(p, doc.as_bytes())?;
             }
         }
-        let (_, failed, _, line) = report::summary(&all);
-        say(&format!("\n{line}\n"));
-        vethlab::report::out::finish()?;
-        Ok(if failed > 0 {
-            ExitCode::from(1)
+        Ok(())
+    }
+}
+
+/// What the run has reported so far: each step's text as it ends, and on a
+/// terminal a status line on stderr saying how far the run is and which
+/// labs are still running; piped, only the report is printed.
+struct Progress {
+    total: usize,
+    tty: bool,
+    /// Steps done, and per lab the steps still to come.
+    left: Mutex<(usize, Vec<(String, usize)>)>,
+    /// (lab, step) of every report, so a lab thread that dies loses nothing.
+    reported: Mutex<Vec<(String, String)>>,
+    json_stdout: bool,
+    colour: bool,
+    verbose: bool,
+}
+
+impl Progress {
+    fn new(jobs: &[(lab::Lab, Option<usize>)], json_stdout: bool, verbose: bool) -> Progress {
+        let steps =
+            |(l, i): &(lab::Lab, Option<usize>)| if i.is_some() { 1 } else { l.steps.len() };
+        Progress {
+            total: jobs.iter().map(steps).sum(),
+            tty: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            left: Mutex::new((
+                0,
+                jobs.iter().map(|j| (j.0.name.clone(), steps(j))).collect(),
+            )),
+            reported: Mutex::new(vec![]),
+            json_stdout,
+            // Colour only for a terminal, and never with NO_COLOR set.
+            colour: vethlab::report::out::colour(json_stdout),
+            verbose,
+        }
+    }
+
+    /// Text for the reader: stdout, or stderr when stdout is the JSON.
+    fn say(&self, t: &str) {
+        if self.json_stdout {
+            eprint!("{t}");
         } else {
-            ExitCode::SUCCESS
-        })
+            vethlab::report::out::print(t);
+        }
+    }
+
+    fn step(&self, r: &StepReport) {
+        if let Ok(mut d) = self.reported.lock() {
+            d.push((r.lab.clone(), r.step.clone()));
+        }
+        let Ok(mut g) = self.left.lock() else { return };
+        if self.tty {
+            eprint!("\r\x1b[K");
+        }
+        self.say(&r.text_in(self.verbose, self.colour));
+        g.0 += 1;
+        if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
+            e.1 -= 1;
+        }
+        if self.tty && g.0 < self.total {
+            let running: Vec<&str> =
+                g.1.iter()
+                    .filter(|(_, k)| *k > 0)
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+            eprint!(
+                "[{}/{} steps] running: {}",
+                g.0,
+                self.total,
+                vethlab::report::out::esc(&running.join(", "))
+            );
+        }
+    }
+
+    /// The steps of `lab` reported so far.
+    fn done(&self, lab: &str) -> Vec<String> {
+        self.reported
+            .lock()
+            .map(|d| {
+                d.iter()
+                    .filter(|(l, _)| l == lab)
+                    .map(|(_, s)| s.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Labs in parallel (each in its own namespaces), steps of a lab in order;
+/// with `want_view`, each whole lab's finished topology too.
+fn run_jobs(
+    jobs: &[(lab::Lab, Option<usize>)],
+    opts: &RunOpts,
+    progress: &Progress,
+    want_view: bool,
+) -> Vec<(Vec<StepReport>, Vec<NodeView>)> {
+    let report = |r: &StepReport| progress.step(r);
+    std::thread::scope(|s| {
+        let hs: Vec<_> = jobs
+            .iter()
+            .map(|(l, idx)| {
+                let report = &report;
+                s.spawn(move || match idx {
+                    None => {
+                        let mut view = vec![];
+                        let r = run::run_lab_then(l, opts, report, &mut |t| {
+                            if want_view {
+                                let names: Vec<String> =
+                                    t.nodes().iter().map(|n| n.name().to_string()).collect();
+                                view = vethlab::report::html::view(t, &names).unwrap_or_default();
+                            }
+                        });
+                        (r, view)
+                    }
+                    Some(i) => {
+                        let r = run::run_one(l, *i, opts);
+                        report(&r);
+                        (vec![r], vec![])
+                    }
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .zip(jobs)
+            .map(|(h, (l, idx))| {
+                h.join().unwrap_or_else(|p| {
+                    let r = lost(l, *idx, &progress.done(&l.name), &panic_text(&p));
+                    for x in &r {
+                        progress.step(x);
+                    }
+                    (r, vec![])
+                })
+            })
+            .collect()
+    })
+}
+
+/// `to` as a path relative to the directory `from` (both exist by now), or
+/// absolute when they share nothing.
+fn relative_to(from: &std::path::Path, to: &std::path::Path) -> String {
+    let (Ok(a), Ok(b)) = (from.canonicalize(), to.canonicalize()) else {
+        return to.display().to_string();
+    };
+    let common = a
+        .components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mut r = PathBuf::new();
+    for _ in a.components().skip(common) {
+        r.push("..");
+    }
+    for c in b.components().skip(common) {
+        r.push(c);
+    }
+    if r.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        r.display().to_string()
     }
 }
 
