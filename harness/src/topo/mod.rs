@@ -161,28 +161,6 @@ impl Topo {
         Ok(i)
     }
 
-    /// The kernel said where a new device (and a veth's peer) landed: the
-    /// next commands naming them need no lookup.
-    fn learn_indexes(
-        &self,
-        node: &str,
-        name: String,
-        peer: Option<(&str, String)>,
-        created: netlink::Created,
-    ) {
-        let Ok(mut c) = self.index_cache.lock() else {
-            return;
-        };
-        if let Some(i) = created.index {
-            crate::sys::trace::event(|| format!("[{node}] {name} is ifindex {i} (echoed)"));
-            c.insert((node.to_string(), name), i);
-        }
-        if let (Some((pn, pname)), Some(i)) = (peer, created.link) {
-            crate::sys::trace::event(|| format!("[{pn}] {pname} is ifindex {i} (echoed peer)"));
-            c.insert((pn.to_string(), pname), i);
-        }
-    }
-
     /// Forget every cached ifindex: devices were renamed, moved or deleted,
     /// or something other than these commands (a CNI plugin) changed them.
     pub fn forget_indexes(&self) {
@@ -364,15 +342,7 @@ impl Topo {
         if let LinkKind::Veth { peer } = &mut kind {
             peer.index = peer.index.map(|i| self.plan.map(i));
         }
-        let name = link.name.clone();
-        let peer = match &kind {
-            LinkKind::Veth { peer } => Some((peer_netns.unwrap_or(node), peer.name.clone())),
-            _ => None,
-        };
-        let created =
-            ns.block_on(async move { netlink::add_link(&h, &link, &kind, peer_ns, dev).await })?;
-        self.learn_indexes(node, name, peer, created);
-        Ok(())
+        ns.block_on(async move { netlink::add_link(&h, &link, &kind, peer_ns, dev).await })
     }
 
     /// `ip link set`: every change in one message.

@@ -4,13 +4,9 @@ use super::{errno, nl_error};
 use crate::error::{Error, Result};
 use crate::model::link::{Link, LinkCommon, LinkKind, Mac};
 use futures::TryStreamExt;
-use rtnetlink::packet_core::{
-    NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST,
-};
 use rtnetlink::packet_route::link::{
     InfoBridge, InfoData, InfoVeth, LinkAttribute, LinkInfo, LinkMessage,
 };
-use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::{
     Handle, LinkBridge, LinkIpIp, LinkMessageBuilder, LinkUnspec, LinkVeth, LinkVxlan,
 };
@@ -91,25 +87,14 @@ fn common<T>(mut b: LinkMessageBuilder<T>, c: &LinkCommon) -> LinkMessageBuilder
     b
 }
 
-/// Where a new device landed, as the kernel echoed it (Linux 6.3 and later
-/// honour NLM_F_ECHO on RTM_NEWLINK; older ones leave both `None`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Created {
-    /// The device's ifindex.
-    pub index: Option<u32>,
-    /// Its IFLA_LINK: for a veth, the peer's ifindex (in the peer's namespace).
-    pub link: Option<u32>,
-}
-
-/// `ip link add`. Says where the device landed when the kernel echoes it,
-/// so that the next commands naming it (or a veth's peer) need no lookup.
+/// `ip link add`.
 pub async fn add_link(
     h: &Handle,
     c: &LinkCommon,
     kind: &LinkKind,
     peer_ns: Option<RawFd>,
     dev_index: Option<u32>,
-) -> Result<Created> {
+) -> Result<()> {
     let msg = match kind {
         LinkKind::Veth { peer } => {
             let mut p = common(
@@ -156,7 +141,7 @@ pub async fn add_link(
             common(b, c).build()
         }
     };
-    create_echoed(h, &c.name, msg).await.map_err(|e| {
+    h.link().add(msg).execute().await.map_err(|e| {
         if errno(&e) == Some(libc::EOPNOTSUPP) {
             Error::Unsupported(format!(
                 "this kernel has no `{}` devices (RTNETLINK answers: Operation not supported; iproute2 says \"Unknown device type\")",
@@ -166,41 +151,6 @@ pub async fn add_link(
             nl_error(e)
         }
     })
-}
-
-/// RTM_NEWLINK with create, exclusive, ack and echo: where the link `name`
-/// landed, if the kernel echoes it (it does so before its ack).
-async fn create_echoed(
-    h: &Handle,
-    name: &str,
-    msg: LinkMessage,
-) -> Result<Created, rtnetlink::Error> {
-    use futures::StreamExt;
-    let mut req = NetlinkMessage::from(RouteNetlinkMessage::NewLink(msg));
-    req.header.flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO;
-    let mut h = h.clone();
-    let mut resp = h.request(req)?;
-    let mut created = Created::default();
-    while let Some(m) = resp.next().await {
-        match m.payload {
-            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l))
-                if created.index.is_none()
-                    && l.attributes
-                        .contains(&LinkAttribute::IfName(name.to_string())) =>
-            {
-                created.index = Some(l.header.index);
-                created.link = l.attributes.iter().find_map(|a| match a {
-                    LinkAttribute::Link(i) => Some(*i),
-                    _ => None,
-                });
-            }
-            NetlinkPayload::Error(e) if e.code.is_some() => {
-                return Err(rtnetlink::Error::NetlinkError(e))
-            }
-            _ => {}
-        }
-    }
-    Ok(created)
 }
 
 /// What `ip link set` may change, all in one message.

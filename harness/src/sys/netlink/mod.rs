@@ -8,7 +8,7 @@ mod link;
 mod neigh;
 
 pub use addr_route::{add_addr, add_route, addrs, del_addr, del_route, routes};
-pub use link::{add_link, del_link, link_by_name, links, set_link, Created, LinkSet};
+pub use link::{add_link, del_link, link_by_name, links, set_link, LinkSet};
 pub use neigh::{add_fdb, add_neigh, flush_neigh, neighbours};
 
 use crate::error::{Error, Result};
