@@ -32,7 +32,7 @@ bash ci/shards.sh ci-artifacts/shards 3
 
 if [ "${VETHLAB_KERNEL_MATRIX:-1}" = 1 ]; then
   echo "== kernel matrix: Debian 6.1 under user-mode Linux, without and with the tunnel modules"
-  bash ci/kernel-matrix.sh none all
+  bash ci/kernel-matrix.sh none all ipip
 fi
 
 if [ -x ci/image.sh ] && [ "${VETHLAB_CI_IMAGE:-1}" = 1 ]; then
