@@ -3,7 +3,10 @@
 //! Never panics on any input: truncated or hostile bytes become `Malformed`.
 
 use crate::model::{fmt_mac, Mac};
-use etherparse::{Icmpv4Type, NetSlice, SlicedPacket, TransportSlice};
+use etherparse::{
+    ArpPacketSlice, EtherType, Ethernet2Slice, Icmpv4Slice, Icmpv4Type, NetSlice, SlicedPacket,
+    TransportSlice,
+};
 use std::net::Ipv4Addr;
 
 pub const DLT_EN10MB: i32 = 1;
@@ -115,6 +118,10 @@ pub fn decode(linktype: i32, data: &[u8]) -> Frame {
             dst_mac: None,
             pkt: raw_ip(data),
         },
+        // Not etherparse's `LinuxSllSlice`: it refuses a header whose ARP
+        // hardware type is not Ethernet, netlink, GRE, radiotap or FRAD, so
+        // `-i any` frames of lo (772), tunl0 (768) or a tun device (65534)
+        // would be malformed, where tcpdump decodes them by the protocol field.
         DLT_LINUX_SLL if data.len() >= 16 => {
             let et = u16::from_be_bytes([data[14], data[15]]);
             Frame {
@@ -135,39 +142,28 @@ pub fn decode(linktype: i32, data: &[u8]) -> Frame {
 }
 
 fn ether(data: &[u8]) -> Frame {
-    if data.len() < 14 {
-        return Frame {
+    match Ethernet2Slice::from_slice_without_fcs(data) {
+        Ok(e) => Frame {
+            dst_mac: Some(e.destination()),
+            src_mac: Some(e.source()),
+            pkt: by_ethertype(e.ether_type().0, e.payload_slice()),
+        },
+        Err(_) => Frame {
             src_mac: None,
             dst_mac: None,
             pkt: Packet::Malformed {
                 what: "ethernet".into(),
                 len: data.len(),
             },
-        };
-    }
-    let mac = |o: usize| -> Mac {
-        [
-            data[o],
-            data[o + 1],
-            data[o + 2],
-            data[o + 3],
-            data[o + 4],
-            data[o + 5],
-        ]
-    };
-    let et = u16::from_be_bytes([data[12], data[13]]);
-    Frame {
-        dst_mac: Some(mac(0)),
-        src_mac: Some(mac(6)),
-        pkt: by_ethertype(et, &data[14..]),
+        },
     }
 }
 
 fn by_ethertype(et: u16, p: &[u8]) -> Packet {
-    match et {
-        0x0806 => arp(p),
-        0x0800 => raw_ip(p),
-        0x86dd => Packet::Ip6 { len: p.len() },
+    match EtherType(et) {
+        EtherType::ARP => arp(p),
+        EtherType::IPV4 => raw_ip(p),
+        EtherType::IPV6 => Packet::Ip6 { len: p.len() },
         _ => Packet::Other {
             ethertype: et,
             len: p.len(),
@@ -175,23 +171,26 @@ fn by_ethertype(et: u16, p: &[u8]) -> Packet {
     }
 }
 
+/// Ethernet/IPv4 ARP only (htype 1, ptype 0x0800, hlen 6, plen 4), as
+/// etherparse reads it; `len` is what followed the link header, padding
+/// included, as tcpdump counts it.
 fn arp(p: &[u8]) -> Packet {
-    // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4.
-    if p.len() < 28 || p[0..6] != [0, 1, 8, 0, 6, 4] {
-        return Packet::Malformed {
+    let eth_ipv4 = ArpPacketSlice::from_slice(p)
+        .ok()
+        .and_then(|a| a.to_packet().try_eth_ipv4().ok());
+    match eth_ipv4 {
+        Some(a) => Packet::Arp {
+            op: a.operation.0,
+            sha: a.sender_mac,
+            spa: a.sender_ipv4_addr(),
+            tha: a.target_mac,
+            tpa: a.target_ipv4_addr(),
+            len: p.len(),
+        },
+        None => Packet::Malformed {
             what: "arp".into(),
             len: p.len(),
-        };
-    }
-    let mac = |o: usize| -> Mac { [p[o], p[o + 1], p[o + 2], p[o + 3], p[o + 4], p[o + 5]] };
-    let ip = |o: usize| Ipv4Addr::new(p[o], p[o + 1], p[o + 2], p[o + 3]);
-    Packet::Arp {
-        op: u16::from_be_bytes([p[6], p[7]]),
-        sha: mac(8),
-        spa: ip(14),
-        tha: mac(18),
-        tpa: ip(24),
-        len: p.len(),
+        },
     }
 }
 
@@ -215,43 +214,7 @@ fn ip(p: &[u8]) -> Option<Ip> {
     let payload = v4.payload().payload;
     let proto = h.protocol().0;
     let l4 = match &s.transport {
-        Some(TransportSlice::Icmpv4(icmp)) => {
-            let len = icmp.slice().len();
-            match icmp.icmp_type() {
-                Icmpv4Type::EchoRequest(e) => L4::Echo {
-                    reply: false,
-                    id: e.id,
-                    seq: e.seq,
-                    len,
-                },
-                Icmpv4Type::EchoReply(e) => L4::Echo {
-                    reply: true,
-                    id: e.id,
-                    seq: e.seq,
-                    len,
-                },
-                Icmpv4Type::DestinationUnreachable(_) => {
-                    let inner = icmp.payload();
-                    let orig = (inner.len() >= 20).then(|| {
-                        (
-                            Ipv4Addr::new(inner[12], inner[13], inner[14], inner[15]),
-                            Ipv4Addr::new(inner[16], inner[17], inner[18], inner[19]),
-                            inner[9],
-                        )
-                    });
-                    L4::Unreach {
-                        code: icmp.code_u8(),
-                        orig,
-                        len,
-                    }
-                }
-                _ => L4::Icmp {
-                    ty: icmp.type_u8(),
-                    code: icmp.code_u8(),
-                    len,
-                },
-            }
-        }
+        Some(TransportSlice::Icmpv4(icmp)) => icmp_l4(icmp),
         Some(TransportSlice::Udp(u)) => {
             let body = u.payload();
             let (sport, dport) = (u.source_port(), u.destination_port());
@@ -295,6 +258,46 @@ fn ip(p: &[u8]) -> Option<Ip> {
         proto,
         l4,
     })
+}
+
+/// An ICMP message: echo, destination unreachable (with the quoted
+/// original's addresses and protocol), or its type and code.
+fn icmp_l4(icmp: &Icmpv4Slice) -> L4 {
+    let len = icmp.slice().len();
+    match icmp.icmp_type() {
+        Icmpv4Type::EchoRequest(e) => L4::Echo {
+            reply: false,
+            id: e.id,
+            seq: e.seq,
+            len,
+        },
+        Icmpv4Type::EchoReply(e) => L4::Echo {
+            reply: true,
+            id: e.id,
+            seq: e.seq,
+            len,
+        },
+        Icmpv4Type::DestinationUnreachable(_) => {
+            let inner = icmp.payload();
+            let orig = (inner.len() >= 20).then(|| {
+                (
+                    Ipv4Addr::new(inner[12], inner[13], inner[14], inner[15]),
+                    Ipv4Addr::new(inner[16], inner[17], inner[18], inner[19]),
+                    inner[9],
+                )
+            });
+            L4::Unreach {
+                code: icmp.code_u8(),
+                orig,
+                len,
+            }
+        }
+        _ => L4::Icmp {
+            ty: icmp.type_u8(),
+            code: icmp.code_u8(),
+            len,
+        },
+    }
 }
 
 /// The line(s) `tcpdump -n` prints for this frame, without the timestamp.
@@ -436,6 +439,20 @@ mod tests {
         assert_eq!(
             render(&decode(1, &rep)),
             "ARP, Reply 192.168.122.102 is-at f2:05:c3:82:ae:5e, length 28"
+        );
+    }
+
+    /// An `-i any` frame of lo (ARPHRD_LOOPBACK), which etherparse's SLL
+    /// slice refuses, renders as tcpdump prints it.
+    #[test]
+    fn sll_frame_of_loopback_renders() {
+        let sll = "0000030400060000000000000000".to_string() + "0800";
+        let ip = "4500001c0001000040017cde7f0000017f0000010800f7ff00000000";
+        let f = hex(&(sll + ip));
+        assert!(etherparse::LinuxSllSlice::from_slice(&f).is_err());
+        assert_eq!(
+            render(&decode(DLT_LINUX_SLL, &f)),
+            "IP 127.0.0.1 > 127.0.0.1: ICMP echo request, id 0, seq 0, length 8"
         );
     }
 

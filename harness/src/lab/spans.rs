@@ -5,6 +5,13 @@
 //!
 //! The scan trusts serde_json to reject malformed text: on anything it does
 //! not expect it stops, keeping what it found so far.
+//!
+//! Why not serde_json itself: it reports positions only in its errors
+//! (line:column) and, for a stream of top-level values, the byte offset
+//! between them. Its `RawValue` (feature `raw_value`) could stand in by
+//! pointer arithmetic on borrowed slices, but only by re-parsing every
+//! container's text once per nesting level, and a key is a borrowed slice
+//! only when it has no escapes: slower, and still not every position.
 
 /// serde_json refuses deeper nesting; scanning deeper would only cost time.
 const MAX_DEPTH: usize = 128;

@@ -8,7 +8,9 @@ pub mod peers;
 
 use crate::capture::frame::Frame;
 use crate::lab::{Lab, Step};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
@@ -193,27 +195,115 @@ impl StepReport {
         s
     }
 
+    /// This step as the JSON report holds it, as a value.
     pub fn json(&self) -> Value {
+        serde_json::to_value(self.to_json()).unwrap_or_default()
+    }
+
+    /// This step as the JSON report holds it, typed.
+    pub fn to_json(&self) -> StepJson<'_> {
         let (status, reason) = match &self.status {
             Status::Pass => ("pass", None),
-            Status::Fail => ("fail", self.error.clone()),
-            Status::Skip(r) => ("skip", Some(r.clone())),
+            Status::Fail => ("fail", self.error.as_deref()),
+            Status::Skip(r) => ("skip", Some(r.as_str())),
         };
-        json!({
-            "lab": self.lab,
-            "step": self.step,
-            "title": self.title,
-            "status": status,
-            "reason": reason,
-            "time_ms": self.ms as u64,
-            "observations": self.ids.iter().map(|id| json!({"id": id, "result": self.id_result(id)})).collect::<Vec<_>>(),
-            "checks": self.checks.iter().map(|c| {
-                let (r, d) = match &c.outcome { Outcome::Pass(d) => ("pass", d), Outcome::Fail(d) => ("fail", d) };
-                json!({"id": c.id, "what": c.what, "result": r, "detail": d})
-            }).collect::<Vec<_>>(),
-            "captures": self.captures.iter().map(|c| json!({"at": c.at, "lines": c.lines()})).collect::<Vec<_>>(),
-        })
+        StepJson {
+            lab: &self.lab,
+            step: &self.step,
+            title: &self.title,
+            status,
+            reason,
+            time_ms: self.ms as u64,
+            observations: self
+                .ids
+                .iter()
+                .map(|id| ObservationJson {
+                    id,
+                    result: self.id_result(id),
+                })
+                .collect(),
+            checks: self
+                .checks
+                .iter()
+                .map(|c| {
+                    let (result, detail) = match &c.outcome {
+                        Outcome::Pass(d) => ("pass", d),
+                        Outcome::Fail(d) => ("fail", d),
+                    };
+                    CheckJson {
+                        id: c.id.as_deref(),
+                        what: &c.what,
+                        result,
+                        detail,
+                    }
+                })
+                .collect(),
+            captures: self
+                .captures
+                .iter()
+                .map(|c| CaptureJson {
+                    at: &c.at,
+                    lines: c.lines(),
+                })
+                .collect(),
+        }
     }
+}
+
+/// The JSON report: counts, each observation id's merged result, each step.
+#[derive(Debug, Serialize)]
+pub struct ReportJson<'a> {
+    pub summary: SummaryJson,
+    /// By id: pass, fail, skip or partial (see `json_report`).
+    pub observations: BTreeMap<&'a str, &'static str>,
+    pub steps: Vec<StepJson<'a>>,
+}
+
+/// Steps passed, failed and skipped.
+#[derive(Debug, Serialize)]
+pub struct SummaryJson {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+/// One step in the JSON report.
+#[derive(Debug, Serialize)]
+pub struct StepJson<'a> {
+    pub lab: &'a str,
+    pub step: &'a str,
+    pub title: &'a str,
+    /// pass, fail or skip.
+    pub status: &'static str,
+    /// Why it failed or was skipped.
+    pub reason: Option<&'a str>,
+    pub time_ms: u64,
+    pub observations: Vec<ObservationJson<'a>>,
+    pub checks: Vec<CheckJson<'a>>,
+    pub captures: Vec<CaptureJson<'a>>,
+}
+
+/// An observation id and its result in one step.
+#[derive(Debug, Serialize)]
+pub struct ObservationJson<'a> {
+    pub id: &'a str,
+    pub result: &'static str,
+}
+
+/// One check of a step.
+#[derive(Debug, Serialize)]
+pub struct CheckJson<'a> {
+    pub id: Option<&'a str>,
+    pub what: &'a str,
+    pub result: &'static str,
+    pub detail: &'a str,
+}
+
+/// The lines captured at one point (`node:iface`).
+#[derive(Debug, Serialize)]
+pub struct CaptureJson<'a> {
+    pub at: &'a str,
+    pub lines: Vec<String>,
 }
 
 /// Counts, and the closing line CI reads.
@@ -224,29 +314,39 @@ pub fn summary(reports: &[StepReport]) -> (usize, usize, usize, String) {
     (p, f, s, format!("{p} passed, {f} failed, {s} skipped"))
 }
 
+/// The JSON report of `reports`, as a value (its keys sorted, as written).
 pub fn json_report(reports: &[StepReport]) -> Value {
-    let mut obs = serde_json::Map::new();
+    serde_json::to_value(report_json(reports)).unwrap_or_default()
+}
+
+/// The JSON report of `reports`, typed.
+pub fn report_json(reports: &[StepReport]) -> ReportJson<'_> {
+    let mut obs: BTreeMap<&str, &'static str> = BTreeMap::new();
     for r in reports {
         for id in &r.ids {
             let res = r.id_result(id);
             // An id asserted in several steps: fail if any part failed, pass if
             // every part passed, skip if every part was skipped, and
             // "partial" when some parts passed and others were skipped.
-            let merged = match (obs.get(id).and_then(|v| v.as_str()), res) {
+            let merged = match (obs.get(id.as_str()).copied(), res) {
                 (None, r) => r,
                 (Some("fail"), _) | (_, "fail") => "fail",
                 (Some(p), r) if p == r => r,
                 _ => "partial",
             };
-            obs.insert(id.clone(), json!(merged));
+            obs.insert(id, merged);
         }
     }
-    let (p, f, s, _) = summary(reports);
-    json!({
-        "summary": {"passed": p, "failed": f, "skipped": s},
-        "observations": obs,
-        "steps": reports.iter().map(|r| r.json()).collect::<Vec<_>>(),
-    })
+    let (passed, failed, skipped, _) = summary(reports);
+    ReportJson {
+        summary: SummaryJson {
+            passed,
+            failed,
+            skipped,
+        },
+        observations: obs,
+        steps: reports.iter().map(|r| r.to_json()).collect(),
+    }
 }
 
 #[cfg(test)]

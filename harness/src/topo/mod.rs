@@ -2,12 +2,12 @@
 //! execution of parsed commands in them.
 
 use crate::error::{Error, Result};
-use crate::iproute::cmd::{Cmd, SetSpec};
+use crate::iproute::cmd::{Cmd, RouteSpec, SetSpec};
 use crate::sys::kernel::IndexPlan;
-use crate::sys::netlink::{self, Link, LinkKind, LinkSet, Route};
+use crate::sys::netlink::{self, Link, LinkCommon, LinkKind, LinkSet, Route};
 use crate::sys::netns::Netns;
 use crate::sys::scratch::Scratch;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -15,6 +15,9 @@ use std::sync::Mutex;
 #[derive(Default)]
 pub struct Topo {
     nodes: Vec<Netns>,
+    /// Index in `nodes` by name: every command names its node, and a big
+    /// topology has hundreds (a scan per command grew with the pod count).
+    by_name: HashMap<String, usize>,
     /// Daemons started in nodes (BIRD): killed before the nodes go.
     daemons: Vec<(String, Child)>,
     scratch: Option<Scratch>,
@@ -96,25 +99,34 @@ impl Topo {
     }
 
     pub fn add_node(&mut self, name: &str) -> Result<()> {
-        if self.nodes.iter().any(|n| n.name() == name) {
+        if self.by_name.contains_key(name) {
             return Err(Error::other(format!(
                 "Cannot create namespace \"{name}\": it already exists"
             )));
         }
-        self.nodes.push(Netns::new(name)?);
+        let ns = Netns::new(name)?;
+        self.push_node(ns);
         Ok(())
+    }
+
+    fn push_node(&mut self, ns: Netns) {
+        // As `node` found them before: the first of a name wins.
+        let i = self.nodes.len();
+        self.by_name.entry(ns.name().to_string()).or_insert(i);
+        self.nodes.push(ns);
     }
 
     /// A node that already exists (a learner's `ip netns add`), by its fd.
     pub fn attach_node(&mut self, name: &str, fd: std::os::fd::OwnedFd) -> Result<()> {
-        self.nodes.push(Netns::attach(name, fd)?);
+        let ns = Netns::attach(name, fd)?;
+        self.push_node(ns);
         Ok(())
     }
 
     pub fn node(&self, name: &str) -> Result<&Netns> {
-        self.nodes
-            .iter()
-            .find(|n| n.name() == name)
+        self.by_name
+            .get(name)
+            .and_then(|&i| self.nodes.get(i))
             .ok_or_else(|| Error::other(format!("no node `{name}` in this lab")))
     }
 
@@ -259,44 +271,8 @@ impl Topo {
                 link,
                 kind,
                 peer_netns,
-            } => {
-                let peer_ns = peer_netns
-                    .as_deref()
-                    .map(|n| self.node(n).map(|n| n.raw_fd()))
-                    .transpose()?;
-                // A vxlan's lower device is named in the command; netlink wants its index.
-                let dev = match kind {
-                    LinkKind::Vxlan { dev: Some(d), .. } => Some(self.index(node, d)?),
-                    _ => None,
-                };
-                let (mut link, mut kind) = (link.clone(), kind.clone());
-                link.index = link.index.map(|i| self.plan.map(i));
-                if let LinkKind::Veth { peer } = &mut kind {
-                    peer.index = peer.index.map(|i| self.plan.map(i));
-                }
-                ns.block_on(async move { netlink::add_link(&h, &link, &kind, peer_ns, dev).await })
-            }
-            Cmd::LinkSet { dev, set } => {
-                let index = self.index(node, dev)?;
-                let s = LinkSet {
-                    txqueuelen: set.txqueuelen,
-                    up: set.up,
-                    mtu: set.mtu,
-                    mac: set.mac,
-                    master: match &set.master {
-                        None => None,
-                        Some(None) => Some(0),
-                        Some(Some(m)) => Some(self.index(node, m)?),
-                    },
-                    name: set.name.clone(),
-                    netns: set
-                        .netns
-                        .as_deref()
-                        .map(|n| self.node(n).map(|n| n.raw_fd()))
-                        .transpose()?,
-                };
-                ns.block_on(async move { netlink::set_link(&h, index, &s).await })
-            }
+            } => self.link_add(node, link, kind, peer_netns.as_deref()),
+            Cmd::LinkSet { dev, set } => self.link_set(node, dev, set),
             Cmd::LinkDel { dev } => {
                 let index = self.index(node, dev)?;
                 ns.block_on(async move { netlink::del_link(&h, index).await })
@@ -317,29 +293,8 @@ impl Topo {
                 let (ip, prefix) = (*ip, *prefix);
                 ns.block_on(async move { netlink::del_addr(&h, index, ip, prefix).await })
             }
-            Cmd::RouteAdd(r) | Cmd::RouteDel(r) => {
-                let route = Route {
-                    kind: r.kind,
-                    dst: r.dst,
-                    gw: r.gw,
-                    oif: r.dev.as_deref().map(|d| self.index(node, d)).transpose()?,
-                    proto: r.proto,
-                    scope: r.scope,
-                    src: r.src,
-                    onlink: r.onlink,
-                    linkdown: false,
-                    metric: r.metric,
-                };
-                let add = matches!(cmd, Cmd::RouteAdd(_));
-                let replace = r.replace;
-                ns.block_on(async move {
-                    if add {
-                        netlink::add_route(&h, &route, replace).await
-                    } else {
-                        netlink::del_route(&h, &route).await
-                    }
-                })
-            }
+            Cmd::RouteAdd(r) => self.route(node, r, true),
+            Cmd::RouteDel(r) => self.route(node, r, false),
             Cmd::NeighAdd {
                 dev,
                 ip,
@@ -362,6 +317,84 @@ impl Topo {
             Cmd::Sysctl { key, value } => self.sysctl_write(node, key, value),
         }
     }
+
+    /// `ip link add`: the lab's ifindexes mapped by the plan, a vxlan's
+    /// lower device and a veth peer's namespace resolved.
+    fn link_add(
+        &self,
+        node: &str,
+        link: &LinkCommon,
+        kind: &LinkKind,
+        peer_netns: Option<&str>,
+    ) -> Result<()> {
+        let ns = self.node(node)?;
+        let h = ns.nl().clone();
+        let peer_ns = peer_netns
+            .map(|n| self.node(n).map(|n| n.raw_fd()))
+            .transpose()?;
+        // A vxlan's lower device is named in the command; netlink wants its index.
+        let dev = match kind {
+            LinkKind::Vxlan { dev: Some(d), .. } => Some(self.index(node, d)?),
+            _ => None,
+        };
+        let (mut link, mut kind) = (link.clone(), kind.clone());
+        link.index = link.index.map(|i| self.plan.map(i));
+        if let LinkKind::Veth { peer } = &mut kind {
+            peer.index = peer.index.map(|i| self.plan.map(i));
+        }
+        ns.block_on(async move { netlink::add_link(&h, &link, &kind, peer_ns, dev).await })
+    }
+
+    /// `ip link set`: every change in one message.
+    fn link_set(&self, node: &str, dev: &str, set: &SetSpec) -> Result<()> {
+        let ns = self.node(node)?;
+        let h = ns.nl().clone();
+        let index = self.index(node, dev)?;
+        let s = LinkSet {
+            txqueuelen: set.txqueuelen,
+            up: set.up,
+            mtu: set.mtu,
+            mac: set.mac,
+            master: match &set.master {
+                None => None,
+                Some(None) => Some(0),
+                Some(Some(m)) => Some(self.index(node, m)?),
+            },
+            name: set.name.clone(),
+            netns: set
+                .netns
+                .as_deref()
+                .map(|n| self.node(n).map(|n| n.raw_fd()))
+                .transpose()?,
+        };
+        ns.block_on(async move { netlink::set_link(&h, index, &s).await })
+    }
+
+    /// `ip route add` (or `replace`) when `add`, else `ip route del`.
+    fn route(&self, node: &str, r: &RouteSpec, add: bool) -> Result<()> {
+        let ns = self.node(node)?;
+        let h = ns.nl().clone();
+        let route = Route {
+            kind: r.kind,
+            dst: r.dst,
+            gw: r.gw,
+            oif: r.dev.as_deref().map(|d| self.index(node, d)).transpose()?,
+            proto: r.proto,
+            scope: r.scope,
+            src: r.src,
+            onlink: r.onlink,
+            linkdown: false,
+            metric: r.metric,
+        };
+        let replace = r.replace;
+        ns.block_on(async move {
+            if add {
+                netlink::add_route(&h, &route, replace).await
+            } else {
+                netlink::del_route(&h, &route).await
+            }
+        })
+    }
 }
 
 impl Drop for Topo {
@@ -372,6 +405,7 @@ impl Drop for Topo {
             let _ = d.wait();
         }
         // Namespaces go one by one (each with its thread): the kill tests aim here too.
+        self.by_name.clear();
         for n in self.nodes.drain(..).rev() {
             crate::sys::trace::event(|| format!("teardown {}", n.name()));
             drop(n);

@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::sys::netns::Netns;
+use etherparse::{IcmpEchoHeader, Icmpv4Header, Icmpv4Type};
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -64,15 +65,17 @@ fn next_id() -> u16 {
     base.wrapping_add(ID.fetch_add(1, Ordering::Relaxed))
 }
 
-fn checksum(b: &[u8]) -> u16 {
-    let mut sum = 0u32;
-    for c in b.chunks(2) {
-        sum += u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]) as u32;
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
+/// An echo request as ping(8) sends it: 8 bytes of header, 56 of payload
+/// (0x10, 0x11, …), the checksum over both (etherparse computes it).
+fn echo_request(id: u16, seq: u16) -> Vec<u8> {
+    let payload: Vec<u8> = (0..56u8).map(|i| i.wrapping_add(0x10)).collect();
+    let h = Icmpv4Header::with_checksum(
+        Icmpv4Type::EchoRequest(IcmpEchoHeader { id, seq }),
+        &payload,
+    );
+    let mut pkt = h.to_bytes().to_vec();
+    pkt.extend_from_slice(&payload);
+    pkt
 }
 
 fn raw_icmp_socket(dev: Option<String>) -> std::io::Result<OwnedFd> {
@@ -125,12 +128,7 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
         sin_zero: [0; 8],
     };
     for seq in 1..=p.count {
-        let mut pkt = vec![8u8, 0, 0, 0];
-        pkt.extend_from_slice(&id.to_be_bytes());
-        pkt.extend_from_slice(&seq.to_be_bytes());
-        pkt.extend((0..56u8).map(|i| i.wrapping_add(0x10)));
-        let c = checksum(&pkt);
-        pkt[2..4].copy_from_slice(&c.to_be_bytes());
+        let pkt = echo_request(id, seq);
         res.sent += 1;
         // SAFETY: buffer and sockaddr are valid for the call.
         let n = unsafe {
@@ -301,4 +299,26 @@ pub fn udp_exchange(
         request,
         reply: String::from_utf8_lossy(&buf[..n]).to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The echo request is what ping(8) sends, and its checksum is valid:
+    /// the one's-complement sum over the whole message folds to 0xffff.
+    #[test]
+    fn echo_request_is_pings_and_checksums() {
+        let p = super::echo_request(0x1234, 7);
+        assert_eq!(p.len(), 64);
+        assert_eq!(&p[..2], &[8, 0]);
+        assert_eq!(&p[4..8], &[0x12, 0x34, 0, 7]);
+        assert_eq!(p[8], 0x10);
+        let mut sum: u32 = p
+            .chunks(2)
+            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+            .sum();
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        assert_eq!(sum, 0xffff);
+    }
 }

@@ -75,6 +75,40 @@ impl BenchCmd {
         }
         say!("");
         bench::prepare()?;
+        let churn = self.churn()?;
+        eprint!("  suite …\r");
+        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())?;
+        let suite = bench::suite(&labs);
+        say!(
+            "\nSuite: {} steps of {} labs in parallel: {:.0} ms wall ({} failed)",
+            suite.steps,
+            labs.len(),
+            suite.wall_ms,
+            suite.failed
+        );
+        for (l, ms) in &suite.per_lab_ms {
+            say!("  {l:<12} {ms:>6.0} ms alone");
+        }
+        let scale = self.scale(&tmp)?;
+        let b = Bench {
+            loader,
+            churn,
+            suite,
+            scale,
+        };
+        if let Some(p) = &self.json {
+            vethlab::sys::outputs::write(
+                p,
+                serde_json::to_string_pretty(&b)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            )?;
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// The churn table: each pod count, the three methods.
+    fn churn(&self) -> Result<Vec<bench::Churn>> {
         let mut churn = vec![];
         say!("Pod churn: build N pods on one node (veth, /32, routes, up), tear down until freed");
         say!(
@@ -100,24 +134,16 @@ impl BenchCmd {
             );
             churn.push(c);
         }
-        eprint!("  suite …\r");
-        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())?;
-        let suite = bench::suite(&labs);
-        say!(
-            "\nSuite: {} steps of {} labs in parallel: {:.0} ms wall ({} failed)",
-            suite.steps,
-            labs.len(),
-            suite.wall_ms,
-            suite.failed
-        );
-        for (l, ms) in &suite.per_lab_ms {
-            say!("  {l:<12} {ms:>6.0} ms alone");
-        }
+        Ok(churn)
+    }
+
+    /// Calico at 2 × K pods, for each K.
+    fn scale(&self, tmp: &std::path::Path) -> Result<Vec<bench::Scale>> {
         say!("\nCalico direct routing, 2 nodes × K pods: build, ping 10 pod pairs across nodes, tear down");
         let mut scale = vec![];
         for &k in &self.calico {
             eprint!("  calico K={k} …\r");
-            let s = bench::scale(k, 10, &tmp)?;
+            let s = bench::scale(k, 10, tmp)?;
             say!(
                 "  2 × {:<4} {:>8.0} ms  {:>6.0} µs/pod",
                 k,
@@ -126,20 +152,6 @@ impl BenchCmd {
             );
             scale.push(s);
         }
-        let b = Bench {
-            loader,
-            churn,
-            suite,
-            scale,
-        };
-        if let Some(p) = &self.json {
-            vethlab::sys::outputs::write(
-                p,
-                serde_json::to_string_pretty(&b)
-                    .unwrap_or_default()
-                    .as_bytes(),
-            )?;
-        }
-        Ok(ExitCode::SUCCESS)
+        Ok(scale)
     }
 }

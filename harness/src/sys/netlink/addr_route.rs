@@ -1,0 +1,176 @@
+//! Addresses and routes of the main table, as `ip addr` and `ip route` do them.
+
+use super::nl_error;
+use crate::error::{Error, Result};
+use crate::model::addr::Addr;
+use crate::model::route::Route;
+use futures::TryStreamExt;
+use rtnetlink::packet_route::address::AddressAttribute;
+use rtnetlink::packet_route::route::{
+    RouteAddress, RouteAttribute, RouteFlags, RouteProtocol, RouteScope, RouteType,
+};
+use rtnetlink::packet_route::AddressFamily;
+use rtnetlink::{Handle, RouteMessageBuilder};
+use std::net::{IpAddr, Ipv4Addr};
+
+pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
+    let msgs: Vec<_> = h
+        .address()
+        .get()
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    let mut out = vec![];
+    for m in msgs {
+        if m.header.family != AddressFamily::Inet {
+            continue;
+        }
+        for a in &m.attributes {
+            if let AddressAttribute::Local(IpAddr::V4(ip)) = a {
+                out.push(Addr {
+                    index: m.header.index,
+                    ip: *ip,
+                    prefix: m.header.prefix_len,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `ip addr add`: a broadcast address only when one is given (rtnetlink's
+/// builder adds one by itself, iproute2 does not), and `noprefixroute`.
+pub async fn add_addr(
+    h: &Handle,
+    index: u32,
+    ip: Ipv4Addr,
+    prefix: u8,
+    brd: Option<Ipv4Addr>,
+    noprefixroute: bool,
+) -> Result<()> {
+    use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags};
+    let mut req = h.address().add(index, IpAddr::V4(ip), prefix);
+    let attrs = &mut req.message_mut().attributes;
+    attrs.retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
+    if let Some(b) = brd {
+        attrs.push(AddressAttribute::Broadcast(b));
+    }
+    if noprefixroute {
+        attrs.push(AddressAttribute::Flags(AddressFlags::Noprefixroute));
+    }
+    req.execute().await.map_err(nl_error)
+}
+
+pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Result<()> {
+    let msgs: Vec<_> = h
+        .address()
+        .get()
+        .set_link_index_filter(index)
+        .set_address_filter(IpAddr::V4(ip))
+        .set_prefix_length_filter(prefix)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    let Some(m) = msgs.into_iter().next() else {
+        return Err(Error::Other(
+            "RTNETLINK answers: Cannot assign requested address".into(),
+        ));
+    };
+    h.address().del(m).execute().await.map_err(nl_error)
+}
+
+pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
+    let req = RouteMessageBuilder::<Ipv4Addr>::new().build();
+    let msgs: Vec<_> = h
+        .route()
+        .get(req)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    let mut out = vec![];
+    for m in msgs {
+        let mut table = m.header.table as u32;
+        let mut r = Route {
+            kind: Some(m.header.kind),
+            proto: Some(m.header.protocol),
+            scope: Some(m.header.scope),
+            onlink: m.header.flags.contains(RouteFlags::Onlink),
+            linkdown: m.header.flags.contains(RouteFlags::Linkdown),
+            ..Default::default()
+        };
+        if m.header.destination_prefix_length == 0 {
+            r.dst = None;
+        }
+        for a in &m.attributes {
+            match a {
+                RouteAttribute::Destination(RouteAddress::Inet(ip)) => {
+                    r.dst = Some((*ip, m.header.destination_prefix_length))
+                }
+                RouteAttribute::Gateway(RouteAddress::Inet(ip)) => r.gw = Some(*ip),
+                RouteAttribute::PrefSource(RouteAddress::Inet(ip)) => r.src = Some(*ip),
+                RouteAttribute::Oif(i) => r.oif = Some(*i),
+                RouteAttribute::Priority(p) => r.metric = Some(*p),
+                RouteAttribute::Table(t) => table = *t,
+                _ => {}
+            }
+        }
+        if table == 254 {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn add_route(h: &Handle, r: &Route, replace: bool) -> Result<()> {
+    let mut b = RouteMessageBuilder::<Ipv4Addr>::new();
+    if let Some((ip, p)) = r.dst {
+        b = b.destination_prefix(ip, p);
+    }
+    if let Some(g) = r.gw {
+        b = b.gateway(g);
+    }
+    if let Some(o) = r.oif {
+        b = b.output_interface(o);
+    }
+    // `ip route add` says proto boot unless told otherwise (rtnetlink says static).
+    b = b.protocol(r.proto.unwrap_or(RouteProtocol::Boot));
+    if let Some(s) = r.scope {
+        b = b.scope(s);
+    }
+    if let Some(k) = r.kind {
+        b = b.kind(k);
+    }
+    if let Some(s) = r.src {
+        b = b.pref_source(s);
+    }
+    if let Some(m) = r.metric {
+        b = b.priority(m);
+    }
+    if r.onlink {
+        b = b.onlink();
+    }
+    let req = h.route().add(b.build());
+    let req = if replace { req.replace() } else { req };
+    req.execute().await.map_err(nl_error)
+}
+
+pub async fn del_route(h: &Handle, r: &Route) -> Result<()> {
+    // As `ip route del`: match any scope, protocol and type unless given.
+    let mut b = RouteMessageBuilder::<Ipv4Addr>::new()
+        .scope(r.scope.unwrap_or(RouteScope::NoWhere))
+        .protocol(r.proto.unwrap_or(RouteProtocol::Unspec))
+        .kind(r.kind.unwrap_or(RouteType::Unspec));
+    if let Some((ip, p)) = r.dst {
+        b = b.destination_prefix(ip, p);
+    }
+    if let Some(o) = r.oif {
+        b = b.output_interface(o);
+    }
+    if let Some(g) = r.gw {
+        b = b.gateway(g);
+    }
+    h.route().del(b.build()).execute().await.map_err(nl_error)
+}

@@ -1,0 +1,100 @@
+//! Neighbours (`ip neigh`) and the bridge FDB (`bridge fdb`).
+
+use super::nl_error;
+use crate::error::Result;
+use crate::model::addr::{neigh_state_name, Neigh};
+use crate::model::link::Mac;
+use futures::TryStreamExt;
+use rtnetlink::packet_route::neighbour::{
+    NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
+};
+use rtnetlink::packet_route::AddressFamily;
+use rtnetlink::Handle;
+use std::net::{IpAddr, Ipv4Addr};
+
+async fn neigh_msgs(h: &Handle) -> Result<Vec<NeighbourMessage>> {
+    h.neighbours()
+        .get()
+        .set_address_family(AddressFamily::Inet)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)
+}
+
+pub async fn neighbours(h: &Handle) -> Result<Vec<Neigh>> {
+    let msgs = neigh_msgs(h).await?;
+    let mut out = vec![];
+    for m in msgs {
+        let mut ip = None;
+        let mut ll = None;
+        for a in &m.attributes {
+            match a {
+                NeighbourAttribute::Destination(NeighbourAddress::Inet(i)) => ip = Some(*i),
+                NeighbourAttribute::LinkLayerAddress(l) if l.len() == 6 => {
+                    ll = l.clone().try_into().ok()
+                }
+                _ => {}
+            }
+        }
+        if let Some(ip) = ip {
+            out.push(Neigh {
+                index: m.header.ifindex,
+                ip,
+                lladdr: ll,
+                state: neigh_state_name(m.header.state),
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn add_neigh(
+    h: &Handle,
+    index: u32,
+    ip: Ipv4Addr,
+    mac: Mac,
+    permanent: bool,
+) -> Result<()> {
+    let state = if permanent {
+        NeighbourState::Permanent
+    } else {
+        NeighbourState::Reachable
+    };
+    h.neighbours()
+        .add(index, IpAddr::V4(ip))
+        .link_layer_address(&mac)
+        .state(state)
+        .replace()
+        .execute()
+        .await
+        .map_err(nl_error)
+}
+
+/// Delete the learnt IPv4 neighbours of one device, as `ip neigh flush dev` does.
+pub async fn flush_neigh(h: &Handle, index: u32) -> Result<()> {
+    for m in neigh_msgs(h).await? {
+        if m.header.ifindex == index
+            && !matches!(
+                m.header.state,
+                NeighbourState::Permanent | NeighbourState::Noarp
+            )
+        {
+            h.neighbours().del(m).execute().await.map_err(nl_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// `bridge fdb append MAC dev VXLAN dst IP self permanent`, as flanneld writes it.
+pub async fn add_fdb(h: &Handle, index: u32, mac: Mac, dst: Ipv4Addr) -> Result<()> {
+    h.neighbours()
+        .add_bridge(index, &mac)
+        .destination(IpAddr::V4(dst))
+        .flags(NeighbourFlags::Own)
+        .state(NeighbourState::Permanent)
+        .replace()
+        .execute()
+        .await
+        .map_err(nl_error)
+}
