@@ -3,51 +3,66 @@
 
 use std::fmt;
 
+/// Every way a run can fail, by who must act on it.
 #[derive(Debug)]
 pub enum Error {
     /// Not allowed to create namespaces here: exit status 2, with the remedy.
     Privilege(String),
     /// A lab file or fixture is wrong: exit status 2. `at` is `file:line:col`.
     Input {
+        /// `file:line:col` of the mistake.
         at: String,
+        /// What is wrong there.
         msg: String,
     },
     /// The kernel lacks something a step needs: the step is skipped with this reason.
     Unsupported(String),
     /// A command of a lab step failed while it ran (netlink answer, missing device, ...).
     Command {
+        /// The lab node (network namespace) the command ran in.
         node: String,
+        /// The command as the lab step wrote it.
         cmd: String,
+        /// Why it failed (the kernel's netlink answer, a missing device, ...).
         msg: String,
     },
     /// Any other failure, with what was being done.
     Io {
+        /// What was being done (`write the CNI config`, `[node] start ping`).
         what: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// A failure that only a message describes.
     Other(String),
     /// An error with the context that led to it.
     Context {
+        /// What was being done when the inner error happened.
         context: String,
+        /// The inner error.
         source: Box<Error>,
     },
 }
 
+/// The harness's result type: [`Error`] unless told otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// An [`Error::Io`]: `what` was being done when `source` happened.
     pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             what: what.into(),
             source,
         }
     }
+    /// An [`Error::Input`] at `file:line:col`.
     pub fn input(at: impl Into<String>, msg: impl Into<String>) -> Self {
         Error::Input {
             at: at.into(),
             msg: msg.into(),
         }
     }
+    /// An [`Error::Other`] with this message.
     pub fn other(msg: impl Into<String>) -> Self {
         Error::Other(msg.into())
     }
@@ -86,6 +101,7 @@ impl std::error::Error for Error {}
 
 /// Wrap an error with what was being done, netavark style.
 pub trait Context<T> {
+    /// Wraps an error with `what` was being done (only computed on error).
     fn context(self, what: impl FnOnce() -> String) -> Result<T>;
 }
 

@@ -24,6 +24,7 @@ use std::fmt;
 pub struct Where {
     /// `None`: the finished lab (every step applied); `Some(n)`: before step n.
     pub step: Option<usize>,
+    /// The lab node (network namespace) the command runs in.
     pub node: String,
 }
 
@@ -49,21 +50,29 @@ pub enum Norm {
     Mask(String),
 }
 
+/// One `$` command of a transcript, with what the article printed for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// `seed file, section`
     pub source: String,
+    /// The lab state and node it runs in (the last `@` line).
     pub at: Where,
+    /// The normalizations in force (the `~` lines), each with its reason.
     pub norms: Vec<(Norm, String)>,
+    /// The command after `$`, as the article typed it.
     pub command: String,
+    /// The lines the article printed, verbatim.
     pub expected: Vec<String>,
     /// 1-based line of the `$` line in the transcript file.
     pub line: usize,
 }
 
+/// Why a transcript file cannot be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
+    /// 1-based line in the transcript file.
     pub line: usize,
+    /// What is wrong with that line.
     pub msg: String,
 }
 

@@ -10,82 +10,135 @@ pub use super::addr::broadcast;
 use super::addr::{addr, fdb, ifconfig, neigh, route};
 use super::link::link;
 
+/// What `ip link set DEV …` changes; `None` leaves an attribute as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetSpec {
+    /// `up` (`Some(true)`) or `down` (`Some(false)`).
     pub up: Option<bool>,
+    /// `mtu N`, in bytes.
     pub mtu: Option<u32>,
+    /// `address MAC`.
     pub mac: Option<Mac>,
     /// Some(None) is `nomaster`.
     pub master: Option<Option<String>>,
+    /// `netns NODE`: move the device into that node's namespace.
     pub netns: Option<String>,
+    /// `name NEW`: rename the device.
     pub name: Option<String>,
+    /// `txqueuelen N` (or `txqlen`, `qlen`), in packets.
     pub txqueuelen: Option<u32>,
 }
 
+/// The arguments of `ip route add|replace|del …`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RouteSpec {
+    /// `blackhole`, `unreachable` or `prohibit` before the destination.
     pub kind: Option<RouteType>,
+    /// Destination network and prefix length; `None` is `default`.
     pub dst: Option<(Ipv4Addr, u8)>,
+    /// `via GW`: the next hop.
     pub gw: Option<Ipv4Addr>,
+    /// `dev DEV`: the outgoing interface.
     pub dev: Option<String>,
+    /// `proto P` (`kernel`, `static`, `bird`, a number, ...).
     pub proto: Option<RouteProtocol>,
+    /// `scope S` (`link`, `host`, `global`).
     pub scope: Option<RouteScope>,
+    /// `src IP`: the preferred source address.
     pub src: Option<Ipv4Addr>,
+    /// `onlink`: the gateway is on the link even if no prefix covers it.
     pub onlink: bool,
+    /// `metric N`: lower wins among routes to the same destination.
     pub metric: Option<u32>,
     /// `ip route replace`: create or overwrite.
     pub replace: bool,
 }
 
+/// One command of a lab step, as the article typed it (iproute2, brctl,
+/// ifconfig, bridge, sysctl).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
+    /// `ip netns add NAME`.
     NetnsAdd(String),
+    /// `ip link add NAME … type KIND …` (also `brctl addbr BR`).
     LinkAdd {
+        /// The new device's name and attributes (`address`, `mtu`, `index`, ...).
         link: LinkCommon,
+        /// `type veth peer name …`, `bridge`, `vxlan …` or `ipip …`.
         kind: Kind,
         /// `peer … netns NODE`: the veth peer is created there.
         peer_netns: Option<String>,
     },
+    /// `ip link set DEV …` (also `brctl addif BR DEV`, `ifconfig DEV up`).
     LinkSet {
+        /// The device changed.
         dev: String,
+        /// What changes.
         set: SetSpec,
     },
+    /// `ip link del DEV` (a veth's peer goes with it).
     LinkDel {
+        /// The device deleted.
         dev: String,
     },
+    /// `ip addr add IP/PREFIX dev DEV` (also `ifconfig DEV IP/PREFIX`).
     AddrAdd {
+        /// The interface that gets the address.
         dev: String,
+        /// The IPv4 address.
         ip: Ipv4Addr,
+        /// Its prefix length (`/24`); 32 when not given.
         prefix: u8,
         /// `brd X` (or `brd +`, computed); none unless asked, as iproute2.
         brd: Option<Ipv4Addr>,
         /// `noprefixroute`: no connected route (NetworkManager adds its own).
         noprefixroute: bool,
     },
+    /// `ip addr del IP/PREFIX dev DEV`.
     AddrDel {
+        /// The interface that loses the address.
         dev: String,
+        /// The IPv4 address.
         ip: Ipv4Addr,
+        /// Its prefix length; 32 when not given.
         prefix: u8,
     },
+    /// `ip route add …` or `ip route replace …`.
     RouteAdd(RouteSpec),
+    /// `ip route del …`.
     RouteDel(RouteSpec),
+    /// `ip neigh add|replace IP lladdr MAC dev DEV [nud permanent]`.
     NeighAdd {
+        /// The interface the entry belongs to.
         dev: String,
+        /// The neighbour's IPv4 address.
         ip: Ipv4Addr,
+        /// `lladdr MAC`: the neighbour's link-layer address.
         mac: Mac,
+        /// `nud permanent`: the entry never expires.
         permanent: bool,
     },
     /// `ip neigh flush dev DEV`: forget what was learnt (permanent entries stay).
     NeighFlush {
+        /// The interface whose entries are flushed.
         dev: String,
     },
+    /// `bridge fdb add|append|replace MAC dev DEV dst IP`: where a VXLAN
+    /// device sends frames for MAC.
     FdbAdd {
+        /// The VXLAN device.
         dev: String,
+        /// The destination MAC (`00:00:00:00:00:00` for flooding).
         mac: Mac,
+        /// `dst IP`: the remote VTEP.
         dst: Ipv4Addr,
     },
+    /// `sysctl -w KEY=VALUE` or `echo VALUE > /proc/sys/…`.
     Sysctl {
+        /// The dotted key (`net.ipv4.ip_forward`); a dot inside an interface name
+        /// is written `/`, as sysctl does.
         key: String,
+        /// The value written, verbatim.
         value: String,
     },
 }
@@ -111,12 +164,16 @@ impl Cmd {
 /// named, and the commands (ifconfig can mean two).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
+    /// The node named by `ip netns exec X` or `ip -n X`; `None` runs it in the
+    /// step's own node.
     pub node: Option<String>,
+    /// The commands the line stands for.
     pub cmds: Vec<Cmd>,
 }
 
 pub(super) type R<T> = Result<T, String>;
 
+/// Parses one command line of a lab step; `Err` says what is wrong or unsupported.
 pub fn parse(text: &str) -> R<Line> {
     let toks: Vec<&str> = text.split_whitespace().collect();
     let mut t: &[&str] = &toks;
@@ -257,6 +314,7 @@ pub(super) fn word(what: &str, s: Option<&&str>) -> R<String> {
         .ok_or(format!("`{what}` needs a value"))
 }
 
+/// Parses `IP/PREFIX` (a bare IP is `/32`); IPv6 is refused.
 pub fn cidr(s: &str) -> R<(Ipv4Addr, u8)> {
     not_v6(s)?;
     let (ip, p) = match s.split_once('/') {

@@ -28,6 +28,8 @@ pub fn check_ifname(n: &str) -> Result<(), String> {
     Err(format!("interface name `{}` {why}", n.escape_debug()))
 }
 
+/// The devices each node holds at a point of a lab, for checking a lab's
+/// commands before anything runs.
 #[derive(Default, Clone)]
 pub struct Devices {
     by_node: BTreeMap<String, BTreeSet<String>>,
@@ -38,6 +40,7 @@ pub struct Devices {
 }
 
 impl Devices {
+    /// A new node (network namespace): it starts with `lo`.
     pub fn add_node(&mut self, node: &str) {
         self.by_node
             .entry(node.to_string())
@@ -45,6 +48,7 @@ impl Devices {
             .insert("lo".into());
     }
 
+    /// Whether `dev` exists in `node` at this point.
     pub fn has(&self, node: &str, dev: &str) -> bool {
         (self.ipip && dev == "tunl0" && self.by_node.contains_key(node))
             || self.by_node.get(node).is_some_and(|d| d.contains(dev))
@@ -107,6 +111,8 @@ impl Devices {
             .insert(dev.into());
     }
 
+    /// A device that went away without a command of ours (a CNI `DEL`), with
+    /// its veth peer.
     pub fn forget(&mut self, node: &str, dev: &str) {
         self.remove(node, dev);
     }

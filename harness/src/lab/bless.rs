@@ -8,8 +8,11 @@
 /// One interface's MAC, as the finished lab holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mac {
+    /// The lab node (network namespace) it lives in.
     pub node: String,
+    /// The interface, as the lab names it.
     pub iface: String,
+    /// Its MAC as `ip link` prints it (`aa:bb:cc:dd:ee:ff`).
     pub mac: String,
 }
 

@@ -9,11 +9,15 @@ pub fn split_at(s: &str) -> Option<(&str, &str)> {
         .filter(|(a, b)| !a.is_empty() && !b.is_empty())
 }
 
+/// A way to learn a veth peer's ifindex (seed 002 shows all three).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
+    /// The link's IFLA_LINK attribute over netlink (what `ip link` shows as `@ifN`).
     Iflink,
+    /// `/sys/class/net/DEV/iflink`.
     Sysfs,
+    /// `ethtool -S DEV`: its `peer_ifindex` statistic.
     Ethtool,
 }
 
@@ -22,70 +26,120 @@ pub enum Method {
 #[serde(tag = "expect", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Expect {
     /// The exact set of links in a node.
-    Links { node: String, names: Vec<String> },
-    Link {
+    Links {
+        /// The lab node (network namespace) to look in.
         node: String,
+        /// Every interface name there, in any order (the kernel's fallback
+        /// tunnels such as `tunl0` count only when named).
+        names: Vec<String>,
+    },
+    /// One link's attributes; only the ones given are compared.
+    Link {
+        /// The lab node (network namespace) to look in.
+        node: String,
+        /// The interface name.
         dev: String,
+        /// Its ifindex, as the article's `ip link` shows it.
         index: Option<u32>,
+        /// MTU in bytes, as `ip link` prints it.
         mtu: Option<u32>,
+        /// Operational state as `ip link` prints it (`UP`, `DOWN`, `LOWERLAYERDOWN`, ...).
         state: Option<String>,
+        /// Flags that must be among those in `<…>` (`UP`, `LOWER_UP`, `NO-CARRIER`, ...).
         flags: Option<Vec<String>>,
+        /// The MAC, literally or as a `{node.iface.mac}` placeholder.
         mac: Option<String>,
+        /// The bridge it is enslaved to (`master br0`), or `none`.
         master: Option<String>,
+        /// The link kind `ip -d link` prints (`veth`, `bridge`, `vxlan`, ...).
         kind: Option<String>,
         /// `veth1` (same node) or `node:dev`: IFLA_LINK (and link-netnsid) point there.
         peer: Option<String>,
         /// What iproute2 prints after `@`: `if3`, or a name in the same namespace.
         at: Option<String>,
     },
+    /// The IPv4 addresses of one interface, exactly.
     Addr {
+        /// The lab node (network namespace) to look in.
         node: String,
+        /// The interface name.
         dev: String,
+        /// Every IPv4 address as `IP/PREFIX`, in any order.
         exactly: Vec<String>,
     },
+    /// Lines `ip route` must and must not print in a node.
     Routes {
+        /// The lab node (network namespace) to look in.
         node: String,
+        /// Route lines that must be present (blanks need not match exactly).
         #[serde(default)]
         has: Vec<String>,
+        /// Route lines that must be absent.
         #[serde(default)]
         lacks: Vec<String>,
     },
+    /// One neighbour (ARP) entry, as `ip neigh` shows it.
     Neigh {
+        /// The lab node (network namespace) to look in.
         node: String,
+        /// The interface the entry is on.
         dev: String,
+        /// The neighbour's IPv4 address.
         ip: String,
+        /// States any one of which passes (`REACHABLE`, `STALE`, `PERMANENT`, ...).
         state: Vec<String>,
+        /// The link-layer address it must hold, if given.
         lladdr: Option<String>,
     },
+    /// A sysctl's value in a node (`net.ipv4.ip_forward` = `1`).
     Sysctl {
+        /// The lab node (network namespace) to read it in.
         node: String,
+        /// The dotted key, as `sysctl` names it.
         key: String,
+        /// The value, as `sysctl` prints it.
         value: String,
     },
     /// The peer's ifindex by each of seed 002's methods.
     PeerIndex {
+        /// The lab node (network namespace) of the veth end to ask.
         node: String,
+        /// That veth end.
         dev: String,
+        /// Its peer: `dev` (same node) or `node:dev`.
         peer: String,
+        /// The methods to ask; each must give the peer's ifindex.
         methods: Vec<Method>,
     },
     /// Bridge membership, exactly (what `brctl show` lists).
     Bridge {
+        /// The lab node (network namespace) to look in.
         node: String,
+        /// The bridge.
         dev: String,
+        /// Every interface enslaved to it, in any order.
         members: Vec<String>,
     },
     /// Two capture points saw byte-identical frames (needs both in `capture`).
-    SameFrames { a: String, b: String },
+    SameFrames {
+        /// One capture point, as the step's `capture` names it.
+        a: String,
+        /// The other capture point.
+        b: String,
+    },
     /// The addresses host-local holds for a CNI network, exactly (in the
     /// run's scratch directory: after DEL, none).
     Ipam {
+        /// The CNI network's name (`name` in its config).
         network: String,
+        /// The addresses allocated, as IPs.
         allocated: Vec<String>,
     },
 }
 
 impl Expect {
+    /// The lab nodes this assertion reads, so a lab naming an unknown one is
+    /// refused at load.
     pub fn nodes(&self) -> Vec<&str> {
         match self {
             Expect::Links { node, .. }

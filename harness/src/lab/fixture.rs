@@ -7,14 +7,20 @@ use std::path::{Path, PathBuf};
 /// One line of a fixture file.
 #[derive(Debug, Clone)]
 pub struct FixtureLine {
+    /// 1-based line number in the fixture file.
     pub line_no: usize,
+    /// The tcpdump-style line, with placeholders, without the leading `!`.
     pub text: String,
+    /// A `!` line: it must never appear in the capture.
     pub never: bool,
 }
 
+/// A fixture file: the lines one capture point must show.
 #[derive(Debug, Clone)]
 pub struct Fixture {
+    /// Where it was read from (for messages).
     pub path: PathBuf,
+    /// Its lines, in file order.
     pub lines: Vec<FixtureLine>,
 }
 

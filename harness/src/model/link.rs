@@ -5,6 +5,7 @@ use std::net::Ipv4Addr;
 /// A MAC address.
 pub type Mac = [u8; 6];
 
+/// A MAC as `ip link` prints it: lower-case hex, colon-separated.
 pub fn fmt_mac(m: &[u8]) -> String {
     m.iter()
         .map(|b| format!("{b:02x}"))
@@ -12,6 +13,7 @@ pub fn fmt_mac(m: &[u8]) -> String {
         .join(":")
 }
 
+/// Parses `aa:bb:cc:dd:ee:ff` (one or two hex digits per byte).
 pub fn parse_mac(s: &str) -> Option<Mac> {
     let parts: Vec<&str> = s.split(':').collect();
     if parts.len() != 6 {
@@ -31,25 +33,36 @@ pub fn parse_mac(s: &str) -> Option<Mac> {
 /// A link as `ip link` shows it.
 #[derive(Debug, Clone, Default)]
 pub struct Link {
+    /// ifindex in its namespace (the `7:` of `7: eth0@if8`).
     pub index: u32,
+    /// Interface name.
     pub name: String,
+    /// IFLA_INFO_KIND (`veth`, `bridge`, `vxlan`, ...); `None` for `lo` and plain devices.
     pub kind: Option<String>,
+    /// MTU in bytes, as `ip link` prints it.
     pub mtu: u32,
+    /// The link-layer address, if the device has one.
     pub mac: Option<Mac>,
+    /// `IFF_*` flag bits (see [`Link::flag_names`]).
     pub flags: u32,
+    /// Operational state as `ip link` prints it (`UP`, `DOWN`, `UNKNOWN`, ...).
     pub operstate: String,
+    /// ifindex of the bridge it is enslaved to (`master br0`).
     pub master: Option<u32>,
     /// IFLA_LINK: the peer's ifindex (veth), or the lower device.
     pub link: Option<u32>,
     /// IFLA_LINK_NETNSID: where the peer lives, as an id of this namespace.
     pub link_netnsid: Option<i32>,
+    /// A bridge's STP state (IFLA_BR_STP_STATE): 0 off, else on.
     pub stp: Option<u32>,
 }
 
 impl Link {
+    /// `UP`: administratively up (`ip link set DEV up`).
     pub fn up(&self) -> bool {
         self.flags & libc::IFF_UP as u32 != 0
     }
+    /// `LOWER_UP`: the carrier is on (for a veth: its peer is up too).
     pub fn lower_up(&self) -> bool {
         self.flags & (1 << 16) != 0
     }
@@ -83,35 +96,53 @@ impl Link {
 /// Attributes shared by every `ip link add`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkCommon {
+    /// The device name.
     pub name: String,
+    /// `index N`: the ifindex to ask for (the articles' own).
     pub index: Option<u32>,
+    /// `address MAC`.
     pub mac: Option<Mac>,
+    /// `mtu N`, in bytes.
     pub mtu: Option<u32>,
+    /// `txqueuelen N`, in packets.
     pub txqueuelen: Option<u32>,
 }
 
+/// What kind of link `ip link add … type KIND` makes, with its options.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LinkKind {
     /// The peer is created directly in `peer_ns` (an fd) when given, so the
     /// pair is never half-placed.
     Veth {
+        /// The other end: `peer name NAME` and its attributes.
         peer: LinkCommon,
     },
+    /// `type bridge` (also `brctl addbr`).
     Bridge,
+    /// `type vxlan id VNI …`.
     Vxlan {
+        /// `id VNI`: the VXLAN network identifier.
         vni: u32,
+        /// `dstport N`: the UDP port (flannel uses 8472).
         port: Option<u16>,
+        /// `local IP`: the source address of the outer packets.
         local: Option<Ipv4Addr>,
+        /// `dev DEV`: the underlay interface.
         dev: Option<String>,
+        /// Learn remote MACs from received packets (`nolearning` turns it off).
         learning: bool,
     },
+    /// `type ipip …`: IPv4 in IPv4 (Calico's tunnel).
     IpIp {
+        /// `local IP`: the outer source address.
         local: Option<Ipv4Addr>,
+        /// `remote IP`: the outer destination; `None` takes any (as `tunl0`).
         remote: Option<Ipv4Addr>,
     },
 }
 
 impl LinkKind {
+    /// The kind as `type KIND` names it.
     pub fn name(&self) -> &'static str {
         match self {
             LinkKind::Veth { .. } => "veth",

@@ -6,18 +6,29 @@ use std::net::Ipv4Addr;
 /// An IPv4 route of the main table, as `ip route` shows it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Route {
+    /// Route type; `blackhole`, `unreachable` and `prohibit` are printed first.
     pub kind: Option<RouteType>,
+    /// Destination network and prefix length; `None` is `default`.
     pub dst: Option<(Ipv4Addr, u8)>,
+    /// `via GW`: the next hop.
     pub gw: Option<Ipv4Addr>,
+    /// `dev DEV`: ifindex of the outgoing interface.
     pub oif: Option<u32>,
+    /// `proto P`: who installed it (`kernel`, `static`, `bird`, ...).
     pub proto: Option<RouteProtocol>,
+    /// `scope S` (`link`, `host`, `global`).
     pub scope: Option<RouteScope>,
+    /// `src IP`: the preferred source address.
     pub src: Option<Ipv4Addr>,
+    /// `onlink`: the gateway is taken as on the link.
     pub onlink: bool,
+    /// `linkdown`: the outgoing interface has no carrier.
     pub linkdown: bool,
+    /// `metric N`.
     pub metric: Option<u32>,
 }
 
+/// A route protocol's name as `ip route` prints it (`proto kernel`).
 pub fn proto_name(p: &RouteProtocol) -> String {
     match p {
         RouteProtocol::Kernel => "kernel".into(),
@@ -31,6 +42,7 @@ pub fn proto_name(p: &RouteProtocol) -> String {
     }
 }
 
+/// The protocol a name (or number) after `proto` stands for.
 pub fn parse_proto(s: &str) -> Option<RouteProtocol> {
     Some(match s {
         "kernel" => RouteProtocol::Kernel,

@@ -14,14 +14,18 @@ pub type Links<'a> = [Option<&'a [Link]>];
 /// (namespace, netns id seen there) -> the namespace it names, if known.
 pub type NsidMap = BTreeMap<(usize, i32), Option<usize>>;
 
+/// A network namespace found on the host, and who holds it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Namespace {
+    /// The namespace's inode number (`net:[N]` in /proc/PID/ns/net).
     pub inode: u64,
     /// Names under the netns directories (`ip netns` names).
     pub names: Vec<String>,
     /// The process holding it with the lowest pid, and how many hold it.
     pub pid: Option<u32>,
+    /// That process's command name (/proc/PID/comm).
     pub command: Option<String>,
+    /// How many processes hold it.
     pub processes: usize,
     /// This process's own namespace.
     pub current: bool,
@@ -29,6 +33,7 @@ pub struct Namespace {
     pub host: bool,
     /// A container id found in the holder's cgroup path, and that path.
     pub container_id: Option<String>,
+    /// The holder's cgroup path.
     pub cgroup: Option<String>,
     /// /proc/PID/root/etc/hostname of the holder (a pod's name).
     pub hostname: Option<String>,
@@ -56,23 +61,34 @@ impl Namespace {
     }
 }
 
+/// A veth end found in some namespace, with its peer as three methods tell it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Veth {
     /// Index into `Report::namespaces`.
     pub ns: usize,
+    /// The namespace's label (see [`Namespace::label`]).
     pub namespace: String,
+    /// Interface name.
     pub name: String,
+    /// Its ifindex in its namespace.
     pub ifindex: u32,
+    /// MAC as `ip link` prints it.
     pub mac: Option<String>,
+    /// MTU in bytes, as `ip link` prints it.
     pub mtu: u32,
+    /// The bridge it is enslaved to, by name.
     pub master: Option<String>,
+    /// Its IPv4 addresses as `IP/PREFIX`.
     pub ipv4: Vec<String>,
     /// What `ip link` prints after `@`: `ifN` (peer elsewhere) or the peer's name.
     pub at: String,
+    /// The other end, when it could be found.
     pub peer: Option<Peer>,
     /// The three ways to learn the peer's ifindex (seed 002).
     pub iflink_netlink: Option<u32>,
+    /// `/sys/class/net/DEV/iflink`.
     pub iflink_sysfs: Option<u32>,
+    /// `ethtool -S DEV`: `peer_ifindex`.
     pub ethtool_peer_ifindex: Option<u32>,
     /// Methods that could not be read, and why.
     pub unread: Vec<String>,
@@ -80,20 +96,27 @@ pub struct Veth {
     pub disagreement: Option<String>,
 }
 
+/// The other end of a veth.
 #[derive(Debug, Clone, Serialize)]
 pub struct Peer {
     /// Index into `Report::namespaces`, when the peer's namespace is known.
     pub ns: Option<usize>,
+    /// Its namespace's label (see [`Namespace::label`]).
     pub namespace: String,
+    /// Its name, when its namespace could be read.
     pub name: Option<String>,
+    /// Its ifindex, in its own namespace.
     pub ifindex: u32,
     /// The peer lives in another namespace than this end.
     pub elsewhere: bool,
 }
 
+/// What `vethlab peers` found: every namespace and every veth.
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
+    /// Every network namespace found.
     pub namespaces: Vec<Namespace>,
+    /// Every veth end in them.
     pub veths: Vec<Veth>,
     /// What could not be read (without privileges, most of /proc).
     pub unreadable: Vec<String>,

@@ -9,6 +9,7 @@ use std::path::Path;
 
 pub use crate::capture::frame::{Captured, Frame};
 
+/// A running libpcap capture on one interface of one lab node.
 pub struct Capture {
     node: String,
     iface: String,

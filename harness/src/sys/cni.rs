@@ -32,11 +32,15 @@ pub fn missing(plugin: &str) -> Option<String> {
     }
 }
 
+/// One CNI plugin call: the `CNI_*` environment it runs with.
 pub struct Invocation<'a> {
+    /// `CNI_COMMAND`: `ADD`, `CHECK` or `DEL`.
     pub command: &'a str,
+    /// `CNI_CONTAINERID`.
     pub container_id: &'a str,
     /// The pod's namespace, as a path the plugin can open.
     pub netns: &'a Path,
+    /// `CNI_IFNAME`: the interface to create in the pod (`eth0`).
     pub ifname: &'a str,
 }
 

@@ -75,6 +75,7 @@ pub fn stats(dev: &str) -> io::Result<Vec<(String, u64)>> {
     r
 }
 
+/// A veth's peer ifindex, from its `peer_ifindex` statistic (`ethtool -S`).
 pub fn peer_ifindex(dev: &str) -> io::Result<u32> {
     stats(dev)?
         .into_iter()

@@ -30,6 +30,7 @@ fn side_effect(module: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether the running kernel can make an optional link kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Availability {
@@ -44,12 +45,16 @@ pub enum Availability {
 /// One fallback device of a new namespace, as the kernel made it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fallback {
+    /// Its ifindex (2 for `tunl0`).
     pub index: u32,
+    /// Its name (`tunl0`, `gre0`, ...).
     pub name: String,
 }
 
+/// What the running kernel offers the labs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Kernel {
+    /// `uname -r` (from /proc/sys/kernel/osrelease).
     pub release: String,
     /// Optional kinds by name, with whether they can be used.
     pub kinds: Vec<(String, Availability)>,

@@ -25,7 +25,9 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 /// How the sandbox was entered: shown in reports, used by tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// Entered by real root: root inside maps to an unprivileged id range outside.
     Root,
+    /// Entered by a normal user: root inside is that user.
     Rootless,
 }
 

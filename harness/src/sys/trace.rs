@@ -9,6 +9,8 @@ fn on() -> bool {
     *ON.get_or_init(|| std::env::var_os("VETHLAB_TRACE").is_some_and(|v| v != "0"))
 }
 
+/// Prints one `vethlab-trace:` line to stderr when `VETHLAB_TRACE` is set
+/// (`what` is only built then).
 pub fn event(what: impl FnOnce() -> String) {
     if on() {
         eprintln!("vethlab-trace: {}", what());

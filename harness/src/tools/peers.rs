@@ -28,6 +28,8 @@ pub use crate::report::peers::{
 
 /// Where to look for namespaces.
 pub struct Sources {
+    /// Directories of named namespaces (`/run/netns` and `/var/run/netns` by
+    /// default).
     pub netns_dirs: Vec<PathBuf>,
     /// Scan /proc/*/ns/net.
     pub procs: bool,

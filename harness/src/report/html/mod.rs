@@ -15,6 +15,8 @@ pub use view::{view, IfaceView, NodeView};
 use crate::report::{Outcome, Status, StepReport};
 use std::fmt::Write;
 
+/// `s` escaped for HTML and SVG text and attributes (control characters
+/// made visible).
 pub fn esc(s: &str) -> String {
     // Control characters are not text in HTML (nor allowed in SVG's XML).
     crate::report::out::esc_text(s, true)

@@ -10,14 +10,20 @@ use crate::model::fmt_mac;
 pub struct IfaceView {
     /// This interface's ifindex in its own namespace.
     pub index: u32,
+    /// Interface name, as `ip link` prints it.
     pub name: String,
     /// What `ip link` prints after the name: `@if7` (a peer in another
     /// namespace, counted there), `@veth0` (a peer here), `@NONE`.
     pub at: String,
+    /// Link kind (`veth`, `bridge`, ...); empty for plain devices.
     pub kind: String,
+    /// MAC as `ip link` prints it; empty if it has none.
     pub mac: String,
+    /// MTU in bytes, as `ip link` prints it.
     pub mtu: u32,
+    /// The bridge it is enslaved to.
     pub master: Option<String>,
+    /// Its IPv4 addresses as `IP/PREFIX`.
     pub addrs: Vec<String>,
     /// (node, interface) of a veth's other end.
     pub peer: Option<(String, String)>,
@@ -26,7 +32,9 @@ pub struct IfaceView {
 /// A node (network namespace) and its interfaces.
 #[derive(Debug, Clone)]
 pub struct NodeView {
+    /// The node's name in the lab.
     pub name: String,
+    /// Its interfaces except `lo`, in `ip link` order.
     pub ifaces: Vec<IfaceView>,
 }
 
