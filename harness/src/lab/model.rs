@@ -87,12 +87,16 @@ impl Action {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerSpec {
+    /// What is asked.
     pub answer: AnswerKind,
+    /// The node of the interface the question is about.
     pub node: String,
+    /// The interface the question is about.
     pub dev: String,
     /// The node where the peer must be (default: any).
     #[serde(rename = "in")]
     pub peer_node: Option<String>,
+    /// The observation the answer proves.
     pub id: Option<String>,
 }
 

@@ -11,14 +11,19 @@ use std::time::Instant;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckTime {
+    /// The lab.
     pub lab: String,
+    /// The step.
     pub step: String,
+    /// Median of the checks on the solved step.
     pub median_ms: f64,
+    /// Slowest check on the solved step.
     pub max_ms: f64,
     /// Whether every round passed (it should, on the solved step).
     pub passed: bool,
-    /// The same check on the given state, before the task (it fails there).
+    /// Median of the same check on the given state, before the task (it fails there).
     pub fail_median_ms: f64,
+    /// Slowest check before the task.
     pub fail_max_ms: f64,
 }
 
