@@ -218,91 +218,18 @@ pub fn spawn_shell(
     let mut cmd = shell_command(prompt, env, argv);
     // Everything the child needs, made before fork: after it, only syscalls.
     let c = |s: &str| CString::new(s).unwrap_or_default();
-    let (sys, proc_, sysfs, procfs) = (c("/sys"), c("/proc"), c("sysfs"), c("proc"));
-    let reset = c(crate::tools::exercise::RESET_FILE);
-    let parent = std::process::id() as libc::pid_t;
+    let p = PreExec {
+        fd,
+        parent: std::process::id() as libc::pid_t,
+        sys: c("/sys"),
+        proc_: c("/proc"),
+        sysfs: c("sysfs"),
+        procfs: c("proc"),
+        reset: c(crate::tools::exercise::RESET_FILE),
+    };
     // SAFETY: the closure only makes raw syscalls on memory prepared above.
     unsafe {
-        cmd.pre_exec(move || {
-            let err = std::io::Error::last_os_error;
-            crate::sys::netns::die_with_parent(parent)?;
-            if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
-                return Err(err());
-            }
-            // Our own mount namespace: the learner's sysfs and /proc stay here.
-            if libc::unshare(libc::CLONE_NEWNS) != 0 {
-                return Err(err());
-            }
-            // Writable where allowed; read-only where the only sysfs in
-            // view is (Docker), as `ip netns exec` itself then does.
-            let sysfs_at = |flags| {
-                libc::mount(
-                    sysfs.as_ptr(),
-                    sys.as_ptr(),
-                    sysfs.as_ptr(),
-                    flags,
-                    std::ptr::null(),
-                )
-            };
-            if sysfs_at(0) != 0 && sysfs_at(libc::MS_RDONLY) != 0 {
-                return Err(err());
-            }
-            // A new PID namespace takes effect for children only (and a
-            // multi-threaded vethlab cannot enter one): fork once more, and
-            // this process stays behind to pass the shell's status on.
-            if libc::unshare(libc::CLONE_NEWPID) != 0 {
-                return Err(err());
-            }
-            // The shell will be init of its PID namespace, where getppid()
-            // is 0: it learns that this process died by the pipe closing.
-            let mut alive = [0; 2];
-            if libc::pipe2(alive.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
-                return Err(err());
-            }
-            match libc::fork() {
-                -1 => return Err(err()),
-                0 => {
-                    libc::close(alive[1]);
-                }
-                pid => {
-                    // Our end stays open until we exit.
-                    libc::close(alive[0]);
-                    // Ctrl-C belongs to the shell; only its death ends us.
-                    libc::signal(libc::SIGINT, libc::SIG_IGN);
-                    libc::signal(libc::SIGQUIT, libc::SIG_IGN);
-                    let st = wait_or_reset(pid, reset.as_ptr());
-                    let code = if libc::WIFEXITED(st) {
-                        libc::WEXITSTATUS(st)
-                    } else {
-                        128 + libc::WTERMSIG(st)
-                    };
-                    libc::_exit(code);
-                }
-            }
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(err());
-            }
-            // Killed before the prctl above: the pipe says so (POLLHUP).
-            let mut pfd = libc::pollfd {
-                fd: alive[0],
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            if libc::poll(&mut pfd, 1, 0) > 0 {
-                libc::_exit(1);
-            }
-            libc::close(alive[0]);
-            // A /proc of the new PID namespace: `ps` shows the lab's processes.
-            // Not fatal where a container's masked /proc forbids it.
-            let _ = libc::mount(
-                procfs.as_ptr(),
-                proc_.as_ptr(),
-                procfs.as_ptr(),
-                0,
-                std::ptr::null(),
-            );
-            Ok(())
-        });
+        cmd.pre_exec(move || p.run());
     }
     crate::sys::trace::event(|| format!("shell {node}"));
     let mut child = cmd
@@ -386,5 +313,118 @@ unsafe fn wait_or_reset(pid: libc::pid_t, reset: *const libc::c_char) -> libc::c
             return st;
         }
         libc::nanosleep(&nap, std::ptr::null_mut());
+    }
+}
+
+/// What the shell's child needs between fork and exec, prepared before the
+/// fork (after it, only raw syscalls are safe).
+struct PreExec {
+    /// The node's network namespace.
+    fd: std::os::fd::RawFd,
+    /// vethlab, whose death kills the shell.
+    parent: libc::pid_t,
+    sys: CString,
+    proc_: CString,
+    sysfs: CString,
+    procfs: CString,
+    /// The file `vethlab reset` writes (see `wait_or_reset`).
+    reset: CString,
+}
+
+impl PreExec {
+    /// In the child: the node's network namespace, a mount namespace with
+    /// its sysfs, a PID namespace whose init is the shell, and its /proc.
+    ///
+    /// # Safety
+    /// Only between fork and exec: raw syscalls on memory prepared before.
+    unsafe fn run(&self) -> std::io::Result<()> {
+        let err = std::io::Error::last_os_error;
+        crate::sys::netns::die_with_parent(self.parent)?;
+        if libc::setns(self.fd, libc::CLONE_NEWNET) != 0 {
+            return Err(err());
+        }
+        // Our own mount namespace: the learner's sysfs and /proc stay here.
+        if libc::unshare(libc::CLONE_NEWNS) != 0 {
+            return Err(err());
+        }
+        // Writable where allowed; read-only where the only sysfs in view
+        // is (Docker), as `ip netns exec` itself then does.
+        let sysfs_at = |flags| {
+            libc::mount(
+                self.sysfs.as_ptr(),
+                self.sys.as_ptr(),
+                self.sysfs.as_ptr(),
+                flags,
+                std::ptr::null(),
+            )
+        };
+        if sysfs_at(0) != 0 && sysfs_at(libc::MS_RDONLY) != 0 {
+            return Err(err());
+        }
+        self.pid_namespace()?;
+        // A /proc of the new PID namespace: `ps` shows the lab's processes.
+        // Not fatal where a container's masked /proc forbids it.
+        let _ = libc::mount(
+            self.procfs.as_ptr(),
+            self.proc_.as_ptr(),
+            self.procfs.as_ptr(),
+            0,
+            std::ptr::null(),
+        );
+        Ok(())
+    }
+
+    /// A new PID namespace takes effect for children only (and a
+    /// multi-threaded vethlab cannot enter one): fork once more; this
+    /// process stays behind to pass the shell's status on, and returns
+    /// only in the child, which becomes the shell.
+    ///
+    /// # Safety
+    /// As `run`.
+    unsafe fn pid_namespace(&self) -> std::io::Result<()> {
+        let err = std::io::Error::last_os_error;
+        if libc::unshare(libc::CLONE_NEWPID) != 0 {
+            return Err(err());
+        }
+        // The shell will be init of its PID namespace, where getppid() is
+        // 0: it learns that this process died by the pipe closing.
+        let mut alive = [0; 2];
+        if libc::pipe2(alive.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+            return Err(err());
+        }
+        match libc::fork() {
+            -1 => return Err(err()),
+            0 => {
+                libc::close(alive[1]);
+            }
+            pid => {
+                // Our end stays open until we exit.
+                libc::close(alive[0]);
+                // Ctrl-C belongs to the shell; only its death ends us.
+                libc::signal(libc::SIGINT, libc::SIG_IGN);
+                libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+                let st = wait_or_reset(pid, self.reset.as_ptr());
+                let code = if libc::WIFEXITED(st) {
+                    libc::WEXITSTATUS(st)
+                } else {
+                    128 + libc::WTERMSIG(st)
+                };
+                libc::_exit(code);
+            }
+        }
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+            return Err(err());
+        }
+        // Killed before the prctl above: the pipe says so (POLLHUP).
+        let mut pfd = libc::pollfd {
+            fd: alive[0],
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        if libc::poll(&mut pfd, 1, 0) > 0 {
+            libc::_exit(1);
+        }
+        libc::close(alive[0]);
+        Ok(())
     }
 }
