@@ -26,7 +26,7 @@ pub enum Error {
         /// Why it failed (the kernel's netlink answer, a missing device, ...).
         msg: String,
     },
-    /// Any other failure, with what was being done.
+    /// An I/O failure (a file, a socket, a process), with what was being done.
     Io {
         /// What was being done (`write the CNI config`, `[node] start ping`).
         what: String,

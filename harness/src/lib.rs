@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! vethlab: rebuilds container-network topologies from field notes in
 //! throwaway network namespaces and asserts what the notes observed.
 //!

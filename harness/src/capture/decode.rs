@@ -9,103 +9,170 @@ use etherparse::{
 };
 use std::net::Ipv4Addr;
 
+/// pcap link type: Ethernet (DLT_EN10MB).
 pub const DLT_EN10MB: i32 = 1;
+/// pcap link type: raw IP, no link header (DLT_RAW).
 pub const DLT_RAW: i32 = 12;
+/// pcap link type: raw IP as the BSDs number it (DLT_RAW 14).
 pub const DLT_RAW_BSD: i32 = 14;
+/// pcap link type: raw IPv4 (DLT_IPV4).
 pub const DLT_IPV4: i32 = 228;
+/// pcap file link type for raw IP (LINKTYPE_RAW), as some libpcaps report it.
 pub const LINKTYPE_RAW: i32 = 101;
+/// pcap link type: Linux cooked capture, what `-i any` gives (DLT_LINUX_SLL).
 pub const DLT_LINUX_SLL: i32 = 113;
 
-/// flannel's VXLAN port (tcpdump decodes it as OTV) and the IANA one.
+/// flannel's VXLAN UDP port, which tcpdump decodes as OTV.
 pub const FLANNEL_VXLAN_PORT: u16 = 8472;
+/// The IANA-assigned VXLAN UDP port, which tcpdump decodes as VXLAN.
 pub const IANA_VXLAN_PORT: u16 = 4789;
 
+/// One captured frame, decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
+    /// Ethernet source MAC; `None` when the link type has no Ethernet header.
     pub src_mac: Option<Mac>,
+    /// Ethernet destination MAC; `None` when the link type has no Ethernet header.
     pub dst_mac: Option<Mac>,
+    /// What the frame carried.
     pub pkt: Packet,
 }
 
+/// The network-layer packet of a frame.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Packet {
+    /// An Ethernet/IPv4 ARP message.
     Arp {
+        /// Operation: 1 request, 2 reply.
         op: u16,
+        /// Sender hardware (MAC) address.
         sha: Mac,
+        /// Sender protocol (IPv4) address.
         spa: Ipv4Addr,
+        /// Target hardware (MAC) address; zero in a plain request.
         tha: Mac,
+        /// Target protocol (IPv4) address.
         tpa: Ipv4Addr,
+        /// Bytes after the link header, padding included, as tcpdump counts them.
         len: usize,
     },
+    /// An IPv4 packet.
     Ip(Ip),
+    /// An IPv6 packet, not decoded further.
     Ip6 {
+        /// Bytes of the IPv6 packet.
         len: usize,
     },
+    /// A frame of an ethertype not decoded here.
     Other {
+        /// Its ethertype.
         ethertype: u16,
+        /// Bytes after the Ethernet header.
         len: usize,
     },
+    /// Bytes that could not be decoded (truncated or hostile).
     Malformed {
+        /// The layer that failed to decode, e.g. `ethernet`, `arp`, `ip`.
         what: String,
+        /// Bytes of the undecodable part.
         len: usize,
     },
 }
 
+/// An IPv4 header and its payload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ip {
+    /// Source address.
     pub src: Ipv4Addr,
+    /// Destination address.
     pub dst: Ipv4Addr,
+    /// Time to live, as captured.
     pub ttl: u8,
+    /// IP protocol number (1 ICMP, 2 IGMP, 4 IP-in-IP, 6 TCP, 17 UDP).
     pub proto: u8,
+    /// The decoded payload.
     pub l4: L4,
 }
 
+/// The payload of an IPv4 packet.
 #[derive(Debug, Clone, PartialEq)]
 pub enum L4 {
+    /// ICMP echo request or reply.
     Echo {
+        /// `true` for an echo reply, `false` for a request.
         reply: bool,
+        /// Echo identifier.
         id: u16,
+        /// Echo sequence number.
         seq: u16,
+        /// Bytes of the ICMP message, header included.
         len: usize,
     },
+    /// ICMP destination unreachable.
     Unreach {
+        /// ICMP code (0 net, 1 host, 2 protocol unreachable, ...).
         code: u8,
+        /// The quoted original packet's source, destination and protocol, if quoted in full.
         orig: Option<(Ipv4Addr, Ipv4Addr, u8)>,
+        /// Bytes of the ICMP message, header included.
         len: usize,
     },
+    /// Any other ICMP message.
     Icmp {
+        /// ICMP type.
         ty: u8,
+        /// ICMP code.
         code: u8,
+        /// Bytes of the ICMP message, header included.
         len: usize,
     },
+    /// A UDP datagram.
     Udp {
+        /// Source port.
         sport: u16,
+        /// Destination port.
         dport: u16,
+        /// Bytes of UDP payload.
         len: usize,
+        /// The VXLAN header and inner frame, when sent to a VXLAN port.
         vxlan: Option<Vxlan>,
     },
+    /// A TCP segment.
     Tcp {
+        /// Source port.
         sport: u16,
+        /// Destination port.
         dport: u16,
+        /// Bytes of TCP payload.
         len: usize,
     },
+    /// An IGMP message.
     Igmp {
+        /// IGMP type (0x11 query, 0x12/0x16 v1/v2 report, 0x17 leave, 0x22 v3 report).
         ty: u8,
+        /// Group address (bytes 4-7 of the message).
         group: Ipv4Addr,
+        /// Number of group records, as an IGMPv3 report carries it (bytes 6-7).
         records: u16,
     },
     /// IP-in-IP (protocol 4): the inner packet. tcpdump 4.99 prints it after
     /// the outer addresses (older versions added "(ipip-proto-4)").
     IpIp(Box<Ip>),
+    /// Any other IP protocol.
     Other {
+        /// Bytes of the IP payload.
         len: usize,
     },
 }
 
+/// A VXLAN header and the frame it encapsulates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vxlan {
+    /// VXLAN flags byte (0x08: the VNI is valid).
     pub flags: u8,
+    /// VXLAN network identifier.
     pub vni: u32,
+    /// The encapsulated Ethernet frame.
     pub inner: Box<Frame>,
 }
 

@@ -164,6 +164,7 @@ impl Lab {
         m
     }
 
+    /// The position of the step named `name`, if the lab has one.
     pub fn step_index(&self, name: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.name == name)
     }
@@ -226,6 +227,8 @@ pub(super) fn all_node_names(raw: &RawLab) -> Vec<String> {
     v
 }
 
+/// Where the fixtures of lab `name` at `lab_path` live: `<root>/fixtures/<name>` for
+/// `<root>/labs/<name>/lab.json` when that exists, else `fixtures/` beside the file.
 pub fn fixtures_dir(lab_path: &Path, name: &str) -> PathBuf {
     let dir = lab_path.parent().unwrap_or(Path::new("."));
     let shared = dir.join("../../fixtures").join(name);

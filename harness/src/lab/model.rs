@@ -8,20 +8,31 @@ use serde_json::Value;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::PathBuf;
 
+/// A loaded, checked lab file: the topology a field note describes, in steps.
 #[derive(Debug, Clone)]
 pub struct Lab {
+    /// Short name (`lab` in the file), used on the command line and in reports.
     pub name: String,
+    /// One-line title.
     pub title: String,
+    /// The field notes (in `seeds/`) the lab rebuilds.
     pub seeds: Vec<String>,
+    /// The lab file it was loaded from.
     pub path: PathBuf,
+    /// Names of the network namespaces the lab builds.
     pub nodes: Vec<String>,
+    /// The steps, in the order a run takes them.
     pub steps: Vec<Step>,
 }
 
+/// One step: a task on the state earlier steps built, and its check.
 #[derive(Debug, Clone)]
 pub struct Step {
+    /// Short name, unique in the lab (also its fixtures' directory).
     pub name: String,
+    /// One-line title.
     pub title: String,
+    /// Optional kernel features (link kinds) the step needs; missing ones skip it.
     pub requires: Vec<String>,
     /// The step's own set-up, on top of what earlier steps built (possibly
     /// a deliberately broken state), with observations of that state.
@@ -29,7 +40,9 @@ pub struct Step {
     /// The reference solution (commands, CNI calls, daemons) and the check
     /// (traffic and expectations), in the order a full run takes them.
     pub actions: Vec<Action>,
+    /// Interfaces captured while the step runs, with the fixtures they are compared to.
     pub captures: Vec<CapturePoint>,
+    /// What the learner is asked to do.
     pub task: Option<String>,
     /// The first hint (what a failed check prints).
     pub hint: Option<String>,
@@ -37,25 +50,40 @@ pub struct Step {
     pub hints: Vec<String>,
 }
 
+/// An interface captured during a step (`NODE:IFACE` in the lab file).
 #[derive(Debug, Clone)]
 pub struct CapturePoint {
+    /// The node (namespace) of the interface.
     pub node: String,
+    /// The interface name.
     pub iface: String,
+    /// The observation the capture proves.
     pub id: Option<String>,
+    /// The expected capture, when the fixture file exists (or an observation requires it).
     pub fixture: Option<Fixture>,
 }
 
+/// One thing a step does.
 #[derive(Debug, Clone)]
 pub enum Action {
+    /// An iproute2-style command line, run in a node.
     Cmd {
+        /// The node it runs in.
         node: String,
+        /// The line as written in the lab file.
         text: String,
+        /// The line parsed into typed commands.
         cmds: Vec<Cmd>,
     },
+    /// A ping from a node, with the result wanted.
     Ping(PingSpec),
+    /// A UDP request from a client node and the server's reply.
     Udp(UdpSpec),
+    /// An expectation on kernel state.
     Expect {
+        /// The observation it proves.
         id: Option<String>,
+        /// What must hold.
         e: Expect,
         /// Keep checking until it holds or this many ms pass (state that
         /// arrives by itself, e.g. routes BIRD learns).
@@ -64,7 +92,9 @@ pub enum Action {
         /// exist only once the step runs.
         raw: Option<Value>,
     },
+    /// A CNI plugin call.
     Cni(CniSpec),
+    /// A daemon (e.g. BIRD) started in a node.
     Daemon(DaemonSpec),
     /// A question the learner answers with `vethlab answer X`.
     Answer(AnswerSpec),
@@ -100,6 +130,7 @@ pub struct AnswerSpec {
     pub id: Option<String>,
 }
 
+/// The kind of question an [`AnswerSpec`] asks.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub enum AnswerKind {
@@ -111,15 +142,21 @@ pub enum AnswerKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CniSpec {
+    /// The CNI command (`ADD`, `DEL`, `CHECK`).
     pub cni: String,
+    /// The node (namespace) the plugin runs in.
     pub node: String,
+    /// The lab node that plays the container (its namespace is `CNI_NETNS`).
     pub netns: String,
+    /// The interface to create in the container (`CNI_IFNAME`).
     pub ifname: String,
     /// Names the result for later `{cni:NAME.host}`, `{cni:NAME.ip}`,
     /// `{cni:NAME.gateway}`; also the container id.
     #[serde(rename = "as")]
     pub alias: Option<String>,
+    /// The network configuration passed on stdin.
     pub config: Value,
+    /// The observation the call proves.
     pub id: Option<String>,
 }
 
@@ -127,46 +164,66 @@ pub struct CniSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DaemonSpec {
+    /// The daemon's name (one of [`DAEMONS`]).
     pub daemon: String,
+    /// The node (namespace) it runs in.
     pub node: String,
+    /// Its configuration file, one line per entry.
     pub config: Vec<String>,
+    /// The observation it proves.
     pub id: Option<String>,
 }
 
 /// The daemons a lab may start, and the package that provides each.
 pub const DAEMONS: &[(&str, &str, &str)] = &[("bird", "/usr/sbin/bird", "bird2")];
 
+/// What a ping must do to pass.
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub enum PingResultWanted {
+    /// Every echo is answered.
     #[default]
     Reply,
+    /// No echo is answered.
     Fail,
 }
 
+/// `{"ping": ADDR, "from": NODE, ...}`: pings from a node and the result wanted.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PingSpec {
+    /// The destination address.
     pub ping: Ipv4Addr,
+    /// The node that pings.
     pub from: String,
+    /// The interface to send from (`ping -I`).
     pub dev: Option<String>,
+    /// How many echoes to send (default 1).
     pub count: Option<u16>,
+    /// Whether replies or silence are wanted (default: replies).
     #[serde(default)]
     pub result: PingResultWanted,
+    /// The TTL every reply must arrive with, when given.
     pub ttl: Option<u8>,
+    /// The ping's whole budget, in milliseconds (default 2000).
     pub timeout_ms: Option<u64>,
+    /// The observation it proves.
     pub id: Option<String>,
 }
 
+/// `{"udp": ADDR:PORT, "server": NODE, "from": NODE}`: a UDP request that must be answered.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UdpSpec {
     /// Where the client sends.
     pub udp: SocketAddrV4,
+    /// The node that receives.
     pub server: String,
     /// Where the server binds (default 0.0.0.0 on the same port).
     pub listen: Option<SocketAddrV4>,
+    /// The node that sends.
     pub from: String,
+    /// The observation it proves.
     pub id: Option<String>,
 }
 

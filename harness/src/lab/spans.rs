@@ -42,6 +42,7 @@ pub fn token(k: &str) -> String {
 }
 
 impl Spans {
+    /// Find where every value of `text` starts, in one pass.
     pub fn scan(text: &str) -> Spans {
         let b = text.as_bytes();
         let mut lines = vec![0];

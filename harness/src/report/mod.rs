@@ -12,23 +12,34 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// How a step ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
+    /// Every check held.
     Pass,
+    /// A check failed, or the step could not run to the end.
     Fail,
+    /// Not run, with the reason (e.g. a missing kernel feature).
     Skip(String),
 }
 
+/// The verdict of one check, with what it saw.
 #[derive(Debug, Clone)]
 pub enum Outcome {
+    /// It held; what was seen.
     Pass(String),
+    /// It did not hold; what was seen instead, or the error.
     Fail(String),
 }
 
+/// One check of a step and its verdict.
 #[derive(Debug, Clone)]
 pub struct CheckResult {
+    /// The observation it proves, if any.
     pub id: Option<String>,
+    /// What was checked, in words (e.g. `ping 10.0.0.2 from a replies`).
     pub what: String,
+    /// Whether it held, and the detail.
     pub outcome: Outcome,
 }
 
@@ -37,15 +48,20 @@ pub struct CheckResult {
 /// frames and lines are never paired up by position.
 #[derive(Debug, Clone)]
 pub struct Shown {
+    /// The captured frame (bytes, time).
     pub frame: Frame,
+    /// What `tcpdump -n` prints for it: one line, two for VXLAN.
     pub lines: Vec<String>,
 }
 
+/// What one capture point recorded during a step.
 #[derive(Debug, Clone)]
 pub struct CaptureReport {
     /// `node:iface`
     pub at: String,
+    /// pcap link type of the capture (see [`crate::capture::decode`]).
     pub linktype: i32,
+    /// The frames, each with its tcpdump lines.
     pub frames: Vec<Shown>,
 }
 
@@ -71,21 +87,33 @@ impl CaptureReport {
     }
 }
 
+/// What running one step found.
 #[derive(Debug, Clone)]
 pub struct StepReport {
+    /// The lab's name.
     pub lab: String,
+    /// The step's name.
     pub step: String,
+    /// The step's title.
     pub title: String,
+    /// The observation ids the step asserts.
     pub ids: Vec<String>,
+    /// How the step ended.
     pub status: Status,
+    /// Every check run, in order.
     pub checks: Vec<CheckResult>,
+    /// The error that stopped the step (a command or set-up failure), if any.
     pub error: Option<String>,
+    /// How long the step took, in milliseconds.
     pub ms: u128,
+    /// What each capture point recorded.
     pub captures: Vec<CaptureReport>,
+    /// The hint printed when the step fails.
     pub hint: Option<String>,
 }
 
 impl StepReport {
+    /// A report for a step that was not run, and why.
     pub fn skipped(lab: &Lab, step: &Step, why: String) -> StepReport {
         StepReport {
             lab: lab.name.clone(),
@@ -101,6 +129,8 @@ impl StepReport {
         }
     }
 
+    /// A report for a step that failed without running its checks (the lab could
+    /// not be built, its thread died), and why.
     pub fn failed(lab: &Lab, step: &Step, why: String) -> StepReport {
         StepReport {
             status: Status::Fail,
@@ -253,56 +283,76 @@ impl StepReport {
 /// The JSON report: counts, each observation id's merged result, each step.
 #[derive(Debug, Serialize)]
 pub struct ReportJson<'a> {
+    /// Steps passed, failed and skipped.
     pub summary: SummaryJson,
     /// By id: pass, fail, skip or partial (see `json_report`).
     pub observations: BTreeMap<&'a str, &'static str>,
+    /// Each step, in run order.
     pub steps: Vec<StepJson<'a>>,
 }
 
 /// Steps passed, failed and skipped.
 #[derive(Debug, Serialize)]
 pub struct SummaryJson {
+    /// Steps that passed.
     pub passed: usize,
+    /// Steps that failed.
     pub failed: usize,
+    /// Steps that were skipped.
     pub skipped: usize,
 }
 
 /// One step in the JSON report.
 #[derive(Debug, Serialize)]
 pub struct StepJson<'a> {
+    /// The lab's name.
     pub lab: &'a str,
+    /// The step's name.
     pub step: &'a str,
+    /// The step's title.
     pub title: &'a str,
     /// pass, fail or skip.
     pub status: &'static str,
     /// Why it failed or was skipped.
     pub reason: Option<&'a str>,
+    /// How long the step took, in milliseconds.
     pub time_ms: u64,
+    /// Each observation id the step asserts, with its result.
     pub observations: Vec<ObservationJson<'a>>,
+    /// Every check run, in order.
     pub checks: Vec<CheckJson<'a>>,
+    /// What each capture point recorded.
     pub captures: Vec<CaptureJson<'a>>,
 }
 
 /// An observation id and its result in one step.
 #[derive(Debug, Serialize)]
 pub struct ObservationJson<'a> {
+    /// The observation id.
     pub id: &'a str,
+    /// pass, fail or skip.
     pub result: &'static str,
 }
 
 /// One check of a step.
 #[derive(Debug, Serialize)]
 pub struct CheckJson<'a> {
+    /// The observation it proves, if any.
     pub id: Option<&'a str>,
+    /// What was checked, in words.
     pub what: &'a str,
+    /// pass or fail.
     pub result: &'static str,
+    /// What was seen, or the error.
     pub detail: &'a str,
 }
 
 /// The lines captured at one point (`node:iface`).
 #[derive(Debug, Serialize)]
 pub struct CaptureJson<'a> {
+    /// `node:iface`.
     pub at: &'a str,
+    /// What `tcpdump -n` printed, one entry a line.
     pub lines: Vec<String>,
 }
 

@@ -23,8 +23,10 @@ pub fn index_plan(lab: &Lab) -> crate::sys::kernel::IndexPlan {
     crate::sys::kernel::IndexPlan::for_kernel(&lab.indexes())
 }
 
+/// How to run a lab's steps.
 #[derive(Debug, Clone, Default)]
 pub struct RunOpts {
+    /// Also write each capture as pcapng under `DIR/LAB/STEP/`.
     pub pcap_dir: Option<PathBuf>,
     /// `vethlab check`: the learner did the task, so only the step's check
     /// (traffic, expectations, answers) runs.

@@ -78,6 +78,7 @@ enum Exec {
     Own(Option<mpsc::Sender<Job>>, Option<JoinHandle<()>>),
 }
 
+/// A network namespace (a lab node): its fd, a thread living in it, and a netlink handle.
 pub struct Netns {
     name: String,
     fd: OwnedFd,
@@ -243,10 +244,12 @@ impl Netns {
         })
     }
 
+    /// The node's name, as the lab file gives it.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The netlink handle for this namespace (drive it with [`Netns::block_on`]).
     pub fn nl(&self) -> &rtnetlink::Handle {
         &self.nl
     }
@@ -256,10 +259,12 @@ impl Netns {
         self.rt.block_on(f)
     }
 
+    /// The namespace's fd, borrowed.
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
 
+    /// The namespace's fd, as a raw number (e.g. for `/proc/PID/fd/N` or `setns`).
     pub fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }

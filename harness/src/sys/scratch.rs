@@ -8,12 +8,14 @@ use rustix::mount::{fsconfig_create, fsmount, fsopen, FsMountFlags, FsOpenFlags,
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
+/// A private scratch directory; gone when dropped.
 pub struct Scratch {
     _mount: OwnedFd,
     path: PathBuf,
 }
 
 impl Scratch {
+    /// A fresh, empty scratch directory.
     pub fn new() -> Result<Scratch> {
         let m = detached_tmpfs()?;
         let path = PathBuf::from(format!("/proc/{}/fd/{}", std::process::id(), m.as_raw_fd()));

@@ -9,6 +9,7 @@ use crate::run::{self, RunOpts};
 use serde::Serialize;
 use std::time::Instant;
 
+/// How long `vethlab check` takes on one step, solved and unsolved.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckTime {
     /// The lab.

@@ -16,9 +16,11 @@ use std::process::Command;
 /// Where `ip netns` looks (iproute2's NETNS_RUN_DIR).
 pub const NETNS_DIR: &str = "/var/run/netns";
 
-/// The environment a shell passes to `vethlab check`.
+/// The environment a shell passes to `vethlab check`: the lab file.
 pub const ENV_LAB: &str = "VETHLAB_LAB";
+/// The step (1-based) the shell holds.
 pub const ENV_STEP: &str = "VETHLAB_STEP";
+/// How many times `vethlab reset` has rebuilt the lab in this shell.
 pub const ENV_RESETS: &str = "VETHLAB_RESETS";
 
 /// Build `lab` in step `step`'s given state (1-based): every earlier step
@@ -70,6 +72,7 @@ pub fn release_run_dir() -> Result<()> {
 
 /// The shell's private /var/run, and what `vethlab check` reads there.
 const RUN_DIR: &str = "/var/run";
+/// What the shell holds (lab copy, step, user namespace), written in its private /var/run.
 pub const MARKER: &str = "/var/run/vethlab-shell.json";
 
 /// The user namespace we are in (its inode): each sandbox has its own.
@@ -87,6 +90,7 @@ fn userns_id() -> Option<u64> {
 #[derive(Debug, Clone, Default)]
 pub struct LabFiles(Vec<(PathBuf, Vec<u8>)>);
 
+/// Read the lab file and its fixtures with the caller's rights, for the shell to copy.
 pub fn read_lab_files(lab: &Lab) -> Result<LabFiles> {
     let read =
         |p: &Path| std::fs::read(p).map_err(|e| Error::io(format!("read {}", p.display()), e));

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
+/// A lab being built: its nodes, daemons, scratch directory and the values actions produced.
 #[derive(Default)]
 pub struct Topo {
     nodes: Vec<Netns>,
@@ -35,6 +36,7 @@ pub struct Topo {
 }
 
 impl Topo {
+    /// An empty topology, with no nodes.
     pub fn new() -> Topo {
         Topo::default()
     }
@@ -44,6 +46,7 @@ impl Topo {
         self.plan = plan;
     }
 
+    /// Where the lab's requested ifindexes land on this kernel.
     pub fn index_plan(&self) -> &IndexPlan {
         &self.plan
     }
@@ -70,6 +73,7 @@ impl Topo {
         self.scratch_dir = Some(dir);
     }
 
+    /// The scratch directory, if one is set or was made (never makes one).
     pub fn scratch_path(&self) -> Option<PathBuf> {
         if let Some(d) = &self.scratch_dir {
             return Some(d.clone());
@@ -77,6 +81,7 @@ impl Topo {
         self.scratch.as_ref().map(|s| s.path().to_path_buf())
     }
 
+    /// Record value `v` of placeholder `k` (e.g. `cni:pod1.host`) for [`Topo::subst`].
     pub fn set_var(&mut self, k: &str, v: &str) {
         self.vars.insert(k.to_string(), v.to_string());
     }
@@ -114,6 +119,7 @@ impl Topo {
         Ok(())
     }
 
+    /// Create node `name`, a new network namespace; an error if it exists.
     pub fn add_node(&mut self, name: &str) -> Result<()> {
         if self.by_name.contains_key(name) {
             return Err(Error::other(format!(
@@ -139,6 +145,7 @@ impl Topo {
         Ok(())
     }
 
+    /// The node named `name`, or an error if the lab has none.
     pub fn node(&self, name: &str) -> Result<&Netns> {
         self.by_name
             .get(name)
@@ -146,15 +153,18 @@ impl Topo {
             .ok_or_else(|| Error::other(format!("no node `{name}` in this lab")))
     }
 
+    /// Every node, in the order they were made.
     pub fn nodes(&self) -> &[Netns] {
         &self.nodes
     }
 
+    /// Every interface of `node`.
     pub fn links(&self, node: &str) -> Result<Vec<Link>> {
         let ns = self.node(node)?;
         ns.block_on(netlink::links(ns.nl()))
     }
 
+    /// Interface `dev` of `node`.
     pub fn link(&self, node: &str, dev: &str) -> Result<Link> {
         let ns = self.node(node)?;
         ns.block_on(netlink::link_by_name(ns.nl(), dev))
@@ -196,6 +206,7 @@ impl Topo {
         Ok(None)
     }
 
+    /// Read sysctl `key` (dotted, as `sysctl` takes it) in `node`, trimmed.
     pub fn sysctl_read(&self, node: &str, key: &str) -> Result<String> {
         let path = netlink::sysctl_path(key);
         let key = key.to_string();
@@ -206,6 +217,7 @@ impl Topo {
         })?
     }
 
+    /// Set sysctl `key` (dotted, as `sysctl -w` takes it) to `value` in `node`.
     pub fn sysctl_write(&self, node: &str, key: &str, value: &str) -> Result<()> {
         let path = netlink::sysctl_path(key);
         let (key, value) = (key.to_string(), value.to_string());

@@ -11,30 +11,43 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
+/// What to ping, and how.
 #[derive(Debug, Clone)]
 pub struct Ping {
+    /// Destination address.
     pub dst: Ipv4Addr,
+    /// How many echo requests to send.
     pub count: u16,
+    /// Interface to bind to (`ping -I`).
     pub dev: Option<String>,
+    /// The whole budget: no reply after it is a loss.
     pub timeout: Duration,
 }
 
+/// One echo reply received.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
+    /// Sequence number of the request it answers.
     pub seq: u16,
+    /// TTL of the reply, as received.
     pub ttl: u8,
+    /// The address that replied.
     pub from: Ipv4Addr,
 }
 
+/// What a ping got back.
 #[derive(Debug, Clone, Default)]
 pub struct PingResult {
+    /// Echo requests sent.
     pub sent: u16,
+    /// Replies received, in order.
     pub replies: Vec<Reply>,
     /// What ping(8) would print instead of a reply, per failed request.
     pub errors: Vec<String>,
 }
 
 impl PingResult {
+    /// ping(8)'s closing line (`N packets transmitted, ...`), with the first reply or error.
     pub fn summary(&self, dst: Ipv4Addr) -> String {
         let mut s = format!(
             "{} packets transmitted, {} received, {}% packet loss",
@@ -235,15 +248,17 @@ fn wait_reply(
     }
 }
 
+/// What a UDP exchange carried.
 #[derive(Debug, Clone)]
 pub struct UdpExchange {
+    /// Where the reply came from (the server's address and port).
     pub reply_from: std::net::SocketAddr,
+    /// The client's request text.
     pub request: String,
+    /// The server's reply text (`echo: ` and the request).
     pub reply: String,
 }
 
-/// A server socket bound to `bind` in `server`, a client in `client` sending
-/// to `to`: one request, one echoed reply.
 /// Bind a server socket. An earlier exchange's socket on the same port is
 /// closed, but a child another thread is forking (a CNI plugin, BIRD) holds
 /// a copy of every fd until its exec: EADDRINUSE then lasts microseconds.
@@ -263,6 +278,8 @@ fn bind_udp(addr: SocketAddrV4) -> std::io::Result<UdpSocket> {
     }
 }
 
+/// Send one request from `client` to `to`, received by a server socket bound to `bind` in
+/// `server`, which echoes it back; each wait ends after `timeout`.
 pub fn udp_exchange(
     server: &Netns,
     bind: SocketAddrV4,

@@ -13,6 +13,7 @@ use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::{Handle, RouteMessageBuilder};
 use std::net::{IpAddr, Ipv4Addr};
 
+/// Every IPv4 address in the namespace.
 pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
     let msgs: Vec<_> = h
         .address()
@@ -62,6 +63,7 @@ pub async fn add_addr(
     req.execute().await.map_err(nl_error)
 }
 
+/// Remove address `ip/prefix` from the interface with ifindex `index` (`ip addr del`).
 pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Result<()> {
     let msgs: Vec<_> = h
         .address()
@@ -81,6 +83,7 @@ pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Resul
     h.address().del(m).execute().await.map_err(nl_error)
 }
 
+/// Every IPv4 route in the namespace, of every table.
 pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
     let req = RouteMessageBuilder::<Ipv4Addr>::new().build();
     let msgs: Vec<_> = h
@@ -124,6 +127,7 @@ pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
     Ok(out)
 }
 
+/// Add a route (`ip route add`), or with `replace` add or replace it (`ip route replace`).
 pub async fn add_route(h: &Handle, r: &Route, replace: bool) -> Result<()> {
     let mut b = RouteMessageBuilder::<Ipv4Addr>::new();
     if let Some((ip, p)) = r.dst {
@@ -157,6 +161,7 @@ pub async fn add_route(h: &Handle, r: &Route, replace: bool) -> Result<()> {
     req.execute().await.map_err(nl_error)
 }
 
+/// Remove a route (`ip route del`): any scope, protocol and type unless `r` names them.
 pub async fn del_route(h: &Handle, r: &Route) -> Result<()> {
     // As `ip route del`: match any scope, protocol and type unless given.
     let mut b = RouteMessageBuilder::<Ipv4Addr>::new()

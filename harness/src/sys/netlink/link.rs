@@ -48,6 +48,7 @@ fn link_from_msg(m: LinkMessage) -> Link {
     l
 }
 
+/// Every interface in the namespace (`ip link show`).
 pub async fn links(h: &Handle) -> Result<Vec<Link>> {
     let msgs: Vec<LinkMessage> = h
         .link()
@@ -59,6 +60,7 @@ pub async fn links(h: &Handle) -> Result<Vec<Link>> {
     Ok(msgs.into_iter().map(link_from_msg).collect())
 }
 
+/// The interface named `name`, or iproute2's `Cannot find device` error.
 pub async fn link_by_name(h: &Handle, name: &str) -> Result<Link> {
     let mut s = h.link().get().match_name(name.to_string()).execute();
     match s.try_next().await {
@@ -156,16 +158,23 @@ pub async fn add_link(
 /// What `ip link set` may change, all in one message.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkSet {
+    /// Transmit queue length (`txqueuelen`).
     pub txqueuelen: Option<u32>,
+    /// Administratively up (`up`) or down (`down`).
     pub up: Option<bool>,
+    /// MTU, in bytes.
     pub mtu: Option<u32>,
+    /// Hardware address (`address`).
     pub mac: Option<Mac>,
     /// Some(0) means nomaster.
     pub master: Option<u32>,
+    /// New name (`name`).
     pub name: Option<String>,
+    /// Move to the network namespace of this fd (`netns`).
     pub netns: Option<RawFd>,
 }
 
+/// Apply `s` to the interface with ifindex `index` (`ip link set`), in one message.
 pub async fn set_link(h: &Handle, index: u32, s: &LinkSet) -> Result<()> {
     let mut b = LinkUnspec::new_with_index(index);
     if let Some(up) = s.up {
@@ -196,6 +205,7 @@ pub async fn set_link(h: &Handle, index: u32, s: &LinkSet) -> Result<()> {
     h.link().set(b.build()).execute().await.map_err(nl_error)
 }
 
+/// Delete the interface with ifindex `index` (`ip link del`).
 pub async fn del_link(h: &Handle, index: u32) -> Result<()> {
     h.link().del(index).execute().await.map_err(nl_error)
 }

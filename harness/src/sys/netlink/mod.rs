@@ -36,6 +36,7 @@ pub fn nl_error(e: rtnetlink::Error) -> Error {
     }
 }
 
+/// The errno a netlink error carries (e.g. `libc::ENODEV`), if the kernel sent one.
 pub fn errno(e: &rtnetlink::Error) -> Option<i32> {
     match e {
         rtnetlink::Error::NetlinkError(m) => m.code.map(|c| -c.get()),
@@ -79,6 +80,7 @@ pub fn sysctl_path(key: &str) -> String {
     format!("/proc/sys/{}", parts.join("/"))
 }
 
+/// Whether `l`'s kind (IFLA_INFO_KIND) is `k`.
 pub fn is_kind(l: &Link, k: InfoKind) -> bool {
     l.kind.as_deref() == Some(&k.to_string())
 }

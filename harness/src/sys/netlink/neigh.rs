@@ -22,6 +22,7 @@ async fn neigh_msgs(h: &Handle) -> Result<Vec<NeighbourMessage>> {
         .map_err(nl_error)
 }
 
+/// Every IPv4 neighbour (ARP) entry in the namespace (`ip neigh show`).
 pub async fn neighbours(h: &Handle) -> Result<Vec<Neigh>> {
     let msgs = neigh_msgs(h).await?;
     let mut out = vec![];
@@ -49,6 +50,8 @@ pub async fn neighbours(h: &Handle) -> Result<Vec<Neigh>> {
     Ok(out)
 }
 
+/// Add or replace a neighbour entry `ip` -> `mac` on ifindex `index`, permanent or
+/// reachable (`ip neigh replace ... nud permanent|reachable`).
 pub async fn add_neigh(
     h: &Handle,
     index: u32,

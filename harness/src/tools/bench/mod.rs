@@ -23,38 +23,59 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// What building and tearing down `n` pods costs, by each method (best of the rounds).
 #[derive(Debug, Clone, Serialize)]
 pub struct Churn {
+    /// Pods built and torn down per round.
     pub n: usize,
+    /// vethlab's own command path (parsed commands over netlink), in microseconds per pod.
     pub vethlab_us_per_pod: f64,
+    /// A shell script of `ip` commands, in microseconds per pod.
     pub iproute2_us_per_pod: f64,
+    /// The floor (raw netlink, fewest messages), in microseconds per pod.
     pub floor_us_per_pod: f64,
+    /// How many times faster than iproute2 vethlab is (iproute2 / vethlab).
     pub ratio_vs_iproute2: f64,
+    /// How many times the floor vethlab costs (vethlab / floor).
     pub ratio_vs_floor: f64,
 }
 
+/// Building calico's direct-routing lab with 2 x K pods and pinging sampled pairs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Scale {
+    /// Pods on each of the two nodes (K).
     pub pods_per_node: usize,
+    /// Pods in all (2 x K).
     pub pods: usize,
+    /// Pod pairs pinged across the nodes.
     pub pairs_pinged: usize,
+    /// Build, pings and teardown, in milliseconds.
     pub ms: f64,
+    /// The same per pod, in microseconds.
     pub us_per_pod: f64,
 }
 
+/// The lab suite's wall time: every lab in parallel, then each alone.
 #[derive(Debug, Clone, Serialize)]
 pub struct Suite {
+    /// Every lab in parallel, as `vethlab run` does, in milliseconds.
     pub wall_ms: f64,
+    /// Steps run.
     pub steps: usize,
+    /// Steps that failed.
     pub failed: usize,
+    /// Each lab run alone: its name and milliseconds.
     pub per_lab_ms: Vec<(String, f64)>,
 }
 
 /// Loading (parse, locate, validate) a generated lab of `bytes` bytes.
 #[derive(Debug, Clone, Serialize)]
 pub struct Loader {
+    /// Size of the lab text.
     pub bytes: usize,
+    /// Steps in the generated lab.
     pub steps: usize,
+    /// `ip` commands in the generated lab.
     pub commands: usize,
     /// Best of the rounds.
     pub ms: f64,
@@ -121,11 +142,16 @@ pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<Loader> {
     })
 }
 
+/// Every figure `vethlab bench` measured, as its JSON output holds them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bench {
+    /// The loader, by lab size.
     pub loader: Vec<Loader>,
+    /// Pod churn, by pod count.
     pub churn: Vec<Churn>,
+    /// The lab suite.
     pub suite: Suite,
+    /// calico at scale, by pods per node.
     pub scale: Vec<Scale>,
 }
 
@@ -224,6 +250,8 @@ pub fn calico_lab(k: usize, pairs: usize) -> String {
     .unwrap_or_default()
 }
 
+/// Build calico's direct-routing lab with 2 x `k` pods, ping `pairs` pairs, tear it
+/// down; the lab file is written in `dir`.
 pub fn scale(k: usize, pairs: usize, dir: &Path) -> Result<Scale> {
     let p = dir.join(format!("calico-{k}.json"));
     File::create(&p)
