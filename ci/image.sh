@@ -152,20 +152,34 @@ set -e
 echo "== every step walked through in the image: check fails, the solution typed, check passes twice"
 # A learner's walk (as the walkthrough/LAB/STEP trials): the given state's
 # check fails; `vethlab solution` run in the step's shell does the task; the
-# check then passes twice (a step that waits for BGP is given time to agree).
+# learner pings what the step is about (warm neighbour caches, as the
+# walkthrough trials do); the check then passes twice (a step that waits for
+# BGP is given time to agree).
 walk='vethlab check >/var/run/w0 2>&1; c=$?
 if [ $c -eq 0 ] && grep -q "^SKIP" /var/run/w0; then echo SKIPPED; exit 0; fi
 [ $c -eq 1 ] || { cat /var/run/w0; echo "the check before the task exited $c"; exit 10; }
 vethlab solution >/var/run/s.sh && sh -e /var/run/s.sh >/dev/null 2>&1 || { cat /var/run/s.sh; exit 11; }
+sh -c "$WARM" >/dev/null 2>&1
 i=0; until vethlab check >/dev/null 2>&1 || [ $i -ge 60 ]; do i=$((i+1)); sleep 0.25; done
 vethlab check >/dev/null && vethlab check >/dev/null || { vethlab check; exit 12; }'
 $sudo docker run --rm "$tag" list --json >"$tmp/list.json"
+# Each step's warm-up: its check's pings that must be answered, typed as a
+# learner would (from the lab files the image was built from).
 python3 -c 'import json,sys
 for l in json.load(open(sys.argv[1])):
-    for i,_ in enumerate(l["steps"],1): print(l["lab"], i)' "$tmp/list.json" >"$tmp/steps.txt"
+    f = json.load(open("labs/%s/lab.json" % l["lab"]))
+    first = f["nodes"][0]
+    for i, st in enumerate(f["steps"], 1):
+        warm = []
+        for a in st.get("do", []):
+            if isinstance(a, dict) and "ping" in a and a.get("result", "reply") == "reply":
+                ns = "" if a["from"] == first else "ip netns exec %s " % a["from"]
+                dev = "-I %s " % a["dev"] if a.get("dev") else ""
+                warm.append("%sping -n -c 1 -W 1 %s%s" % (ns, dev, a["ping"]))
+        print("%s\t%s\t%s" % (l["lab"], i, "; ".join(warm) or "true"))' "$tmp/list.json" >"$tmp/steps.txt"
 n=0
-while read -r lab step; do
-  $sudo docker run --rm "${caps[@]}" "$tag" shell "$lab" --step "$step" -- sh -c "$walk" \
+while IFS=$'\t' read -r lab step warm; do
+  $sudo docker run --rm "${caps[@]}" -e WARM="$warm" "$tag" shell "$lab" --step "$step" -- sh -c "$walk" \
     >"$tmp/walk.txt" 2>&1 </dev/null || { cat "$tmp/walk.txt"; echo "walkthrough $lab/$step failed in the image"; exit 1; }
   n=$((n+1))
 done <"$tmp/steps.txt"
