@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod frame;
 pub mod pcapng;
+pub mod render;
 
 #[cfg(test)]
 mod decode_props;
