@@ -4,15 +4,6 @@ use std::process::ExitCode;
 use vethlab::error::{Error, Result};
 use vethlab::tools::bench::{self, Bench};
 
-/// Standard output that survives a closed pipe or a full disk (`out`).
-macro_rules! say {
-    ($($t:tt)*) => { vethlab::report::out::println(&format!($($t)*)) };
-}
-#[allow(unused_macros)]
-macro_rules! put {
-    ($($t:tt)*) => { vethlab::report::out::print(&format!($($t)*)) };
-}
-
 #[derive(Args)]
 pub struct BenchCmd {
     /// Also write the figures as JSON.

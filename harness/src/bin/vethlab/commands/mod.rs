@@ -1,3 +1,14 @@
+//! One file per subcommand, each with an `exec()`.
+
+/// For every subcommand: standard output that survives a closed pipe or a full disk (`out`).
+macro_rules! say {
+    ($($t:tt)*) => { vethlab::report::out::println(&format!($($t)*)) };
+}
+#[allow(unused_macros)]
+macro_rules! put {
+    ($($t:tt)*) => { vethlab::report::out::print(&format!($($t)*)) };
+}
+
 pub mod answer;
 pub mod bench;
 pub mod check;

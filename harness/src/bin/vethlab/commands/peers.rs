@@ -4,15 +4,6 @@ use std::process::ExitCode;
 use vethlab::error::{Error, Result};
 use vethlab::tools::peers::{self, Sources};
 
-/// Standard output that survives a closed pipe or a full disk (`out`).
-macro_rules! say {
-    ($($t:tt)*) => { vethlab::report::out::println(&format!($($t)*)) };
-}
-#[allow(unused_macros)]
-macro_rules! put {
-    ($($t:tt)*) => { vethlab::report::out::print(&format!($($t)*)) };
-}
-
 #[derive(Args)]
 pub struct Peers {
     /// Explain one interface: `name`, `name@ifN` or `namespace:name`.
