@@ -127,9 +127,8 @@ pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
     Ok(out)
 }
 
-/// Add a route (`ip route add`), or with `replace` add or replace it (`ip route replace`).
-pub async fn add_route(h: &Handle, r: &Route, replace: bool) -> Result<()> {
-    let mut b = RouteMessageBuilder::<Ipv4Addr>::new();
+/// What names a route in both `add` and `del`: destination, gateway, device.
+fn route_key(mut b: RouteMessageBuilder<Ipv4Addr>, r: &Route) -> RouteMessageBuilder<Ipv4Addr> {
     if let Some((ip, p)) = r.dst {
         b = b.destination_prefix(ip, p);
     }
@@ -139,6 +138,12 @@ pub async fn add_route(h: &Handle, r: &Route, replace: bool) -> Result<()> {
     if let Some(o) = r.oif {
         b = b.output_interface(o);
     }
+    b
+}
+
+/// Add a route (`ip route add`), or with `replace` add or replace it (`ip route replace`).
+pub async fn add_route(h: &Handle, r: &Route, replace: bool) -> Result<()> {
+    let mut b = route_key(RouteMessageBuilder::<Ipv4Addr>::new(), r);
     // `ip route add` says proto boot unless told otherwise (rtnetlink says static).
     b = b.protocol(r.proto.unwrap_or(RouteProtocol::Boot));
     if let Some(s) = r.scope {
@@ -168,14 +173,6 @@ pub async fn del_route(h: &Handle, r: &Route) -> Result<()> {
         .scope(r.scope.unwrap_or(RouteScope::NoWhere))
         .protocol(r.proto.unwrap_or(RouteProtocol::Unspec))
         .kind(r.kind.unwrap_or(RouteType::Unspec));
-    if let Some((ip, p)) = r.dst {
-        b = b.destination_prefix(ip, p);
-    }
-    if let Some(o) = r.oif {
-        b = b.output_interface(o);
-    }
-    if let Some(g) = r.gw {
-        b = b.gateway(g);
-    }
+    b = route_key(b, r);
     h.route().del(b.build()).execute().await.map_err(nl_error)
 }
