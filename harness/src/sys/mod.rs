@@ -11,6 +11,7 @@ pub mod kernel;
 pub mod netlink;
 pub mod netns;
 pub mod outputs;
+mod pool;
 mod privilege;
 pub mod sandbox;
 pub mod scratch;

@@ -3,73 +3,19 @@
 //! (netlink, pcap, raw ICMP, UDP) are opened inside, so they belong to the
 //! namespace for good, and are then used from anywhere.
 //!
-//! Closures run on a small pool of worker threads that `setns` into the
-//! namespace for each job (a thread per namespace cost ~115 µs to spawn, more
-//! than the rest of making a pod). The caller's own namespace is the one
-//! exception: entering it needs CAP_SYS_ADMIN, so it gets a thread of its own
-//! that never leaves it (an unprivileged `vethlab peers` reads it that way).
+//! Closures run on the workers of `sys::pool`, which `setns` into the
+//! namespace for each job; a new namespace is made on one, one ahead of need
+//! (see `SPARE`). The caller's own namespace is the one exception: entering
+//! it needs CAP_SYS_ADMIN, so it gets a thread of its own that never leaves
+//! it (an unprivileged `vethlab peers` reads it that way).
 
+use super::pool::{self, on_pool, Job};
 use crate::error::{Error, Result};
 use nix::sched::{setns, unshare, CloneFlags};
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::{mpsc, Mutex, OnceLock};
+use std::sync::{mpsc, Mutex};
 use std::thread::JoinHandle;
-
-type Job = Box<dyn FnOnce() + Send>;
-
-/// The workers: any of them takes the next job.
-fn pool() -> &'static Mutex<mpsc::Sender<Job>> {
-    static POOL: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let rx = std::sync::Arc::new(Mutex::new(rx));
-        let n = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .max(4);
-        for i in 0..n {
-            let rx = rx.clone();
-            let _ = std::thread::Builder::new()
-                .name(format!("vethlab-ns-{i}"))
-                .stack_size(512 * 1024)
-                .spawn(move || {
-                    // After each job the worker goes home: a worker left in a
-                    // namespace would keep it (and its devices) alive.
-                    let Ok(home) = own_ns_fd() else { return };
-                    loop {
-                        let job = match rx.lock() {
-                            Ok(r) => r.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(j) => {
-                                // A panicking job drops its reply channel: its
-                                // caller gets an error, not a hang.
-                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
-                                let back = if crate::sys::fault::armed("worker-stuck") {
-                                    Err(nix::Error::EPERM)
-                                } else {
-                                    setns(&home, CloneFlags::CLONE_NEWNET)
-                                };
-                                if let Err(e) = back {
-                                    // Stuck in a lab namespace: staying would keep
-                                    // it alive. This worker stops (its thread held
-                                    // the namespace's only other reference); when
-                                    // none is left, jobs fail with an error.
-                                    crate::sys::trace::event(|| {
-                                        format!("worker {i} cannot go home: {e}")
-                                    });
-                                    return;
-                                }
-                            }
-                            Err(_) => return,
-                        }
-                    }
-                });
-        }
-        Mutex::new(tx)
-    })
-}
 
 /// Where a namespace's closures run.
 enum Exec {
@@ -94,38 +40,29 @@ pub struct Netns {
 /// captures hold only the lab's own traffic. (A child namespace has no
 /// `conf/all` and no `neigh/default`: new devices copy `conf/default` here,
 /// but the *init* namespace's neighbour defaults, hence `Topo::tune_neigh`.)
-/// By directory under /proc/sys/net, each directory looked up once: in a new
-/// namespace the lookup of `ipv4` or `ipv6` walks past every other live
-/// namespace's entry of that name (~17 µs with 500 alive), the rest is cheap.
-const LAB_SYSCTLS: &[(&str, &[(&str, &str)])] = &[
-    (
-        "/proc/sys/net/ipv6/conf",
-        &[("default/disable_ipv6", "1"), ("lo/disable_ipv6", "1")],
-    ),
-    // A bridge joins the all-snoopers group 224.0.0.106 and would report it
-    // at a random moment; no link-local IGMP reports keep captures exact.
-    (
-        "/proc/sys/net/ipv4",
-        &[("igmp_link_local_mcast_reports", "0")],
-    ),
-];
+/// The directory is looked up once: in a new namespace, the lookup of
+/// `ipv6` (or `ipv4`) walks past every other live namespace's entry of that
+/// name, ~0.7 µs each (350 µs with 500 alive); the files below it are cheap.
+const LAB_SYSCTLS: (&str, &[(&str, &str)]) = (
+    "/proc/sys/net/ipv6/conf",
+    &[("default/disable_ipv6", "1"), ("lo/disable_ipv6", "1")],
+);
 
 /// Write `LAB_SYSCTLS` in the calling thread's namespace. A kernel without
 /// IPv6 has no such files: nothing to turn off.
 fn lab_sysctls() {
     use nix::fcntl::{openat, OFlag};
     use nix::sys::stat::Mode;
-    for (dir, files) in LAB_SYSCTLS {
-        let Ok(d) = File::open(dir) else { continue };
-        for (f, v) in *files {
-            if let Ok(fd) = openat(&d, *f, OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty()) {
-                let _ = nix::unistd::write(&fd, v.as_bytes());
-            }
+    let (dir, files) = LAB_SYSCTLS;
+    let Ok(d) = File::open(dir) else { return };
+    for (f, v) in files {
+        if let Ok(fd) = openat(&d, *f, OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty()) {
+            let _ = nix::unistd::write(&fd, v.as_bytes());
         }
     }
 }
 
-fn own_ns_fd() -> Result<OwnedFd> {
+pub(crate) fn own_ns_fd() -> Result<OwnedFd> {
     Ok(File::open("/proc/thread-self/ns/net")
         .map_err(|e| Error::io("open /proc/thread-self/ns/net", e))?
         .into())
@@ -144,42 +81,73 @@ fn connect() -> Result<(rtnetlink::Handle, tokio::runtime::Runtime)> {
     Ok((nl, rt))
 }
 
-/// Run `f` on a pool worker and wait for its result. Errors, never panics:
-/// a job that panicked, or no worker left to take it.
-fn on_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    let (rtx, rrx) = mpsc::sync_channel(1);
-    let job: Job = Box::new(move || {
-        let _ = rtx.send(f());
-    });
-    pool()
-        .lock()
-        .map_err(|_| Error::other("the namespace pool is poisoned"))?
-        .send(job)
-        .map_err(|_| {
-            Error::other(
-                "no namespace worker is left: each stopped when it could not return to its home namespace (setns)",
-            )
-        })?;
-    rrx.recv()
-        .map_err(|_| Error::other("a job inside a namespace panicked or its worker stopped"))
+/// A namespace as a worker made it: its fd, netlink handle and runtime.
+type Made = (OwnedFd, rtnetlink::Handle, tokio::runtime::Runtime);
+
+/// On a worker: a fresh namespace with the lab sysctls and a netlink connection.
+fn make() -> Result<Made> {
+    unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
+        let what = if e == nix::Error::ENOSPC {
+            ": the network-namespace limit is used up (user.max_net_namespaces, here or in an \
+             enclosing user namespace); raise it with: sudo sysctl -w user.max_net_namespaces=10000"
+        } else {
+            ""
+        };
+        Error::other(format!("unshare(CLONE_NEWNET): {e}{what}"))
+    })?;
+    let fd = own_ns_fd()?;
+    lab_sysctls();
+    let (nl, rt) = connect()?;
+    Ok((fd, nl, rt))
+}
+
+/// The next namespace, made on a worker while the caller configures the
+/// last one: making one (unshare, sysctls, netlink socket, ~650 µs) is half
+/// a pod's cost, and the caller would wait for it with the second core idle.
+/// At most one, and only once a namespace was asked for. It holds one slot of
+/// `user.max_net_namespaces` ahead of need; a spare that failed is not
+/// trusted: the caller tries again, so an error is of its own moment.
+static SPARE: Mutex<Option<mpsc::Receiver<Result<Made>>>> = Mutex::new(None);
+
+/// A made namespace (the spare, if it is good), and the next spare queued.
+fn take_made() -> Result<Made> {
+    let spare = SPARE.lock().ok().and_then(|mut s| s.take());
+    let made = match spare.and_then(|rx| rx.recv().ok()) {
+        Some(Ok(m)) => m,
+        _ => on_pool(make)??,
+    };
+    if let Ok(mut s) = SPARE.lock() {
+        if s.is_none() {
+            let (tx, rx) = mpsc::sync_channel(1);
+            let job: Job = Box::new(move || {
+                let _ = tx.send(make());
+            });
+            if pool::submit(job) {
+                *s = Some(rx);
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// Free the spare namespace, if one was made (a benchmark round starts
+/// from none, so the spare it makes for later is paid inside the round).
+pub fn drop_spare() {
+    if let Some(rx) = SPARE.lock().ok().and_then(|mut s| s.take()) {
+        drop(rx.recv());
+    }
 }
 
 impl Netns {
     /// A fresh, anonymous namespace named `name` for messages.
     pub fn new(name: &str) -> Result<Netns> {
-        Self::pooled(name, || {
-            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
-                let what = if e == nix::Error::ENOSPC {
-                    ": the network-namespace limit is used up (user.max_net_namespaces, here or in an \
-                     enclosing user namespace); raise it with: sudo sysctl -w user.max_net_namespaces=10000"
-                } else {
-                    ""
-                };
-                Error::other(format!("unshare(CLONE_NEWNET): {e}{what}"))
-            })?;
-            let fd = own_ns_fd()?;
-            lab_sysctls();
-            Ok(fd)
+        let (fd, nl, rt) = take_made()?;
+        Ok(Netns {
+            name: name.to_string(),
+            fd,
+            exec: Exec::Pool,
+            nl,
+            rt,
         })
     }
 
