@@ -155,6 +155,40 @@ pub struct Bench {
     pub scale: Vec<Scale>,
 }
 
+/// Busy and total CPU time of the whole machine so far, in ticks (/proc/stat).
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let v: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let idle = v.get(3)? + v.get(4).copied().unwrap_or(0);
+    let total: u64 = v.iter().take(8).sum();
+    Some((total - idle, total))
+}
+
+/// Wait until the machine is quiet: the kernel frees a dropped namespace
+/// in the background (devices, then every subsystem's state, each step
+/// under locks that `unshare` and netlink requests also take), long after
+/// its veths are gone. A round started during that cleanup stalls on it,
+/// for tens of milliseconds, at random: each round starts once the CPUs
+/// were at least 90% idle over 100 ms (at most 5 s).
+pub(crate) fn quiesce() {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let Some((b0, t0)) = cpu_ticks() else { return };
+        std::thread::sleep(Duration::from_millis(100));
+        let Some((b1, t1)) = cpu_ticks() else { return };
+        if t1 > t0 && (b1 - b0) * 10 <= t1 - t0 {
+            return;
+        }
+    }
+}
+
 pub(crate) fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }

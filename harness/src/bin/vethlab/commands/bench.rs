@@ -27,6 +27,9 @@ pub struct BenchCmd {
     /// Only the `vethlab check` figure (every step solved, then checked).
     #[arg(long)]
     checks_only: bool,
+    /// Only the pod churn table (the figure the floor ratio comes from).
+    #[arg(long)]
+    churn_only: bool,
 }
 
 impl BenchCmd {
@@ -37,32 +40,28 @@ impl BenchCmd {
         }
     }
 
-    /// `--checks-only`: the `vethlab check` figure alone.
-    fn checks_alone(&self) -> Result<ExitCode> {
-        let checks = checks_figure(self.reps)?;
+    /// `--json FILE`: `v` as pretty JSON, when asked for.
+    fn write_json(&self, v: &serde_json::Value) -> Result<()> {
         if let Some(p) = &self.json {
-            let text = serde_json::to_string_pretty(&serde_json::json!({"checks": checks}))
-                .map_err(|e| Error::other(format!("JSON: {e}")))?;
+            let text =
+                serde_json::to_string_pretty(v).map_err(|e| Error::other(format!("JSON: {e}")))?;
             vethlab::sys::outputs::write(p, text.as_bytes())?;
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(())
     }
 
-    pub fn exec(self) -> Result<ExitCode> {
-        // Generated lab files live in the run's scratch (a private tmpfs,
-        // gone with the run): inside the sandbox the host is read-only.
-        let scratch = vethlab::sys::scratch::Scratch::new()?;
-        let tmp = scratch.path().to_path_buf();
-        if self.checks_only {
-            return self.checks_alone();
+    /// The loader figure, for each size asked (none with `--churn-only`).
+    fn loader(&self, tmp: &std::path::Path) -> Result<Vec<bench::Loader>> {
+        let mut loader = vec![];
+        if self.churn_only || self.loader_mb.is_empty() {
+            return Ok(loader);
         }
         say!("Loader: read, scan, parse and validate a generated lab (one pod per step)");
-        let mut loader = vec![];
         for &mb in &self.loader_mb {
             if mb > (vethlab::lab::input::MAX_LAB_BYTES >> 20) as usize {
                 continue;
             }
-            let l = bench::loader(mb * 1_000_000, 3, &tmp)?;
+            let l = bench::loader(mb * 1_000_000, 3, tmp)?;
             say!(
                 "  {:>9} bytes  {:>6} steps  {:>7} commands  {:>8.1} ms  {:>6.1} ms/MB",
                 l.bytes,
@@ -73,17 +72,31 @@ impl BenchCmd {
             );
             loader.push(l);
         }
-        if self.loader_only {
-            if let Some(p) = &self.json {
-                let text = serde_json::to_string_pretty(&serde_json::json!({"loader": loader}))
-                    .map_err(|e| Error::other(format!("JSON: {e}")))?;
-                vethlab::sys::outputs::write(p, text.as_bytes())?;
-            }
+        say!("");
+        Ok(loader)
+    }
+
+    pub fn exec(self) -> Result<ExitCode> {
+        // Generated lab files live in the run's scratch (a private tmpfs,
+        // gone with the run): inside the sandbox the host is read-only.
+        let scratch = vethlab::sys::scratch::Scratch::new()?;
+        let tmp = scratch.path().to_path_buf();
+        if self.checks_only {
+            let checks = checks_figure(self.reps)?;
+            self.write_json(&serde_json::json!({ "checks": checks }))?;
             return Ok(ExitCode::SUCCESS);
         }
-        say!("");
+        let loader = self.loader(&tmp)?;
+        if self.loader_only {
+            self.write_json(&serde_json::json!({ "loader": loader }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
         bench::prepare()?;
         let churn = self.churn()?;
+        if self.churn_only {
+            self.write_json(&serde_json::json!({ "churn": churn }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
         eprint!("  suite …\r");
         let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())?;
         let suite = bench::suite(&labs);
@@ -105,16 +118,9 @@ impl BenchCmd {
             suite,
             scale,
         };
-        if let Some(p) = &self.json {
-            let mut v = serde_json::to_value(&b).unwrap_or_default();
-            v["checks"] = serde_json::to_value(&checks).unwrap_or_default();
-            vethlab::sys::outputs::write(
-                p,
-                serde_json::to_string_pretty(&v)
-                    .unwrap_or_default()
-                    .as_bytes(),
-            )?;
-        }
+        let mut v = serde_json::to_value(&b).unwrap_or_default();
+        v["checks"] = serde_json::to_value(&checks).unwrap_or_default();
+        self.write_json(&v)?;
         Ok(ExitCode::SUCCESS)
     }
 
