@@ -4,7 +4,7 @@ use super::nl_error;
 use crate::error::{Error, Result};
 use crate::model::addr::Addr;
 use crate::model::route::Route;
-use futures::TryStreamExt;
+use futures_util::TryStreamExt;
 use rtnetlink::packet_route::address::AddressAttribute;
 use rtnetlink::packet_route::route::{
     RouteAddress, RouteAttribute, RouteFlags, RouteProtocol, RouteScope, RouteType,

@@ -3,7 +3,7 @@
 use super::{errno, nl_error};
 use crate::error::{Error, Result};
 use crate::model::link::{Link, LinkCommon, LinkKind, Mac};
-use futures::TryStreamExt;
+use futures_util::TryStreamExt;
 use rtnetlink::packet_route::link::{
     InfoBridge, InfoData, InfoVeth, LinkAttribute, LinkInfo, LinkMessage,
 };

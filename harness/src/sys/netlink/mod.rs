@@ -53,7 +53,7 @@ pub async fn nsid_of(h: &Handle, fd: RawFd) -> Result<Option<i32>> {
     req.header.flags = NLM_F_REQUEST;
     let mut h = h.clone();
     let mut resp = h.request(req).map_err(nl_error)?;
-    use futures::StreamExt;
+    use futures_util::StreamExt;
     while let Some(m) = resp.next().await {
         match m.payload {
             NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewNsId(n)) => {

@@ -4,7 +4,7 @@ use super::{errno, nl_error};
 use crate::error::Result;
 use crate::model::addr::{neigh_state_name, Neigh};
 use crate::model::link::Mac;
-use futures::TryStreamExt;
+use futures_util::TryStreamExt;
 use rtnetlink::packet_route::neighbour::{
     NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
 };
