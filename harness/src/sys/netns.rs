@@ -141,44 +141,30 @@ pub fn drop_spare() {
 impl Netns {
     /// A fresh, anonymous namespace named `name` for messages.
     pub fn new(name: &str) -> Result<Netns> {
-        let (fd, nl, rt) = take_made()?;
-        Ok(Netns {
-            name: name.to_string(),
-            fd,
-            exec: Exec::Pool,
-            nl,
-            rt,
-        })
+        Ok(Self::pooled(name, take_made()?))
     }
 
     /// A handle on an existing namespace (e.g. a real host's) given its fd;
     /// nothing is changed in it.
     pub fn attach(name: &str, fd: OwnedFd) -> Result<Netns> {
-        Self::pooled(name, move || {
+        let made = on_pool(move || -> Result<Made> {
             setns(&fd, CloneFlags::CLONE_NEWNET)
                 .map_err(|e| Error::other(format!("setns: {e}")))?;
-            Ok(fd)
-        })
-    }
-
-    /// On a pool worker: `enter` puts the worker in the namespace and
-    /// returns its fd; the netlink connection is then opened there.
-    fn pooled(
-        name: &str,
-        enter: impl FnOnce() -> Result<OwnedFd> + Send + 'static,
-    ) -> Result<Netns> {
-        let (fd, nl, rt) = on_pool(move || -> Result<_> {
-            let fd = enter()?;
             let (nl, rt) = connect()?;
             Ok((fd, nl, rt))
         })??;
-        Ok(Netns {
+        Ok(Self::pooled(name, made))
+    }
+
+    /// A namespace whose closures run on the pool workers.
+    fn pooled(name: &str, (fd, nl, rt): Made) -> Netns {
+        Netns {
             name: name.to_string(),
             fd,
             exec: Exec::Pool,
             nl,
             rt,
-        })
+        }
     }
 
     /// A handle on the caller's own namespace: needs no privilege (setns
