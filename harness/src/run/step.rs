@@ -300,10 +300,10 @@ impl StepRun<'_> {
             let get = |p: &str| reports.iter().find(|c| c.at == *p).map(|c| &c.frames);
             let outcome = match (get(a), get(b)) {
                 (Some(x), Some(y))
-                    if !x.is_empty()
-                        && x.iter()
-                            .map(|f| &f.frame.data)
-                            .eq(y.iter().map(|f| &f.frame.data)) =>
+                    if crate::capture::frame::same_per_sender(
+                        x.iter().map(|f| &f.frame.data[..]),
+                        y.iter().map(|f| &f.frame.data[..]),
+                    ) =>
                 {
                     Outcome::Pass(format!(
                         "{} frames, byte for byte the same on both ends",
