@@ -51,14 +51,21 @@ const LAB_SYSCTLS: (&str, &[(&str, &str)]) = (
 /// Write `LAB_SYSCTLS` in the calling thread's namespace. A kernel without
 /// IPv6 has no such files: nothing to turn off.
 fn lab_sysctls() {
-    use nix::fcntl::{openat, OFlag};
-    use nix::sys::stat::Mode;
     let (dir, files) = LAB_SYSCTLS;
     let Ok(d) = File::open(dir) else { return };
     for (f, v) in files {
-        if let Ok(fd) = openat(&d, *f, OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty()) {
-            let _ = nix::unistd::write(&fd, v.as_bytes());
-        }
+        write_at(&d, f, v);
+    }
+}
+
+/// Best effort: write `value` to the sysctl file `rel` under the open
+/// directory `dir` (one lookup of the directory for many files, see
+/// `LAB_SYSCTLS`); a file this kernel lacks is skipped.
+pub(crate) fn write_at(dir: &File, rel: &str, value: &str) {
+    use nix::fcntl::{openat, OFlag};
+    let flags = OFlag::O_WRONLY | OFlag::O_CLOEXEC;
+    if let Ok(fd) = openat(dir, rel, flags, nix::sys::stat::Mode::empty()) {
+        let _ = nix::unistd::write(&fd, value.as_bytes());
     }
 }
 

@@ -271,13 +271,7 @@ impl Topo {
                 let Ok(ipv4) = std::fs::File::open("/proc/sys/net/ipv4") else {
                     return;
                 };
-                let set = |path: &str, v: &str| {
-                    use nix::fcntl::{openat, OFlag};
-                    let flags = OFlag::O_WRONLY | OFlag::O_CLOEXEC;
-                    if let Ok(fd) = openat(&ipv4, path, flags, nix::sys::stat::Mode::empty()) {
-                        let _ = nix::unistd::write(&fd, v.as_bytes());
-                    }
-                };
+                let set = |rel: &str, v: &str| crate::sys::netns::write_at(&ipv4, rel, v);
                 set("igmp_link_local_mcast_reports", "0");
                 for d in names {
                     set(&format!("neigh/{d}/retrans_time_ms"), "100");
