@@ -196,7 +196,17 @@ fn peer_index_of(
         }
         let shown = format!("{}; {pd} in {pn} is ifindex {want}", seen.join(", "));
         if bad {
-            Err(shown)
+            // Name what the wrong index is: `IFLA_LINK 3` alone sends the
+            // reader to count interfaces in every namespace.
+            let l = st.link(node, dev)?;
+            let what = match l.link {
+                Some(i) if i != want => format!(
+                    "; ifindex {i} there is {}",
+                    name_at(st, node, l.link_netnsid, i)
+                ),
+                _ => String::new(),
+            };
+            Err(format!("{shown}{what}"))
         } else {
             Ok(shown)
         }
@@ -370,10 +380,11 @@ fn peer_mismatch(st: &dyn State, node: &str, l: &Link, peer: &str) -> Result<Vec
     let (pn, pd) = split_at(peer).unwrap_or((node, peer));
     let pl = st.link(pn, pd)?;
     if l.link != Some(pl.index) {
-        bad.push(format!(
-            "IFLA_LINK {:?}, but {pd} in {pn} is ifindex {}",
-            l.link, pl.index
-        ));
+        let is = match l.link {
+            Some(i) => format!("IFLA_LINK {i} is {}", name_at(st, node, l.link_netnsid, i)),
+            None => "no IFLA_LINK".into(),
+        };
+        bad.push(format!("{is}, not {pd} in {pn} (ifindex {})", pl.index));
     }
     match (l.link_netnsid, pn == node) {
         (None, true) => {}
@@ -392,6 +403,25 @@ fn peer_mismatch(st: &dyn State, node: &str, l: &Link, peer: &str) -> Result<Vec
         )),
     }
     Ok(bad)
+}
+
+/// The interface at ifindex `i` as `node`'s veth sees it: in `node` itself
+/// without a link-netnsid, else in the namespace that id names there.
+fn name_at(st: &dyn State, node: &str, netnsid: Option<i32>, i: u32) -> String {
+    let ns = match netnsid {
+        None => Some(node.to_string()),
+        Some(id) => st.node_of_nsid(node, id).ok().flatten(),
+    };
+    let Some(ns) = ns else {
+        return format!("ifindex {i} in a namespace outside the lab");
+    };
+    match st.links(&ns) {
+        Ok(ls) => match ls.iter().find(|l| l.index == i) {
+            Some(l) => format!("{} in {ns}", l.name),
+            None => format!("no interface in {ns}"),
+        },
+        Err(_) => format!("ifindex {i} in {ns}"),
+    }
 }
 
 /// What `brctl show BRIDGE` prints.

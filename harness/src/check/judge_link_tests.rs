@@ -248,7 +248,7 @@ fn link_peer_wrong_ifindex_fails() {
     )
     .unwrap_err();
     assert!(
-        e.contains("IFLA_LINK Some(2), but eth1 in pod is ifindex 3"),
+        e.contains("IFLA_LINK 2 is eth0 in pod, not eth1 in pod (ifindex 3)"),
         "{e}"
     );
 }

@@ -427,3 +427,20 @@ fn lo_flags_render_without_no_carrier() {
     .unwrap();
     assert!(s.contains("<LOOPBACK,UP,LOWER_UP> mtu 65536"), "{s}");
 }
+
+#[test]
+fn peer_index_of_the_wrong_peer_names_what_the_index_is() {
+    // eth0's peer is host:veth0 (ifindex 3); the lab claims host's ifindex 2.
+    let mut f = pod();
+    f.node("host").links.push(link(2, "cni0", Some("bridge")));
+    let e = judge(
+        &f,
+        json!({"expect": "peer-index", "node": "pod", "dev": "eth0", "peer": "host:cni0",
+               "methods": ["iflink"]}),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("IFLA_LINK 3; cni0 in host is ifindex 2; ifindex 3 there is veth0 in host"),
+        "{e}"
+    );
+}

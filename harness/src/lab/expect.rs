@@ -10,7 +10,7 @@ pub fn split_at(s: &str) -> Option<(&str, &str)> {
 }
 
 /// A way to learn a veth peer's ifindex (seed 002 shows all three).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// The link's IFLA_LINK attribute over netlink (what `ip link` shows as `@ifN`).
@@ -22,7 +22,7 @@ pub enum Method {
 }
 
 /// An assertion on kernel state, as written in lab.json (`"expect": KIND`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "expect", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Expect {
     /// The exact set of links in a node.

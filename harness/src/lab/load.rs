@@ -10,37 +10,57 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-#[derive(Deserialize)]
+/// A lab file: the topology a field note describes, rebuilt in steps.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "vethlab lab file")]
 pub(super) struct RawLab {
+    /// The JSON Schema this file follows (for editors; not used by a run).
+    #[serde(rename = "$schema", default)]
+    #[allow(dead_code)]
+    pub(super) schema: Option<String>,
+    /// Short name, used on the command line, in reports and as the fixtures' directory.
     pub(super) lab: String,
+    /// One-line title.
     pub(super) title: String,
+    /// The field notes the lab rebuilds (e.g. `"004"`).
     #[serde(default)]
     pub(super) seeds: Vec<String>,
     #[serde(default)]
     /// Prose for readers of the file; not used by a run.
     #[allow(dead_code)]
     pub(super) about: Option<String>,
+    /// The machines: one network namespace each, `lo` up; the first runs commands that name no node.
     pub(super) nodes: Vec<String>,
+    /// The steps, in the order a run takes them.
     pub(super) steps: Vec<RawStep>,
 }
 
-#[derive(Deserialize)]
+/// One step: a task on the state earlier steps built, and its check.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStep {
+    /// Short name, unique in the lab (also its fixtures' directory).
     pub(super) name: String,
+    /// One-line title.
     pub(super) title: String,
+    /// Optional kernel features (link kinds such as `ipip`, `vxlan`) the step needs; missing ones skip it.
     #[serde(default)]
     pub(super) requires: Vec<String>,
     /// This step's own set-up (and observations of it), before the task.
     #[serde(default)]
+    #[schemars(with = "Vec<super::schema::Item>")]
     pub(super) given: Vec<Value>,
-    /// The solution (commands) and the check (everything else).
+    /// The solution (commands, CNI calls, daemons) and the check (everything else).
     #[serde(rename = "do")]
+    #[schemars(with = "Vec<super::schema::Item>")]
     pub(super) actions: Vec<Value>,
+    /// Capture points `NODE:IFACE`, each with the observation id its fixture proves (or null).
     #[serde(default)]
     pub(super) capture: BTreeMap<String, Option<String>>,
+    /// What the learner is asked to do (default: the title).
     pub(super) task: Option<String>,
+    /// A hint, or hints from a nudge to the answer (`vethlab hint` shows the next).
     pub(super) hint: Option<Hints>,
     #[serde(default)]
     /// Prose for readers of the file; not used by a run.
@@ -49,7 +69,7 @@ pub(super) struct RawStep {
 }
 
 /// `"hint": "one"` or `"hint": ["vague", "closer", "the answer"]`.
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
 pub(super) enum Hints {
     One(String),

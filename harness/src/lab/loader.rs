@@ -193,6 +193,14 @@ impl<'a> Loader<'a> {
             let fpath = self.fixtures.join(&rs.name).join(format!("{n}-{i}.txt"));
             let blessing = BLESSING.load(std::sync::atomic::Ordering::Relaxed);
             let fixture = if fpath.exists() || (id.is_some() && !blessing) {
+                if !fpath.exists() {
+                    // A new lab's first run: say how the fixture comes to be.
+                    return Err(bad(format!(
+                        " has no fixture yet ({} is missing): record what it captures with `vethlab run {} --bless`, read what that wrote, then run again",
+                        fpath.display(),
+                        self.loc.path.display()
+                    )));
+                }
                 Some(Fixture::load(&fpath, &self.known.all_nodes)?)
             } else {
                 None

@@ -114,7 +114,7 @@ impl Action {
 /// `{"answer": "peer", "node": N, "dev": D}`: the name of `N:D`'s veth
 /// peer, read from the kernel (IFLA_LINK in the peer's namespace) when the
 /// check runs, never written in the lab file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerSpec {
     /// What is asked.
@@ -131,7 +131,7 @@ pub struct AnswerSpec {
 }
 
 /// The kind of question an [`AnswerSpec`] asks.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AnswerKind {
     /// The peer interface's name.
@@ -139,7 +139,7 @@ pub enum AnswerKind {
 }
 
 /// `{"cni": "ADD", "node": …, "netns": …, "ifname": …, "as": …, "config": {…}}`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CniSpec {
     /// The CNI command (`ADD`, `DEL`, `CHECK`).
@@ -161,7 +161,7 @@ pub struct CniSpec {
 }
 
 /// `{"daemon": "bird", "node": …, "config": [lines]}`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DaemonSpec {
     /// The daemon's name (one of [`DAEMONS`]).
@@ -178,7 +178,7 @@ pub struct DaemonSpec {
 pub const DAEMONS: &[(&str, &str, &str)] = &[("bird", "/usr/sbin/bird", "bird2")];
 
 /// What a ping must do to pass.
-#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PingResultWanted {
     /// Every echo is answered.
@@ -189,7 +189,7 @@ pub enum PingResultWanted {
 }
 
 /// `{"ping": ADDR, "from": NODE, ...}`: pings from a node and the result wanted.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PingSpec {
     /// The destination address.
@@ -212,7 +212,7 @@ pub struct PingSpec {
 }
 
 /// `{"udp": ADDR:PORT, "server": NODE, "from": NODE}`: a UDP request that must be answered.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UdpSpec {
     /// Where the client sends.

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use vethlab::report::Status;
 use vethlab::run::{self, RunOpts};
 
+mod author;
 mod errors;
 mod escape;
 mod learner;
@@ -181,6 +182,14 @@ fn main() -> ExitCode {
     trials.push(Trial::test("harness/bless-then-run-passes", move || {
         reports::bless_then_run_passes(&d6)
     }));
+    trials.push(Trial::test(
+        "harness/new-bless-run-passes",
+        author::new_bless_run,
+    ));
+    trials.push(Trial::test(
+        "harness/fmt-check-then-fix",
+        author::fmt_check_then_fix,
+    ));
     let l5 = labs.clone();
     trials.push(Trial::test("harness/lab-readmes-map-every-id", move || {
         transcripts::readmes_map_every_id(&l5)

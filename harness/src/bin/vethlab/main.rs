@@ -45,6 +45,12 @@ enum Cmd {
     Completions(commands::docs::Completions),
     /// Print the man page (roff): `vethlab man | man -l -`.
     Man(commands::docs::Man),
+    /// Print the lab format's JSON Schema (for editors: `"$schema"` in a lab file).
+    Schema(commands::schema::Schema),
+    /// Rewrite lab files in the canonical layout (`--check`: only list those that differ).
+    Fmt(commands::fmt::Fmt),
+    /// Make a new lab to start from: DIR/lab.json (two namespaces, a veth, a ping, a capture) and a README.
+    New(commands::new::New),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +82,9 @@ fn main() -> ExitCode {
             | Cmd::Reset(_)
             | Cmd::Completions(_)
             | Cmd::Man(_)
+            | Cmd::Schema(_)
+            | Cmd::Fmt(_)
+            | Cmd::New(_)
     );
     if needs_sandbox {
         // Result files are written by the caller's side after the run.
@@ -103,6 +112,9 @@ fn main() -> ExitCode {
         Cmd::Reset(c) => c.exec(),
         Cmd::Completions(c) => c.exec::<Cli>(),
         Cmd::Man(c) => c.exec::<Cli>(),
+        Cmd::Schema(c) => c.exec(),
+        Cmd::Fmt(c) => c.exec(),
+        Cmd::New(c) => c.exec(),
     };
     // Output the reader did not take (a full disk) is an error too.
     match r.and_then(|c| vethlab::report::out::finish().map(|_| c)) {
