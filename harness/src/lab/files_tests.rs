@@ -67,7 +67,8 @@ fn a_missing_fixture_for_an_id_is_refused() {
     let e = Lab::load(&lab).unwrap_err().to_string();
     // No shared fixtures directory: the one beside the lab file.
     assert!(
-        e.contains("labs/t/fixtures/s1/host-veth0.txt:1:1: cannot read fixture"),
+        e.contains("no fixture yet (")
+            && e.contains("labs/t/fixtures/s1/host-veth0.txt is missing"),
         "{e}"
     );
 }

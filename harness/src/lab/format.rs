@@ -4,12 +4,13 @@
 //! The layout works on the text's own tokens: strings and numbers are kept
 //! byte for byte as written (escapes such as `\u2026` stay), members keep
 //! their order, and only whitespace changes. A value goes on one line when
-//! it fits in [`WIDTH`] columns; a flat object or array (scalars only) that
-//! does not fit fills lines, continuing under its first member; anything
-//! else has one member per line, indented by two.
+//! it fits in [`WIDTH`] columns; a flat object (its members scalars or
+//! short lists) or a list of short values that does not fit fills lines,
+//! continuing under its first member; anything else (a list of commands,
+//! nested objects) has one member per line, indented by two.
 
 /// Columns a line may take before a value is broken.
-pub const WIDTH: usize = 100;
+pub const WIDTH: usize = 120;
 
 /// A JSON value as its tokens: scalars as their raw text.
 enum Node<'a> {
@@ -180,8 +181,10 @@ fn write(v: &Node, ind: usize, col: usize, out: &mut String) {
         return;
     }
     let flat = match v {
-        Node::Arr(items) => items.iter().all(|x| matches!(x, Node::Scalar(_))),
-        Node::Obj(m) => m.iter().all(|(_, x)| matches!(x, Node::Scalar(_))),
+        Node::Arr(items) => items.iter().all(|x| short(x, SHORT_ITEM)),
+        Node::Obj(m) => m
+            .iter()
+            .all(|(_, x)| matches!(x, Node::Scalar(_)) || short(x, SHORT_ITEM)),
         Node::Scalar(_) => true,
     };
     if flat && !matches!(v, Node::Scalar(_)) {
@@ -245,6 +248,14 @@ fn fill(v: &Node, col: usize, out: &mut String) {
     out.push(close);
 }
 
+/// A list item longer than this (a command, a sentence) gets a line of its
+/// own; shorter ones (names, MACs, `["sysfs"]`) share lines.
+const SHORT_ITEM: usize = 40;
+
+fn short(v: &Node, max: usize) -> bool {
+    inline(v, max).is_some()
+}
+
 fn one(v: &Node) -> String {
     inline(v, usize::MAX).unwrap_or_default()
 }
@@ -266,7 +277,7 @@ mod tests {
     fn long_flat_objects_fill_lines_and_nested_ones_break() {
         let item = format!(
             "{{\"expect\": \"link\", \"node\": \"{}\", \"dev\": \"eth0\", \"mtu\": 1480, \"id\": \"O3.1\"}}",
-            "n".repeat(60)
+            "n".repeat(80)
         );
         let t = format!("{{\"steps\": [{{\"do\": [{item}]}}]}}");
         let f = format(&t).unwrap();
@@ -277,10 +288,18 @@ mod tests {
         let strip = |s: &str| s.split_whitespace().collect::<String>();
         assert_eq!(strip(&f), strip(&t));
         // The item fills two lines, the second under its first member.
+        let at = f.find("{\"expect\"").unwrap();
+        let col = at - f[..at].rfind('\n').unwrap() - 1;
+        let item: Vec<&str> = f[at..]
+            .lines()
+            .take_while(|l| !l.trim().is_empty())
+            .collect();
+        assert!(item[0].ends_with(','), "{f}");
         assert!(
-            f.contains("\n         \"dev\": \"eth0\", \"mtu\": 1480, \"id\": \"O3.1\"}"),
+            item[1].starts_with(&format!("{}\"", " ".repeat(col + 1))),
             "{f}"
         );
+        assert!(item[1].ends_with("\"id\": \"O3.1\"}"), "{f}");
         // Formatting is a fixed point.
         assert_eq!(format(&f).as_deref(), Some(f.as_str()));
     }

@@ -66,6 +66,14 @@ pub(super) struct RawStep {
     /// Prose for readers of the file; not used by a run.
     #[allow(dead_code)]
     pub(super) why: Option<String>,
+    /// The observation id of every item of the step that names none.
+    pub(super) id: Option<String>,
+    /// Where each item of `given` came from (after `each` expansion).
+    #[serde(skip)]
+    pub(super) given_origin: Vec<super::expand::Origin>,
+    /// Where each item of `do` came from (after `each` expansion).
+    #[serde(skip)]
+    pub(super) actions_origin: Vec<super::expand::Origin>,
 }
 
 /// `"hint": "one"` or `"hint": ["vague", "closer", "the answer"]`.
@@ -133,7 +141,14 @@ impl Lab {
     /// its fixtures (see [`Lab::load`]); it need not exist when the lab has
     /// no fixtures.
     pub fn parse(path: &Path, text: &str) -> Result<Lab> {
-        let raw = parse_raw(path, text)?;
+        let mut raw = parse_raw(path, text)?;
+        // Templates (`each`) and step ids first: everything after sees plain items.
+        let spans = std::cell::OnceCell::new();
+        super::expand::expand(&mut raw, &|p| {
+            let sp = spans.get_or_init(|| super::spans::Spans::scan(text));
+            let (l, c) = sp.line_col(sp.value(p).unwrap_or(0));
+            format!("{}:{l}:{c}", path.display())
+        })?;
         // Names, sysctl keys, plugins, daemon files, fixtures: before anything is read or built.
         crate::lab::validate::check(path, text)?;
         let mut l = Loader::new(path, text, &raw)?;

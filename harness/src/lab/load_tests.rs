@@ -365,7 +365,9 @@ fn capture_points_must_be_real() {
 fn a_capture_with_an_id_needs_its_fixture() {
     let e = err(&lab_with(&[PAIR], r#"{"host:veth0": "O1.1"}"#));
     assert!(
-        e.starts_with("/nonexistent/labs/t/fixtures/s1/host-veth0.txt:1:1: cannot read fixture"),
+        e.starts_with(&format!("{P}:4:44: "))
+            && e.contains("/nonexistent/labs/t/fixtures/s1/host-veth0.txt is missing")
+            && e.contains(&format!("`vethlab run {P} --bless`")),
         "{e}"
     );
 }

@@ -111,13 +111,28 @@ impl<'a> Loader<'a> {
             .into_iter()
             .enumerate()
         {
+            let origins = if li == 0 {
+                &rs.given_origin
+            } else {
+                &rs.actions_origin
+            };
             for (ii, v) in items.iter().enumerate() {
-                let ip = format!("{sp}/{key}/{ii}");
+                // The item as written: for a row of an `each`, its template.
+                let (ip, row) = match origins.get(ii) {
+                    Some(o) => (o.pointer.clone(), o.row.as_ref().map(|r| r.0)),
+                    None => (format!("{sp}/{key}/{ii}"), None),
+                };
+                let n = ip
+                    .strip_prefix(&format!("{sp}/{key}/"))
+                    .and_then(|r| r.split('/').next())
+                    .and_then(|x| x.parse::<usize>().ok())
+                    .unwrap_or(ii);
                 let it = Item {
                     loc: &self.loc,
                     rs,
                     list: if li == 0 { "given item" } else { "item" },
-                    n: ii + 1,
+                    n: n + 1,
+                    row,
                     ioff: self.loc.value(&ip, soff),
                     ip,
                 };
@@ -234,7 +249,9 @@ pub(super) struct Item<'a> {
     list: &'static str,
     /// 1-based position in its list.
     n: usize,
-    /// JSON pointer of the item.
+    /// For an item of an `each`: the row (0-based) it was made for.
+    row: Option<usize>,
+    /// JSON pointer of the item (the template's, for a row of an `each`).
     ip: String,
     ioff: usize,
 }
@@ -243,7 +260,16 @@ impl Item<'_> {
     pub(super) fn err_at(&self, off: usize, m: String) -> Error {
         Error::input(
             self.loc.at(off),
-            format!("step `{}`, {} {}: {m}", self.rs.name, self.list, self.n),
+            match self.row {
+                Some(r) => format!(
+                    "step `{}`, {} {} (row {} of its `each`): {m}",
+                    self.rs.name,
+                    self.list,
+                    self.n,
+                    r + 1
+                ),
+                None => format!("step `{}`, {} {}: {m}", self.rs.name, self.list, self.n),
+            },
         )
     }
     pub(super) fn err(&self, m: String) -> Error {

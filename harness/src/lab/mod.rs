@@ -3,6 +3,7 @@
 
 pub mod bless;
 pub mod catalog;
+pub mod expand;
 pub mod expect;
 pub mod fixture;
 pub mod format;
@@ -19,6 +20,8 @@ pub mod validate;
 pub use load::{features, fixtures_dir, limits, BLESSING};
 pub use model::*;
 
+#[cfg(test)]
+mod expand_tests;
 #[cfg(test)]
 mod expect_tests;
 #[cfg(test)]

@@ -33,6 +33,44 @@ pub(super) enum Item {
     Daemon(DaemonSpec),
     /// A question the learner answers with `vethlab answer X`.
     Answer(AnswerSpec),
+    /// The same items once per row: `${name}` in their strings takes the row's value.
+    Each(Each),
+}
+
+/// `{"each": [ROW, …], "do": [ITEM, …]}`: `do` once per row, in row order.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Each {
+    /// The rows: each an object of names to strings or numbers, every name used by the items.
+    each: Vec<std::collections::BTreeMap<String, Scalar>>,
+    /// The items to repeat; a string that is exactly `${name}` takes the value with its type.
+    #[serde(rename = "do")]
+    template: Vec<Template>,
+    /// Prose for readers of the file.
+    about: Option<String>,
+}
+
+/// A row's value.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[serde(untagged)]
+pub(super) enum Scalar {
+    /// Substituted as it is.
+    Text(String),
+    /// Substituted as a number where the whole string is `${name}`.
+    Number(f64),
+}
+
+/// An item of an `each` before its row fills it in (checked once filled).
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[serde(untagged)]
+pub(super) enum Template {
+    /// A command.
+    Command(String),
+    /// Any other item, its `${name}`s still to be filled.
+    Object(serde_json::Map<String, Value>),
 }
 
 /// The schema, as JSON.
