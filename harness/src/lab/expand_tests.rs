@@ -22,7 +22,8 @@ const PODS: &str = r#"{"each": [{"pod": "pod1", "veth": "veth1", "mtu": 1450},
  "do": ["ip netns add ${pod}",
         "ip link add ${veth} mtu ${mtu} type veth peer name eth0 netns ${pod}",
         {"expect": "link", "node": "${pod}", "dev": "eth0", "mtu": "${mtu}"}]},
-{"ping": "127.0.0.1", "from": "host", "id": "O9.2"}"#;
+{"ping": "127.0.0.1", "from": "host", "id": "O9.2"},
+{"ping": "127.0.0.1", "from": "host"}"#;
 
 #[test]
 fn each_repeats_its_items_per_row_in_order_and_the_step_id_fills_in() {
@@ -59,6 +60,12 @@ fn each_repeats_its_items_per_row_in_order_and_the_step_id_fills_in() {
         ]
     );
     assert_eq!(s.ids(), ["O9.1", "O9.2"]);
+    // The last ping names no id: it takes the step's.
+    let last = s.actions.last();
+    assert!(
+        matches!(last, Some(Action::Ping(p)) if p.id.as_deref() == Some("O9.1")),
+        "{last:?}"
+    );
 }
 
 #[test]

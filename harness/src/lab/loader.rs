@@ -288,7 +288,11 @@ impl Item<'_> {
     /// The item as `T`, parsed from its own text so serde's position (the
     /// bad value) is made absolute.
     pub(super) fn typed<T: serde::de::DeserializeOwned>(&self, what: &str, v: &Value) -> Result<T> {
-        let r = match self.loc.spans.text_of(&self.ip) {
+        // A row of an `each` is its template filled in, and a step's `id`
+        // is added to its items: parse the value then (the text lacks both).
+        let as_written = self.row.is_none() && self.rs.id.is_none();
+        let text = self.loc.spans.text_of(&self.ip).filter(|_| as_written);
+        let r = match text {
             Some((base, t)) => serde_json::from_str(t).map_err(|e| (Some(base), e)),
             None => serde_json::from_value(v.clone()).map_err(|e| (None, e)),
         };

@@ -94,3 +94,56 @@ pub(crate) fn fmt_check_then_fix() -> Result<(), Failed> {
     }
     Ok(())
 }
+
+/// Every ```sh block of docs/tutorial.md, in order, in one shell: the
+/// tutorial's commands work as printed (with the `vethlab` under test).
+pub(crate) fn tutorial_commands_work() -> Result<libtest_mimic::Completion, Failed> {
+    let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/tutorial.md");
+    let text = std::fs::read_to_string(doc).map_err(|e| format!("{doc}: {e}"))?;
+    if !["/usr/lib/cni/bridge", "/opt/cni/bin/bridge"]
+        .iter()
+        .any(|p| Path::new(p).exists())
+    {
+        return crate::skipped(
+            "the reference CNI plugins are not installed (containernetworking-plugins)",
+        );
+    }
+    let mut script = String::from("set -euo pipefail\n");
+    let mut blocks = 0;
+    let mut in_sh = false;
+    for line in text.lines() {
+        match line.trim_end() {
+            "```sh" => {
+                in_sh = true;
+                blocks += 1;
+            }
+            "```" if in_sh => in_sh = false,
+            l if in_sh => {
+                script.push_str(l);
+                script.push('\n');
+            }
+            _ => {}
+        }
+    }
+    if blocks < 4 {
+        return Err(format!("{doc}: only {blocks} sh blocks found").into());
+    }
+    let tmp = tempfile::tempdir().map_err(|e| Failed::from(e.to_string()))?;
+    let bin = Path::new(env!("CARGO_BIN_EXE_vethlab"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap_or(Path::new(".")).display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env("PATH", path)
+        .current_dir(tmp.path())
+        .output()
+        .map_err(|e| Failed::from(format!("bash: {e}")))?;
+    if !o.status.success() {
+        return Err(format!("the tutorial's commands failed:\n{}", said(&o)).into());
+    }
+    Ok(libtest_mimic::Completion::Completed)
+}

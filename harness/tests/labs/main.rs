@@ -190,6 +190,10 @@ fn main() -> ExitCode {
         "harness/fmt-check-then-fix",
         author::fmt_check_then_fix,
     ));
+    trials.push(Trial::ignorable_test(
+        "harness/tutorial-commands-work",
+        author::tutorial_commands_work,
+    ));
     let l5 = labs.clone();
     trials.push(Trial::test("harness/lab-readmes-map-every-id", move || {
         transcripts::readmes_map_every_id(&l5)
