@@ -2,7 +2,8 @@
 # The habits CI enforces before any lab runs: formatting, clippy with warnings
 # as errors (tests too), docs without warnings, and the library's unit tests
 # run as an unprivileged user (they need no namespace and no root), and the
-# GitHub workflow validated against its schema (check-jsonschema, from PyPI).
+# GitHub workflow and every lab validated against their schemas
+# (check-jsonschema, from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== cargo fmt --check"
@@ -18,6 +19,9 @@ if ! command -v check-jsonschema >/dev/null; then
   export PATH="$HOME/.local/bin:$PATH"
 fi
 check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+echo "== every shipped lab against labs/lab.schema.json (what vethlab schema prints), independently"
+check-jsonschema --schemafile labs/lab.schema.json labs/*/lab.json
+python3 ci/schema.py labs/lab.schema.json labs/*/lab.json
 echo "== cargo test --lib, unprivileged"
 bin=$(cargo test --lib --no-run --message-format=json 2>/dev/null \
   | sed -n 's/.*"executable":"\([^"]*\/vethlab-[^"]*\)".*/\1/p' | head -n1)
