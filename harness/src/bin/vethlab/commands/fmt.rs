@@ -14,19 +14,15 @@ pub struct Fmt {
     /// Change nothing: list the files not in the canonical layout and exit 1 if any.
     #[arg(long)]
     check: bool,
-    /// Lab files (default: every shipped lab's lab.json).
+    /// Lab files (e.g. `labs/*/lab.json` in a checkout).
+    #[arg(required = true)]
     files: Vec<PathBuf>,
 }
 
 impl Fmt {
     pub fn exec(self) -> Result<ExitCode> {
-        let files = if self.files.is_empty() {
-            shipped()?
-        } else {
-            self.files
-        };
         let mut differ = 0;
-        for f in &files {
+        for f in &self.files {
             let text = read_text(f, "lab file", MAX_LAB_BYTES)?;
             // Only valid JSON is laid out; serde_json locates the first mistake.
             if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
@@ -62,15 +58,6 @@ impl Fmt {
             ExitCode::SUCCESS
         })
     }
-}
-
-/// Every `labs/*/lab.json` of the shipped catalog.
-fn shipped() -> Result<Vec<PathBuf>> {
-    let dir = vethlab::lab::catalog::labs_dir();
-    Ok(vethlab::lab::catalog::load_all(&dir)?
-        .into_iter()
-        .map(|l| l.path)
-        .collect())
 }
 
 /// Write beside the file, then rename over it: an interrupted write leaves
