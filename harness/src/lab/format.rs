@@ -6,8 +6,9 @@
 //! their order, and only whitespace changes. A value goes on one line when
 //! it fits in [`WIDTH`] columns; a flat object (its members scalars or
 //! short lists) or a list of short values that does not fit fills lines,
-//! continuing under its first member; anything else (a list of commands,
-//! nested objects) has one member per line, indented by two.
+//! continuing under its first member; a list of long strings (commands,
+//! hints) has one a line, hung under the first; anything else (lists of
+//! objects, nested objects) has one member per line, indented by two.
 
 /// Columns a line may take before a value is broken.
 pub const WIDTH: usize = 120;
@@ -182,13 +183,22 @@ fn write(v: &Node, ind: usize, col: usize, out: &mut String) {
     }
     let flat = match v {
         Node::Arr(items) => items.iter().all(|x| short(x, SHORT_ITEM)),
-        Node::Obj(m) => m
-            .iter()
-            .all(|(_, x)| matches!(x, Node::Scalar(_)) || short(x, SHORT_ITEM)),
+        Node::Obj(m) => m.iter().all(|(_, x)| match x {
+            Node::Scalar(_) => true,
+            // A list of scalars (route lines, names) hangs inside the fill.
+            Node::Arr(items) => items.iter().all(|i| matches!(i, Node::Scalar(_))),
+            Node::Obj(_) => short(x, SHORT_ITEM),
+        }),
         Node::Scalar(_) => true,
     };
     if flat && !matches!(v, Node::Scalar(_)) {
         return fill(v, col, out);
+    }
+    if let Node::Arr(items) = v {
+        // Long strings (commands, hints): one a line, hung under the first.
+        if items.iter().all(|x| matches!(x, Node::Scalar(_))) {
+            return hang(items, col, out);
+        }
     }
     let pad = " ".repeat(ind + 2);
     let (open, close, members): (char, char, Vec<(Option<&str>, &Node)>) = match v {
@@ -215,37 +225,73 @@ fn write(v: &Node, ind: usize, col: usize, out: &mut String) {
 
 /// A flat container that does not fit on one line: members fill each line,
 /// continuing one column right of the bracket.
+/// A member as one line, and its items when it is a list (which may hang).
+type Member<'n, 'a> = (String, Option<&'n [Node<'a>]>);
+
 fn fill(v: &Node, col: usize, out: &mut String) {
-    let (open, close, parts): (char, char, Vec<String>) = match v {
-        Node::Arr(items) => ('[', ']', items.iter().map(|x| one(x)).collect()),
+    let (open, close, parts): (char, char, Vec<Member>) = match v {
+        Node::Arr(items) => ('[', ']', items.iter().map(|x| (one(x), None)).collect()),
         Node::Obj(m) => (
             '{',
             '}',
-            m.iter().map(|(k, x)| format!("{k}: {}", one(x))).collect(),
+            m.iter()
+                .map(|(k, x)| {
+                    let list = match x {
+                        Node::Arr(items) => Some(items.as_slice()),
+                        _ => None,
+                    };
+                    (format!("{k}: {}", one(x)), list)
+                })
+                .collect(),
         ),
         Node::Scalar(_) => return,
     };
     let pad = " ".repeat(col + 1);
     out.push(open);
     let mut c = col + 1;
-    for (n, p) in parts.iter().enumerate() {
+    for (n, (p, list)) in parts.iter().enumerate() {
         let w = p.chars().count();
+        // The closing bracket or comma after a member counts.
+        let fits_here = c + if n > 0 { 2 } else { 0 } + w < WIDTH;
         if n > 0 {
-            // ", " now, or "," and a new line when this member would pass the width
-            // (the closing bracket or comma after it counts).
-            if c + 2 + w + 1 > WIDTH {
+            if fits_here {
+                out.push_str(", ");
+                c += 2;
+            } else {
                 out.push_str(",\n");
                 out.push_str(&pad);
                 c = col + 1;
-            } else {
-                out.push_str(", ");
-                c += 2;
             }
         }
-        out.push_str(p);
-        c += w;
+        match list {
+            // A list of long strings that fits on no line: hung under its first.
+            Some(items) if c + w >= WIDTH => {
+                let key = &p[..p.find(": ").map_or(0, |i| i + 2)];
+                out.push_str(key);
+                hang(items, c + key.chars().count(), out);
+                c = WIDTH;
+            }
+            _ => {
+                out.push_str(p);
+                c += w;
+            }
+        }
     }
     out.push(close);
+}
+
+/// A list of long scalars: the first beside its bracket, each next one on a
+/// line of its own under it.
+fn hang(items: &[Node], col: usize, out: &mut String) {
+    out.push('[');
+    for (n, x) in items.iter().enumerate() {
+        if n > 0 {
+            out.push_str(",\n");
+            out.push_str(&" ".repeat(col + 1));
+        }
+        out.push_str(&one(x));
+    }
+    out.push(']');
 }
 
 /// A list item longer than this (a command, a sentence) gets a line of its
