@@ -29,6 +29,11 @@ impl Fake {
             operstate: "UNKNOWN".into(),
             ..Default::default()
         });
+        n.addrs.push(Addr {
+            index: 1,
+            ip: Ipv4Addr::LOCALHOST,
+            prefix: 8,
+        });
         n.sysctls.insert("net.ipv4.ip_forward".into(), "0".into());
         n.sysctls
             .insert("net.ipv4.conf.all.proxy_arp".into(), "0".into());

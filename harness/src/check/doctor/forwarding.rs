@@ -3,7 +3,7 @@
 //!
 //! A pod of namespace N is a namespace whose default route leaves through
 //! a veth whose peer is in N. N must forward when it has two routed pods
-//! (veths not on a bridge: ptp, Calico), or a pod and a route via a
+//! (veths on no bridge that N routes into: ptp, Calico), or a pod and a route via a
 //! gateway or a tunnel elsewhere (its uplink). Pods on one bridge talk
 //! through the bridge alone: a flannel node without an uplink route stays
 //! quiet, as the kernel would not forward anything there either.
@@ -37,7 +37,8 @@ pub(super) fn check(s: &Snapshot) -> Vec<Finding> {
                 l.name, fns.label, far.name
             ));
             pod_devs.insert(l.master.unwrap_or(l.index));
-            if l.master.is_none() {
+            // Routed: off any bridge, and this namespace routes into it.
+            if l.master.is_none() && ns.routes.iter().any(|r| r.oif == Some(l.index)) {
                 routed.insert(l.index);
             }
         }

@@ -35,8 +35,11 @@ use std::net::Ipv4Addr;
 pub struct Snapshot {
     /// The namespaces, in the order found.
     pub namespaces: Vec<Ns>,
-    /// What could not be read at all (namespaces, /proc entries), and why.
+    /// What could not be looked at (/proc entries whose namespace is not
+    /// known), and why.
     pub unread: Vec<String>,
+    /// Namespaces found but not read (entering needs CAP_SYS_ADMIN), and why.
+    pub missed: Vec<String>,
 }
 
 /// One network namespace's state.

@@ -1,10 +1,11 @@
 //! `proxy-arp-missing` (seed 003): a pod routes via a gateway that no
-//! namespace holds (Calico's 169.254.1.1), so only proxy ARP on the host
+//! namespace holds and that lies on none of its own subnets (Calico's
+//! 169.254.1.1 beside a /32), so only proxy ARP on the host
 //! end of its veth can answer; and that is off, both for the device and
 //! for `conf.all` (the kernel answers when either is on). A sysctl that
 //! could not be read keeps the rule quiet (the snapshot says so).
 
-use super::{conf_key, far_end, finding, is, Finding, Severity, Snapshot};
+use super::{conf_key, far_end, finding, is, within, Finding, Severity, Snapshot};
 use std::collections::BTreeSet;
 
 pub(super) fn check(s: &Snapshot) -> Vec<Finding> {
@@ -21,10 +22,14 @@ pub(super) fn check(s: &Snapshot) -> Vec<Finding> {
             let Some((j, far)) = far_end(s, i, l) else {
                 continue;
             };
-            if s.namespaces
+            // A gateway on the pod's own subnet is an ordinary router
+            // (perhaps outside what was read, as a node's LAN gateway is).
+            let on_subnet = ns.addrs_of(oif).any(|a| within(gw, a.ip, a.prefix));
+            let held = s
+                .namespaces
                 .iter()
-                .any(|n| n.addrs.iter().any(|a| a.ip == gw))
-            {
+                .any(|n| n.addrs.iter().any(|a| a.ip == gw));
+            if on_subnet || held {
                 continue;
             }
             let fns = &s.namespaces[j];
@@ -49,7 +54,10 @@ pub(super) fn check(s: &Snapshot) -> Vec<Finding> {
             );
             f.evidence = vec![
                 format!("in {}: {}", ns.label, ns.route_line(r)),
-                format!("{gw} is held by no namespace read"),
+                format!(
+                    "{gw} is held by no namespace read, and is on no subnet of {}",
+                    l.name
+                ),
                 fns.link_line(dev),
                 format!("{dk} = {dv}"),
                 format!("{ak} = {av}"),

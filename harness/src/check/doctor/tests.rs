@@ -116,6 +116,29 @@ fn a_pod_with_lo_down_and_a_default_route_is_a_problem() {
 }
 
 #[test]
+fn a_pod_whose_lo_never_came_up_is_info() {
+    // The bridge and ptp plugins leave lo alone: no 127.0.0.1 on it at all.
+    let mut f = bridged();
+    f.get(1).links[0].flags = 0;
+    f.get(1).addrs.retain(|a| a.index != 1);
+    assert_eq!(problems(&f), vec![]);
+    assert!(has(&f, "loopback-down", "alpha", "lo"));
+}
+
+#[test]
+fn a_far_end_that_is_no_pod_is_not_judged() {
+    // A namespace holding an address on a link, routing nothing out of it.
+    let mut f = bridged();
+    let lan = f.ns("lan-x");
+    f.veth(0, 12, "up7", lan, 2, "l0");
+    f.addr(lan, 2, "203.0.113.5/24");
+    assert_eq!(problems(&f), vec![]);
+    // Once it routes out of that link, it is a pod nobody reaches.
+    f.route(lan, "default", Some("203.0.113.1"), 2);
+    assert!(has(&f, "pod-unreachable", "rack7", "up7"));
+}
+
+#[test]
 fn an_empty_or_unrouted_namespace_with_lo_down_is_quiet() {
     let mut f = bridged();
     let e = f.ns("empty");

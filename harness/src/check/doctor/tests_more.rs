@@ -49,6 +49,17 @@ fn an_unread_proxy_arp_sysctl_is_not_guessed() {
 }
 
 #[test]
+fn a_gateway_on_the_pods_own_subnet_needs_no_proxy_arp() {
+    // A node's LAN router, outside what was read: an ordinary gateway.
+    let mut f = calico();
+    f.addr(1, 5, "10.55.1.7/24");
+    f.del_route(1, "10.55.1.0/24");
+    f.del_route(1, "default");
+    f.route(1, "default", Some("10.55.1.254"), 5);
+    assert_eq!(f.ids(), vec![]);
+}
+
+#[test]
 fn a_gateway_someone_holds_needs_no_proxy_arp() {
     let mut f = calico();
     f.addr(0, 30, "169.254.1.1/32");

@@ -4,6 +4,11 @@
 //! itself, or through the up bridge the veth is a port of. Anything else
 //! (no route, a route out of the bridge the veth is *not* a port of, the
 //! default route towards the uplink) sends the pod's traffic elsewhere.
+//!
+//! Only pods are judged: the far namespace's default route leaves through
+//! that far end. A namespace that only holds an address on a link (the
+//! seeds' `lan`, a VPC stand-in with nothing routed) says nothing about
+//! where its address should be reachable from, and stays quiet.
 
 use super::{far_end, finding, is, within, Finding, Ns, Severity, Snapshot};
 use crate::model::{Addr, Link};
@@ -17,6 +22,13 @@ pub(super) fn check(s: &Snapshot) -> Vec<Finding> {
                 continue;
             };
             let fns = &s.namespaces[j];
+            let pod = fns
+                .routes
+                .iter()
+                .any(|r| r.dst.is_none() && r.oif == Some(far.index));
+            if !pod {
+                continue;
+            }
             for a in fns.addrs_of(far.index).filter(|a| !a.ip.is_loopback()) {
                 if !reaches(ns, l, a) {
                     out.push(report(ns, l, fns, far, a));
@@ -56,8 +68,8 @@ fn report(ns: &Ns, l: &Link, fns: &Ns, far: &Link, a: &Addr) -> Finding {
         fns.label, far.index, far.name, a.ip, a.prefix
     ));
     f.evidence.push(match ns.lookup(a.ip) {
-        Some(r) => format!("ip route get {}: {}", a.ip, ns.route_line(r)),
-        None => format!("ip route get {}: no route", a.ip),
+        Some(r) => format!("route to {}: {}", a.ip, ns.route_line(r)),
+        None => format!("route to {}: none", a.ip),
     });
     // A bridge here that holds the pod's subnet: the veth belongs on it (001).
     let bridge = ns
@@ -73,6 +85,21 @@ fn report(ns: &Ns, l: &Link, fns: &Ns, far: &Link, a: &Addr) -> Finding {
             "{} is a port of {}, which is down: ip link set {} up",
             l.name, b.name, b.name
         ),
+        // The subnet on two interfaces: the other one's route wins (seed 004).
+        None if ns.routes.iter().any(|r| {
+            r.oif == Some(l.index) && r.dst.is_some_and(|(d, p)| p > 0 && within(a.ip, d, p))
+        }) =>
+        {
+            let other = ns.lookup(a.ip).and_then(|r| r.oif).map(|o| ns.name(o));
+            format!(
+                "{}'s route to {} loses to {}'s: one subnet on two interfaces. Keep it on one, as seed 004 does: put {} on that bridge (ip link set {} master BRIDGE) and its address on the bridge",
+                l.name,
+                a.ip,
+                other.unwrap_or_else(|| "another interface".into()),
+                l.name,
+                l.name
+            )
+        }
         None => format!(
             "{} in {} holds {}, and nothing here routes it out of {}: add the /32 route the plugin writes, ip route add {} dev {} scope link",
             far.name, fns.label, a.ip, l.name, a.ip, l.name

@@ -139,6 +139,10 @@ pub async fn fdb(h: &Handle) -> Result<Vec<Fdb>> {
                     mac = l.as_slice().try_into().ok()
                 }
                 NeighbourAttribute::Destination(NeighbourAddress::Inet(i)) => e.dst = Some(*i),
+                // In an AF_BRIDGE message the crate cannot tell the family of `dst`.
+                NeighbourAttribute::Destination(NeighbourAddress::Other(v)) if v.len() == 4 => {
+                    e.dst = Some(Ipv4Addr::new(v[0], v[1], v[2], v[3]))
+                }
                 NeighbourAttribute::Controller(c) => e.master = Some(*c),
                 _ => {}
             }

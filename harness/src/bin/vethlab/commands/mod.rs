@@ -13,6 +13,7 @@ pub mod answer;
 pub mod bench;
 pub mod check;
 pub mod docs;
+pub mod doctor;
 pub mod hint;
 pub mod list;
 pub mod peers;
