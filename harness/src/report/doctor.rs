@@ -86,11 +86,12 @@ pub fn text(s: &Snapshot, f: &[Finding], colour: bool) -> String {
     for u in &un {
         o.push_str(&format!("could not read: {}\n", e(u)));
     }
+    let n = |k: usize, one: &str| format!("{k} {one}{}", if k == 1 { "" } else { "s" });
     o.push_str(&format!(
-        "{} namespaces read: {} problems, {} notes{}\n",
-        s.namespaces.len(),
-        problems,
-        f.len() - problems,
+        "{} read: {}, {}{}\n",
+        n(s.namespaces.len(), "namespace"),
+        n(problems, "problem"),
+        n(f.len() - problems, "note"),
         match (s.namespaces.is_empty(), status(s, f) == 2) {
             (true, _) => "; nothing could be read: run as root (sudo vethlab doctor)",
             (false, true) => "; some namespaces could not be read: run as root to see all of them",
@@ -131,7 +132,7 @@ mod tests {
         assert!(!t.contains('\x1b'), "{t:?}");
         assert!(t.contains("problem bridge-port-address: n"), "{t}");
         assert!(t.contains("\n    2: v0: <UP> master br0\n"), "{t}");
-        assert!(t.contains("1 namespaces read: 1 problems, 0 notes"), "{t}");
+        assert!(t.contains("1 namespace read: 1 problem, 0 notes"), "{t}");
         assert!(text(&snap(1), &[one(Severity::Problem)], true).contains("\x1b[1;31mproblem"));
     }
 

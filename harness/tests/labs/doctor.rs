@@ -186,8 +186,26 @@ fn finished(lab: &Lab) -> Result<(), Failed> {
             "the finished lab: doctor exited {code} with {probs:?}\n{doc:#}"
         )));
     }
+    for (_, id, ns, dev) in INFOS.iter().filter(|i| i.0 == lab.name) {
+        let hit = doc["findings"].as_array().into_iter().flatten().any(|f| {
+            f["severity"] == "info" && f["id"] == *id && f["netns"] == *ns && f["device"] == *dev
+        });
+        if !hit {
+            return Err(fail(format!(
+                "the finished lab: no info {id} for {ns}:{dev}\n{doc:#}"
+            )));
+        }
+    }
     Ok(())
 }
+
+/// (lab, id, namespace, device): what a finished lab must explain.
+const INFOS: &[(&str, &str, &str, &str)] = &[
+    // Seed 001's puzzle: veth…@if3 beside docker0, index 3.
+    ("flannel", "peer-index-elsewhere", "node03", "veth61dfc48a"),
+    // Seed 000: 10.188.2.1/32 on every host veth.
+    ("gke-ptp", "shared-gateway-32", "gke-node", "veth27cee774"),
+];
 
 /// Doctor's exit status `@@WHICH N` and its JSON (the first or second after `@@json`).
 fn result(out: &str, which: &str) -> Result<(i32, Value), Failed> {
