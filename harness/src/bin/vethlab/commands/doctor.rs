@@ -1,7 +1,7 @@
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vethlab::error::Result;
+use vethlab::error::{Error, Result};
 use vethlab::report::doctor::{self as render, Doc};
 use vethlab::tools::doctor;
 use vethlab::tools::peers::Sources;
@@ -35,6 +35,22 @@ impl Doctor {
         let snap = doctor::scan(&src);
         let mut found = doctor::diagnose(&snap);
         if !self.netns.is_empty() {
+            let labels: Vec<&str> = snap.namespaces.iter().map(|n| n.label.as_str()).collect();
+            if let Some(n) = self.netns.iter().find(|n| !labels.contains(&n.as_str())) {
+                return Err(Error::input(
+                    format!("--netns {n}"),
+                    format!(
+                        "no such namespace among the {} read ({}){}",
+                        labels.len(),
+                        labels.join(", "),
+                        if snap.missed.is_empty() {
+                            ""
+                        } else {
+                            "; some could not be read: run as root"
+                        }
+                    ),
+                ));
+            }
             found.retain(|f| self.netns.contains(&f.netns));
         }
         let code = render::status(&snap, &found);
