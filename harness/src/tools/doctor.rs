@@ -17,6 +17,8 @@ use std::io::Read;
 
 pub use crate::check::doctor::{diagnose, Finding, Severity, IDS};
 
+/// Namespaces entered and read at once (threads; the pool has 4 workers).
+const PAR: usize = 8;
 /// At most this many bytes of one sysctl file.
 const SYSCTL_MAX: u64 = 64;
 /// At most this many bytes of one socket table (/proc/net/tcp ~150 B a line).
@@ -40,8 +42,10 @@ pub fn scan(src: &Sources) -> Snapshot {
     let mut opened = vec![];
     let mut fds = vec![];
     let mut labels = vec![];
-    for f in &found {
-        let (fd, o) = peers::open(f);
+    // Entering a namespace is a round trip to a pool worker: several at once.
+    let entered = par_map(&found, peers::open);
+    for (f, e) in found.iter().zip(entered) {
+        let (fd, o) = e.unwrap_or_else(|| (None, Err("its reader stopped".into())));
         let label = f.info.label();
         match o {
             Ok(o) => opened.push(Some(o)),
@@ -65,9 +69,17 @@ pub fn scan(src: &Sources) -> Snapshot {
             n += 1;
         }
     }
+    // Each namespace's dumps and sysctls, read side by side.
+    let pairs: Vec<_> = opened.iter().zip(&labels).collect();
+    let mut read = par_map(&pairs, |(o, l)| o.as_ref().map(|o| read(o, (*l).clone())));
     for (i, o) in opened.iter().enumerate() {
         let Some(o) = o else { continue };
-        let mut ns = read(o, labels[i].clone());
+        // A reader that died keeps its place (indexes stay those of `at`).
+        let mut ns = read[i].take().flatten().unwrap_or_else(|| Ns {
+            label: labels[i].clone(),
+            unread: vec!["its reader stopped".into()],
+            ..Default::default()
+        });
         for l in &o.links {
             let (Some(id), Some(p)) = (l.link_netnsid, l.link) else {
                 continue;
@@ -79,6 +91,19 @@ pub fn scan(src: &Sources) -> Snapshot {
         snap.namespaces.push(ns);
     }
     snap
+}
+
+/// `f` over `items` on scoped threads, at most `PAR` at a time; `None`
+/// where a thread died.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<Option<R>> {
+    let mut out = Vec::with_capacity(items.len());
+    for chunk in items.chunks(PAR) {
+        std::thread::scope(|sc| {
+            let hs: Vec<_> = chunk.iter().map(|x| sc.spawn(|| f(x))).collect();
+            out.extend(hs.into_iter().map(|h| h.join().ok()));
+        });
+    }
+    out
 }
 
 /// One namespace's state; what fails is noted in `unread`.
