@@ -40,6 +40,7 @@ if [ -x ci/image.sh ] && [ "${VETHLAB_CI_IMAGE:-1}" = 1 ]; then
   bash ci/image.sh
 fi
 
+cargo run -q --release -p vethlab -- doctor   # this machine: no problem (exit 0), and the snapshot below shows it changed nothing
 after=$(bash ci/host-snapshot.sh)
 if [ "$before" != "$after" ]; then
   echo "the machine's own network changed:"; diff <(echo "$before") <(echo "$after"); exit 1

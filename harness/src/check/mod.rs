@@ -2,6 +2,7 @@
 //! with what was read or captured.
 
 pub mod answer;
+pub mod doctor;
 pub mod judge;
 pub mod lines;
 pub mod state;

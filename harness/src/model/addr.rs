@@ -28,6 +28,22 @@ pub struct Neigh {
     pub state: String,
 }
 
+/// One bridge FDB entry (`bridge fdb show`): a MAC on a port or on a
+/// VXLAN device, with the remote VTEP it is sent to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fdb {
+    /// The device (bridge port or VXLAN device) it is on.
+    pub index: u32,
+    /// The MAC.
+    pub mac: Mac,
+    /// `dst`: the remote VTEP's address (VXLAN).
+    pub dst: Option<Ipv4Addr>,
+    /// `master`: the bridge whose table holds it (None for `self` entries).
+    pub master: Option<u32>,
+    /// `permanent` (configured, not learnt).
+    pub permanent: bool,
+}
+
 /// A NUD state's name as `ip neigh` prints it (`NONE` for any other).
 pub fn neigh_state_name(s: NeighbourState) -> String {
     match s {

@@ -5,7 +5,7 @@ pub mod addr;
 pub mod link;
 pub mod route;
 
-pub use addr::{Addr, Neigh};
+pub use addr::{Addr, Fdb, Neigh};
 pub use link::{fmt_mac, parse_mac, Link, LinkCommon, LinkKind, Mac};
 pub use route::Route;
 

@@ -1,6 +1,7 @@
 //! What a run found: text for people (a line per step, a mark per
 //! observation), JSON for machines.
 
+pub mod doctor;
 pub mod html;
 pub mod junit;
 pub mod out;

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_check;
+pub mod doctor;
 pub mod exercise;
 pub mod learner;
 pub mod peers;

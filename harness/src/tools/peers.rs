@@ -33,6 +33,9 @@ pub struct Sources {
     pub netns_dirs: Vec<PathBuf>,
     /// Scan /proc/*/ns/net.
     pub procs: bool,
+    /// Describe each namespace's holder (command, container, hostname).
+    /// `doctor` needs none of it and reads no container's files.
+    pub holders: bool,
 }
 
 impl Default for Sources {
@@ -40,13 +43,15 @@ impl Default for Sources {
         Sources {
             netns_dirs: vec!["/run/netns".into(), "/var/run/netns".into()],
             procs: true,
+            holders: true,
         }
     }
 }
 
-struct Found {
-    info: Namespace,
-    path: PathBuf,
+/// A namespace found, and the path it was found under.
+pub(crate) struct Found {
+    pub(crate) info: Namespace,
+    pub(crate) path: PathBuf,
 }
 
 fn ns_inode(p: &Path) -> std::io::Result<u64> {
@@ -110,7 +115,7 @@ impl Seen {
     }
 
     /// Every process's namespace, with its lowest-pid holder described.
-    fn procs(&mut self, unreadable: &mut Vec<String>) {
+    fn procs(&mut self, unreadable: &mut Vec<String>, holders: bool) {
         let mut pids: Vec<u32> = std::fs::read_dir("/proc")
             .map(|rd| {
                 rd.flatten()
@@ -128,7 +133,9 @@ impl Seen {
                     f.info.processes += 1;
                     if f.info.pid.is_none() {
                         f.info.pid = Some(pid);
-                        describe_holder(&mut f.info, pid);
+                        if holders {
+                            describe_holder(&mut f.info, pid);
+                        }
                     }
                 }
                 // Kernel threads have no ns link readable; a process may exit meanwhile.
@@ -145,7 +152,7 @@ impl Seen {
 }
 
 /// Every namespace the sources show, deduplicated by inode.
-fn discover(src: &Sources, unreadable: &mut Vec<String>) -> Vec<Found> {
+pub(crate) fn discover(src: &Sources, unreadable: &mut Vec<String>) -> Vec<Found> {
     let mut seen = Seen {
         by_ino: BTreeMap::new(),
         current: ns_inode(Path::new("/proc/self/ns/net")).ok(),
@@ -160,7 +167,7 @@ fn discover(src: &Sources, unreadable: &mut Vec<String>) -> Vec<Found> {
     }
     seen.named(&src.netns_dirs, unreadable);
     if src.procs {
-        seen.procs(unreadable);
+        seen.procs(unreadable, src.holders);
     }
     seen.by_ino.into_values().collect()
 }
@@ -185,15 +192,16 @@ fn describe_holder(ns: &mut Namespace, pid: u32) {
     }
 }
 
-struct Opened {
-    links: Vec<Link>,
-    addrs: Vec<netlink::Addr>,
-    ns: Netns,
+/// A namespace entered: its devices and addresses, and the handle to read more.
+pub(crate) struct Opened {
+    pub(crate) links: Vec<Link>,
+    pub(crate) addrs: Vec<netlink::Addr>,
+    pub(crate) ns: Netns,
 }
 
 /// The namespace's fd (enough to ask other namespaces which id it has) and,
 /// where we may enter it, its devices.
-fn open(f: &Found) -> (Option<OwnedFd>, Result<Opened, String>) {
+pub(crate) fn open(f: &Found) -> (Option<OwnedFd>, Result<Opened, String>) {
     let fd: Option<OwnedFd> = File::open(&f.path).ok().map(Into::into);
     let o = open_fd(f, fd.as_ref().and_then(|fd| fd.try_clone().ok()));
     (fd, o)
@@ -288,7 +296,27 @@ pub fn scan(src: &Sources) -> Report {
         }
         rep.namespaces.push(info);
     }
-    // (namespace, nsid seen there) -> namespace, asked only where needed.
+    let nsid_map = nsid_map(&opened, &fds);
+    let links: Vec<Option<&[Link]>> = opened
+        .iter()
+        .map(|o| o.as_ref().map(|o| o.links.as_slice()))
+        .collect();
+    for (i, o) in opened.iter().enumerate() {
+        let Some(o) = o else { continue };
+        for l in &o.links {
+            rep.add_name(i, l.index, l.name.clone());
+        }
+        for l in o.links.iter().filter(|l| l.kind.as_deref() == Some("veth")) {
+            let v = peers::veth(&rep, i, l, &links, &o.addrs, &nsid_map, methods(o, l));
+            rep.veths.push(v);
+        }
+    }
+    rep
+}
+
+/// (namespace, nsid seen there) -> namespace, asked only for the ids a
+/// veth names (RTM_GETNSID never assigns one).
+pub(crate) fn nsid_map(opened: &[Option<Opened>], fds: &[Option<OwnedFd>]) -> NsidMap {
     let mut nsid_map: NsidMap = BTreeMap::new();
     for (i, o) in opened.iter().enumerate() {
         let Some(o) = o else { continue };
@@ -314,19 +342,5 @@ pub fn scan(src: &Sources) -> Report {
             nsid_map.insert((i, id), hit);
         }
     }
-    let links: Vec<Option<&[Link]>> = opened
-        .iter()
-        .map(|o| o.as_ref().map(|o| o.links.as_slice()))
-        .collect();
-    for (i, o) in opened.iter().enumerate() {
-        let Some(o) = o else { continue };
-        for l in &o.links {
-            rep.add_name(i, l.index, l.name.clone());
-        }
-        for l in o.links.iter().filter(|l| l.kind.as_deref() == Some("veth")) {
-            let v = peers::veth(&rep, i, l, &links, &o.addrs, &nsid_map, methods(o, l));
-            rep.veths.push(v);
-        }
-    }
-    rep
+    nsid_map
 }

@@ -12,6 +12,7 @@ use vethlab::report::Status;
 use vethlab::run::{self, RunOpts};
 
 mod author;
+mod doctor;
 mod errors;
 mod escape;
 mod learner;
@@ -169,6 +170,7 @@ fn main() -> ExitCode {
     }
     trials.extend(transcripts::trials(&mine));
     trials.extend(walkthrough::trials(&mine));
+    trials.extend(doctor::trials(&mine));
     trials.extend(readmes::trials(&mine));
     let l6 = labs.clone();
     trials.push(Trial::test("harness/readmes-are-the-steps", move || {

@@ -41,6 +41,8 @@ enum Cmd {
     Bench(commands::bench::BenchCmd),
     /// Map every veth on this host to its peer and namespace (reads only).
     Peers(commands::peers::Peers),
+    /// Name the seeds' misconfigurations in every namespace here (reads only; exit 1 on a problem).
+    Doctor(commands::doctor::Doctor),
     /// Print a shell completion script (e.g. `vethlab completions bash > /etc/bash_completion.d/vethlab`).
     Completions(commands::docs::Completions),
     /// Print the man page (roff): `vethlab man | man -l -`.
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         cli.cmd,
         Cmd::List(_)
             | Cmd::Peers(_)
+            | Cmd::Doctor(_)
             | Cmd::Check(_)
             | Cmd::Task(_)
             | Cmd::Hint(_)
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Cmd::List(c) => c.exec(),
         Cmd::Run(c) => c.exec(),
         Cmd::Peers(c) => c.exec(),
+        Cmd::Doctor(c) => c.exec(),
         Cmd::Bench(c) => c.exec(),
         Cmd::Shell(c) => c.exec(),
         Cmd::Check(c) => c.exec(),

@@ -9,7 +9,7 @@ mod neigh;
 
 pub use addr_route::{add_addr, add_route, addrs, del_addr, del_route, routes};
 pub use link::{add_link, del_link, link_by_name, links, set_link, LinkSet};
-pub use neigh::{add_fdb, add_neigh, flush_neigh, flush_neigh_where, neighbours};
+pub use neigh::{add_fdb, add_neigh, fdb, flush_neigh, flush_neigh_where, neighbours};
 
 use crate::error::{Error, Result};
 use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload, NLM_F_REQUEST};
@@ -19,7 +19,7 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::Handle;
 use std::os::fd::RawFd;
 
-pub use crate::model::addr::{neigh_state_name, Addr, Neigh};
+pub use crate::model::addr::{neigh_state_name, Addr, Fdb, Neigh};
 pub use crate::model::link::{fmt_mac, parse_mac, Link, LinkCommon, LinkKind, Mac};
 pub use crate::model::route::{parse_proto, proto_name, Route};
 

@@ -2,7 +2,7 @@
 
 use super::{errno, nl_error};
 use crate::error::Result;
-use crate::model::addr::{neigh_state_name, Neigh};
+use crate::model::addr::{neigh_state_name, Fdb, Neigh};
 use crate::model::link::Mac;
 use futures_util::TryStreamExt;
 use rtnetlink::packet_route::neighbour::{
@@ -110,4 +110,47 @@ pub async fn add_fdb(h: &Handle, index: u32, mac: Mac, dst: Ipv4Addr) -> Result<
         .execute()
         .await
         .map_err(nl_error)
+}
+
+/// Every bridge FDB entry of the namespace (`bridge fdb show`): on bridge
+/// ports and on VXLAN devices (`self` entries with a remote `dst`).
+pub async fn fdb(h: &Handle) -> Result<Vec<Fdb>> {
+    let msgs: Vec<NeighbourMessage> = h
+        .neighbours()
+        .get()
+        .set_address_family(AddressFamily::Bridge)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    let mut out = vec![];
+    for m in msgs {
+        let mut e = Fdb {
+            index: m.header.ifindex,
+            mac: [0; 6],
+            dst: None,
+            master: None,
+            permanent: m.header.state == NeighbourState::Permanent,
+        };
+        let mut mac = None;
+        for a in &m.attributes {
+            match a {
+                NeighbourAttribute::LinkLayerAddress(l) if l.len() == 6 => {
+                    mac = l.as_slice().try_into().ok()
+                }
+                NeighbourAttribute::Destination(NeighbourAddress::Inet(i)) => e.dst = Some(*i),
+                // In an AF_BRIDGE message the crate cannot tell the family of `dst`.
+                NeighbourAttribute::Destination(NeighbourAddress::Other(v)) if v.len() == 4 => {
+                    e.dst = Some(Ipv4Addr::new(v[0], v[1], v[2], v[3]))
+                }
+                NeighbourAttribute::Controller(c) => e.master = Some(*c),
+                _ => {}
+            }
+        }
+        if let Some(mac) = mac {
+            e.mac = mac;
+            out.push(e);
+        }
+    }
+    Ok(out)
 }

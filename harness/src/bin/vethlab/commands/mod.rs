@@ -14,6 +14,7 @@ pub mod bench;
 pub mod check;
 pub mod docs;
 pub mod fmt;
+pub mod doctor;
 pub mod hint;
 pub mod list;
 pub mod new;
