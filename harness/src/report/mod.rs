@@ -166,7 +166,7 @@ impl StepReport {
         self.text_in(verbose, false)
     }
 
-    /// `text`, its marks coloured when `colour` (see `out::colour`).
+    /// `text`, its marks coloured when `colour` (whether to colour is the caller's choice).
     pub fn text_in(&self, verbose: bool, colour: bool) -> String {
         let paint = |sgr, s| crate::report::out::paint(colour, sgr, s);
         let mark = match &self.status {

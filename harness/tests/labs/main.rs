@@ -11,6 +11,7 @@ use std::sync::Arc;
 use vethlab::report::Status;
 use vethlab::run::{self, RunOpts};
 
+mod cli;
 mod errors;
 mod escape;
 mod learner;
@@ -198,6 +199,18 @@ fn main() -> ExitCode {
         peers::flannel_pairs(&d3)
     }));
     trials.push(Trial::test("peers/whole-machine", peers::whole_machine));
+    let (d7, d8) = (dir.clone(), dir.clone());
+    let vp = labs
+        .iter()
+        .find(|l| l.name == "veth-pair")
+        .map(|l| l.steps.len());
+    trials.push(Trial::test("harness/cli-fail-fast", move || {
+        cli::fail_fast(&d7)
+    }));
+    trials.push(Trial::test("harness/cli-quiet", move || {
+        cli::quiet(&d8, vp.unwrap_or(0))
+    }));
+    trials.push(Trial::test("harness/cli-color", cli::colour_flags));
     if shard.is_some_and(|(i, _)| i != 1) {
         trials.retain(|t| !KIT_TRIALS.iter().any(|p| t.name().starts_with(p)));
     }

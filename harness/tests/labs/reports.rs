@@ -169,20 +169,28 @@ pub(crate) fn completions_and_man() -> Result<(), Failed> {
 }
 
 /// The report is coloured on a terminal (a real pty, from util-linux's
-/// `script`), plain when piped, and plain on a terminal with NO_COLOR set.
+/// `script`), plain when piped, and plain on a terminal with NO_COLOR set,
+/// with TERM=dumb, or with `--color never`.
 pub(crate) fn colour_on_a_terminal_only() -> Result<Completion, Failed> {
     if Command::new("script").arg("--version").output().is_err() {
         return crate::skipped("no `script` (util-linux) to give the run a terminal");
     }
     let bin = env!("CARGO_BIN_EXE_vethlab");
     let green = "\x1b[32mPASS\x1b[0m";
-    let on_tty = |no_color: Option<&str>| -> Result<String, Failed> {
+    let on_tty = |env: &[(&str, &str)], flags: &str| -> Result<String, Failed> {
         let mut c = Command::new("script");
-        c.args(["-qec", "\"$VETHLAB\" run veth-pair", "/dev/null"])
-            .env("VETHLAB", bin)
-            .env_remove("NO_COLOR");
-        if let Some(v) = no_color {
-            c.env("NO_COLOR", v);
+        c.args([
+            "-qec",
+            &format!("\"$VETHLAB\" run veth-pair {flags}"),
+            "/dev/null",
+        ])
+        .env("VETHLAB", bin)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR");
+        for (k, v) in env {
+            c.env(k, v);
         }
         let out = c.output().map_err(|e| fail(e.to_string()))?;
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -191,13 +199,19 @@ pub(crate) fn colour_on_a_terminal_only() -> Result<Completion, Failed> {
         }
         Ok(text)
     };
-    let t = on_tty(None)?;
+    let t = on_tty(&[], "")?;
     if !t.contains(green) {
         return Err(fail(format!("no colour on a terminal:\n{t:?}")));
     }
-    let t = on_tty(Some("1"))?;
-    if t.contains("\x1b[3") {
-        return Err(fail(format!("colour with NO_COLOR=1:\n{t:?}")));
+    for (env, flags) in [
+        (&[("NO_COLOR", "1")][..], ""),
+        (&[("TERM", "dumb")][..], ""),
+        (&[][..], "--color never"),
+    ] {
+        let t = on_tty(env, flags)?;
+        if t.contains("\x1b[3") {
+            return Err(fail(format!("colour with {env:?} {flags}:\n{t:?}")));
+        }
     }
     let piped = Command::new(bin)
         .args(["run", "veth-pair"])

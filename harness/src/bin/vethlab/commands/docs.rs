@@ -17,7 +17,7 @@ impl Completions {
         let mut cmd = C::command();
         let mut buf = vec![];
         clap_complete::generate(self.shell, &mut cmd, "vethlab", &mut buf);
-        vethlab::report::out::print(&String::from_utf8_lossy(&buf));
+        crate::out::print(&String::from_utf8_lossy(&buf));
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -31,7 +31,7 @@ impl Man {
         clap_mangen::Man::new(C::command())
             .render(&mut buf)
             .map_err(|e| Error::io("render the man page", e))?;
-        vethlab::report::out::print(&String::from_utf8_lossy(&buf));
+        crate::out::print(&String::from_utf8_lossy(&buf));
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -19,7 +19,7 @@ pub struct Run {
     /// Write a JUnit XML report: a testsuite per lab, a testcase per step.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// Write every capture as DIR/<lab>/<step>/<node>-<iface>.pcap.
+    /// Write every capture as DIR/<lab>/<step>/<node>-<iface>.pcapng.
     #[arg(long, value_name = "DIR")]
     pcap_dir: Option<PathBuf>,
     /// Write DIR/<lab>.html: topology and packet-ladder diagrams (pcaps in DIR/pcaps).
@@ -39,6 +39,10 @@ pub struct Run {
     /// Show every check's detail and every captured line, not only failures.
     #[arg(short, long)]
     verbose: bool,
+    /// Stop starting steps and labs after the first FAIL: steps already
+    /// running finish, the rest are reported as not run (SKIP), exit 1.
+    #[arg(long)]
+    fail_fast: bool,
     /// The labs, read before the sandbox (whose root may not read the caller's files).
     #[arg(skip)]
     loaded: Option<Vec<(lab::Lab, Option<usize>)>>,
@@ -248,6 +252,7 @@ impl Run {
         let opts = RunOpts {
             pcap_dir: pcap_dir.clone(),
             capture_buffer: self.capture_buffer.map(|b| b as i32),
+            stop: self.fail_fast.then(Default::default),
             ..Default::default()
         };
         // Which kernel, which optional kinds, which fallback devices: a
@@ -256,7 +261,9 @@ impl Run {
         // `--json -`: the JSON is standard output; the text goes to stderr.
         let json_stdout = self.json.as_deref().is_some_and(is_stdout);
         let progress = Progress::new(&jobs, json_stdout, self.verbose);
-        progress.say(&format!("{}\n\n", kernel.summary()));
+        if !progress.quiet {
+            progress.say(&format!("{}\n\n", kernel.summary()));
+        }
         // The finished topology: for the HTML pages, and the MACs a bless
         // turns back into placeholders.
         let want_view = self.html.is_some() || self.bless;
@@ -287,8 +294,14 @@ impl Run {
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
         self.write_reports(&all, kernel)?;
         let (_, failed, _, line) = report::summary(&all);
-        progress.say(&format!("\n{line}\n"));
-        vethlab::report::out::finish()?;
+        // Quiet and nothing failed: the summary is the only line.
+        let gap = if progress.quiet && failed == 0 {
+            ""
+        } else {
+            "\n"
+        };
+        progress.say(&format!("{gap}{line}\n"));
+        crate::out::finish()?;
         Ok(if failed > 0 {
             ExitCode::from(1)
         } else {
@@ -308,7 +321,7 @@ impl Run {
             let text = serde_json::to_string_pretty(&v)
                 .map_err(|e| Error::other(format!("JSON report: {e}")))?;
             if is_stdout(p) {
-                vethlab::report::out::println(&text);
+                crate::out::println(&text);
             } else {
                 vethlab::sys::outputs::write(p, text.as_bytes())?;
             }
@@ -317,7 +330,7 @@ impl Run {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
             let doc = vethlab::report::junit::document(all, host.trim());
             if is_stdout(p) {
-                vethlab::report::out::print(&doc);
+                crate::out::print(&doc);
             } else {
                 vethlab::sys::outputs::write(p, doc.as_bytes())?;
             }
@@ -339,24 +352,32 @@ struct Progress {
     json_stdout: bool,
     colour: bool,
     verbose: bool,
+    /// `-q`: only failing steps and the summary line.
+    quiet: bool,
 }
 
 impl Progress {
     fn new(jobs: &[(lab::Lab, Option<usize>)], json_stdout: bool, verbose: bool) -> Progress {
         let steps =
             |(l, i): &(lab::Lab, Option<usize>)| if i.is_some() { 1 } else { l.steps.len() };
+        let ui = crate::out::ui();
         Progress {
             total: jobs.iter().map(steps).sum(),
-            tty: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            tty: std::io::IsTerminal::is_terminal(&std::io::stderr()) && !ui.quiet,
             left: Mutex::new((
                 0,
                 jobs.iter().map(|j| (j.0.name.clone(), steps(j))).collect(),
             )),
             reported: Mutex::new(vec![]),
             json_stdout,
-            // Colour only for a terminal, and never with NO_COLOR set.
-            colour: vethlab::report::out::colour(json_stdout),
+            // --color, as resolved for the stream the text goes to.
+            colour: if json_stdout {
+                ui.colour_err
+            } else {
+                ui.colour_out
+            },
             verbose,
+            quiet: ui.quiet,
         }
     }
 
@@ -365,7 +386,7 @@ impl Progress {
         if self.json_stdout {
             eprint!("{t}");
         } else {
-            vethlab::report::out::print(t);
+            crate::out::print(t);
         }
     }
 
@@ -377,7 +398,9 @@ impl Progress {
         if self.tty {
             eprint!("\r\x1b[K");
         }
-        self.say(&r.text_in(self.verbose, self.colour));
+        if !self.quiet || r.status == report::Status::Fail {
+            self.say(&r.text_in(self.verbose, self.colour));
+        }
         g.0 += 1;
         if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
             e.1 -= 1;
