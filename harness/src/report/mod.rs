@@ -280,9 +280,15 @@ impl StepReport {
     }
 }
 
+/// The JSON report's schema version (`"version"`): raised when a field
+/// changes meaning or goes away; new fields may appear within a version.
+pub const JSON_VERSION: u32 = 1;
+
 /// The JSON report: counts, each observation id's merged result, each step.
 #[derive(Debug, Serialize)]
 pub struct ReportJson<'a> {
+    /// The schema version, [`JSON_VERSION`].
+    pub version: u32,
     /// Steps passed, failed and skipped.
     pub summary: SummaryJson,
     /// By id: pass, fail, skip or partial (see `json_report`).
@@ -389,6 +395,7 @@ pub fn report_json(reports: &[StepReport]) -> ReportJson<'_> {
     }
     let (passed, failed, skipped, _) = summary(reports);
     ReportJson {
+        version: JSON_VERSION,
         summary: SummaryJson {
             passed,
             failed,

@@ -29,7 +29,7 @@ fn text(o: &Output) -> String {
 
 /// A copy of bridge-arp whose first step fails (song holds the wrong
 /// address): the lab file's path.
-fn broken_bridge_arp(dir: &Path) -> Result<(tempfile::TempDir, String), Failed> {
+pub(crate) fn broken_bridge_arp(dir: &Path) -> Result<(tempfile::TempDir, String), Failed> {
     let (tmp, f) = crate::errors::copy_lab(dir, "bridge-arp")?;
     let t = std::fs::read_to_string(&f).map_err(|e| fail(e.to_string()))?;
     let b = t.replace(

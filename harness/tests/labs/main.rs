@@ -211,6 +211,11 @@ fn main() -> ExitCode {
         cli::quiet(&d8, vp.unwrap_or(0))
     }));
     trials.push(Trial::test("harness/cli-color", cli::colour_flags));
+    let d9 = dir.clone();
+    trials.push(Trial::ignorable_test(
+        "harness/junit-valid-against-jenkins-xsd",
+        move || reports::junit_valid_against_xsd(&d9),
+    ));
     if shard.is_some_and(|(i, _)| i != 1) {
         trials.retain(|t| !KIT_TRIALS.iter().any(|p| t.name().starts_with(p)));
     }

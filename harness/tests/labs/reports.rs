@@ -224,3 +224,76 @@ pub(crate) fn colour_on_a_terminal_only() -> Result<Completion, Failed> {
     }
     Ok(Completion::Completed)
 }
+
+/// `vethlab run --junit` is valid against the Jenkins JUnit schema
+/// (`tests/junit-10.xsd`, with xmllint), and the same file with a property
+/// inside a testcase is not (the check can fail). A failing fixture names
+/// its file and line and the line expected; no learner hint; the total time
+/// is the run's wall time (at least its longest lab, at most the process).
+pub(crate) fn junit_valid_against_xsd(dir: &std::path::Path) -> Result<Completion, Failed> {
+    if Command::new("xmllint").arg("--version").output().is_err() {
+        return crate::skipped("no xmllint (apt-get install libxml2-utils)");
+    }
+    let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/junit-10.xsd");
+    let (tmp, lab) = crate::cli::broken_bridge_arp(dir)?;
+    let file = tmp.path().join("junit.xml");
+    let t0 = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+        .arg("run")
+        .arg(&lab)
+        .args(["veth-pair", "calico", "--junit"])
+        .arg(&file)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    let elapsed = t0.elapsed().as_secs_f64();
+    let doc = std::fs::read_to_string(&file).map_err(|e| fail(format!("no report: {e}")))?;
+    if out.status.code() != Some(1) {
+        return Err(fail(format!("the broken lab should fail the run:\n{doc}")));
+    }
+    let lint = |f: &std::path::Path| {
+        Command::new("xmllint")
+            .args(["--noout", "--schema", xsd])
+            .arg(f)
+            .output()
+            .map_err(|e| fail(e.to_string()))
+    };
+    let v = lint(&file)?;
+    if !v.status.success() {
+        return Err(fail(format!(
+            "not valid against {xsd}:\n{}",
+            String::from_utf8_lossy(&v.stderr)
+        )));
+    }
+    let bad = tmp.path().join("bad.xml");
+    let mutated = doc.replacen(
+        "</testcase>",
+        "<properties><property name=\"a\" value=\"b\"/></properties></testcase>",
+        1,
+    );
+    std::fs::write(&bad, mutated).map_err(|e| fail(e.to_string()))?;
+    if lint(&bad)?.status.success() {
+        return Err(fail("xmllint accepted a property inside a testcase"));
+    }
+    let msg = "message=\"fixtures/bridge-arp/";
+    let at = doc
+        .find(msg)
+        .ok_or_else(|| fail(format!("no fixture message:\n{doc}")))?;
+    let m = &doc[at + 9..];
+    let m = &m[..m.find('"').unwrap_or(0)];
+    if !m.contains(".txt:") || !m.contains(": expected `") || doc.contains("hint:") {
+        return Err(fail(format!("message {m:?}, or a hint in:\n{doc}")));
+    }
+    let times: Vec<f64> = doc
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<testsuite"))
+        .filter_map(|l| l.split(" time=\"").nth(1)?.split('"').next()?.parse().ok())
+        .collect();
+    let (total, suites) = times.split_first().ok_or_else(|| fail("no times"))?;
+    let longest = suites.iter().cloned().fold(0.0, f64::max);
+    if suites.len() != 3 || *total < longest || *total > elapsed {
+        return Err(fail(format!(
+            "total {total} s: want the wall time, between the longest lab {longest} s and the process's {elapsed} s"
+        )));
+    }
+    Ok(Completion::Completed)
+}

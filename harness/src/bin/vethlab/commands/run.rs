@@ -1,12 +1,14 @@
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use vethlab::error::{Error, Result};
 use vethlab::lab;
 use vethlab::report::html::NodeView;
 use vethlab::report::{self, StepReport};
 use vethlab::run::{self, RunOpts};
+
+mod progress;
+use progress::Progress;
 
 #[derive(Args)]
 pub struct Run {
@@ -267,7 +269,9 @@ impl Run {
         // The finished topology: for the HTML pages, and the MACs a bless
         // turns back into placeholders.
         let want_view = self.html.is_some() || self.bless;
+        let started = std::time::Instant::now();
         let results = run_jobs(&jobs, &opts, &progress, want_view);
+        let wall = started.elapsed();
         if let Some(dir) = &self.html {
             // Linked from the pages wherever they are: `pcaps` beside them
             // by default, `../elsewhere` with --pcap-dir.
@@ -292,7 +296,7 @@ impl Run {
             }
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
-        self.write_reports(&all, kernel)?;
+        self.write_reports(&all, kernel, wall)?;
         let (_, failed, _, line) = report::summary(&all);
         // Quiet and nothing failed: the summary is the only line.
         let gap = if progress.quiet && failed == 0 {
@@ -314,6 +318,7 @@ impl Run {
         &self,
         all: &[StepReport],
         kernel: &vethlab::sys::kernel::Kernel,
+        wall: std::time::Duration,
     ) -> Result<()> {
         if let Some(p) = &self.json {
             let mut v = report::json_report(all);
@@ -328,7 +333,7 @@ impl Run {
         }
         if let Some(p) = &self.junit {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-            let doc = vethlab::report::junit::document(all, host.trim());
+            let doc = vethlab::report::junit::document(all, host.trim(), wall);
             if is_stdout(p) {
                 crate::out::print(&doc);
             } else {
@@ -336,101 +341,6 @@ impl Run {
             }
         }
         Ok(())
-    }
-}
-
-/// What the run has reported so far: each step's text as it ends, and on a
-/// terminal a status line on stderr saying how far the run is and which
-/// labs are still running; piped, only the report is printed.
-struct Progress {
-    total: usize,
-    tty: bool,
-    /// Steps done, and per lab the steps still to come.
-    left: Mutex<(usize, Vec<(String, usize)>)>,
-    /// (lab, step) of every report, so a lab thread that dies loses nothing.
-    reported: Mutex<Vec<(String, String)>>,
-    json_stdout: bool,
-    colour: bool,
-    verbose: bool,
-    /// `-q`: only failing steps and the summary line.
-    quiet: bool,
-}
-
-impl Progress {
-    fn new(jobs: &[(lab::Lab, Option<usize>)], json_stdout: bool, verbose: bool) -> Progress {
-        let steps =
-            |(l, i): &(lab::Lab, Option<usize>)| if i.is_some() { 1 } else { l.steps.len() };
-        let ui = crate::out::ui();
-        Progress {
-            total: jobs.iter().map(steps).sum(),
-            tty: std::io::IsTerminal::is_terminal(&std::io::stderr()) && !ui.quiet,
-            left: Mutex::new((
-                0,
-                jobs.iter().map(|j| (j.0.name.clone(), steps(j))).collect(),
-            )),
-            reported: Mutex::new(vec![]),
-            json_stdout,
-            // --color, as resolved for the stream the text goes to.
-            colour: if json_stdout {
-                ui.colour_err
-            } else {
-                ui.colour_out
-            },
-            verbose,
-            quiet: ui.quiet,
-        }
-    }
-
-    /// Text for the reader: stdout, or stderr when stdout is the JSON.
-    fn say(&self, t: &str) {
-        if self.json_stdout {
-            eprint!("{t}");
-        } else {
-            crate::out::print(t);
-        }
-    }
-
-    fn step(&self, r: &StepReport) {
-        if let Ok(mut d) = self.reported.lock() {
-            d.push((r.lab.clone(), r.step.clone()));
-        }
-        let Ok(mut g) = self.left.lock() else { return };
-        if self.tty {
-            eprint!("\r\x1b[K");
-        }
-        if !self.quiet || r.status == report::Status::Fail {
-            self.say(&r.text_in(self.verbose, self.colour));
-        }
-        g.0 += 1;
-        if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
-            e.1 -= 1;
-        }
-        if self.tty && g.0 < self.total {
-            let running: Vec<&str> =
-                g.1.iter()
-                    .filter(|(_, k)| *k > 0)
-                    .map(|(n, _)| n.as_str())
-                    .collect();
-            eprint!(
-                "[{}/{} steps] running: {}",
-                g.0,
-                self.total,
-                vethlab::report::out::esc(&running.join(", "))
-            );
-        }
-    }
-
-    /// The steps of `lab` reported so far.
-    fn done(&self, lab: &str) -> Vec<String> {
-        self.reported
-            .lock()
-            .map(|d| {
-                d.iter()
-                    .filter(|(l, _)| l == lab)
-                    .map(|(_, s)| s.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 }
 
