@@ -134,8 +134,11 @@ pub(crate) fn bless_then_run_passes(dir: &std::path::Path) -> Result<(), Failed>
     Ok(())
 }
 
-/// Completions and the man page come from the parser's own definitions:
-/// every subcommand is in both.
+/// Completions and the man pages come from the parser's own definitions:
+/// every subcommand is in both, has its own page (`vethlab man run`, `man
+/// --dir`), and every page the top-level one refers to exists. The bash
+/// script, sourced in bash, completes `vethlab run fla` to the flannel labs
+/// and their steps, and `vethlab shell` to lab names only.
 pub(crate) fn completions_and_man() -> Result<(), Failed> {
     let out = |args: &[&str]| -> Result<String, Failed> {
         let o = Command::new(env!("CARGO_BIN_EXE_vethlab"))
@@ -144,26 +147,92 @@ pub(crate) fn completions_and_man() -> Result<(), Failed> {
             .map_err(|e| fail(e.to_string()))?;
         if !o.status.success() {
             return Err(fail(format!(
-                "vethlab {args:?} exited {:?}",
-                o.status.code()
+                "vethlab {args:?} exited {:?}: {}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr)
             )));
         }
         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
     };
     let bash = out(&["completions", "bash"])?;
     let man = out(&["man"])?;
-    if !man.starts_with(".ie") && !man.contains(".TH vethlab") {
+    if !man.contains(".TH vethlab 1") {
         return Err(fail(format!(
             "not a man page:\n{}",
             &man[..man.len().min(300)]
         )));
     }
-    for sub in ["list", "run", "shell", "check", "bench", "peers"] {
-        if !bash.contains(sub) || !man.contains(sub) {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    out(&["man", "--dir", &tmp.path().display().to_string()])?;
+    for sub in ["list", "run", "shell", "check", "bench", "peers", "man"] {
+        if !bash.contains(sub) || !man.contains(&format!("vethlab\\-{sub}(1)")) {
             return Err(fail(format!(
                 "`{sub}` missing from the completions or the man page"
             )));
         }
+        let page = out(&["man", sub])?;
+        let file = tmp.path().join(format!("vethlab-{sub}.1"));
+        let written =
+            std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+        if !page.contains(&format!(".TH vethlab-{sub} 1")) || written != page {
+            return Err(fail(format!("vethlab-{sub}(1): {page}")));
+        }
+    }
+    let run = out(&["man", "run"])?;
+    for flag in ["fail\\-fast", "color", "quiet", "pcapng"] {
+        if !run.contains(flag) {
+            return Err(fail(format!("vethlab-run(1) does not mention {flag}")));
+        }
+    }
+    let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())
+        .map_err(|e| fail(e.to_string()))?;
+    let flannel: Vec<String> = labs
+        .iter()
+        .filter(|l| l.name.starts_with("fla"))
+        .flat_map(|l| {
+            std::iter::once(l.name.clone())
+                .chain(l.steps.iter().map(|s| format!("{}/{}", l.name, s.name)))
+        })
+        .collect();
+    let calico: Vec<String> = labs
+        .iter()
+        .filter(|l| l.name.starts_with("cal"))
+        .map(|l| l.name.clone())
+        .collect();
+    let script = tmp.path().join("vethlab.bash");
+    std::fs::write(&script, &bash).map_err(|e| fail(e.to_string()))?;
+    let complete = |words: &str| -> Result<Vec<String>, Failed> {
+        let o = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {}; COMP_WORDS=({words}); COMP_CWORD=2; COMP_LINE=\"{words}\"; \
+                 COMP_POINT=${{#COMP_LINE}}; _vethlab vethlab \"${{COMP_WORDS[2]}}\" \"${{COMP_WORDS[1]}}\"; \
+                 printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                script.display()
+            ))
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        v.sort();
+        Ok(v)
+    };
+    let mut want = flannel.clone();
+    want.sort();
+    let got = complete("vethlab run fla")?;
+    if got != want || want.len() < 3 {
+        return Err(fail(format!(
+            "`vethlab run fla<TAB>`: {got:?}, want {want:?}"
+        )));
+    }
+    let got = complete("vethlab shell cal")?;
+    if got != calico || calico.is_empty() {
+        return Err(fail(format!(
+            "`vethlab shell cal<TAB>`: {got:?}, want {calico:?}"
+        )));
     }
     Ok(())
 }
