@@ -211,6 +211,10 @@ fn main() -> ExitCode {
         cli::quiet(&d8, vp.unwrap_or(0))
     }));
     trials.push(Trial::test("harness/cli-color", cli::colour_flags));
+    let l7 = labs.clone();
+    trials.push(Trial::test("harness/readme-figures", move || {
+        readmes::main_readme_figures(&l7)
+    }));
     let d9 = dir.clone();
     trials.push(Trial::ignorable_test(
         "harness/junit-valid-against-jenkins-xsd",
