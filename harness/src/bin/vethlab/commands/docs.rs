@@ -15,12 +15,19 @@ pub struct Completions {
 }
 
 /// The catalog's names as completions: `run` takes LAB and LAB/STEP,
-/// `shell` a LAB (a path to a lab.json is still accepted when typed).
+/// `shell` a LAB and `--step` a step name (a path to a lab.json, or a step
+/// number, is still accepted when typed: these only feed the scripts).
 fn with_lab_names(cmd: Command) -> Command {
     let Ok(labs) = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir()) else {
         return cmd;
     };
     let labs_only: Vec<String> = labs.iter().map(|l| l.name.clone()).collect();
+    let mut steps: Vec<String> = labs
+        .iter()
+        .flat_map(|l| l.steps.iter().map(|s| s.name.clone()))
+        .collect();
+    steps.sort();
+    steps.dedup();
     let mut targets = labs_only.clone();
     for l in &labs {
         targets.extend(l.steps.iter().map(|s| format!("{}/{}", l.name, s.name)));
@@ -37,6 +44,8 @@ fn with_lab_names(cmd: Command) -> Command {
                 .index(1)
         })
         .mut_arg("command", |a| a.index(2))
+        // Every lab's step names (a number is still accepted when typed).
+        .mut_arg("step", |a| a.value_parser(PossibleValuesParser::new(steps)))
     })
 }
 
