@@ -295,7 +295,7 @@ pub(crate) fn colour_on_a_terminal_only() -> Result<Completion, Failed> {
 }
 
 /// `vethlab run --junit` is valid against the Jenkins JUnit schema
-/// (`tests/junit-10.xsd`, with xmllint), and the same file with a property
+/// (`tests/junit.xsd`, with xmllint), and the same file with a property
 /// inside a testcase is not (the check can fail). A failing fixture names
 /// its file and line and the line expected; no learner hint; the total time
 /// is the run's wall time (at least its longest lab, at most the process).
@@ -303,7 +303,7 @@ pub(crate) fn junit_valid_against_xsd(dir: &std::path::Path) -> Result<Completio
     if Command::new("xmllint").arg("--version").output().is_err() {
         return crate::skipped("no xmllint (apt-get install libxml2-utils)");
     }
-    let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/junit-10.xsd");
+    let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/junit.xsd");
     let (tmp, lab) = crate::cli::broken_bridge_arp(dir)?;
     let file = tmp.path().join("junit.xml");
     let t0 = std::time::Instant::now();
