@@ -7,7 +7,8 @@
 # ethtool, ping, ifconfig (net-tools); and the real components
 # the *-cni and calico-bird labs run: the reference CNI plugins
 # (containernetworking-plugins) and BIRD (bird2); python3-junitparser reads
-# back the --junit report in a test; chromium opens the HTML report headless
+# back the --junit report in a test, and xmllint (libxml2-utils) validates it
+# against the Jenkins JUnit schema; chromium opens the HTML report headless
 # (ci/browser.sh). Idempotent.
 set -euo pipefail
 need=()
@@ -22,6 +23,7 @@ command -v ifconfig >/dev/null || [ -x /usr/sbin/ifconfig ] || need+=(net-tools)
 command -v ping >/dev/null || need+=(iputils-ping)
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
 /usr/bin/python3 -c 'import junitparser' 2>/dev/null || need+=(python3-junitparser)
+command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || need+=(chromium)
 command -v bird >/dev/null || [ -x /usr/sbin/bird ] || need+=(bird2)
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,127 +1,175 @@
-//! JUnit XML for CI reporters: a `<testsuite>` per lab, a `<testcase>` per
-//! step (classname = lab, name = step), the observation ids as properties,
-//! skips with their reason, failures with what differed. Pure: reports in,
-//! text out.
+//! JUnit XML for CI reporters, valid against the common (Jenkins, junit-10)
+//! schema: a `<testsuite>` per lab, a `<testcase>` per step (classname =
+//! lab, name = step); skips with their reason; a failure whose message names
+//! what differed (a fixture's file and line, or the state check) and whose
+//! body is the step's report. Written by `quick-junit` (nextest's writer).
+//! Pure: reports in, text out.
 
 use crate::report::{Outcome, Status, StepReport};
-use std::fmt::Write;
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use std::time::Duration;
 
-/// The whole document for `reports` (in run order; labs keep first-seen order).
-pub fn document(reports: &[StepReport], hostname: &str) -> String {
+/// The whole document for `reports` (in run order; labs keep first-seen
+/// order); `wall` is the run's own time, the total `<testsuites>` carries.
+pub fn document(reports: &[StepReport], hostname: &str, wall: Duration) -> String {
     let mut labs: Vec<&str> = vec![];
     for r in reports {
         if !labs.contains(&r.lab.as_str()) {
             labs.push(&r.lab);
         }
     }
-    let count =
-        |rs: &[&StepReport], f: fn(&Status) -> bool| rs.iter().filter(|r| f(&r.status)).count();
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        s,
-        "<testsuites name=\"vethlab\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{}\">",
-        reports.len(),
-        reports.iter().filter(|r| r.status == Status::Fail).count(),
-        reports
-            .iter()
-            .filter(|r| matches!(r.status, Status::Skip(_)))
-            .count(),
-        secs(reports.iter().map(|r| r.ms).sum())
-    );
+    let mut doc = Report::new("vethlab");
+    doc.set_time(wall);
     for lab in labs {
         let rs: Vec<&StepReport> = reports.iter().filter(|r| r.lab == lab).collect();
-        let _ = writeln!(
-            s,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\" hostname=\"{}\">",
-            esc(lab),
-            rs.len(),
-            count(&rs, |st| *st == Status::Fail),
-            count(&rs, |st| matches!(st, Status::Skip(_))),
-            secs(rs.iter().map(|r| r.ms).sum()),
-            esc(hostname)
-        );
+        let mut suite = TestSuite::new(clean(lab));
+        // A lab's steps run one after another: its time is theirs added.
+        suite.set_time(Duration::from_millis(rs.iter().map(|r| r.ms as u64).sum()));
+        suite
+            .extra
+            .insert("hostname".into(), clean(hostname).into());
         for r in rs {
-            case(&mut s, r);
+            // The schema has no properties in a testcase: each step's
+            // observation ids are properties of its lab's suite.
+            for id in &r.ids {
+                suite.add_property(Property::new(
+                    clean(&format!("{} {id}", r.step)),
+                    r.id_result(id),
+                ));
+            }
+            suite.add_test_case(case(r));
         }
-        s.push_str("  </testsuite>\n");
+        doc.add_test_suite(suite);
     }
-    s.push_str("</testsuites>\n");
-    s
+    let text = doc
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- JUnit report: {e} -->\n"));
+    without_total_skipped(text)
 }
 
-fn case(s: &mut String, r: &StepReport) {
-    let _ = writeln!(
-        s,
-        "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\">",
-        esc(&r.lab),
-        esc(&r.step),
-        secs(r.ms)
-    );
-    if !r.ids.is_empty() {
-        s.push_str("      <properties>\n");
-        for id in &r.ids {
-            let _ = writeln!(
-                s,
-                "        <property name=\"observation {}\" value=\"{}\"/>",
-                esc(id),
-                r.id_result(id)
-            );
-        }
-        s.push_str("      </properties>\n");
-    }
-    match &r.status {
-        Status::Pass => {}
+/// quick-junit writes `skipped` on `<testsuites>` too, where the Jenkins
+/// schema has no such attribute (each suite keeps its own count): removed
+/// from that one start tag.
+fn without_total_skipped(text: String) -> String {
+    let Some(start) = text.find("<testsuites") else {
+        return text;
+    };
+    let end = text[start..].find('>').map_or(text.len(), |e| start + e);
+    let Some(at) = text[start..end].find(" skipped=\"").map(|i| start + i) else {
+        return text;
+    };
+    let close = text[at + 10..end]
+        .find('"')
+        .map_or(end, |q| at + 10 + q + 1);
+    format!("{}{}", &text[..at], &text[close..])
+}
+
+fn case(r: &StepReport) -> TestCase {
+    let status = match &r.status {
+        Status::Pass => TestCaseStatus::success(),
         Status::Skip(why) => {
-            let _ = writeln!(s, "      <skipped message=\"{}\"/>", esc(why));
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(clean(why));
+            s
         }
         Status::Fail => {
-            let first = r
-                .checks
-                .iter()
-                .find_map(|c| match &c.outcome {
-                    Outcome::Fail(d) => Some(format!("{}: {}", c.what, first_line(d))),
-                    Outcome::Pass(_) => None,
-                })
-                .or_else(|| r.error.clone())
-                .unwrap_or_else(|| "failed".into());
-            let _ = writeln!(
-                s,
-                "      <failure message=\"{}\" type=\"assertion\">{}</failure>",
-                esc(&first),
-                esc(&r.text(false))
-            );
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(clean(&message(r)));
+            s.set_type("assertion");
+            // The step's report as the terminal shows it, without the
+            // learner's hint (a CI reader wants what differed).
+            let body = StepReport {
+                hint: None,
+                captures: vec![],
+                ..r.clone()
+            };
+            s.set_description(clean(&body.text(false)));
+            s
         }
+    };
+    let mut c = TestCase::new(clean(&r.step), status);
+    c.set_classname(clean(&r.lab));
+    c.set_time(Duration::from_millis(r.ms as u64));
+    c
+}
+
+/// What a failure's message says: the first failing check's difference
+/// (`FILE:LINE: expected `…`, not captured` for a fixture), else the error.
+pub fn message(r: &StepReport) -> String {
+    r.checks
+        .iter()
+        .find_map(|c| match &c.outcome {
+            Outcome::Fail(d) => Some(fixture_diff(d).unwrap_or_else(|| {
+                let first = d.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+                format!("{}: {}", c.what, first.trim())
+            })),
+            Outcome::Pass(_) => None,
+        })
+        .or_else(|| r.error.as_deref().map(|e| first_line(e).to_string()))
+        .unwrap_or_else(|| "failed".into())
+}
+
+/// A fixture check's detail (`fixture PATH`, then `✗ line N: …`) as
+/// `fixtures/LAB/STEP/NODE-IF.txt:N: what differed`.
+fn fixture_diff(detail: &str) -> Option<String> {
+    let path = detail.lines().next()?.strip_prefix("fixture ")?;
+    let file = short_fixture_path(path);
+    let mut lines = detail.lines();
+    while let Some(l) = lines.next() {
+        let Some(rest) = l.trim_start().strip_prefix("✗ line ") else {
+            continue;
+        };
+        let (n, what) = rest.split_once(": ")?;
+        if let Some(pat) = what.strip_prefix("expected, not captured (in order): ") {
+            return Some(format!("{file}:{n}: expected `{pat}`, not captured"));
+        }
+        if let Some(pat) = what.strip_prefix("must never appear: ") {
+            let seen = lines
+                .next()
+                .and_then(|c| c.trim().strip_prefix("but captured: "))
+                .unwrap_or("");
+            return Some(format!(
+                "{file}:{n}: `{pat}` must never appear, captured `{seen}`"
+            ));
+        }
+        return Some(format!("{file}:{n}: {what}"));
     }
-    s.push_str("    </testcase>\n");
+    Some(format!("{file}: {}", first_line(detail)))
+}
+
+/// A fixture path from its `fixtures` folder on (`fixtures/LAB/STEP/F.txt`),
+/// whatever directory the run was started in.
+pub fn short_fixture_path(p: &str) -> String {
+    let parts: Vec<&str> = p.split('/').collect();
+    match parts.iter().rposition(|c| *c == "fixtures") {
+        Some(i) => parts[i..].join("/"),
+        None => p.to_string(),
+    }
 }
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-fn secs(ms: u128) -> String {
-    format!("{}.{:03}", ms / 1000, ms % 1000)
-}
-
-/// XML-escaped, with characters XML 1.0 cannot hold (control characters a
-/// lab file may carry) written as `\u{..}`.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            '\n' | '\t' | '\r' => o.push(c),
-            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{fffe}' || c == '\u{ffff}' => {
-                let _ = write!(o, "\\u{{{:x}}}", c as u32);
-            }
-            c => o.push(c),
-        }
+/// Characters XML 1.0 cannot hold (control characters a lab file may
+/// carry), and escape sequences, written as `\u{..}` so a reader sees them.
+pub fn clean(s: &str) -> String {
+    let bad = |c: char| {
+        ((c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r'))
+            || matches!(c, '\u{7f}' | '\u{fffe}' | '\u{ffff}')
+    };
+    if !s.chars().any(bad) {
+        return s.to_string();
     }
-    o
+    s.chars()
+        .map(|c| {
+            if bad(c) {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -148,7 +196,7 @@ mod tests {
             error: None,
             ms: 1234,
             captures: vec![],
-            hint: None,
+            hint: Some("try `ip link set veth0 master br0`".into()),
         }
     }
 
@@ -165,32 +213,77 @@ mod tests {
                 ),
             ],
             "h",
+            Duration::from_millis(1500),
         );
         assert!(
             doc.contains(
-                r#"<testsuites name="vethlab" tests="3" failures="1" skipped="1" time="3.702">"#
+                r#"<testsuites name="vethlab" tests="3" failures="1" errors="0" time="1.500">"#
             ),
             "{doc}"
         );
-        assert!(doc.contains(
-            r#"<testsuite name="bridge-arp" tests="2" failures="1" errors="0" skipped="0""#
-        ));
         assert!(
-            doc.contains(r#"<testcase classname="calico" name="cross-node-ipip" time="1.234">"#)
+            doc.contains(r#"<testsuite name="bridge-arp" tests="2" skipped="0" errors="0" failures="1" time="2.468" hostname="h">"#),
+            "{doc}"
+        );
+        assert!(
+            doc.contains(r#"<testcase name="cross-node-ipip" classname="calico" time="1.234">"#)
         );
         assert!(doc.contains(r#"<skipped message="needs ipip: `sudo modprobe ipip`"/>"#));
         assert!(doc.contains(
             r#"<failure message="ping 192.168.122.102 from host fails: 1 sent, 1 received""#
         ));
-        assert!(doc.contains(r#"<property name="observation O4.2" value="fail"/>"#));
+        assert!(doc.contains(r#"<property name="veth-in-bridge O4.2" value="fail"/>"#));
+        assert!(!doc.contains("try `ip link"), "the hint stays out: {doc}");
         assert_eq!(doc.matches("<testcase ").count(), 3);
         assert_eq!(doc.matches("</testsuite>").count(), 2);
     }
 
     #[test]
-    fn escapes_markup_and_control_characters() {
-        assert_eq!(esc("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
-        assert_eq!(esc("x\u{1b}[31my"), "x\\u{1b}[31my");
-        assert_eq!(esc("l1\nl2"), "l1\nl2");
+    fn a_fixture_failure_names_its_file_line_and_the_line() {
+        let mut r = rep("bridge-arp", "veth-in-bridge", Status::Fail);
+        r.checks[0].what = "capture on host:br0 matches the fixture".into();
+        r.checks[0].outcome = Outcome::Fail(
+            "fixture /x/labs/../fixtures/bridge-arp/veth-in-bridge/host-br0.txt\n\
+             expected (fixture):\n  ✓ line 2: ARP, Request who-has 1\n  \
+             ✗ line 3: expected, not captured (in order): ARP, Reply 192.168.122.102 is-at *\n\
+             captured:\n  (nothing)\n"
+                .into(),
+        );
+        assert_eq!(
+            message(&r),
+            "fixtures/bridge-arp/veth-in-bridge/host-br0.txt:3: expected `ARP, Reply 192.168.122.102 is-at *`, not captured"
+        );
+        r.checks[0].outcome = Outcome::Fail(
+            "fixture fixtures/l/s/a-b.txt\nexpected (fixture):\n  ✗ line 5: must never appear: IP *\n      but captured: IP 1 > 2\n".into(),
+        );
+        assert_eq!(
+            message(&r),
+            "fixtures/l/s/a-b.txt:5: `IP *` must never appear, captured `IP 1 > 2`"
+        );
+        r.checks[0].what = "neighbour 10.0.0.2 on br0 in host is REACHABLE".into();
+        r.checks[0].outcome = Outcome::Fail("10.0.0.2 dev br0 FAILED".into());
+        assert_eq!(
+            message(&r),
+            "neighbour 10.0.0.2 on br0 in host is REACHABLE: 10.0.0.2 dev br0 FAILED"
+        );
+    }
+
+    #[test]
+    fn clean_keeps_text_and_shows_control_characters() {
+        assert_eq!(clean("x\u{1b}[31my"), "x\\u{1b}[31my");
+        assert_eq!(clean("l1\nl2\t"), "l1\nl2\t");
+        assert_eq!(clean("plain ✓"), "plain ✓");
+        assert_eq!(clean("\u{0}\u{ffff}"), "\\u{0}\\u{ffff}");
+    }
+
+    #[test]
+    fn only_the_total_loses_its_skipped_count() {
+        let t = without_total_skipped(
+            "<?xml?>\n<testsuites name=\"v\" tests=\"1\" skipped=\"1\" failures=\"0\">\n<testsuite skipped=\"1\">".into(),
+        );
+        assert_eq!(
+            t,
+            "<?xml?>\n<testsuites name=\"v\" tests=\"1\" failures=\"0\">\n<testsuite skipped=\"1\">"
+        );
     }
 }

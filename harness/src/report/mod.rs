@@ -167,7 +167,7 @@ impl StepReport {
         self.text_in(verbose, false)
     }
 
-    /// `text`, its marks coloured when `colour` (see `out::colour`).
+    /// `text`, its marks coloured when `colour` (whether to colour is the caller's choice).
     pub fn text_in(&self, verbose: bool, colour: bool) -> String {
         let paint = |sgr, s| crate::report::out::paint(colour, sgr, s);
         let mark = match &self.status {
@@ -281,9 +281,15 @@ impl StepReport {
     }
 }
 
+/// The JSON report's schema version (`"version"`): raised when a field
+/// changes meaning or goes away; new fields may appear within a version.
+pub const JSON_VERSION: u32 = 1;
+
 /// The JSON report: counts, each observation id's merged result, each step.
 #[derive(Debug, Serialize)]
 pub struct ReportJson<'a> {
+    /// The schema version, [`JSON_VERSION`].
+    pub version: u32,
     /// Steps passed, failed and skipped.
     pub summary: SummaryJson,
     /// By id: pass, fail, skip or partial (see `json_report`).
@@ -390,6 +396,7 @@ pub fn report_json(reports: &[StepReport]) -> ReportJson<'_> {
     }
     let (passed, failed, skipped, _) = summary(reports);
     ReportJson {
+        version: JSON_VERSION,
         summary: SummaryJson {
             passed,
             failed,

@@ -126,6 +126,7 @@ fn json_report_merges_an_id_over_steps() {
         json!({"passed": 5, "failed": 2, "skipped": 4})
     );
     assert_eq!(j["steps"].as_array().map(Vec::len), Some(11));
+    assert_eq!(j["version"], json!(1), "the schema version is written");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use super::step::{check_expect, run_step};
 use crate::error::{Error, Result};
 use crate::iproute::cmd;
 use crate::lab::{Action, Lab, Step, DAEMONS};
-use crate::report::{Outcome, StepReport};
+use crate::report::{Outcome, Status, StepReport};
 use crate::sys::trace;
 use crate::topo::Topo;
 use std::path::{Path, PathBuf};
@@ -35,6 +35,27 @@ pub struct RunOpts {
     pub answer: Option<String>,
     /// Kernel buffer per capture, in bytes (default `Capture::BUFFER`).
     pub capture_buffer: Option<i32>,
+    /// `--fail-fast`: shared by the labs of a run, set by the first step
+    /// that fails; a step not started by then is not run (a skip saying so).
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+/// Why a step was not run under `--fail-fast`.
+pub const NOT_RUN: &str = "not run: --fail-fast, an earlier step failed";
+
+impl RunOpts {
+    /// Whether `--fail-fast` has stopped the run.
+    pub fn stopped(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
+    }
+
+    /// A report is in: a FAIL stops the run under `--fail-fast`.
+    pub fn note(&self, r: &StepReport) {
+        if let (Some(s), Status::Fail) = (&self.stop, &r.status) {
+            s.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 /// Nodes declared up front. They stand for machines, whose loopback is up
@@ -199,6 +220,14 @@ pub fn run_lab_then(
     after: &mut dyn FnMut(&Topo),
 ) -> Vec<StepReport> {
     let mut out = vec![];
+    if opts.stopped() {
+        for s in &lab.steps {
+            let r = StepReport::skipped(lab, s, NOT_RUN.into());
+            progress(&r);
+            out.push(r);
+        }
+        return out;
+    }
     let mut topo = match new_topo(lab) {
         Ok(t) => t,
         Err(e) => {
@@ -216,8 +245,10 @@ pub fn run_lab_then(
         // not run on it, and say why.
         let r = match &broken {
             Some(why) => StepReport::failed(lab, s, why.clone()),
+            None if opts.stopped() => StepReport::skipped(lab, s, NOT_RUN.into()),
             None => guarded(lab, i, || run_step(lab, i, &mut topo, opts)),
         };
+        opts.note(&r);
         if broken.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with(PANICKED)) {
             broken = Some(format!("not run: step `{}` panicked before it", s.name));
         }
@@ -247,7 +278,12 @@ fn guarded(lab: &Lab, idx: usize, f: impl FnOnce() -> StepReport) -> StepReport 
 
 /// Run step `idx` alone: fresh namespaces, earlier steps' commands replayed.
 pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
-    guarded(lab, idx, || run_one_unguarded(lab, idx, opts))
+    if opts.stopped() {
+        return StepReport::skipped(lab, &lab.steps[idx], NOT_RUN.into());
+    }
+    let r = guarded(lab, idx, || run_one_unguarded(lab, idx, opts));
+    opts.note(&r);
+    r
 }
 
 fn run_one_unguarded(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {

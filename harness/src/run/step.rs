@@ -341,7 +341,8 @@ fn fixture_outcome(topo: &Topo, f: &Fixture, lines: &[String]) -> Outcome {
                 lines.len(),
                 f.path.display()
             )),
-            Err(diff) => Outcome::Fail(diff),
+            // The file first: a report (JUnit's message) names FILE:LINE.
+            Err(diff) => Outcome::Fail(format!("fixture {}\n{diff}", f.path.display())),
         },
     }
 }

@@ -10,7 +10,7 @@ use vethlab::report::Status;
 use vethlab::run::{self, RunOpts};
 /// A copy of lab `name` and its fixtures in a temporary tree: the lab file
 /// to edit (the tree lives as long as the returned dir).
-fn copy_lab(dir: &Path, name: &str) -> Result<(tempfile::TempDir, PathBuf), Failed> {
+pub(crate) fn copy_lab(dir: &Path, name: &str) -> Result<(tempfile::TempDir, PathBuf), Failed> {
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let root = tmp.path();
     copy_tree(&dir.join(name), &root.join("labs").join(name)).map_err(|e| fail(e.to_string()))?;

@@ -13,6 +13,7 @@ use vethlab::run::{self, RunOpts};
 
 mod author;
 mod doctor;
+mod cli;
 mod errors;
 mod escape;
 mod learner;
@@ -213,6 +214,27 @@ fn main() -> ExitCode {
         peers::flannel_pairs(&d3)
     }));
     trials.push(Trial::test("peers/whole-machine", peers::whole_machine));
+    let (d7, d8) = (dir.clone(), dir.clone());
+    let vp = labs
+        .iter()
+        .find(|l| l.name == "veth-pair")
+        .map(|l| l.steps.len());
+    trials.push(Trial::test("harness/cli-fail-fast", move || {
+        cli::fail_fast(&d7)
+    }));
+    trials.push(Trial::test("harness/cli-quiet", move || {
+        cli::quiet(&d8, vp.unwrap_or(0))
+    }));
+    trials.push(Trial::test("harness/cli-color", cli::colour_flags));
+    let l7 = labs.clone();
+    trials.push(Trial::test("harness/readme-figures", move || {
+        readmes::main_readme_figures(&l7)
+    }));
+    let d9 = dir.clone();
+    trials.push(Trial::ignorable_test(
+        "harness/junit-valid-against-jenkins-xsd",
+        move || reports::junit_valid_against_xsd(&d9),
+    ));
     if shard.is_some_and(|(i, _)| i != 1) {
         trials.retain(|t| !KIT_TRIALS.iter().any(|p| t.name().starts_with(p)));
     }

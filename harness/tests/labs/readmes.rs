@@ -196,3 +196,82 @@ fn commands_work(lab: &Lab, idx: usize) -> Result<(), Failed> {
         String::from_utf8_lossy(&out.stderr)
     )))
 }
+
+/// The numbers before `suffix` wherever it follows one in `text`
+/// (`numbers_before("4 × 38 steps", " steps")` is `[38]`).
+fn numbers_before(text: &str, suffix: &str) -> Vec<usize> {
+    text.match_indices(suffix)
+        .filter_map(|(i, _)| {
+            let head = &text[..i];
+            let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            head[head.len() - digits..].parse().ok()
+        })
+        .collect()
+}
+
+/// The top README's figures are the catalog's and this test binary's:
+/// steps and labs of the suite, trials listed, mutation and escape trials,
+/// and what nextest reports. A lab, step or trial added without updating
+/// the README fails here.
+pub(crate) fn main_readme_figures(labs: &[Lab]) -> Result<(), Failed> {
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+    let text = std::fs::read_to_string(p).map_err(|e| fail(format!("{p}: {e}")))?;
+    let list = |extra: &[&str]| -> Result<Vec<String>, Failed> {
+        let exe = std::env::current_exe().map_err(|e| fail(e.to_string()))?;
+        let o = Command::new(exe)
+            .arg("--list")
+            .args(extra)
+            .env_remove("VETHLAB_SHARD")
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| l.strip_suffix(": test"))
+            .map(|l| l.trim_start_matches("[skip] ").to_string())
+            .collect())
+    };
+    let trials = list(&[])?;
+    let ignored = list(&["--ignored"])?.len();
+    let count = |prefix: &str| trials.iter().filter(|t| t.starts_with(prefix)).count();
+    let steps: usize = labs.iter().map(|l| l.steps.len()).sum();
+    let want: [(&str, usize); 6] = [
+        (" steps of ", steps),
+        (" labs in parallel", labs.len()),
+        (" steps, all pass", steps),
+        (" trials, LAB/STEP and the kit's own", trials.len()),
+        (" trials) breaks a copy of a lab", count("mutation/")),
+        (" hostile labs)", count("escape/")),
+    ];
+    let mut wrong = vec![];
+    for (suffix, n) in want {
+        let got = numbers_before(&text, suffix);
+        if got.is_empty() || got.iter().any(|g| *g != n) {
+            wrong.push(format!(
+                "`N{suffix}`: README says {got:?}, the suite has {n}"
+            ));
+        }
+    }
+    // nextest's line, as run here: every trial run or skipped (how many
+    // are skips depends on the kernel: without ipip, {ignored} here).
+    let ran = numbers_before(&text, " tests run: ");
+    let passed = numbers_before(&text, " passed, ");
+    let skipped = numbers_before(&text, " skipped` here");
+    match (ran.as_slice(), skipped.as_slice()) {
+        ([r], [k]) if r + k == trials.len() && passed.contains(r) => {}
+        _ => wrong.push(format!(
+            "nextest's line: {ran:?} run + {skipped:?} skipped should be the {} trials \
+             (`{} tests run: {} passed, {ignored} skipped` on this kernel)",
+            trials.len(),
+            trials.len() - ignored,
+            trials.len() - ignored
+        )),
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(fail(format!(
+            "{p} has stale figures:\n{}",
+            wrong.join("\n")
+        )))
+    }
+}

@@ -134,8 +134,11 @@ pub(crate) fn bless_then_run_passes(dir: &std::path::Path) -> Result<(), Failed>
     Ok(())
 }
 
-/// Completions and the man page come from the parser's own definitions:
-/// every subcommand is in both.
+/// Completions and the man pages come from the parser's own definitions:
+/// every subcommand is in both, has its own page (`vethlab man run`, `man
+/// --dir`), and every page the top-level one refers to exists. The bash
+/// script, sourced in bash, completes `vethlab run fla` to the flannel labs
+/// and their steps, and `vethlab shell` to lab names only.
 pub(crate) fn completions_and_man() -> Result<(), Failed> {
     let out = |args: &[&str]| -> Result<String, Failed> {
         let o = Command::new(env!("CARGO_BIN_EXE_vethlab"))
@@ -144,45 +147,119 @@ pub(crate) fn completions_and_man() -> Result<(), Failed> {
             .map_err(|e| fail(e.to_string()))?;
         if !o.status.success() {
             return Err(fail(format!(
-                "vethlab {args:?} exited {:?}",
-                o.status.code()
+                "vethlab {args:?} exited {:?}: {}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr)
             )));
         }
         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
     };
     let bash = out(&["completions", "bash"])?;
     let man = out(&["man"])?;
-    if !man.starts_with(".ie") && !man.contains(".TH vethlab") {
+    if !man.contains(".TH vethlab 1") {
         return Err(fail(format!(
             "not a man page:\n{}",
             &man[..man.len().min(300)]
         )));
     }
-    for sub in ["list", "run", "shell", "check", "bench", "peers"] {
-        if !bash.contains(sub) || !man.contains(sub) {
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    out(&["man", "--dir", &tmp.path().display().to_string()])?;
+    for sub in ["list", "run", "shell", "check", "bench", "peers", "man"] {
+        if !bash.contains(sub) || !man.contains(&format!("vethlab\\-{sub}(1)")) {
             return Err(fail(format!(
                 "`{sub}` missing from the completions or the man page"
             )));
         }
+        let page = out(&["man", sub])?;
+        let file = tmp.path().join(format!("vethlab-{sub}.1"));
+        let written =
+            std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+        if !page.contains(&format!(".TH vethlab-{sub} 1")) || written != page {
+            return Err(fail(format!("vethlab-{sub}(1): {page}")));
+        }
+    }
+    let run = out(&["man", "run"])?;
+    for flag in ["fail\\-fast", "color", "quiet", "pcapng"] {
+        if !run.contains(flag) {
+            return Err(fail(format!("vethlab-run(1) does not mention {flag}")));
+        }
+    }
+    let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())
+        .map_err(|e| fail(e.to_string()))?;
+    let flannel: Vec<String> = labs
+        .iter()
+        .filter(|l| l.name.starts_with("fla"))
+        .flat_map(|l| {
+            std::iter::once(l.name.clone())
+                .chain(l.steps.iter().map(|s| format!("{}/{}", l.name, s.name)))
+        })
+        .collect();
+    let calico: Vec<String> = labs
+        .iter()
+        .filter(|l| l.name.starts_with("cal"))
+        .map(|l| l.name.clone())
+        .collect();
+    let script = tmp.path().join("vethlab.bash");
+    std::fs::write(&script, &bash).map_err(|e| fail(e.to_string()))?;
+    let complete = |words: &str| -> Result<Vec<String>, Failed> {
+        let o = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {}; COMP_WORDS=({words}); COMP_CWORD=2; COMP_LINE=\"{words}\"; \
+                 COMP_POINT=${{#COMP_LINE}}; _vethlab vethlab \"${{COMP_WORDS[2]}}\" \"${{COMP_WORDS[1]}}\"; \
+                 printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                script.display()
+            ))
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        v.sort();
+        Ok(v)
+    };
+    let mut want = flannel.clone();
+    want.sort();
+    let got = complete("vethlab run fla")?;
+    if got != want || want.len() < 3 {
+        return Err(fail(format!(
+            "`vethlab run fla<TAB>`: {got:?}, want {want:?}"
+        )));
+    }
+    let got = complete("vethlab shell cal")?;
+    if got != calico || calico.is_empty() {
+        return Err(fail(format!(
+            "`vethlab shell cal<TAB>`: {got:?}, want {calico:?}"
+        )));
     }
     Ok(())
 }
 
 /// The report is coloured on a terminal (a real pty, from util-linux's
-/// `script`), plain when piped, and plain on a terminal with NO_COLOR set.
+/// `script`), plain when piped, and plain on a terminal with NO_COLOR set,
+/// with TERM=dumb, or with `--color never`.
 pub(crate) fn colour_on_a_terminal_only() -> Result<Completion, Failed> {
     if Command::new("script").arg("--version").output().is_err() {
         return crate::skipped("no `script` (util-linux) to give the run a terminal");
     }
     let bin = env!("CARGO_BIN_EXE_vethlab");
     let green = "\x1b[32mPASS\x1b[0m";
-    let on_tty = |no_color: Option<&str>| -> Result<String, Failed> {
+    let on_tty = |env: &[(&str, &str)], flags: &str| -> Result<String, Failed> {
         let mut c = Command::new("script");
-        c.args(["-qec", "\"$VETHLAB\" run veth-pair", "/dev/null"])
-            .env("VETHLAB", bin)
-            .env_remove("NO_COLOR");
-        if let Some(v) = no_color {
-            c.env("NO_COLOR", v);
+        c.args([
+            "-qec",
+            &format!("\"$VETHLAB\" run veth-pair {flags}"),
+            "/dev/null",
+        ])
+        .env("VETHLAB", bin)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR");
+        for (k, v) in env {
+            c.env(k, v);
         }
         let out = c.output().map_err(|e| fail(e.to_string()))?;
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -191,13 +268,19 @@ pub(crate) fn colour_on_a_terminal_only() -> Result<Completion, Failed> {
         }
         Ok(text)
     };
-    let t = on_tty(None)?;
+    let t = on_tty(&[], "")?;
     if !t.contains(green) {
         return Err(fail(format!("no colour on a terminal:\n{t:?}")));
     }
-    let t = on_tty(Some("1"))?;
-    if t.contains("\x1b[3") {
-        return Err(fail(format!("colour with NO_COLOR=1:\n{t:?}")));
+    for (env, flags) in [
+        (&[("NO_COLOR", "1")][..], ""),
+        (&[("TERM", "dumb")][..], ""),
+        (&[][..], "--color never"),
+    ] {
+        let t = on_tty(env, flags)?;
+        if t.contains("\x1b[3") {
+            return Err(fail(format!("colour with {env:?} {flags}:\n{t:?}")));
+        }
     }
     let piped = Command::new(bin)
         .args(["run", "veth-pair"])
@@ -207,6 +290,79 @@ pub(crate) fn colour_on_a_terminal_only() -> Result<Completion, Failed> {
     let t = String::from_utf8_lossy(&piped.stdout);
     if !t.contains("PASS") || t.contains('\x1b') {
         return Err(fail(format!("piped, expected plain PASS lines:\n{t:?}")));
+    }
+    Ok(Completion::Completed)
+}
+
+/// `vethlab run --junit` is valid against the Jenkins JUnit schema
+/// (`tests/junit.xsd`, with xmllint), and the same file with a property
+/// inside a testcase is not (the check can fail). A failing fixture names
+/// its file and line and the line expected; no learner hint; the total time
+/// is the run's wall time (at least its longest lab, at most the process).
+pub(crate) fn junit_valid_against_xsd(dir: &std::path::Path) -> Result<Completion, Failed> {
+    if Command::new("xmllint").arg("--version").output().is_err() {
+        return crate::skipped("no xmllint (apt-get install libxml2-utils)");
+    }
+    let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/junit.xsd");
+    let (tmp, lab) = crate::cli::broken_bridge_arp(dir)?;
+    let file = tmp.path().join("junit.xml");
+    let t0 = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
+        .arg("run")
+        .arg(&lab)
+        .args(["veth-pair", "calico", "--junit"])
+        .arg(&file)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    let elapsed = t0.elapsed().as_secs_f64();
+    let doc = std::fs::read_to_string(&file).map_err(|e| fail(format!("no report: {e}")))?;
+    if out.status.code() != Some(1) {
+        return Err(fail(format!("the broken lab should fail the run:\n{doc}")));
+    }
+    let lint = |f: &std::path::Path| {
+        Command::new("xmllint")
+            .args(["--noout", "--schema", xsd])
+            .arg(f)
+            .output()
+            .map_err(|e| fail(e.to_string()))
+    };
+    let v = lint(&file)?;
+    if !v.status.success() {
+        return Err(fail(format!(
+            "not valid against {xsd}:\n{}",
+            String::from_utf8_lossy(&v.stderr)
+        )));
+    }
+    let bad = tmp.path().join("bad.xml");
+    let mutated = doc.replacen(
+        "</testcase>",
+        "<properties><property name=\"a\" value=\"b\"/></properties></testcase>",
+        1,
+    );
+    std::fs::write(&bad, mutated).map_err(|e| fail(e.to_string()))?;
+    if lint(&bad)?.status.success() {
+        return Err(fail("xmllint accepted a property inside a testcase"));
+    }
+    let msg = "message=\"fixtures/bridge-arp/";
+    let at = doc
+        .find(msg)
+        .ok_or_else(|| fail(format!("no fixture message:\n{doc}")))?;
+    let m = &doc[at + 9..];
+    let m = &m[..m.find('"').unwrap_or(0)];
+    if !m.contains(".txt:") || !m.contains(": expected `") || doc.contains("hint:") {
+        return Err(fail(format!("message {m:?}, or a hint in:\n{doc}")));
+    }
+    let times: Vec<f64> = doc
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<testsuite"))
+        .filter_map(|l| l.split(" time=\"").nth(1)?.split('"').next()?.parse().ok())
+        .collect();
+    let (total, suites) = times.split_first().ok_or_else(|| fail("no times"))?;
+    let longest = suites.iter().cloned().fold(0.0, f64::max);
+    if suites.len() != 3 || *total < longest || *total > elapsed {
+        return Err(fail(format!(
+            "total {total} s: want the wall time, between the longest lab {longest} s and the process's {elapsed} s"
+        )));
     }
     Ok(Completion::Completed)
 }

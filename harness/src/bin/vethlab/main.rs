@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 mod commands;
+mod out;
 
 #[derive(Parser)]
 #[command(
@@ -15,6 +16,13 @@ mod commands;
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Colour the report: auto (a terminal, unless NO_COLOR is set or
+    /// TERM=dumb; CLICOLOR_FORCE=1 forces it), always, never.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = out::When::Auto)]
+    color: out::When,
+    /// Quiet: print only failures and the summary line.
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -57,6 +65,7 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
+    out::set(cli.color, cli.quiet);
     // Lab files are read with the caller's rights, before the sandbox (whose
     // root is nobody outside); a bad one exits 2 before anything is built.
     let loaded = match &mut cli.cmd {
@@ -121,7 +130,7 @@ fn main() -> ExitCode {
         Cmd::New(c) => c.exec(),
     };
     // Output the reader did not take (a full disk) is an error too.
-    match r.and_then(|c| vethlab::report::out::finish().map(|_| c)) {
+    match r.and_then(|c| crate::out::finish().map(|_| c)) {
         Ok(code) => code,
         Err(e) => {
             // Messages quote lab files: no escape sequence reaches the terminal.

@@ -28,7 +28,7 @@ impl Check {
 /// Run the check, print its report, and say what it means.
 pub fn verdict(lab: &vethlab::lab::Lab, idx: usize) -> Result<ExitCode> {
     let r = exercise::check(lab, idx)?;
-    print!("{}", r.text_in(false, vethlab::report::out::colour(false)));
+    print!("{}", r.text_in(false, crate::out::ui().colour_out));
     for id in &r.ids {
         println!("  {id}: {}", r.id_result(id));
     }

@@ -1,7 +1,8 @@
+use crate::out::println;
 use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::Result;
-use vethlab::report::out::{esc, println};
+use vethlab::report::out::esc;
 
 #[derive(Args)]
 pub struct List {

@@ -2,11 +2,11 @@
 
 /// For every subcommand: standard output that survives a closed pipe or a full disk (`out`).
 macro_rules! say {
-    ($($t:tt)*) => { vethlab::report::out::println(&format!($($t)*)) };
+    ($($t:tt)*) => { crate::out::println(&format!($($t)*)) };
 }
 #[allow(unused_macros)]
 macro_rules! put {
-    ($($t:tt)*) => { vethlab::report::out::print(&format!($($t)*)) };
+    ($($t:tt)*) => { crate::out::print(&format!($($t)*)) };
 }
 
 pub mod answer;

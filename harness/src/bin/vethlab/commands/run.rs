@@ -1,12 +1,14 @@
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use vethlab::error::{Error, Result};
 use vethlab::lab;
 use vethlab::report::html::NodeView;
 use vethlab::report::{self, StepReport};
 use vethlab::run::{self, RunOpts};
+
+mod progress;
+use progress::Progress;
 
 #[derive(Args)]
 pub struct Run {
@@ -19,7 +21,7 @@ pub struct Run {
     /// Write a JUnit XML report: a testsuite per lab, a testcase per step.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// Write every capture as DIR/<lab>/<step>/<node>-<iface>.pcap.
+    /// Write every capture as DIR/<lab>/<step>/<node>-<iface>.pcapng.
     #[arg(long, value_name = "DIR")]
     pcap_dir: Option<PathBuf>,
     /// Write DIR/<lab>.html: topology and packet-ladder diagrams (pcaps in DIR/pcaps).
@@ -39,6 +41,10 @@ pub struct Run {
     /// Show every check's detail and every captured line, not only failures.
     #[arg(short, long)]
     verbose: bool,
+    /// Stop starting steps and labs after the first FAIL: steps already
+    /// running finish, the rest are reported as not run (SKIP), exit 1.
+    #[arg(long)]
+    fail_fast: bool,
     /// The labs, read before the sandbox (whose root may not read the caller's files).
     #[arg(skip)]
     loaded: Option<Vec<(lab::Lab, Option<usize>)>>,
@@ -248,6 +254,7 @@ impl Run {
         let opts = RunOpts {
             pcap_dir: pcap_dir.clone(),
             capture_buffer: self.capture_buffer.map(|b| b as i32),
+            stop: self.fail_fast.then(Default::default),
             ..Default::default()
         };
         // Which kernel, which optional kinds, which fallback devices: a
@@ -256,11 +263,15 @@ impl Run {
         // `--json -`: the JSON is standard output; the text goes to stderr.
         let json_stdout = self.json.as_deref().is_some_and(is_stdout);
         let progress = Progress::new(&jobs, json_stdout, self.verbose);
-        progress.say(&format!("{}\n\n", kernel.summary()));
+        if !progress.quiet {
+            progress.say(&format!("{}\n\n", kernel.summary()));
+        }
         // The finished topology: for the HTML pages, and the MACs a bless
         // turns back into placeholders.
         let want_view = self.html.is_some() || self.bless;
+        let started = std::time::Instant::now();
         let results = run_jobs(&jobs, &opts, &progress, want_view);
+        let wall = started.elapsed();
         if let Some(dir) = &self.html {
             // Linked from the pages wherever they are: `pcaps` beside them
             // by default, `../elsewhere` with --pcap-dir.
@@ -285,10 +296,16 @@ impl Run {
             }
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
-        self.write_reports(&all, kernel)?;
+        self.write_reports(&all, kernel, wall)?;
         let (_, failed, _, line) = report::summary(&all);
-        progress.say(&format!("\n{line}\n"));
-        vethlab::report::out::finish()?;
+        // Quiet and nothing failed: the summary is the only line.
+        let gap = if progress.quiet && failed == 0 {
+            ""
+        } else {
+            "\n"
+        };
+        progress.say(&format!("{gap}{line}\n"));
+        crate::out::finish()?;
         Ok(if failed > 0 {
             ExitCode::from(1)
         } else {
@@ -301,6 +318,7 @@ impl Run {
         &self,
         all: &[StepReport],
         kernel: &vethlab::sys::kernel::Kernel,
+        wall: std::time::Duration,
     ) -> Result<()> {
         if let Some(p) = &self.json {
             let mut v = report::json_report(all);
@@ -308,106 +326,21 @@ impl Run {
             let text = serde_json::to_string_pretty(&v)
                 .map_err(|e| Error::other(format!("JSON report: {e}")))?;
             if is_stdout(p) {
-                vethlab::report::out::println(&text);
+                crate::out::println(&text);
             } else {
                 vethlab::sys::outputs::write(p, text.as_bytes())?;
             }
         }
         if let Some(p) = &self.junit {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-            let doc = vethlab::report::junit::document(all, host.trim());
+            let doc = vethlab::report::junit::document(all, host.trim(), wall);
             if is_stdout(p) {
-                vethlab::report::out::print(&doc);
+                crate::out::print(&doc);
             } else {
                 vethlab::sys::outputs::write(p, doc.as_bytes())?;
             }
         }
         Ok(())
-    }
-}
-
-/// What the run has reported so far: each step's text as it ends, and on a
-/// terminal a status line on stderr saying how far the run is and which
-/// labs are still running; piped, only the report is printed.
-struct Progress {
-    total: usize,
-    tty: bool,
-    /// Steps done, and per lab the steps still to come.
-    left: Mutex<(usize, Vec<(String, usize)>)>,
-    /// (lab, step) of every report, so a lab thread that dies loses nothing.
-    reported: Mutex<Vec<(String, String)>>,
-    json_stdout: bool,
-    colour: bool,
-    verbose: bool,
-}
-
-impl Progress {
-    fn new(jobs: &[(lab::Lab, Option<usize>)], json_stdout: bool, verbose: bool) -> Progress {
-        let steps =
-            |(l, i): &(lab::Lab, Option<usize>)| if i.is_some() { 1 } else { l.steps.len() };
-        Progress {
-            total: jobs.iter().map(steps).sum(),
-            tty: std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            left: Mutex::new((
-                0,
-                jobs.iter().map(|j| (j.0.name.clone(), steps(j))).collect(),
-            )),
-            reported: Mutex::new(vec![]),
-            json_stdout,
-            // Colour only for a terminal, and never with NO_COLOR set.
-            colour: vethlab::report::out::colour(json_stdout),
-            verbose,
-        }
-    }
-
-    /// Text for the reader: stdout, or stderr when stdout is the JSON.
-    fn say(&self, t: &str) {
-        if self.json_stdout {
-            eprint!("{t}");
-        } else {
-            vethlab::report::out::print(t);
-        }
-    }
-
-    fn step(&self, r: &StepReport) {
-        if let Ok(mut d) = self.reported.lock() {
-            d.push((r.lab.clone(), r.step.clone()));
-        }
-        let Ok(mut g) = self.left.lock() else { return };
-        if self.tty {
-            eprint!("\r\x1b[K");
-        }
-        self.say(&r.text_in(self.verbose, self.colour));
-        g.0 += 1;
-        if let Some(e) = g.1.iter_mut().find(|(n, k)| *n == r.lab && *k > 0) {
-            e.1 -= 1;
-        }
-        if self.tty && g.0 < self.total {
-            let running: Vec<&str> =
-                g.1.iter()
-                    .filter(|(_, k)| *k > 0)
-                    .map(|(n, _)| n.as_str())
-                    .collect();
-            eprint!(
-                "[{}/{} steps] running: {}",
-                g.0,
-                self.total,
-                vethlab::report::out::esc(&running.join(", "))
-            );
-        }
-    }
-
-    /// The steps of `lab` reported so far.
-    fn done(&self, lab: &str) -> Vec<String> {
-        self.reported
-            .lock()
-            .map(|d| {
-                d.iter()
-                    .filter(|(l, _)| l == lab)
-                    .map(|(_, s)| s.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 }
 

@@ -1,7 +1,7 @@
+use crate::out::println;
 use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::Result;
-use vethlab::report::out::println;
 use vethlab::tools::exercise;
 
 #[derive(Args)]
