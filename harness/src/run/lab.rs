@@ -188,15 +188,16 @@ pub fn run_lab(
     opts: &RunOpts,
     progress: &(dyn Fn(&StepReport) + Sync),
 ) -> Vec<StepReport> {
-    run_lab_then(lab, opts, progress, &mut |_| {})
+    run_lab_then(lab, opts, progress, &mut |_, _| {})
 }
 
-/// `run_lab`, then `after` sees the final topology before it is torn down.
+/// `run_lab`, and `after(i, topo)` sees the topology as step `i` left it
+/// (the state its checks read), before the next step changes it.
 pub fn run_lab_then(
     lab: &Lab,
     opts: &RunOpts,
     progress: &(dyn Fn(&StepReport) + Sync),
-    after: &mut dyn FnMut(&Topo),
+    after: &mut dyn FnMut(usize, &Topo),
 ) -> Vec<StepReport> {
     let mut out = vec![];
     let mut topo = match new_topo(lab) {
@@ -221,11 +222,11 @@ pub fn run_lab_then(
         if broken.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with(PANICKED)) {
             broken = Some(format!("not run: step `{}` panicked before it", s.name));
         }
+        if broken.is_none() {
+            after(i, &topo);
+        }
         progress(&r);
         out.push(r);
-    }
-    if broken.is_none() {
-        after(&topo);
     }
     out
 }

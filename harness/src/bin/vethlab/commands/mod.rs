@@ -18,6 +18,7 @@ pub mod list;
 pub mod peers;
 pub mod reset;
 pub mod run;
+pub mod run_html;
 pub mod shell;
 pub mod solution;
 pub mod task;
