@@ -25,8 +25,11 @@ fn attr(tag: &str, name: &str) -> Option<String> {
     Some(unescape(&tag[at..at + tag[at..].find('"')?]))
 }
 
+/// A link's end: node, interface.
+type EndName = (String, String);
+
 /// (class, end, end) of every element naming a link.
-fn links(svg: &str) -> Vec<(String, (String, String), (String, String))> {
+fn links(svg: &str) -> Vec<(String, EndName, EndName)> {
     let split = |e: &str| {
         let (n, i) = e.split_once(':').unwrap_or((e, ""));
         (n.to_string(), i.to_string())
@@ -60,12 +63,7 @@ fn kernel_peer(t: &Topo, node: &str, dev: &str) -> Result<Option<(String, String
 }
 
 /// One named link against the kernel.
-fn check_link(
-    t: &Topo,
-    class: &str,
-    (an, ai): &(String, String),
-    (bn, bi): &(String, String),
-) -> Result<(), String> {
+fn check_link(t: &Topo, class: &str, (an, ai): &EndName, (bn, bi): &EndName) -> Result<(), String> {
     let a = t.link(an, ai).map_err(|e| format!("{an}:{ai}: {e}"))?;
     let b = t.link(bn, bi).map_err(|e| format!("{bn}:{bi}: {e}"))?;
     let ok = match class {
