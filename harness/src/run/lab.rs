@@ -248,10 +248,25 @@ fn guarded(lab: &Lab, idx: usize, f: impl FnOnce() -> StepReport) -> StepReport 
 
 /// Run step `idx` alone: fresh namespaces, earlier steps' commands replayed.
 pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
-    guarded(lab, idx, || run_one_unguarded(lab, idx, opts))
+    run_one_then(lab, idx, opts, &mut |_| {})
 }
 
-fn run_one_unguarded(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
+/// `run_one`, and `after` sees the topology as the step left it.
+pub fn run_one_then(
+    lab: &Lab,
+    idx: usize,
+    opts: &RunOpts,
+    after: &mut dyn FnMut(&Topo),
+) -> StepReport {
+    guarded(lab, idx, || run_one_unguarded(lab, idx, opts, after))
+}
+
+fn run_one_unguarded(
+    lab: &Lab,
+    idx: usize,
+    opts: &RunOpts,
+    after: &mut dyn FnMut(&Topo),
+) -> StepReport {
     let step = &lab.steps[idx];
     let mut topo = match new_topo(lab).and_then(|mut t| build_upto(lab, &mut t, idx).map(|_| t)) {
         Ok(t) => t,
@@ -264,5 +279,7 @@ fn run_one_unguarded(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
             )
         }
     };
-    run_step(lab, idx, &mut topo, opts)
+    let r = run_step(lab, idx, &mut topo, opts);
+    after(&topo);
+    r
 }

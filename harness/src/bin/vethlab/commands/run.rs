@@ -1,3 +1,4 @@
+use super::run_html::lab_view;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -430,21 +431,22 @@ fn run_jobs(
                 s.spawn(move || match idx {
                     None => {
                         let mut views = vec![vec![]; l.steps.len()];
-                        let keys = vethlab::report::html::sysctl_keys(l);
                         let r = run::run_lab_then(l, opts, report, &mut |i, t| {
                             if want_view {
-                                let names: Vec<String> =
-                                    t.nodes().iter().map(|n| n.name().to_string()).collect();
-                                views[i] = vethlab::report::html::view(t, &names, &keys)
-                                    .unwrap_or_default();
+                                views[i] = lab_view(l, t);
                             }
                         });
                         (r, views)
                     }
                     Some(i) => {
-                        let r = run::run_one(l, *i, opts);
+                        let mut view = vec![];
+                        let r = run::run_one_then(l, *i, opts, &mut |t| {
+                            if want_view {
+                                view = lab_view(l, t);
+                            }
+                        });
                         report(&r);
-                        (vec![r], vec![])
+                        (vec![r], vec![view])
                     }
                 })
             })

@@ -59,3 +59,11 @@ pub(crate) fn absolute(p: &Path) -> PathBuf {
         }
     }
 }
+
+/// The topology of every namespace of `t` as the report draws it, with
+/// the sysctls `l` sets or asserts (empty if it cannot be read).
+pub(crate) fn lab_view(l: &lab::Lab, t: &vethlab::topo::Topo) -> Vec<NodeView> {
+    let names: Vec<String> = t.nodes().iter().map(|n| n.name().to_string()).collect();
+    vethlab::report::html::view(t, &names, &vethlab::report::html::sysctl_keys(l))
+        .unwrap_or_default()
+}
