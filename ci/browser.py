@@ -157,6 +157,8 @@ window.addEventListener('load', () => {
   out.textContent = JSON.stringify({
     svgs, texts, arrows, cables: cablesSeen, bad,
     height: Math.ceil(document.documentElement.scrollHeight),
+    // The widest picture's own width: a screenshot that wide shows it whole.
+    widest: Math.ceil(Math.max(0, ...[...document.querySelectorAll('svg')].map(s => +s.getAttribute('width') || 0))),
     width: Math.ceil(document.documentElement.scrollWidth),
   });
   document.body.appendChild(out);
@@ -207,9 +209,12 @@ def measure(page):
     return json.loads(html.unescape(m.group(1)))
 
 
-def screenshot(page, png, height):
+def screenshot(page, png, height, widest=0):
     height = max(600, min(height + 40, 16000))
-    r = chromium(f"--window-size={WIDTH},{height}", f"--screenshot={os.path.abspath(png)}",
+    # Wide pictures scroll on the page; the screenshot is made wide enough
+    # to show them whole.
+    width = max(WIDTH, min(widest + 120, 4000))
+    r = chromium(f"--window-size={width},{height}", f"--screenshot={os.path.abspath(png)}",
                  "file://" + os.path.abspath(page))
     if r.returncode != 0 or not os.path.exists(png):
         raise SystemExit(f"{page}: no screenshot\n{r.stderr[-2000:]}")
@@ -389,7 +394,7 @@ def main(argv):
               f"{v['cables']} cables: " + ("ok" if not found else f"{len(found)} problems"))
         if shots:
             png = os.path.join(shots, os.path.basename(p).removesuffix(".html") + ".png")
-            screenshot(p, png, v["height"])
+            screenshot(p, png, v["height"], v.get("widest", 0))
     if pages and cables == 0:
         problems.append("browser: no cable measured on any page (the cable checks ran on nothing)")
     for x in problems:

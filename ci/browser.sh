@@ -21,7 +21,11 @@ set -euo pipefail
 dir=${1:-ci-artifacts/html}
 shots=${2:-ci-artifacts/screenshots}
 here=$(cd "$(dirname "$0")" && pwd)
-vethlab=$(realpath "${VETHLAB:-target/debug/vethlab}")
+vethlab=${VETHLAB:-target/debug/vethlab}
+if [ ! -x "$vethlab" ]; then
+  echo "browser: no vethlab binary at $vethlab (cargo build, or set VETHLAB)"; exit 1
+fi
+vethlab=$(realpath "$vethlab")
 shopt -s nullglob
 pages=("$dir"/*.html)
 if [ ${#pages[@]} -eq 0 ]; then
