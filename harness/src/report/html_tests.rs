@@ -116,6 +116,33 @@ fn view_reads_routes_neighbours_and_the_labs_sysctls() {
 }
 
 #[test]
+fn view_leaves_out_unused_fallback_devices() {
+    let mut f = fake();
+    f.fallback = vec!["tunl0".into(), "gre0".into()];
+    let mut down = link(9, "tunl0", Some("ipip"));
+    down.flags = 0;
+    f.node("pod").links.push(down.clone());
+    down.name = "gre0".into();
+    down.index = 10;
+    f.node("pod").links.push(down);
+    f.node("pod").addrs.push(addr(10, "10.0.0.1", 32));
+    f.node("host").links.push(link(9, "tunl0", Some("ipip")));
+    let v = view(&f, &nodes(&["host", "pod"]), &[]).unwrap();
+    let names = |i: usize| {
+        v[i].ifaces
+            .iter()
+            .map(|x| x.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(names(0).contains(&"tunl0".to_string()), "up: drawn");
+    assert_eq!(
+        names(1),
+        ["eth0", "gre0"],
+        "down and bare: left out; addressed: drawn"
+    );
+}
+
+#[test]
 fn view_of_a_peer_in_an_unknown_namespace_has_none() {
     let mut f = fake();
     f.node("host").nsids.clear();

@@ -136,8 +136,14 @@ pub fn view(st: &dyn State, nodes: &[String], keys: &[(String, String)]) -> Resu
 fn ifaces(st: &dyn State, n: &str, links: &[Link]) -> Result<Vec<IfaceView>> {
     let addrs = st.addrs(n)?;
     let local = |i: u32| links.iter().find(|x| x.index == i).map(|x| x.name.clone());
+    // The kernel's fallback devices (`tunl0`, `gre0`, …) sit in every
+    // namespace; drawn only once a lab uses one (up, or addressed).
+    let fallback = st.fallback_names();
+    let unused = |l: &Link| {
+        fallback.contains(&l.name) && !l.up() && !addrs.iter().any(|a| a.index == l.index)
+    };
     let mut out = vec![];
-    for l in links.iter().filter(|l| l.name != "lo") {
+    for l in links.iter().filter(|l| l.name != "lo" && !unused(l)) {
         let kind = l.kind.clone().unwrap_or_default();
         let peer = match (kind.as_str(), l.link, l.link_netnsid) {
             ("veth", Some(pi), Some(id)) => st.node_of_nsid(n, id)?.and_then(|pn| {
