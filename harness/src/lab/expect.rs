@@ -208,7 +208,23 @@ impl Expect {
                     }
                 )
             }
-            Expect::Routes { node, .. } => format!("routes of {node}"),
+            Expect::Routes { node, has, lacks } => {
+                // What is asserted, so four checks of one node read apart.
+                let q = |v: &[String]| {
+                    v.iter()
+                        .map(|l| format!("`{l}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                match (has.is_empty(), lacks.is_empty()) {
+                    (false, true) => format!("routes of {node} have {}", q(has)),
+                    (true, false) => format!("routes of {node} lack {}", q(lacks)),
+                    (false, false) => {
+                        format!("routes of {node} have {}; lack {}", q(has), q(lacks))
+                    }
+                    (true, true) => format!("routes of {node}"),
+                }
+            }
             Expect::Neigh {
                 node,
                 dev,

@@ -55,6 +55,9 @@ pub struct Link {
     pub link_netnsid: Option<i32>,
     /// A bridge's STP state (IFLA_BR_STP_STATE): 0 off, else on.
     pub stp: Option<u32>,
+    /// A tunnel's underlay device, by ifindex in this namespace
+    /// (IFLA_VXLAN_LINK, IFLA_IPTUN_LINK: `dev eth0` when it was made).
+    pub underlay: Option<u32>,
 }
 
 impl Link {

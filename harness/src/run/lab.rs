@@ -209,15 +209,16 @@ pub fn run_lab(
     opts: &RunOpts,
     progress: &(dyn Fn(&StepReport) + Sync),
 ) -> Vec<StepReport> {
-    run_lab_then(lab, opts, progress, &mut |_| {})
+    run_lab_then(lab, opts, progress, &mut |_, _| {})
 }
 
-/// `run_lab`, then `after` sees the final topology before it is torn down.
+/// `run_lab`, and `after(i, topo)` sees the topology as step `i` left it
+/// (the state its checks read), before the next step changes it.
 pub fn run_lab_then(
     lab: &Lab,
     opts: &RunOpts,
     progress: &(dyn Fn(&StepReport) + Sync),
-    after: &mut dyn FnMut(&Topo),
+    after: &mut dyn FnMut(usize, &Topo),
 ) -> Vec<StepReport> {
     let mut out = vec![];
     if opts.stopped() {
@@ -252,11 +253,11 @@ pub fn run_lab_then(
         if broken.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with(PANICKED)) {
             broken = Some(format!("not run: step `{}` panicked before it", s.name));
         }
+        if broken.is_none() {
+            after(i, &topo);
+        }
         progress(&r);
         out.push(r);
-    }
-    if broken.is_none() {
-        after(&topo);
     }
     out
 }
@@ -278,15 +279,30 @@ fn guarded(lab: &Lab, idx: usize, f: impl FnOnce() -> StepReport) -> StepReport 
 
 /// Run step `idx` alone: fresh namespaces, earlier steps' commands replayed.
 pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
+    run_one_then(lab, idx, opts, &mut |_| {})
+}
+
+/// `run_one`, and `after` sees the topology as the step left it.
+pub fn run_one_then(
+    lab: &Lab,
+    idx: usize,
+    opts: &RunOpts,
+    after: &mut dyn FnMut(&Topo),
+) -> StepReport {
     if opts.stopped() {
         return StepReport::skipped(lab, &lab.steps[idx], NOT_RUN.into());
     }
-    let r = guarded(lab, idx, || run_one_unguarded(lab, idx, opts));
+    let r = guarded(lab, idx, || run_one_unguarded(lab, idx, opts, after));
     opts.note(&r);
     r
 }
 
-fn run_one_unguarded(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
+fn run_one_unguarded(
+    lab: &Lab,
+    idx: usize,
+    opts: &RunOpts,
+    after: &mut dyn FnMut(&Topo),
+) -> StepReport {
     let step = &lab.steps[idx];
     let mut topo = match new_topo(lab).and_then(|mut t| build_upto(lab, &mut t, idx).map(|_| t)) {
         Ok(t) => t,
@@ -299,5 +315,7 @@ fn run_one_unguarded(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
             )
         }
     };
-    run_step(lab, idx, &mut topo, opts)
+    let r = run_step(lab, idx, &mut topo, opts);
+    after(&topo);
+    r
 }

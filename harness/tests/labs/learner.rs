@@ -225,15 +225,26 @@ pub(crate) fn html_report(labs: &[vethlab::lab::Lab]) -> Result<(), Failed> {
         for (i, s) in svgs.iter().enumerate() {
             well_formed(s).map_err(|e| fail(format!("{} svg {i}: {e}", l.name)))?;
         }
-        let topo = svgs
-            .first()
-            .ok_or_else(|| fail(format!("{}: no topology", l.name)))?;
-        for n in &l.nodes {
-            if !topo.contains(&format!(">{n}</text>")) {
-                return Err(fail(format!("{}: the topology lacks node {n}", l.name)));
+        let topos: Vec<&&str> = svgs
+            .iter()
+            .filter(|s| s.starts_with("<svg class=\"topology\""))
+            .collect();
+        if topos.len() != l.steps.len() {
+            return Err(fail(format!(
+                "{}: {} topologies for {} steps",
+                l.name,
+                topos.len(),
+                l.steps.len()
+            )));
+        }
+        for topo in &topos {
+            for n in &l.nodes {
+                if !topo.contains(&format!(">{n}</text>")) {
+                    return Err(fail(format!("{}: a topology lacks node {n}", l.name)));
+                }
             }
         }
-        if !topo.contains("class=\"veth\"") {
+        if !topos.iter().any(|t| t.contains("class=\"cable veth\"")) {
             return Err(fail(format!("{}: the topology draws no veth pair", l.name)));
         }
         let with_caps = l
@@ -241,11 +252,14 @@ pub(crate) fn html_report(labs: &[vethlab::lab::Lab]) -> Result<(), Failed> {
             .iter()
             .filter(|s| !s.captures.is_empty() && s.requires.is_empty())
             .count();
-        if svgs.len() < 1 + with_caps {
+        let ladders = svgs
+            .iter()
+            .filter(|s| s.starts_with("<svg class=\"ladder\""))
+            .count();
+        if ladders < with_caps {
             return Err(fail(format!(
-                "{}: {} ladders for {with_caps} steps with captures",
-                l.name,
-                svgs.len() - 1
+                "{}: {ladders} ladders for {with_caps} steps with captures",
+                l.name
             )));
         }
         let mut links = 0;

@@ -20,6 +20,7 @@ mod learner;
 mod mutations;
 mod parity;
 mod peers;
+mod pictures;
 mod readmes;
 mod reports;
 mod safety;
@@ -235,6 +236,36 @@ fn main() -> ExitCode {
         "harness/junit-valid-against-jenkins-xsd",
         move || reports::junit_valid_against_xsd(&d9),
     ));
+    // What each lab's steps assert about this state, as the lab files say it.
+    let shows: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "flannel",
+            &[(
+                "cross-node-vxlan",
+                "10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink",
+            )],
+        ),
+        (
+            "calico",
+            &[
+                ("proxy-arp", "169.254.1.1 dev eth0 lladdr ee:ee:ee:ee:ee:ee"),
+                ("proxy-arp", "net.ipv4.conf.cali7a4b00317e6.proxy_arp = 1"),
+                ("node-routes", "blackhole 10.244.38.128/26 proto bird"),
+            ],
+        ),
+        (
+            "bridge-arp",
+            &[("veth-in-bridge", "192.168.122.102 dev veth0 FAILED")],
+        ),
+    ];
+    for (name, want) in shows {
+        if let Some(l) = labs.iter().find(|l| l.name == name).cloned() {
+            trials.push(Trial::test(
+                format!("harness/topology-per-step/{name}"),
+                move || pictures::topology_is_the_kernel(&l, want),
+            ));
+        }
+    }
     if shard.is_some_and(|(i, _)| i != 1) {
         trials.retain(|t| !KIT_TRIALS.iter().any(|p| t.name().starts_with(p)));
     }

@@ -1,30 +1,56 @@
-//! The topology picture: nodes in a grid, interfaces stacked inside as
-//! `ip link` names them, bridge ports inside their bridge, veth pairs as
-//! cables, tunnels dashed; and the legend.
+//! The topology picture of one step: nodes sized to their content,
+//! interfaces stacked inside as `ip link` names them, bridge ports inside
+//! their bridge, the node's routes, neighbours and sysctls under them;
+//! veth pairs, tunnels and a tunnel's underlay as cables (see `layout`),
+//! each naming its two ends in `data-link`. Against the previous step,
+//! what was added or changed is marked and what went away is listed.
 
-use super::view::{IfaceView, NodeView};
+use super::draw::{draw_cable, draw_node};
+use super::layout::{place, End, Size};
+use super::view::{is_tunnel, IfaceView, NodeView};
 use super::{esc, text_w, FONT};
-use std::collections::BTreeMap;
-use std::fmt::Write;
 
-const IF_H: f64 = 46.0;
+pub(super) const IF_H: f64 = 46.0;
 /// How far a bridge's ports sit inside the bridge.
-const PORT_IN: f64 = 18.0;
+pub(super) const PORT_IN: f64 = 18.0;
+/// A state line's height and font size.
+pub(super) const LINE_H: f64 = 14.0;
+pub(super) const LINE_PX: f64 = 10.0;
 
-fn iface_line1(f: &IfaceView) -> String {
+pub(super) fn iface_line1(f: &IfaceView) -> String {
     format!("{}: {}{}", f.index, f.name, f.at)
 }
 
-fn iface_line1_rest(f: &IfaceView) -> String {
+pub(super) fn iface_line1_rest(f: &IfaceView) -> String {
     format!(" {} mtu {}", f.kind, f.mtu)
 }
 
-fn iface_line2(f: &IfaceView) -> String {
+pub(super) fn iface_line2(f: &IfaceView) -> String {
     let mut v = f.addrs.clone();
     if !f.mac.is_empty() {
         v.push(f.mac.clone());
     }
     v.join(" ")
+}
+
+/// What changed in a mark's thing since the previous step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Mark {
+    Same,
+    Added,
+    Changed,
+    Removed,
+}
+
+impl Mark {
+    pub(super) fn class(self) -> &'static str {
+        match self {
+            Mark::Same => "",
+            Mark::Added => " added",
+            Mark::Changed => " changed",
+            Mark::Removed => " removed",
+        }
+    }
 }
 
 /// A node's interfaces in drawing order: each bridge followed by its ports
@@ -35,10 +61,7 @@ fn drawing_order(n: &NodeView) -> Vec<(&IfaceView, usize)> {
             .and_then(|m| n.ifaces.iter().find(|b| b.name == *m))
     };
     let mut out = vec![];
-    for f in &n.ifaces {
-        if bridge(&f.master).is_some() {
-            continue;
-        }
+    for f in n.ifaces.iter().filter(|f| bridge(&f.master).is_none()) {
         out.push((f, 0));
         for p in n
             .ifaces
@@ -51,250 +74,248 @@ fn drawing_order(n: &NodeView) -> Vec<(&IfaceView, usize)> {
     out
 }
 
-/// Horizontal room between node columns (cables bend in it).
-const GAP: f64 = 110.0;
-
-/// Where an interface's box is: left, right, middle height.
-type Positions = BTreeMap<(String, String), (f64, f64, f64)>;
-
-/// Nodes in a grid, interfaces stacked inside as `ip link` names them
-/// (`3: eth0@if7`), a bridge's ports drawn inside the bridge, veth pairs as
-/// lines between their ends, tunnels dashed.
-pub fn topology_svg(nodes: &[NodeView], machines: usize) -> String {
-    let cols = machines.clamp(2, 4).min(nodes.len().max(1));
-    let node_w = node_width(nodes);
-    let (place, total_h) = placement(nodes, machines, cols);
-    let mut body = String::new();
-    let mut pos = Positions::new();
-    for (i, n) in nodes.iter().enumerate() {
-        let x = 20.0 + place[i].0 as f64 * (node_w + GAP);
-        draw_node(&mut body, &mut pos, n, (x, place[i].1), node_w);
-    }
-    let lines = veth_cables(nodes, &pos) + &tunnels(nodes, &pos);
-    let w = 40.0 + cols as f64 * node_w + (cols as f64 - 1.0) * GAP + 60.0;
-    let h = total_h;
-    format!(
-        r##"<svg class="topology" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{FONT}">{lines}{body}</svg>"##
-    )
+/// One node as drawn: its size, its interfaces' rows, its state lines.
+pub(super) struct Drawn<'a> {
+    pub size: Size,
+    pub mark: Mark,
+    pub ifaces: Vec<(&'a IfaceView, usize, Mark)>,
+    /// (section, line, mark)
+    pub lines: Vec<(&'static str, String, Mark)>,
+    pub gone: Vec<String>,
 }
 
-/// Wide enough for the longest line of any interface.
-fn node_width(nodes: &[NodeView]) -> f64 {
-    let mut node_w: f64 = 200.0;
-    for n in nodes {
-        node_w = node_w.max(text_w(&n.name, 13.0) + 20.0);
-        for (f, d) in drawing_order(n) {
-            let inner = text_w(&iface_line1(f), 12.0)
-                .max(text_w(
-                    &format!("{}{}", iface_line1(f), iface_line1_rest(f)),
-                    12.0,
-                ))
-                .max(text_w(&iface_line2(f), 10.0));
-            node_w = node_w.max(inner + 32.0 + PORT_IN * d as f64);
-        }
-    }
-    node_w.ceil()
-}
-
-fn node_height(n: &NodeView) -> f64 {
-    44.0 + IF_H * n.ifaces.len().max(1) as f64
-}
-
-/// Each node's (column, top), and the picture's height. The lab's machines
-/// side by side in the first row(s); each namespace made by a step (a pod)
-/// stacked under the machine its veth leads to, so its cable stays in that
-/// machine's column.
-fn placement(nodes: &[NodeView], machines: usize, cols: usize) -> (Vec<(usize, f64)>, f64) {
-    let machines = machines.min(nodes.len());
-    let mut place = vec![(0usize, 0f64); nodes.len()];
-    let mut top = 20.0;
-    for row in 0..machines.div_ceil(cols) {
-        let mut h: f64 = 0.0;
-        for i in row * cols..((row + 1) * cols).min(machines) {
-            place[i] = (i % cols, top);
-            h = h.max(node_height(&nodes[i]));
-        }
-        top += h + 60.0;
-    }
-    let mut col_y = vec![top; cols];
-    for i in machines..nodes.len() {
-        let home = nodes[i]
-            .ifaces
-            .iter()
-            .filter_map(|f| f.peer.as_ref())
-            .find_map(|(pn, _)| nodes[..machines].iter().position(|m| m.name == *pn))
-            .map(|k| k % cols);
-        let c = home.unwrap_or_else(|| {
-            (0..cols)
-                .min_by(|a, b| col_y[*a].total_cmp(&col_y[*b]))
-                .unwrap_or(0)
-        });
-        place[i] = (c, col_y[c]);
-        col_y[c] += node_height(&nodes[i]) + 30.0;
-    }
-    let total_h = col_y.iter().fold(top, |a, b| a.max(*b)) + 20.0;
-    (place, total_h)
-}
-
-/// A node's box and its interfaces, each interface's position recorded.
-fn draw_node(
-    body: &mut String,
-    pos: &mut Positions,
-    n: &NodeView,
-    (x, y): (f64, f64),
-    node_w: f64,
-) {
-    let _ = write!(
-        body,
-        r##"<g class="node"><rect x="{x}" y="{y}" width="{node_w}" height="{}" rx="8" fill="#f4f6fb" stroke="#5b6b8c"/><text x="{}" y="{}" font-size="13" font-weight="bold">{}</text></g>"##,
-        node_height(n),
-        x + 10.0,
-        y + 22.0,
-        esc(&n.name)
-    );
-    let order = drawing_order(n);
-    for (j, (f, depth)) in order.iter().enumerate() {
-        let iy = y + 32.0 + j as f64 * IF_H;
-        let ix = x + 8.0 + PORT_IN * *depth as f64;
-        let iw = node_w - 16.0 - PORT_IN * *depth as f64;
-        // A bridge is a box holding its ports.
-        let ports = order[j + 1..]
-            .iter()
-            .take_while(|(_, d)| *d > *depth)
-            .count();
-        let ih = IF_H - 6.0 + IF_H * ports as f64 + if ports > 0 { 4.0 } else { 0.0 };
-        draw_iface(body, f, *depth > 0, (ix, iy, iw, ih));
-        pos.insert(
-            (n.name.clone(), f.name.clone()),
-            (ix, ix + iw, iy + (IF_H - 6.0) / 2.0),
-        );
-    }
-}
-
-/// One interface's box: its `ip link` line, addresses and MAC, and what it
-/// is attached to in the tooltip.
-fn draw_iface(
-    body: &mut String,
-    f: &IfaceView,
-    port: bool,
-    (ix, iy, iw, ih): (f64, f64, f64, f64),
-) {
-    let fill = match f.kind.as_str() {
-        "bridge" => "#fff3d6",
-        "vxlan" | "ipip" => "#e6f4ea",
-        _ => "#ffffff",
-    };
-    let class = if port { "iface port" } else { "iface" };
-    let title = match (&f.master, &f.peer) {
-        (Some(m), Some((pn, pi))) => format!("port of {m}; veth peer {pn}:{pi}"),
-        (Some(m), None) => format!("port of {m}"),
-        (None, Some((pn, pi))) => format!("veth peer {pn}:{pi}"),
-        (None, None) => f.kind.clone(),
-    };
-    let stroke = if f.kind == "bridge" {
-        "#d08a00"
-    } else {
-        "#8899bb"
-    };
-    let _ = write!(
-        body,
-        r##"<g class="{class}"><title>{}</title><rect x="{ix}" y="{iy}" width="{iw}" height="{ih}" rx="4" fill="{fill}" stroke="{stroke}"/><text x="{}" y="{}" font-size="12"><tspan font-weight="bold">{}</tspan><tspan fill="#666">{}</tspan></text><text x="{}" y="{}" font-size="10" fill="#444">{}</text></g>"##,
-        esc(&title),
-        ix + 6.0,
-        iy + 16.0,
-        esc(&iface_line1(f)),
-        esc(&iface_line1_rest(f)),
-        ix + 6.0,
-        iy + 32.0,
-        esc(&iface_line2(f)),
-    );
-}
-
-/// A cable per veth pair, drawn once.
-fn veth_cables(nodes: &[NodeView], pos: &Positions) -> String {
-    let mut lines = String::new();
-    let mut drawn = std::collections::BTreeSet::new();
-    for n in nodes {
-        for f in &n.ifaces {
-            let me = (n.name.clone(), f.name.clone());
-            let Some(&(al, ar, ay)) = pos.get(&me) else {
-                continue;
-            };
-            let Some(p) = &f.peer else { continue };
-            let key = if me < *p {
-                (me.clone(), p.clone())
+fn iface_mark(prev: Option<&NodeView>, f: &IfaceView) -> Mark {
+    match prev.map(|p| p.ifaces.iter().find(|x| x.name == f.name)) {
+        None => Mark::Same,
+        Some(None) => Mark::Added,
+        Some(Some(o)) => {
+            let same = (
+                o.index, &o.kind, &o.mac, o.mtu, &o.master, &o.addrs, &o.peer, &o.lower,
+            ) == (
+                f.index, &f.kind, &f.mac, f.mtu, &f.master, &f.addrs, &f.peer, &f.lower,
+            );
+            if same {
+                Mark::Same
             } else {
-                (p.clone(), me.clone())
-            };
-            if let (true, Some(&(bl, br, by))) = (drawn.insert(key), pos.get(p)) {
-                let (x1, x2, bend) = if bl > ar {
-                    (ar, bl, 0.0)
-                } else if br < al {
-                    (al, br, 0.0)
-                } else {
-                    // Same column: out of the right edge and back, the
-                    // longer cables further out, so they nest.
-                    (ar, br, (24.0 + (by - ay).abs() * 0.06).min(GAP - 12.0))
-                };
-                let mid = (x1 + x2) / 2.0 + bend;
-                let _ = write!(
-                    lines,
-                    r##"<path class="veth" d="M{x1},{ay} C{mid},{ay} {mid},{by} {x2},{by}" fill="none" stroke="#2a6fdb" stroke-width="2.5"><title>veth pair {}:{} — {}:{}</title></path>"##,
-                    esc(&me.0),
-                    esc(&me.1),
-                    esc(&p.0),
-                    esc(&p.1)
-                );
+                Mark::Changed
             }
         }
     }
-    lines
 }
 
-/// Tunnels: a dashed line between tunnel devices of the same kind in
-/// different nodes.
-fn tunnels(nodes: &[NodeView], pos: &Positions) -> String {
-    let mut lines = String::new();
-    let tunnels: Vec<(&String, &IfaceView)> = nodes
-        .iter()
-        .flat_map(|n| n.ifaces.iter().map(move |f| (&n.name, f)))
-        .filter(|(_, f)| f.kind == "vxlan" || f.kind == "ipip")
-        .collect();
-    for (i, (na, fa)) in tunnels.iter().enumerate() {
-        for (nb, fb) in &tunnels[i + 1..] {
-            if na == nb || fa.kind != fb.kind {
-                continue;
-            }
-            if let (Some(&(al, ar, ay)), Some(&(bl, br, by))) = (
-                pos.get(&((*na).clone(), fa.name.clone())),
-                pos.get(&((*nb).clone(), fb.name.clone())),
-            ) {
-                let _ = write!(
-                    lines,
-                    r##"<line class="tunnel" x1="{}" y1="{ay}" x2="{}" y2="{by}" stroke="#1e8e3e" stroke-width="2" stroke-dasharray="8,5"><title>{} tunnel</title></line>"##,
-                    (al + ar) / 2.0,
-                    (bl + br) / 2.0,
-                    esc(&fa.kind)
-                );
-            }
-        }
-    }
-    lines
-}
-
-/// What the topology's and the ladders' marks mean.
-pub fn legend() -> String {
-    let item = |svg: &str, what: &str| {
-        format!(r##"<li><svg width="44" height="16" viewBox="0 0 44 16">{svg}</svg> {what}</li>"##)
+/// `now`'s lines marked against `before` (when there was a step before),
+/// the lines that went away after them. Lines with the same `key` (a
+/// neighbour without its NUD state) are one thing changed.
+fn diff_lines(
+    now: &[String],
+    before: Option<&[String]>,
+    key: fn(&str) -> &str,
+) -> Vec<(String, Mark)> {
+    let Some(before) = before else {
+        return now.iter().map(|l| (l.clone(), Mark::Same)).collect();
     };
-    [
-        item(r##"<line x1="2" y1="8" x2="42" y2="8" stroke="#2a6fdb" stroke-width="2.5"/>"##, "veth pair: the two ends of one cable"),
-        item(r##"<rect x="2" y="2" width="40" height="12" rx="3" fill="#fff3d6" stroke="#d08a00"/><rect x="12" y="6" width="28" height="6" fill="#fff" stroke="#8899bb"/>"##, "bridge, its ports drawn inside it"),
-        item(r##"<rect x="2" y="2" width="40" height="12" rx="3" fill="#e6f4ea" stroke="#8899bb"/>"##, "tunnel device (vxlan, ipip)"),
-        item(r##"<line x1="2" y1="8" x2="42" y2="8" stroke="#1e8e3e" stroke-width="2" stroke-dasharray="8,5"/>"##, "tunnel between nodes"),
-        item(r##"<line x1="2" y1="8" x2="36" y2="8" stroke="#2a6fdb" stroke-width="1.5"/><path d="M34,4 L42,8 L34,12 z" fill="#2a6fdb"/>"##, "ladder: the same packet seen at the next capture point (blue request, green reply, red error)"),
-        item(r##"<line x1="2" y1="8" x2="34" y2="8" stroke="#1e8e3e" stroke-width="2" stroke-dasharray="3,3"/><circle cx="38" cy="8" r="4" fill="none" stroke="#1e8e3e" stroke-width="1.5"/>"##, "ladder: a frame on the tunnel device and the outer frame that carries it (ring)"),
-    ]
-    .concat()
-        + r##"<li><code>3: eth0@if7</code>: ifindex 3 in its own namespace; its veth peer is ifindex 7, counted in the peer's namespace</li>"##
+    let has_key = |v: &[String], l: &str| v.iter().any(|x| key(x) == key(l));
+    let mut out: Vec<(String, Mark)> = now
+        .iter()
+        .map(|l| {
+            let m = if before.contains(l) {
+                Mark::Same
+            } else if has_key(before, l) {
+                Mark::Changed
+            } else {
+                Mark::Added
+            };
+            (l.clone(), m)
+        })
+        .collect();
+    out.extend(
+        before
+            .iter()
+            .filter(|l| !has_key(now, l))
+            .map(|l| (l.clone(), Mark::Removed)),
+    );
+    out
+}
+
+/// A neighbour line without its NUD state.
+fn neigh_key(l: &str) -> &str {
+    l.rsplit_once(' ').map_or(l, |x| x.0)
+}
+
+/// `n` laid out against the same node of the previous step, if there was one.
+fn drawn<'a>(n: &'a NodeView, prev: Option<&[NodeView]>) -> Drawn<'a> {
+    let pn = prev.map(|p| p.iter().find(|x| x.name == n.name));
+    let before = pn.flatten();
+    let empty = NodeView::default();
+    // A node new in this step: everything in it is new.
+    let base = match pn {
+        Some(None) => Some(&empty),
+        _ => before,
+    };
+    let ifaces: Vec<_> = drawing_order(n)
+        .into_iter()
+        .map(|(f, d)| (f, d, iface_mark(base, f)))
+        .collect();
+    let mut lines = vec![];
+    type Get = fn(&NodeView) -> &[String];
+    type Key = fn(&str) -> &str;
+    let whole: fn(&str) -> &str = |l| l;
+    // A sysctl is the same thing at another value.
+    let sysctl_key: fn(&str) -> &str = |l| l.split_once(" = ").map_or(l, |x| x.0);
+    let secs: [(&'static str, Get, Key); 3] = [
+        ("routes", |v| &v.routes, whole),
+        ("neighbours", |v| &v.neigh, neigh_key),
+        ("sysctls", |v| &v.sysctls, sysctl_key),
+    ];
+    for (name, get, key) in secs {
+        for (l, m) in diff_lines(get(n), base.map(get), key) {
+            lines.push((name, l, m));
+        }
+    }
+    let gone: Vec<String> = before
+        .map(|b| {
+            b.ifaces
+                .iter()
+                .filter(|x| !n.ifaces.iter().any(|f| f.name == x.name))
+        })
+        .into_iter()
+        .flatten()
+        .map(|x| x.name.clone())
+        .collect();
+    let mut w = text_w(&n.name, 13.0) + 20.0;
+    for (f, d, _) in &ifaces {
+        let l1 = text_w(&format!("{}{}", iface_line1(f), iface_line1_rest(f)), 12.0);
+        w = w.max(l1.max(text_w(&iface_line2(f), 10.0)) + 32.0 + PORT_IN * *d as f64);
+    }
+    for (_, l, _) in &lines {
+        w = w.max(text_w(&format!("− {l}"), LINE_PX) + 24.0);
+    }
+    for g in &gone {
+        w = w.max(text_w(&format!("gone: {g}"), LINE_PX) + 24.0);
+    }
+    let sections = ["routes", "neighbours", "sysctls"]
+        .iter()
+        .filter(|s| lines.iter().any(|(x, _, _)| x == *s))
+        .count();
+    let h = 44.0
+        + IF_H * ifaces.len() as f64
+        + (sections as f64) * 18.0
+        + (lines.len() + gone.len()) as f64 * LINE_H
+        + if sections + gone.len() > 0 { 8.0 } else { 0.0 };
+    let mark = match pn {
+        Some(None) => Mark::Added,
+        _ => Mark::Same,
+    };
+    Drawn {
+        size: Size { w: w.ceil(), h },
+        mark,
+        ifaces,
+        lines,
+        gone,
+    }
+}
+
+/// Interface row `j`'s top, relative to its node.
+pub(super) fn row_top(j: usize) -> f64 {
+    32.0 + j as f64 * IF_H
+}
+
+/// A cable: its class, its two ends as (node index, interface row).
+type Cable = (&'static str, (usize, usize), (usize, usize));
+
+/// Every cable between drawn interfaces: veth pairs (once each), tunnels
+/// between nodes (same kind, both with an address), a tunnel to its underlay.
+fn cables(nodes: &[NodeView], drawn: &[Drawn]) -> Vec<Cable> {
+    let find = |node: &str, dev: &str| {
+        let i = nodes.iter().position(|n| n.name == node)?;
+        let j = drawn[i].ifaces.iter().position(|(f, _, _)| f.name == dev)?;
+        Some((i, j))
+    };
+    let mut out: Vec<Cable> = vec![];
+    for (i, d) in drawn.iter().enumerate() {
+        for (j, (f, _, _)) in d.ifaces.iter().enumerate() {
+            if let Some(p) = f.peer.as_ref().and_then(|(pn, pi)| find(pn, pi)) {
+                if (i, j) < p {
+                    out.push(("veth", (i, j), p));
+                }
+            }
+            if let Some(l) = f.lower.as_ref().and_then(|l| find(&nodes[i].name, l)) {
+                out.push(("underlay", (i, j), l));
+            }
+        }
+    }
+    let tunnels: Vec<(usize, usize, &IfaceView)> = drawn
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| {
+            d.ifaces
+                .iter()
+                .enumerate()
+                .map(move |(j, (f, _, _))| (i, j, *f))
+        })
+        .filter(|(_, _, f)| is_tunnel(&f.kind) && !f.addrs.is_empty())
+        .collect();
+    for (k, (ia, ja, fa)) in tunnels.iter().enumerate() {
+        for (ib, jb, fb) in &tunnels[k + 1..] {
+            if ia != ib && fa.kind == fb.kind {
+                out.push(("tunnel", (*ia, *ja), (*ib, *jb)));
+            }
+        }
+    }
+    out
+}
+
+/// The picture of `nodes` after one step, marked against `prev` (the
+/// previous step's), the lab's first `machines` nodes side by side.
+pub fn topology_svg(
+    nodes: &[NodeView],
+    prev: Option<&[NodeView]>,
+    machines: usize,
+    step: &str,
+) -> String {
+    let cols = machines.clamp(2, 4).min(nodes.len().max(1));
+    let drawn: Vec<Drawn> = nodes.iter().map(|n| drawn(n, prev)).collect();
+    let homes: Vec<Option<usize>> = nodes
+        .iter()
+        .map(|n| {
+            n.ifaces
+                .iter()
+                .filter_map(|f| f.peer.as_ref())
+                .find_map(|(pn, _)| {
+                    nodes[..machines.min(nodes.len())]
+                        .iter()
+                        .position(|m| m.name == *pn)
+                })
+        })
+        .collect();
+    let cs = cables(nodes, &drawn);
+    // Several cables at one interface leave it at different heights.
+    let mut used: std::collections::BTreeMap<(usize, usize), usize> = Default::default();
+    let mut end = |(i, j): (usize, usize)| {
+        let k = used.entry((i, j)).or_insert(0);
+        *k += 1;
+        let depth = drawn[i].ifaces[j].1 as f64;
+        End {
+            node: i,
+            y: row_top(j) + 12.0 + ((*k - 1) % 4) as f64 * 7.0,
+            left: 8.0 + PORT_IN * depth,
+            right: drawn[i].size.w - 8.0,
+        }
+    };
+    let ends: Vec<(End, End)> = cs.iter().map(|(_, a, b)| (end(*a), end(*b))).collect();
+    let sizes: Vec<Size> = drawn.iter().map(|d| d.size).collect();
+    let placed = place(&sizes, &homes, machines, cols, &ends);
+    let mut body = String::new();
+    for (i, d) in drawn.iter().enumerate() {
+        draw_node(&mut body, &nodes[i].name, d, placed.at[i]);
+    }
+    let mut lines = String::new();
+    for ((class, a, b), pts) in cs.iter().zip(&placed.paths) {
+        draw_cable(&mut lines, class, (nodes, &drawn), (*a, *b), pts);
+    }
+    let (w, h) = (placed.w, placed.h);
+    format!(
+        r##"<svg class="topology" data-step="{}" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{FONT}">{body}{lines}</svg>"##,
+        esc(step)
+    )
 }

@@ -1,12 +1,16 @@
 //! The topology as a page draws it: each node's interfaces as `ip link`
-//! names them, read through [`State`].
+//! names them, its routes, neighbours and the sysctls the lab reads, read
+//! through [`State`] at the end of a step.
 
 use crate::check::state::State;
 use crate::error::Result;
-use crate::model::fmt_mac;
+use crate::iproute::cmd::Cmd;
+use crate::lab::expect::Expect;
+use crate::lab::{Action, Lab};
+use crate::model::{fmt_mac, Link};
 
 /// One interface of a node, as drawn.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IfaceView {
     /// This interface's ifindex in its own namespace.
     pub index: u32,
@@ -27,76 +31,156 @@ pub struct IfaceView {
     pub addrs: Vec<String>,
     /// (node, interface) of a veth's other end.
     pub peer: Option<(String, String)>,
+    /// A tunnel's underlay device in the same node (`dev eth0`), by name.
+    pub lower: Option<String>,
 }
 
-/// A node (network namespace) and its interfaces.
-#[derive(Debug, Clone)]
+/// A node (network namespace): its interfaces and the state steps assert.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NodeView {
     /// The node's name in the lab.
     pub name: String,
     /// Its interfaces except `lo`, in `ip link` order.
     pub ifaces: Vec<IfaceView>,
+    /// Its main table as `ip route` prints it (blackholes included).
+    pub routes: Vec<String>,
+    /// Its neighbour entries as `ip neigh` prints them.
+    pub neigh: Vec<String>,
+    /// The sysctls the lab sets or asserts here, as `KEY = VALUE`.
+    pub sysctls: Vec<String>,
 }
 
-/// The topology of `nodes` as `st` holds it now.
-pub fn view(st: &dyn State, nodes: &[String]) -> Result<Vec<NodeView>> {
+/// Is `kind` a tunnel device's kind?
+pub fn is_tunnel(kind: &str) -> bool {
+    matches!(kind, "vxlan" | "ipip" | "gre" | "geneve")
+}
+
+/// Every (node, key) sysctl the lab sets (`sysctl -w`) or asserts, in the
+/// order first named: what a page shows under each node.
+pub fn sysctl_keys(lab: &Lab) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![];
+    let actions = lab
+        .steps
+        .iter()
+        .flat_map(|s| s.given.iter().chain(&s.actions));
+    for a in actions {
+        let found: Vec<(String, String)> = match a {
+            Action::Cmd { node, cmds, .. } => cmds
+                .iter()
+                .filter_map(|c| match c {
+                    Cmd::Sysctl { key, .. } => Some((node.clone(), key.clone())),
+                    _ => None,
+                })
+                .collect(),
+            Action::Expect {
+                e: Expect::Sysctl { node, key, .. },
+                ..
+            } => vec![(node.clone(), key.clone())],
+            _ => vec![],
+        };
+        for k in found {
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        }
+    }
+    out
+}
+
+/// The topology of `nodes` as `st` holds it now, with the sysctls of
+/// `keys` that exist (an interface's key before the interface does not).
+pub fn view(st: &dyn State, nodes: &[String], keys: &[(String, String)]) -> Result<Vec<NodeView>> {
     let mut out = vec![];
     for n in nodes {
         let links = st.links(n)?;
-        let addrs = st.addrs(n)?;
-        let mut ifaces = vec![];
-        for l in &links {
-            if l.name == "lo" {
-                continue;
-            }
-            let peer = match (l.kind.as_deref(), l.link, l.link_netnsid) {
-                (Some("veth"), Some(pi), Some(id)) => st.node_of_nsid(n, id)?.and_then(|pn| {
-                    let name = st
-                        .links(&pn)
-                        .ok()?
-                        .into_iter()
-                        .find(|x| x.index == pi)?
-                        .name;
-                    Some((pn, name))
-                }),
-                (Some("veth"), Some(pi), None) => links
-                    .iter()
-                    .find(|x| x.index == pi)
-                    .map(|x| (n.clone(), x.name.clone())),
-                _ => None,
-            };
-            // As iproute2 prints it.
-            let at = match (l.link, l.link_netnsid) {
-                (Some(0), _) => "@NONE".to_string(),
-                (Some(i), Some(_)) => format!("@if{i}"),
-                (Some(i), None) => links
-                    .iter()
-                    .find(|x| x.index == i)
-                    .map_or(format!("@if{i}"), |x| format!("@{}", x.name)),
-                (None, _) => String::new(),
-            };
-            ifaces.push(IfaceView {
-                index: l.index,
-                name: l.name.clone(),
-                at,
-                kind: l.kind.clone().unwrap_or_default(),
-                mac: l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
-                mtu: l.mtu,
-                master: l
-                    .master
-                    .and_then(|m| links.iter().find(|x| x.index == m))
-                    .map(|x| x.name.clone()),
-                addrs: addrs
-                    .iter()
-                    .filter(|a| a.index == l.index)
-                    .map(|a| format!("{}/{}", a.ip, a.prefix))
-                    .collect(),
-                peer,
-            });
-        }
+        let name_of = |i: u32| {
+            links
+                .iter()
+                .find(|x| x.index == i)
+                .map_or(format!("if{i}"), |x| x.name.clone())
+        };
+        let routes = st.routes(n)?.iter().map(|r| r.render(&name_of)).collect();
+        let neigh = st
+            .neighbours(n)?
+            .iter()
+            // NOARP entries (multicast, broadcast, lo) are the kernel's own.
+            .filter(|x| x.state != "NOARP")
+            .map(|x| {
+                let ll = x.lladdr.map(|m| format!(" lladdr {}", fmt_mac(&m)));
+                format!(
+                    "{} dev {}{} {}",
+                    x.ip,
+                    name_of(x.index),
+                    ll.unwrap_or_default(),
+                    x.state
+                )
+            })
+            .collect();
+        let sysctls = keys
+            .iter()
+            .filter(|(kn, _)| kn == n)
+            .filter_map(|(_, k)| st.sysctl(n, k).ok().map(|v| format!("{k} = {v}")))
+            .collect();
         out.push(NodeView {
             name: n.clone(),
-            ifaces,
+            ifaces: ifaces(st, n, &links)?,
+            routes,
+            neigh,
+            sysctls,
+        });
+    }
+    Ok(out)
+}
+
+/// A node's interfaces but `lo`, each with its peer, master and underlay.
+fn ifaces(st: &dyn State, n: &str, links: &[Link]) -> Result<Vec<IfaceView>> {
+    let addrs = st.addrs(n)?;
+    let local = |i: u32| links.iter().find(|x| x.index == i).map(|x| x.name.clone());
+    // The kernel's fallback devices (`tunl0`, `gre0`, …) sit in every
+    // namespace; drawn only once a lab uses one (up, or addressed).
+    let fallback = st.fallback_names();
+    let unused = |l: &Link| {
+        fallback.contains(&l.name) && !l.up() && !addrs.iter().any(|a| a.index == l.index)
+    };
+    let mut out = vec![];
+    for l in links.iter().filter(|l| l.name != "lo" && !unused(l)) {
+        let kind = l.kind.clone().unwrap_or_default();
+        let peer = match (kind.as_str(), l.link, l.link_netnsid) {
+            ("veth", Some(pi), Some(id)) => st.node_of_nsid(n, id)?.and_then(|pn| {
+                let name = st
+                    .links(&pn)
+                    .ok()?
+                    .into_iter()
+                    .find(|x| x.index == pi)?
+                    .name;
+                Some((pn, name))
+            }),
+            ("veth", Some(pi), None) => local(pi).map(|x| (n.to_string(), x)),
+            _ => None,
+        };
+        let lower = l.underlay.filter(|_| is_tunnel(&kind)).and_then(local);
+        // As iproute2 prints it.
+        let at = match (l.link, l.link_netnsid) {
+            (Some(0), _) => "@NONE".to_string(),
+            (Some(i), Some(_)) => format!("@if{i}"),
+            (Some(i), None) => local(i).map_or(format!("@if{i}"), |x| format!("@{x}")),
+            (None, _) => String::new(),
+        };
+        out.push(IfaceView {
+            index: l.index,
+            name: l.name.clone(),
+            at,
+            kind,
+            mac: l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
+            mtu: l.mtu,
+            master: l.master.and_then(local),
+            addrs: addrs
+                .iter()
+                .filter(|a| a.index == l.index)
+                .map(|a| format!("{}/{}", a.ip, a.prefix))
+                .collect(),
+            peer,
+            lower,
         });
     }
     Ok(out)

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::model::link::{Link, LinkCommon, LinkKind, Mac};
 use futures_util::TryStreamExt;
 use rtnetlink::packet_route::link::{
-    InfoBridge, InfoData, InfoVeth, LinkAttribute, LinkInfo, LinkMessage,
+    InfoBridge, InfoData, InfoIpTunnel, InfoVeth, InfoVxlan, LinkAttribute, LinkInfo, LinkMessage,
 };
 use rtnetlink::{
     Handle, LinkBridge, LinkIpIp, LinkMessageBuilder, LinkUnspec, LinkVeth, LinkVxlan,
@@ -37,6 +37,19 @@ fn link_from_msg(m: LinkMessage) -> Link {
                                     l.stp = Some(u32::from(s));
                                 }
                             }
+                        }
+                        // A tunnel's underlay device (`dev eth0`); 0 is none.
+                        LinkInfo::Data(InfoData::Vxlan(xs)) => {
+                            l.underlay = xs.iter().find_map(|x| match x {
+                                InfoVxlan::Link(i) if *i != 0 => Some(*i),
+                                _ => None,
+                            });
+                        }
+                        LinkInfo::Data(InfoData::IpTunnel(xs)) => {
+                            l.underlay = xs.iter().find_map(|x| match x {
+                                InfoIpTunnel::Link(i) if *i != 0 => Some(*i),
+                                _ => None,
+                            });
                         }
                         _ => {}
                     }

@@ -62,7 +62,7 @@ impl Doctor {
             };
             say!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         } else {
-            let colour = vethlab::report::out::colour(false);
+            let colour = crate::out::ui().colour_out;
             put!("{}", render::text(&snap, &found, colour));
         }
         Ok(ExitCode::from(code))

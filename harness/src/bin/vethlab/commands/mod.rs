@@ -22,6 +22,7 @@ pub mod peers;
 pub mod reset;
 pub mod run;
 pub mod schema;
+pub mod run_html;
 pub mod shell;
 pub mod solution;
 pub mod task;

@@ -1,3 +1,4 @@
+use super::run_html::lab_view;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,6 +49,10 @@ pub struct Run {
     /// The labs, read before the sandbox (whose root may not read the caller's files).
     #[arg(skip)]
     loaded: Option<Vec<(lab::Lab, Option<usize>)>>,
+    /// The pcap directory relative to the --html one, worked out before
+    /// the sandbox (where both paths mean what the caller meant).
+    #[arg(skip)]
+    pcap_rel: Option<String>,
 }
 
 /// Write a lab's captures as its fixtures, and say what changed.
@@ -233,6 +238,12 @@ impl Run {
         }
         if let Some(d) = &self.html {
             probe_dir("--html", d)?;
+            self.pcap_rel = self.pcap_dir().map(|p| {
+                report::html::relative(
+                    &super::run_html::absolute(d),
+                    &super::run_html::absolute(&p),
+                )
+            });
         }
         self.loaded = Some(jobs);
         Ok(())
@@ -273,26 +284,18 @@ impl Run {
         let results = run_jobs(&jobs, &opts, &progress, want_view);
         let wall = started.elapsed();
         if let Some(dir) = &self.html {
-            // Linked from the pages wherever they are: `pcaps` beside them
-            // by default, `../elsewhere` with --pcap-dir.
-            let rel = pcap_dir.as_ref().map(|p| relative_to(dir, p));
-            for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
-                let page = vethlab::report::html::lab_page(
-                    &l.name,
-                    &l.title,
-                    view,
-                    l.nodes.len(),
-                    reps,
-                    rel.as_deref(),
-                    &kernel.summary(),
-                );
-                let p = dir.join(format!("{}.html", l.name));
-                vethlab::sys::outputs::write(&p, page.as_bytes())?;
-            }
+            super::run_html::write(
+                dir,
+                &jobs,
+                &results,
+                self.pcap_rel.as_deref(),
+                &kernel.summary(),
+            )?;
         }
         if self.bless {
-            for ((l, _), (reps, view)) in jobs.iter().zip(&results) {
-                bless_lab(l, reps, view, &|t| progress.say(t))?;
+            for ((l, _), (reps, views)) in jobs.iter().zip(&results) {
+                let last = views.iter().rev().find(|v| !v.is_empty());
+                bless_lab(l, reps, last.map_or(&[][..], |v| v), &|t| progress.say(t))?;
             }
         }
         let all: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
@@ -345,13 +348,13 @@ impl Run {
 }
 
 /// Labs in parallel (each in its own namespaces), steps of a lab in order;
-/// with `want_view`, each whole lab's finished topology too.
+/// with `want_view`, the topology as each step of a whole lab left it.
 fn run_jobs(
     jobs: &[(lab::Lab, Option<usize>)],
     opts: &RunOpts,
     progress: &Progress,
     want_view: bool,
-) -> Vec<(Vec<StepReport>, Vec<NodeView>)> {
+) -> Vec<(Vec<StepReport>, Vec<Vec<NodeView>>)> {
     let report = |r: &StepReport| progress.step(r);
     std::thread::scope(|s| {
         let hs: Vec<_> = jobs
@@ -360,20 +363,23 @@ fn run_jobs(
                 let report = &report;
                 s.spawn(move || match idx {
                     None => {
-                        let mut view = vec![];
-                        let r = run::run_lab_then(l, opts, report, &mut |t| {
+                        let mut views = vec![vec![]; l.steps.len()];
+                        let r = run::run_lab_then(l, opts, report, &mut |i, t| {
                             if want_view {
-                                let names: Vec<String> =
-                                    t.nodes().iter().map(|n| n.name().to_string()).collect();
-                                view = vethlab::report::html::view(t, &names).unwrap_or_default();
+                                views[i] = lab_view(l, t);
                             }
                         });
-                        (r, view)
+                        (r, views)
                     }
                     Some(i) => {
-                        let r = run::run_one(l, *i, opts);
+                        let mut view = vec![];
+                        let r = run::run_one_then(l, *i, opts, &mut |t| {
+                            if want_view {
+                                view = lab_view(l, t);
+                            }
+                        });
                         report(&r);
-                        (vec![r], vec![])
+                        (vec![r], vec![view])
                     }
                 })
             })
@@ -391,31 +397,6 @@ fn run_jobs(
             })
             .collect()
     })
-}
-
-/// `to` as a path relative to the directory `from` (both exist by now), or
-/// absolute when they share nothing.
-fn relative_to(from: &std::path::Path, to: &std::path::Path) -> String {
-    let (Ok(a), Ok(b)) = (from.canonicalize(), to.canonicalize()) else {
-        return to.display().to_string();
-    };
-    let common = a
-        .components()
-        .zip(b.components())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let mut r = PathBuf::new();
-    for _ in a.components().skip(common) {
-        r.push("..");
-    }
-    for c in b.components().skip(common) {
-        r.push(c);
-    }
-    if r.as_os_str().is_empty() {
-        ".".into()
-    } else {
-        r.display().to_string()
-    }
 }
 
 /// A panic's message, as the panic hook printed it.
