@@ -273,7 +273,7 @@ fn made_cases(root: &Path, tmp: &Path) -> Result<Vec<(String, String)>, Failed> 
     std::fs::copy(&good, d.join("lab.json")).map_err(e)?;
     out.push((
         "fixture-missing-with-id".into(),
-        "host-veth0.txt:1:1\ncannot read fixture".into(),
+        "lab.json:18:19\nhost-veth0.txt is missing\n--bless".into(),
     ));
     let _ = mk("lab-missing")?;
     out.push((
