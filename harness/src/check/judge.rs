@@ -2,6 +2,7 @@
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
 use crate::check::lines::resolve;
+use crate::check::route_match::{route_matches, route_miss};
 use crate::check::state::State;
 use crate::error::{Error, Result};
 use crate::lab::expect::{split_at, Expect, Method};
@@ -71,7 +72,17 @@ fn links(st: &dyn State, node: &str, names: &[String]) -> Result<Verdict> {
         if got == want {
             Ok(shown)
         } else {
-            Err(format!("links are [{}]: {shown}", got.join(", ")))
+            let diag = match want.iter().find(|w| !got.contains(w)) {
+                Some(w) => format!("{node} has no interface {w}"),
+                None => format!(
+                    "{node} should not hold {}",
+                    got.iter()
+                        .find(|g| !want.contains(g))
+                        .cloned()
+                        .unwrap_or_default()
+                ),
+            };
+            Err(format!("{diag}\n{shown}"))
         }
     })
 }
@@ -96,9 +107,24 @@ fn addr(st: &dyn State, node: &str, dev: &str, exactly: &[String]) -> Result<Ver
         if got == want {
             Ok(shown)
         } else {
-            Err(shown)
+            Err(format!("{}\n{shown}", addr_miss(node, dev, &got, &want)))
         }
     })
+}
+
+/// The first address part unmet, in one line ("song: veth1 has no 10.1.1.1/24").
+fn addr_miss(node: &str, dev: &str, got: &[String], want: &[String]) -> String {
+    if let Some(w) = want.iter().find(|w| !got.contains(w)) {
+        let ip = w.split('/').next().unwrap_or(w);
+        return match got.iter().find(|g| g.split('/').next() == Some(ip)) {
+            Some(g) => format!("{node}: {dev} holds {g}, not {w}"),
+            None => format!("{node}: {dev} holds no {w}"),
+        };
+    }
+    match got.iter().find(|g| !want.contains(g)) {
+        Some(g) => format!("{node}: {dev} should not hold {g}"),
+        None => format!("{node}: {dev}'s addresses differ"),
+    }
 }
 
 fn routes(st: &dyn State, node: &str, has: &[String], lacks: &[String]) -> Result<Verdict> {
@@ -106,20 +132,21 @@ fn routes(st: &dyn State, node: &str, has: &[String], lacks: &[String]) -> Resul
         let lines = route_lines(st, node)?;
         let mut bad = vec![];
         for h in has {
-            if !lines.iter().any(|l| norm(l) == norm(h)) {
-                bad.push(format!("missing `{h}`"));
+            if !lines.iter().any(|l| route_matches(h, l)) {
+                bad.push(route_miss(node, h, &lines));
             }
         }
         for h in lacks {
-            if lines.iter().any(|l| norm(l) == norm(h)) {
-                bad.push(format!("unexpected `{h}`"));
+            if let Some(l) = lines.iter().find(|l| route_matches(h, l)) {
+                bad.push(format!("{node} still has `{l}`"));
             }
         }
         let shown = format!("ip route:\n      {}", lines.join("\n      "));
         if bad.is_empty() {
             Ok(shown)
         } else {
-            Err(format!("{}; {shown}", bad.join("; ")))
+            // The first line is the diagnosis; the listing follows.
+            Err(format!("{}\n{shown}", bad.join("; ")))
         }
     })
 }
@@ -156,21 +183,43 @@ fn neigh(
         if ok {
             Ok(shown)
         } else {
-            Err(shown)
+            Err(format!(
+                "{node}: {shown}, want {}{}",
+                state.join("/"),
+                lladdr.map(|m| format!(" lladdr {m}")).unwrap_or_default()
+            ))
         }
     })
 }
 
 fn sysctl(st: &dyn State, node: &str, key: &str, value: &str) -> Result<Verdict> {
     Ok({
-        let got = st.sysctl(node, key)?;
+        let got = effective_sysctl(st, node, key)?;
         let shown = format!("{key} = {got}");
         if got == value {
             Ok(shown)
         } else {
-            Err(shown)
+            Err(format!("{node}: {shown}, not {value}"))
         }
     })
+}
+
+/// A device's sysctl as the kernel acts on it: for `proxy_arp` the
+/// device's value ORed with `conf.all`'s (`IN_DEV_PROXY_ARP`), so
+/// `net.ipv4.conf.all.proxy_arp=1` works as the device's own would.
+fn effective_sysctl(st: &dyn State, node: &str, key: &str) -> Result<String> {
+    let got = st.sysctl(node, key)?;
+    let dev_key = key
+        .strip_prefix("net.ipv4.conf.")
+        .and_then(|r| r.strip_suffix(".proxy_arp"))
+        .filter(|d| *d != "all");
+    if let (Some(_), "0") = (dev_key, got.as_str()) {
+        let all = st.sysctl(node, "net.ipv4.conf.all.proxy_arp")?;
+        if all != "0" {
+            return Ok(all);
+        }
+    }
+    Ok(got)
 }
 
 fn peer_index_of(
@@ -216,11 +265,16 @@ fn bridge(st: &dyn State, node: &str, dev: &str, members: &[String]) -> Result<V
         let mut want = members.to_vec();
         want.sort();
         let shown = brctl_show(&br, &got);
-        if got == want && br.kind.as_deref() == Some("bridge") {
-            Ok(shown)
+        let diag = if br.kind.as_deref() != Some("bridge") {
+            format!("{node}: {dev} is not a bridge")
+        } else if let Some(w) = want.iter().find(|w| !got.contains(w)) {
+            format!("{node}: {w} is not in {dev}")
+        } else if let Some(g) = got.iter().find(|g| !want.contains(g)) {
+            format!("{node}: {g} should not be in {dev}")
         } else {
-            Err(shown)
-        }
+            return Ok(Ok(expand_tabs(&shown)));
+        };
+        Err(format!("{diag}\n{}", expand_tabs(&shown)))
     })
 }
 
@@ -352,7 +406,7 @@ fn link(st: &dyn State, e: &Expect) -> Result<Verdict> {
     Ok(if bad.is_empty() {
         Ok(shown)
     } else {
-        Err(format!("{}: {shown}", bad.join("; ")))
+        Err(format!("{node}: {dev}: {}\n{shown}", bad.join("; ")))
     })
 }
 
@@ -415,8 +469,29 @@ pub fn brctl_show(br: &Link, members: &[String]) -> String {
     s
 }
 
-fn norm(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Tabs turned into spaces to the next multiple of 8, as a terminal shows
+/// `brctl show` (a tab would be escaped as a literal `\t`).
+fn expand_tabs(s: &str) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    for c in s.chars() {
+        match c {
+            '\t' => {
+                let n = 8 - col % 8;
+                out.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            }
+            '\n' => {
+                out.push(c);
+                col = 0;
+            }
+            _ => {
+                out.push(c);
+                col += 1;
+            }
+        }
+    }
+    out
 }
 
 /// `ip route` of a node, one rendered line per route.

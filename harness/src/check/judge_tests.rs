@@ -5,7 +5,7 @@ use crate::check::fake::{addr, link, Fake};
 use crate::check::judge::{brctl_show, peer_index, route_lines};
 use crate::lab::expect::{Expect, Method};
 use crate::model::{Neigh, Route};
-use rtnetlink::packet_route::route::{RouteProtocol, RouteScope};
+use rtnetlink::packet_route::route::{RouteProtocol, RouteScope, RouteType};
 use serde_json::{json, Value};
 
 pub(super) fn ex(v: Value) -> Expect {
@@ -47,13 +47,13 @@ fn links_missing_or_extra_fails_with_what_is_there() {
         json!({"expect": "links", "node": "host", "names": ["lo", "veth0"]}),
     )
     .unwrap_err();
-    assert!(e.starts_with("links are [br0, lo, veth0]"), "{e}");
+    assert!(e.starts_with("host should not hold br0"), "{e}");
     let e = judge(
         &pod(),
         json!({"expect": "links", "node": "pod", "names": ["lo", "eth0", "eth1"]}),
     )
     .unwrap_err();
-    assert!(e.starts_with("links are [eth0, lo]"), "{e}");
+    assert!(e.starts_with("pod has no interface eth1\n1: lo"), "{e}");
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn addr_none_passes_only_when_empty() {
             &f,
             json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": []})
         ),
-        Err("eth0: inet 10.1.1.1/24".into())
+        Err("pod: eth0 should not hold 10.1.1.1/24\neth0: inet 10.1.1.1/24".into())
     );
 }
 
@@ -178,7 +178,7 @@ fn routes_missing_and_unexpected_fail() {
     )
     .unwrap_err();
     assert!(
-        e.starts_with("missing `default via 10.244.1.254 dev eth0`"),
+        e.starts_with("pod: route default has via 10.244.1.1, not 10.244.1.254\n"),
         "{e}"
     );
     let e = judge(
@@ -187,7 +187,7 @@ fn routes_missing_and_unexpected_fail() {
     )
     .unwrap_err();
     assert!(
-        e.starts_with("unexpected `default via 10.244.1.1 dev eth0`"),
+        e.starts_with("pod still has `default via 10.244.1.1 dev eth0`"),
         "{e}"
     );
     // A prefix of a line is not the line.
@@ -239,13 +239,16 @@ fn neigh_in_another_state_or_absent_fails() {
     );
     assert_eq!(
         e,
-        Err("10.244.1.1 dev eth0 lladdr 02:00:00:00:00:03 FAILED".into())
+        Err("pod: 10.244.1.1 dev eth0 lladdr 02:00:00:00:00:03 FAILED, want REACHABLE".into())
     );
     let e = judge(
         &neighboured("REACHABLE"),
         json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": "10.244.1.9", "state": ["REACHABLE"]}),
     );
-    assert_eq!(e, Err("no entry for 10.244.1.9 on eth0".into()));
+    assert_eq!(
+        e,
+        Err("pod: no entry for 10.244.1.9 on eth0, want REACHABLE".into())
+    );
 }
 
 #[test]
@@ -283,7 +286,7 @@ fn sysctl_equal_passes_other_fails() {
             &f,
             json!({"expect": "sysctl", "node": "host", "key": "net.ipv4.ip_forward", "value": "0"})
         ),
-        Err("net.ipv4.ip_forward = 1".into())
+        Err("host: net.ipv4.ip_forward = 1, not 0".into())
     );
 }
 
@@ -343,7 +346,8 @@ fn bridge_members_exactly_pass_and_show_brctl() {
     .unwrap();
     assert_eq!(
         s,
-        "bridge name\tbridge id\t\tSTP enabled\tinterfaces\nbr0\t\t8000.0a580af40501\tno\t\tveth0"
+        "bridge name     bridge id               STP enabled     interfaces\n\
+         br0             8000.0a580af40501       no              veth0"
     );
 }
 
@@ -426,4 +430,88 @@ fn lo_flags_render_without_no_carrier() {
     )
     .unwrap();
     assert!(s.contains("<LOOPBACK,UP,LOWER_UP> mtu 65536"), "{s}");
+}
+
+#[test]
+fn route_forms_the_kernel_treats_the_same_match() {
+    use crate::check::route_match::route_matches;
+    let want = "default via 169.254.1.1 dev eth0";
+    assert!(route_matches(
+        want,
+        "default via 169.254.1.1 dev eth0 onlink"
+    ));
+    assert!(route_matches(
+        want,
+        "default via 169.254.1.1 dev eth0 proto static metric 5"
+    ));
+    assert!(!route_matches(want, "default via 169.254.1.2 dev eth0"));
+    assert!(!route_matches(want, "default via 169.254.1.1 dev eth1"));
+    assert!(!route_matches(want, "default dev eth0"));
+    // A lab line that names `proto bird` wants it.
+    let bird = "blackhole 10.244.38.128/26 proto bird";
+    assert!(route_matches(bird, "blackhole 10.244.38.128/26 proto bird"));
+    assert!(!route_matches(bird, "blackhole 10.244.38.128/26"));
+    assert!(!route_matches(
+        "10.244.38.128/26 via 1.1.1.1 dev ens32",
+        "unreachable 10.244.38.128/26"
+    ));
+}
+
+#[test]
+fn route_miss_names_the_part_that_differs() {
+    let mut f = pod();
+    f.node("pod").routes = vec![Route {
+        dst: Some(("10.244.38.128".parse().unwrap(), 26)),
+        kind: Some(RouteType::BlackHole),
+        ..Default::default()
+    }];
+    let e = judge(
+        &f,
+        json!({"expect": "routes", "node": "pod", "has": ["blackhole 10.244.38.128/26 proto bird"]}),
+    )
+    .unwrap_err();
+    assert!(
+        e.starts_with("pod: route blackhole 10.244.38.128/26 is proto boot, not bird\n"),
+        "{e}"
+    );
+    let e = judge(
+        &f,
+        json!({"expect": "routes", "node": "pod", "has": ["10.188.2.6 dev eth0 scope link"]}),
+    )
+    .unwrap_err();
+    assert!(e.starts_with("pod has no route 10.188.2.6\n"), "{e}");
+}
+
+#[test]
+fn proxy_arp_of_conf_all_counts_for_every_device() {
+    let mut f = pod();
+    let key = "net.ipv4.conf.veth0.proxy_arp";
+    f.node("host").sysctls.insert(key.into(), "0".into());
+    f.node("host")
+        .sysctls
+        .insert("net.ipv4.conf.all.proxy_arp".into(), "1".into());
+    let on = json!({"expect": "sysctl", "node": "host", "key": key, "value": "1"});
+    let off = json!({"expect": "sysctl", "node": "host", "key": key, "value": "0"});
+    assert!(judge(&f, on.clone()).is_ok());
+    assert!(judge(&f, off.clone()).is_err());
+    f.node("host")
+        .sysctls
+        .insert("net.ipv4.conf.all.proxy_arp".into(), "0".into());
+    assert!(judge(&f, on).is_err());
+    assert!(judge(&f, off).is_ok());
+}
+
+#[test]
+fn addr_with_another_prefix_is_named() {
+    let mut f = pod();
+    f.node("pod").addrs.push(addr(2, "10.1.1.1", 16));
+    let e = judge(
+        &f,
+        json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/24"]}),
+    )
+    .unwrap_err();
+    assert!(
+        e.starts_with("pod: eth0 holds 10.1.1.1/16, not 10.1.1.1/24"),
+        "{e}"
+    );
 }

@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod judge;
 pub mod lines;
+pub mod route_match;
 pub mod state;
 pub mod transcript;
 
