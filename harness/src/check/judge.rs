@@ -1,6 +1,8 @@
 //! Judging an expectation against kernel state handed over as a [`State`]:
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
+pub use crate::check::judge_more::NO_BIRD;
+use crate::check::judge_more::{bgp, sysctl};
 use crate::check::lines::resolve;
 use crate::check::route_match::{route_matches, route_miss};
 use crate::check::state::State;
@@ -37,6 +39,7 @@ impl Expect {
             Expect::Bridge { node, dev, members } => bridge(st, node, dev, members),
             Expect::SameFrames { .. } => Ok(Ok(String::new())),
             Expect::Ipam { network, allocated } => ipam(st, network, allocated),
+            Expect::Bgp { node } => bgp(st, node),
         }
     }
 }
@@ -190,36 +193,6 @@ fn neigh(
             ))
         }
     })
-}
-
-fn sysctl(st: &dyn State, node: &str, key: &str, value: &str) -> Result<Verdict> {
-    Ok({
-        let got = effective_sysctl(st, node, key)?;
-        let shown = format!("{key} = {got}");
-        if got == value {
-            Ok(shown)
-        } else {
-            Err(format!("{node}: {shown}, not {value}"))
-        }
-    })
-}
-
-/// A device's sysctl as the kernel acts on it: for `proxy_arp` the
-/// device's value ORed with `conf.all`'s (`IN_DEV_PROXY_ARP`), so
-/// `net.ipv4.conf.all.proxy_arp=1` works as the device's own would.
-fn effective_sysctl(st: &dyn State, node: &str, key: &str) -> Result<String> {
-    let got = st.sysctl(node, key)?;
-    let dev_key = key
-        .strip_prefix("net.ipv4.conf.")
-        .and_then(|r| r.strip_suffix(".proxy_arp"))
-        .filter(|d| *d != "all");
-    if let (Some(_), "0") = (dev_key, got.as_str()) {
-        let all = st.sysctl(node, "net.ipv4.conf.all.proxy_arp")?;
-        if all != "0" {
-            return Ok(all);
-        }
-    }
-    Ok(got)
 }
 
 fn peer_index_of(

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod judge;
+mod judge_more;
 pub mod lines;
 pub mod route_match;
 pub mod state;
@@ -10,6 +11,8 @@ pub mod transcript;
 
 #[cfg(test)]
 pub(crate) mod fake;
+#[cfg(test)]
+mod judge_form_tests;
 #[cfg(test)]
 mod judge_link_tests;
 #[cfg(test)]

@@ -127,6 +127,13 @@ pub enum Expect {
         /// The other capture point.
         b: String,
     },
+    /// A BIRD daemon runs in the node and one of its BGP sessions is
+    /// Established (asked over its control socket): routes learned over BGP,
+    /// not written by hand.
+    Bgp {
+        /// The lab node (network namespace) BIRD runs in.
+        node: String,
+    },
     /// The addresses host-local holds for a CNI network, exactly (in the
     /// run's scratch directory: after DEL, none).
     Ipam {
@@ -147,7 +154,8 @@ impl Expect {
             | Expect::Routes { node, .. }
             | Expect::Neigh { node, .. }
             | Expect::Sysctl { node, .. }
-            | Expect::Bridge { node, .. } => vec![node],
+            | Expect::Bridge { node, .. }
+            | Expect::Bgp { node } => vec![node],
             Expect::Ipam { .. } => vec![],
             Expect::Link { node, peer, .. } => {
                 let mut v = vec![node.as_str()];
@@ -187,7 +195,10 @@ impl Expect {
     pub fn settles(&self) -> bool {
         !matches!(
             self,
-            Expect::SameFrames { .. } | Expect::Ipam { .. } | Expect::Sysctl { .. }
+            Expect::SameFrames { .. }
+                | Expect::Ipam { .. }
+                | Expect::Sysctl { .. }
+                | Expect::Bgp { .. }
         )
     }
 
@@ -238,6 +249,7 @@ impl Expect {
                 members.join(", ")
             ),
             Expect::SameFrames { a, b } => format!("frames on {a} and {b} are byte-identical"),
+            Expect::Bgp { node } => format!("BIRD in {node} has a BGP session Established"),
             Expect::Ipam { network, allocated } => format!(
                 "host-local holds exactly [{}] for network {network}",
                 allocated.join(", ")
