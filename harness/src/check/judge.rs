@@ -17,6 +17,21 @@ impl Expect {
     /// Check against the kernel now. Ok(what was seen) or Err(what differs).
     /// SameFrames is checked by the step runner, which holds the captures.
     pub fn check(&self, st: &dyn State) -> Result<Verdict> {
+        let r = self.judge(st);
+        // A device that is not there is a verdict, not an error: name it
+        // with its node ("song has no interface veth1").
+        if let Err(e) = &r {
+            let text = e.to_string();
+            for (node, dev) in self.devices() {
+                if text.contains(&format!("Cannot find device \"{dev}\"")) {
+                    return Ok(Err(format!("{node} has no interface {dev}")));
+                }
+            }
+        }
+        r
+    }
+
+    fn judge(&self, st: &dyn State) -> Result<Verdict> {
         match self {
             Expect::Link { .. } => link(st, self),
             Expect::Links { node, names } => links(st, node, names),

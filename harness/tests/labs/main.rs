@@ -11,6 +11,7 @@ use std::sync::Arc;
 use vethlab::report::Status;
 use vethlab::run::{self, RunOpts};
 
+mod attempts;
 mod errors;
 mod escape;
 mod learner;
@@ -168,6 +169,7 @@ fn main() -> ExitCode {
     }
     trials.extend(transcripts::trials(&mine));
     trials.extend(walkthrough::trials(&mine));
+    trials.extend(attempts::trials(&mine));
     trials.extend(readmes::trials(&mine));
     let l6 = labs.clone();
     trials.push(Trial::test("harness/readmes-are-the-steps", move || {

@@ -98,14 +98,15 @@ fn first_unmet(r: &StepReport) -> String {
             } else {
                 first
             };
-            return match first.chars().count() > 200 {
-                true => format!(
-                    "{}: {}…",
-                    c.what,
-                    first.chars().take(200).collect::<String>()
-                ),
-                false if first == c.what => first.to_string(),
-                false => format!("{first}  [{}]", c.what),
+            let first: String = match first.chars().count() > 200 {
+                true => format!("{}…", first.chars().take(200).collect::<String>()),
+                false => first.to_string(),
+            };
+            // Traffic's detail ("0 of 2 answered") needs what was sent;
+            // state's names its node and device itself.
+            return match c.what.starts_with("ping ") || c.what.starts_with("udp ") {
+                true if first != c.what => format!("{}: {first}", c.what),
+                _ => first,
             };
         }
     }
