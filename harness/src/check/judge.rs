@@ -35,7 +35,12 @@ impl Expect {
         match self {
             Expect::Link { .. } => link(st, self),
             Expect::Links { node, names } => links(st, node, names),
-            Expect::Addr { node, dev, exactly } => addr(st, node, dev, exactly),
+            Expect::Addr {
+                node,
+                dev,
+                exactly,
+                has,
+            } => addr(st, node, dev, exactly.as_deref(), has),
             Expect::Routes { node, has, lacks } => routes(st, node, has, lacks),
             Expect::Neigh {
                 node,
@@ -105,7 +110,13 @@ fn links(st: &dyn State, node: &str, names: &[String]) -> Result<Verdict> {
     })
 }
 
-fn addr(st: &dyn State, node: &str, dev: &str, exactly: &[String]) -> Result<Verdict> {
+fn addr(
+    st: &dyn State,
+    node: &str,
+    dev: &str,
+    exactly: Option<&[String]>,
+    has: &[String],
+) -> Result<Verdict> {
     Ok({
         let l = st.link(node, dev)?;
         let all = st.addrs(node)?;
@@ -115,14 +126,21 @@ fn addr(st: &dyn State, node: &str, dev: &str, exactly: &[String]) -> Result<Ver
             .map(|a| format!("{}/{}", a.ip, a.prefix))
             .collect();
         got.sort();
-        let mut want = exactly.to_vec();
+        let (mut want, only) = match exactly {
+            Some(x) => (x.to_vec(), true),
+            None => (has.to_vec(), false),
+        };
         want.sort();
         let shown = if got.is_empty() {
             format!("{dev}: no IPv4 address")
         } else {
             format!("{dev}: inet {}", got.join(", inet "))
         };
-        if got == want {
+        let ok = match only {
+            true => got == want,
+            false => want.iter().all(|w| got.contains(w)),
+        };
+        if ok {
             Ok(shown)
         } else {
             Err(format!("{}\n{shown}", addr_miss(node, dev, &got, &want)))

@@ -65,7 +65,12 @@ pub enum Expect {
         /// The interface name.
         dev: String,
         /// Every IPv4 address as `IP/PREFIX`, in any order.
-        exactly: Vec<String>,
+        #[serde(default)]
+        exactly: Option<Vec<String>>,
+        /// Addresses it must hold among others (`IP/PREFIX`), where the
+        /// task does not say it holds nothing else.
+        #[serde(default)]
+        has: Vec<String>,
     },
     /// Lines `ip route` must and must not print in a node.
     Routes {
@@ -209,16 +214,16 @@ impl Expect {
                 format!("links in {node} are exactly {}", names.join(", "))
             }
             Expect::Link { node, dev, .. } => format!("link {dev} in {node}"),
-            Expect::Addr { node, dev, exactly } => {
-                format!(
-                    "{dev} in {node} holds {}",
-                    if exactly.is_empty() {
-                        "no IPv4 address".into()
-                    } else {
-                        exactly.join(", ")
-                    }
-                )
-            }
+            Expect::Addr {
+                node,
+                dev,
+                exactly,
+                has,
+            } => match exactly {
+                Some(x) if x.is_empty() => format!("{dev} in {node} holds no IPv4 address"),
+                Some(x) => format!("{dev} in {node} holds {}", x.join(", ")),
+                None => format!("{dev} in {node} holds {} (among others)", has.join(", ")),
+            },
             Expect::Routes { node, .. } => format!("routes of {node}"),
             Expect::Neigh {
                 node,

@@ -35,7 +35,11 @@ pub fn protocols(ctl: &Path) -> Result<Option<Vec<(String, String, String)>>> {
         if r.read_line(&mut line).map_err(io)? == 0 {
             break;
         }
-        let l = line.trim_end();
+        let l = line.trim_end_matches(['\n', '\r']);
+        // The end: "0000" (its trailing blank may be the line's end).
+        if l.len() == 4 && l.bytes().all(|b| b.is_ascii_digit()) {
+            break;
+        }
         // "NNNN-text" continues, "NNNN text" ends, " text" continues.
         let (code, last, text) = match l.as_bytes().get(4) {
             Some(b'-') | Some(b' ') if l[..4].bytes().all(|b| b.is_ascii_digit()) => {
