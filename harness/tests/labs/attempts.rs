@@ -149,7 +149,7 @@ fn attempt(lab: &std::path::Path, idx: usize, want: Want, typed: &str) -> Result
     // A valid attempt may have started daemons: wait for them as a learner
     // would (the check itself awaits BGP as long as the lab allows).
     let script = format!(
-        "{typed}\ncheck >/var/run/attempt-out 2>&1; c=$?\ncat /var/run/attempt-out\nexit $c\n"
+        "( {typed} ) >/var/run/attempt-typed 2>&1\ncheck >/var/run/attempt-out 2>&1; c=$?\ncat /var/run/attempt-out\nexit $c\n"
     );
     let out = Command::new(env!("CARGO_BIN_EXE_vethlab"))
         .arg("shell")
