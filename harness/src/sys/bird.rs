@@ -12,13 +12,16 @@ use std::time::Duration;
 /// on `ctl` (no socket there).
 pub fn protocols(ctl: &Path) -> Result<Option<Vec<(String, String, String)>>> {
     if !ctl.exists() {
-        return Ok(None);
+        // Started but not listening yet: running, nothing to show.
+        return Ok(any_running().then(Vec::new));
     }
     let io = |e| Error::io(format!("BIRD control socket {}", ctl.display()), e);
     let s = match UnixStream::connect(ctl) {
         Ok(s) => s,
-        // A socket left by a BIRD that died.
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Ok(None),
+        // A socket left by a BIRD that died, or one not listening yet.
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Ok(any_running().then(Vec::new))
+        }
         Err(e) => return Err(io(e)),
     };
     s.set_read_timeout(Some(Duration::from_secs(2)))
@@ -56,4 +59,19 @@ pub fn protocols(ctl: &Path) -> Result<Option<Vec<(String, String, String)>>> {
         }
     }
     Ok(Some(v))
+}
+
+/// Whether a `bird` process runs (in this PID namespace's /proc).
+fn any_running() -> bool {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    rd.flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .any(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "bird"))
 }

@@ -300,12 +300,15 @@ fn shell_command(prompt: &str, env: &[(&str, String)], argv: &[String]) -> Comma
     }
     // The learner's private home: working directory, TMPDIR, the lab's
     // commands first on PATH (`ip netns exec NODE bash` reads its rc).
-    if Path::new(home::HOME_DIR).is_dir() {
-        path = format!("{}/bin:{path}", home::HOME_DIR);
-        cmd.current_dir(home::HOME_DIR)
-            .env("HOME", home::HOME_DIR)
-            .env("TMPDIR", format!("{}/tmp", home::HOME_DIR))
-            .env("ENV", format!("{}/.shrc", home::HOME_DIR));
+    if let Ok(h) = std::fs::canonicalize(home::HOME_DIR) {
+        // Its real path (/var/run is often a link to /run): then the
+        // prompt's \w shows ~ there.
+        let h = h.display().to_string();
+        path = format!("{h}/bin:{path}");
+        cmd.current_dir(&h)
+            .env("HOME", &h)
+            .env("TMPDIR", format!("{h}/tmp"))
+            .env("ENV", format!("{h}/.shrc"));
     }
     cmd.env("PATH", path).env("PS1", prompt);
     for (k, v) in env {

@@ -176,3 +176,31 @@ fn attempt(lab: &std::path::Path, idx: usize, want: Want, typed: &str) -> Result
         String::from_utf8_lossy(&out.stderr)
     )))
 }
+
+/// `attempt/no-spoiler`: no step's first hint, task or title holds a line
+/// of its reference solution (the task may quote the article's one command
+/// where typing it is the point: second-pair).
+pub(crate) fn no_spoiler(labs: &[Lab]) -> Result<(), Failed> {
+    let mut bad = vec![];
+    for l in labs {
+        for s in &l.steps {
+            let first = s.hints.first().map(String::as_str).unwrap_or("");
+            for a in s.solution() {
+                let vethlab::lab::Action::Cmd { text, .. } = a else {
+                    continue;
+                };
+                let t = text.trim();
+                if t.len() > 8 && first.contains(t) {
+                    bad.push(format!("{}/{}: hint 1 holds `{t}`", l.name, s.name));
+                }
+                if t.len() > 8 && s.title.contains(t) {
+                    bad.push(format!("{}/{}: the title holds `{t}`", l.name, s.name));
+                }
+            }
+        }
+    }
+    match bad.is_empty() {
+        true => Ok(()),
+        false => Err(fail(bad.join("\n"))),
+    }
+}

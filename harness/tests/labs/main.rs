@@ -170,6 +170,10 @@ fn main() -> ExitCode {
     trials.extend(transcripts::trials(&mine));
     trials.extend(walkthrough::trials(&mine));
     trials.extend(attempts::trials(&mine));
+    let l4 = labs.clone();
+    trials.push(Trial::test("attempt/no-spoiler", move || {
+        attempts::no_spoiler(&l4)
+    }));
     trials.extend(readmes::trials(&mine));
     let l6 = labs.clone();
     trials.push(Trial::test("harness/readmes-are-the-steps", move || {
