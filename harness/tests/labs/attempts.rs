@@ -204,3 +204,44 @@ pub(crate) fn no_spoiler(labs: &[Lab]) -> Result<(), Failed> {
         false => Err(fail(bad.join("\n"))),
     }
 }
+
+/// `attempt/zh-text`: every lab has Chinese text for every step (title,
+/// task, as many hints as in English), and names no step it lacks.
+pub(crate) fn zh_text(labs: &[Lab]) -> Result<(), Failed> {
+    let mut bad = vec![];
+    for l in labs {
+        let p = vethlab::tools::lang::zh_path(&l.path);
+        let z: vethlab::tools::lang::ZhLab = match std::fs::read_to_string(&p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        {
+            Ok(z) => z,
+            Err(e) => {
+                bad.push(format!("{}: {e}", p.display()));
+                continue;
+            }
+        };
+        for name in z.steps.keys() {
+            if l.step_index(name).is_none() {
+                bad.push(format!("{}: no step {name}", p.display()));
+            }
+        }
+        for s in &l.steps {
+            match z.steps.get(&s.name) {
+                Some(zs)
+                    if zs.title.is_some()
+                        && zs.task.is_some()
+                        && zs.hints.len() == s.hints.len() => {}
+                _ => bad.push(format!(
+                    "{}: step {} lacks its title, task or hints",
+                    p.display(),
+                    s.name
+                )),
+            }
+        }
+    }
+    match bad.is_empty() {
+        true => Ok(()),
+        false => Err(fail(bad.join("\n"))),
+    }
+}

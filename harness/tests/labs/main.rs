@@ -174,6 +174,10 @@ fn main() -> ExitCode {
     trials.push(Trial::test("attempt/no-spoiler", move || {
         attempts::no_spoiler(&l4)
     }));
+    let l5 = labs.clone();
+    trials.push(Trial::test("attempt/zh-text", move || {
+        attempts::zh_text(&l5)
+    }));
     trials.extend(readmes::trials(&mine));
     let l6 = labs.clone();
     trials.push(Trial::test("harness/readmes-are-the-steps", move || {
