@@ -76,12 +76,18 @@ pub fn judge(
         return Ok(Err("no answer yet: find it, then `vethlab answer …`".into()));
     };
     // NODE:NAME must name the right node too.
-    let (node, name) = match g
+    // As `ip link` prints it (`veth0@if5:`), the name is what counts.
+    let bare = |x: &str| {
+        let x = x.trim().trim_end_matches(':');
+        x.split('@').next().unwrap_or(x).to_string()
+    };
+    let g2 = g.trim_end_matches(':');
+    let (node, name) = match g2
         .split_once(':')
-        .or_else(|| g.split_once(char::is_whitespace))
+        .or_else(|| g2.split_once(char::is_whitespace))
     {
-        Some((n, x)) => (Some(n.trim()), x.trim()),
-        None => (None, g),
+        Some((n, x)) => (Some(n.trim()), bare(x)),
+        None => (None, bare(g2)),
     };
     Ok(match (node, name == want) {
         (Some(n), true) if n == pn => Ok(format!("`{g}` is right")),
@@ -156,6 +162,7 @@ mod tests {
         assert!(judge(&Two, &a, Some("ns:veth0")).unwrap().is_err());
         assert!(judge(&Two, &a, None).unwrap().is_err());
         assert!(judge(&Two, &a, Some("host veth0")).unwrap().is_ok());
+        assert!(judge(&Two, &a, Some("veth0@if2:")).unwrap().is_ok());
         // Without `in`, the namespace is part of the answer.
         let b: AnswerSpec =
             serde_json::from_str(r#"{"answer":"peer","node":"ns","dev":"veth1"}"#).unwrap();
