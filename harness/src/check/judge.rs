@@ -1,8 +1,8 @@
 //! Judging an expectation against kernel state handed over as a [`State`]:
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
-pub use crate::check::judge_more::NO_BIRD;
-use crate::check::judge_more::{bgp, sysctl};
+use crate::check::judge_more::{bgp, expand_tabs, sysctl};
+pub use crate::check::judge_more::{brctl_show, NO_BIRD};
 use crate::check::lines::resolve;
 use crate::check::route_match::{route_matches, route_miss};
 use crate::check::state::State;
@@ -452,52 +452,6 @@ fn peer_mismatch(st: &dyn State, node: &str, l: &Link, peer: &str) -> Result<Vec
         )),
     }
     Ok(bad)
-}
-
-/// What `brctl show BRIDGE` prints.
-pub fn brctl_show(br: &Link, members: &[String]) -> String {
-    let id = format!(
-        "8000.{}",
-        br.mac
-            .map(|m| fmt_mac(&m).replace(':', ""))
-            .unwrap_or_default()
-    );
-    let stp = if br.stp.unwrap_or(0) == 0 {
-        "no"
-    } else {
-        "yes"
-    };
-    let mut s = format!(
-        "bridge name\tbridge id\t\tSTP enabled\tinterfaces\n{}\t\t{id}\t{stp}\t\t",
-        br.name
-    );
-    s.push_str(&members.join("\n\t\t\t\t\t\t\t"));
-    s
-}
-
-/// Tabs turned into spaces to the next multiple of 8, as a terminal shows
-/// `brctl show` (a tab would be escaped as a literal `\t`).
-fn expand_tabs(s: &str) -> String {
-    let mut out = String::new();
-    let mut col = 0;
-    for c in s.chars() {
-        match c {
-            '\t' => {
-                let n = 8 - col % 8;
-                out.extend(std::iter::repeat_n(' ', n));
-                col += n;
-            }
-            '\n' => {
-                out.push(c);
-                col = 0;
-            }
-            _ => {
-                out.push(c);
-                col += 1;
-            }
-        }
-    }
-    out
 }
 
 /// `ip route` of a node, one rendered line per route.

@@ -1,9 +1,10 @@
 //! Judging sysctls (as the kernel combines them) and daemons (BIRD's BGP
-//! sessions), for `judge`.
+//! sessions), and `brctl show` as a terminal shows it, for `judge`.
 
 use crate::check::judge::Verdict;
 use crate::check::state::State;
 use crate::error::Result;
+use crate::model::{fmt_mac, Link};
 
 pub(crate) fn sysctl(st: &dyn State, node: &str, key: &str, value: &str) -> Result<Verdict> {
     Ok({
@@ -64,4 +65,50 @@ pub(crate) fn bgp(st: &dyn State, node: &str) -> Result<Verdict> {
             "BIRD in {node}: no BGP session is Established\n{shown}"
         ))
     })
+}
+
+/// What `brctl show BRIDGE` prints.
+pub fn brctl_show(br: &Link, members: &[String]) -> String {
+    let id = format!(
+        "8000.{}",
+        br.mac
+            .map(|m| fmt_mac(&m).replace(':', ""))
+            .unwrap_or_default()
+    );
+    let stp = if br.stp.unwrap_or(0) == 0 {
+        "no"
+    } else {
+        "yes"
+    };
+    let mut s = format!(
+        "bridge name\tbridge id\t\tSTP enabled\tinterfaces\n{}\t\t{id}\t{stp}\t\t",
+        br.name
+    );
+    s.push_str(&members.join("\n\t\t\t\t\t\t\t"));
+    s
+}
+
+/// Tabs turned into spaces to the next multiple of 8, as a terminal shows
+/// `brctl show` (a tab would be escaped as a literal `\t`).
+pub(crate) fn expand_tabs(s: &str) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    for c in s.chars() {
+        match c {
+            '\t' => {
+                let n = 8 - col % 8;
+                out.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            }
+            '\n' => {
+                out.push(c);
+                col = 0;
+            }
+            _ => {
+                out.push(c);
+                col += 1;
+            }
+        }
+    }
+    out
 }
