@@ -66,11 +66,11 @@ pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_SKIP))
         }
         Status::Fail => {
-            println!(
-                "{} {head}: {}",
-                pick("NOT YET", "未完成"),
-                esc(&first_unmet(&r))
-            );
+            let diag = match vethlab::tools::lang::zh() {
+                true => vethlab::tools::lang::zh_diag(&first_unmet(&r)),
+                false => first_unmet(&r),
+            };
+            println!("{} {head}: {}", pick("NOT YET", "未完成"), esc(&diag));
             if !verbose {
                 println!(
                     "{}",
