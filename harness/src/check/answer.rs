@@ -28,7 +28,9 @@ pub fn peer_of(st: &dyn State, node: &str, dev: &str) -> Result<(String, String)
     Ok((pn, p.name))
 }
 
-/// The right answer to `a`, as the learner would type it.
+/// The right answer to `a`, as the learner would type it: the peer's name
+/// where the question says which namespace it is in (`in`), else
+/// `NAMESPACE:IFACE` (the namespace is half the answer).
 pub fn expected(st: &dyn State, a: &AnswerSpec) -> Result<String> {
     match a.answer {
         AnswerKind::Peer => {
@@ -38,7 +40,8 @@ pub fn expected(st: &dyn State, a: &AnswerSpec) -> Result<String> {
                     "{}:{}'s peer {name} is in {pn}, not in {n}",
                     a.node, a.dev
                 ))),
-                _ => Ok(name),
+                Some(_) => Ok(name),
+                None => Ok(format!("{pn}:{name}")),
             }
         }
     }
@@ -60,31 +63,39 @@ pub fn describe(a: &AnswerSpec) -> String {
 }
 
 /// The learner's answer against the right one: `Ok(Ok(why))` when right.
-/// `NODE:NAME` is accepted for `NAME`.
+/// `NODE:NAME` (or `NODE NAME`) is accepted for `NAME`, and required where
+/// the question asks for the namespace too.
 pub fn judge(
     st: &dyn State,
     a: &AnswerSpec,
     given: Option<&str>,
 ) -> Result<std::result::Result<String, String>> {
-    let want = expected(st, a)?;
-    let Some(g) = given.map(str::trim) else {
-        return Ok(Err(
-            "no answer yet: find it, then `vethlab answer NAME`".into()
-        ));
+    let AnswerKind::Peer = a.answer;
+    let (pn, want) = peer_of(st, &a.node, &a.dev)?;
+    let Some(g) = given.map(str::trim).filter(|g| !g.is_empty()) else {
+        return Ok(Err("no answer yet: find it, then `vethlab answer …`".into()));
     };
     // NODE:NAME must name the right node too.
-    let (node, name) = match g.split_once(':') {
-        Some((n, x)) => (Some(n), x),
-        None => (None, g),
+    // As `ip link` prints it (`veth0@if5:`), the name is what counts.
+    let bare = |x: &str| {
+        let x = x.trim().trim_end_matches(':');
+        x.split('@').next().unwrap_or(x).to_string()
     };
-    let node_ok = match (node, a.answer) {
-        (None, _) => true,
-        (Some(n), AnswerKind::Peer) => peer_of(st, &a.node, &a.dev)?.0 == n,
+    let g2 = g.trim_end_matches(':');
+    let (node, name) = match g2
+        .split_once(':')
+        .or_else(|| g2.split_once(char::is_whitespace))
+    {
+        Some((n, x)) => (Some(n.trim()), bare(x)),
+        None => (None, bare(g2)),
     };
-    Ok(if name == want && node_ok {
-        Ok(format!("`{g}` is right"))
-    } else {
-        Err(format!("`{g}` is not it"))
+    Ok(match (node, name == want) {
+        (Some(n), true) if n == pn => Ok(format!("`{g}` is right")),
+        (None, true) if a.peer_node.is_some() => Ok(format!("`{g}` is right")),
+        (None, true) => Err(format!(
+            "`{g}` is half of it: which namespace? answer NAMESPACE:{g}"
+        )),
+        _ => Err(format!("`{g}` is not it")),
     })
 }
 
@@ -150,5 +161,15 @@ mod tests {
         assert!(judge(&Two, &a, Some("veth1")).unwrap().is_err());
         assert!(judge(&Two, &a, Some("ns:veth0")).unwrap().is_err());
         assert!(judge(&Two, &a, None).unwrap().is_err());
+        assert!(judge(&Two, &a, Some("host veth0")).unwrap().is_ok());
+        assert!(judge(&Two, &a, Some("veth0@if2:")).unwrap().is_ok());
+        // Without `in`, the namespace is part of the answer.
+        let b: AnswerSpec =
+            serde_json::from_str(r#"{"answer":"peer","node":"ns","dev":"veth1"}"#).unwrap();
+        assert_eq!(expected(&Two, &b).unwrap(), "host:veth0");
+        assert!(judge(&Two, &b, Some("host:veth0")).unwrap().is_ok());
+        assert!(judge(&Two, &b, Some("host veth0")).unwrap().is_ok());
+        assert!(judge(&Two, &b, Some("veth0")).unwrap().is_err());
+        assert!(judge(&Two, &b, Some("ns:veth0")).unwrap().is_err());
     }
 }

@@ -1,7 +1,10 @@
 //! Judging an expectation against kernel state handed over as a [`State`]:
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
+use crate::check::judge_more::{bgp, expand_tabs, sysctl};
+pub use crate::check::judge_more::{brctl_show, NO_BIRD};
 use crate::check::lines::resolve;
+use crate::check::route_match::{route_matches, route_miss};
 use crate::check::state::State;
 use crate::error::{Error, Result};
 use crate::lab::expect::{split_at, Expect, Method};
@@ -14,10 +17,30 @@ impl Expect {
     /// Check against the kernel now. Ok(what was seen) or Err(what differs).
     /// SameFrames is checked by the step runner, which holds the captures.
     pub fn check(&self, st: &dyn State) -> Result<Verdict> {
+        let r = self.judge(st);
+        // A device that is not there is a verdict, not an error: name it
+        // with its node ("song has no interface veth1").
+        if let Err(e) = &r {
+            let text = e.to_string();
+            for (node, dev) in self.devices() {
+                if text.contains(&format!("Cannot find device \"{dev}\"")) {
+                    return Ok(Err(format!("{node} has no interface {dev}")));
+                }
+            }
+        }
+        r
+    }
+
+    fn judge(&self, st: &dyn State) -> Result<Verdict> {
         match self {
             Expect::Link { .. } => link(st, self),
             Expect::Links { node, names } => links(st, node, names),
-            Expect::Addr { node, dev, exactly } => addr(st, node, dev, exactly),
+            Expect::Addr {
+                node,
+                dev,
+                exactly,
+                has,
+            } => addr(st, node, dev, exactly.as_deref(), has),
             Expect::Routes { node, has, lacks } => routes(st, node, has, lacks),
             Expect::Neigh {
                 node,
@@ -36,6 +59,7 @@ impl Expect {
             Expect::Bridge { node, dev, members } => bridge(st, node, dev, members),
             Expect::SameFrames { .. } => Ok(Ok(String::new())),
             Expect::Ipam { network, allocated } => ipam(st, network, allocated),
+            Expect::Bgp { node } => bgp(st, node),
         }
     }
 }
@@ -71,12 +95,28 @@ fn links(st: &dyn State, node: &str, names: &[String]) -> Result<Verdict> {
         if got == want {
             Ok(shown)
         } else {
-            Err(format!("links are [{}]: {shown}", got.join(", ")))
+            let diag = match want.iter().find(|w| !got.contains(w)) {
+                Some(w) => format!("{node} has no interface {w}"),
+                None => format!(
+                    "{node} should not hold {}",
+                    got.iter()
+                        .find(|g| !want.contains(g))
+                        .cloned()
+                        .unwrap_or_default()
+                ),
+            };
+            Err(format!("{diag}\n{shown}"))
         }
     })
 }
 
-fn addr(st: &dyn State, node: &str, dev: &str, exactly: &[String]) -> Result<Verdict> {
+fn addr(
+    st: &dyn State,
+    node: &str,
+    dev: &str,
+    exactly: Option<&[String]>,
+    has: &[String],
+) -> Result<Verdict> {
     Ok({
         let l = st.link(node, dev)?;
         let all = st.addrs(node)?;
@@ -86,19 +126,41 @@ fn addr(st: &dyn State, node: &str, dev: &str, exactly: &[String]) -> Result<Ver
             .map(|a| format!("{}/{}", a.ip, a.prefix))
             .collect();
         got.sort();
-        let mut want = exactly.to_vec();
+        let (mut want, only) = match exactly {
+            Some(x) => (x.to_vec(), true),
+            None => (has.to_vec(), false),
+        };
         want.sort();
         let shown = if got.is_empty() {
             format!("{dev}: no IPv4 address")
         } else {
             format!("{dev}: inet {}", got.join(", inet "))
         };
-        if got == want {
+        let ok = match only {
+            true => got == want,
+            false => want.iter().all(|w| got.contains(w)),
+        };
+        if ok {
             Ok(shown)
         } else {
-            Err(shown)
+            Err(format!("{}\n{shown}", addr_miss(node, dev, &got, &want)))
         }
     })
+}
+
+/// The first address part unmet, in one line ("song: veth1 has no 10.1.1.1/24").
+fn addr_miss(node: &str, dev: &str, got: &[String], want: &[String]) -> String {
+    if let Some(w) = want.iter().find(|w| !got.contains(w)) {
+        let ip = w.split('/').next().unwrap_or(w);
+        return match got.iter().find(|g| g.split('/').next() == Some(ip)) {
+            Some(g) => format!("{node}: {dev} holds {g}, not {w}"),
+            None => format!("{node}: {dev} holds no {w}"),
+        };
+    }
+    match got.iter().find(|g| !want.contains(g)) {
+        Some(g) => format!("{node}: {dev} should not hold {g}"),
+        None => format!("{node}: {dev}'s addresses differ"),
+    }
 }
 
 fn routes(st: &dyn State, node: &str, has: &[String], lacks: &[String]) -> Result<Verdict> {
@@ -106,20 +168,21 @@ fn routes(st: &dyn State, node: &str, has: &[String], lacks: &[String]) -> Resul
         let lines = route_lines(st, node)?;
         let mut bad = vec![];
         for h in has {
-            if !lines.iter().any(|l| norm(l) == norm(h)) {
-                bad.push(format!("missing `{h}`"));
+            if !lines.iter().any(|l| route_matches(h, l)) {
+                bad.push(route_miss(node, h, &lines));
             }
         }
         for h in lacks {
-            if lines.iter().any(|l| norm(l) == norm(h)) {
-                bad.push(format!("unexpected `{h}`"));
+            if let Some(l) = lines.iter().find(|l| route_matches(h, l)) {
+                bad.push(format!("{node} still has `{l}`"));
             }
         }
         let shown = format!("ip route:\n      {}", lines.join("\n      "));
         if bad.is_empty() {
             Ok(shown)
         } else {
-            Err(format!("{}; {shown}", bad.join("; ")))
+            // The first line is the diagnosis; the listing follows.
+            Err(format!("{}\n{shown}", bad.join("; ")))
         }
     })
 }
@@ -156,19 +219,11 @@ fn neigh(
         if ok {
             Ok(shown)
         } else {
-            Err(shown)
-        }
-    })
-}
-
-fn sysctl(st: &dyn State, node: &str, key: &str, value: &str) -> Result<Verdict> {
-    Ok({
-        let got = st.sysctl(node, key)?;
-        let shown = format!("{key} = {got}");
-        if got == value {
-            Ok(shown)
-        } else {
-            Err(shown)
+            Err(format!(
+                "{node}: {shown}, want {}{}",
+                state.join("/"),
+                lladdr.map(|m| format!(" lladdr {m}")).unwrap_or_default()
+            ))
         }
     })
 }
@@ -226,11 +281,16 @@ fn bridge(st: &dyn State, node: &str, dev: &str, members: &[String]) -> Result<V
         let mut want = members.to_vec();
         want.sort();
         let shown = brctl_show(&br, &got);
-        if got == want && br.kind.as_deref() == Some("bridge") {
-            Ok(shown)
+        let diag = if br.kind.as_deref() != Some("bridge") {
+            format!("{node}: {dev} is not a bridge")
+        } else if let Some(w) = want.iter().find(|w| !got.contains(w)) {
+            format!("{node}: {w} is not in {dev}")
+        } else if let Some(g) = got.iter().find(|g| !want.contains(g)) {
+            format!("{node}: {g} should not be in {dev}")
         } else {
-            Err(shown)
-        }
+            return Ok(Ok(expand_tabs(&shown)));
+        };
+        Err(format!("{diag}\n{}", expand_tabs(&shown)))
     })
 }
 
@@ -362,7 +422,7 @@ fn link(st: &dyn State, e: &Expect) -> Result<Verdict> {
     Ok(if bad.is_empty() {
         Ok(shown)
     } else {
-        Err(format!("{}: {shown}", bad.join("; ")))
+        Err(format!("{node}: {dev}: {}\n{shown}", bad.join("; ")))
     })
 }
 
@@ -422,31 +482,6 @@ fn name_at(st: &dyn State, node: &str, netnsid: Option<i32>, i: u32) -> String {
         },
         Err(_) => format!("ifindex {i} in {ns}"),
     }
-}
-
-/// What `brctl show BRIDGE` prints.
-pub fn brctl_show(br: &Link, members: &[String]) -> String {
-    let id = format!(
-        "8000.{}",
-        br.mac
-            .map(|m| fmt_mac(&m).replace(':', ""))
-            .unwrap_or_default()
-    );
-    let stp = if br.stp.unwrap_or(0) == 0 {
-        "no"
-    } else {
-        "yes"
-    };
-    let mut s = format!(
-        "bridge name\tbridge id\t\tSTP enabled\tinterfaces\n{}\t\t{id}\t{stp}\t\t",
-        br.name
-    );
-    s.push_str(&members.join("\n\t\t\t\t\t\t\t"));
-    s
-}
-
-fn norm(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `ip route` of a node, one rendered line per route.

@@ -4,12 +4,16 @@
 pub mod answer;
 pub mod doctor;
 pub mod judge;
+mod judge_more;
 pub mod lines;
+pub mod route_match;
 pub mod state;
 pub mod transcript;
 
 #[cfg(test)]
 pub(crate) mod fake;
+#[cfg(test)]
+mod judge_form_tests;
 #[cfg(test)]
 mod judge_link_tests;
 #[cfg(test)]

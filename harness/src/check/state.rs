@@ -31,6 +31,13 @@ pub trait State {
     fn node_of_nsid(&self, node: &str, id: i32) -> Result<Option<String>>;
     /// The addresses host-local holds for CNI network `network`.
     fn ipam(&self, network: &str) -> Result<Vec<String>>;
+    /// BIRD's protocols in `node` (name, protocol, state and info), from its
+    /// control socket; `None` when no BIRD runs there.
+    fn bird_protocols(&self, node: &str) -> Result<Option<Vec<(String, String, String)>>> {
+        Err(crate::error::Error::other(format!(
+            "no BIRD can run in {node} here"
+        )))
+    }
     /// Where the lab's ifindex `i` landed on this kernel (fallback devices
     /// such as `gre0` shift it).
     fn map_index(&self, i: u32) -> u32 {

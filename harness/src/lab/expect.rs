@@ -65,7 +65,12 @@ pub enum Expect {
         /// The interface name.
         dev: String,
         /// Every IPv4 address as `IP/PREFIX`, in any order.
-        exactly: Vec<String>,
+        #[serde(default)]
+        exactly: Option<Vec<String>>,
+        /// Addresses it must hold among others (`IP/PREFIX`), where the
+        /// task does not say it holds nothing else.
+        #[serde(default)]
+        has: Vec<String>,
     },
     /// Lines `ip route` must and must not print in a node.
     Routes {
@@ -127,6 +132,13 @@ pub enum Expect {
         /// The other capture point.
         b: String,
     },
+    /// A BIRD daemon runs in the node and one of its BGP sessions is
+    /// Established (asked over its control socket): routes learned over BGP,
+    /// not written by hand.
+    Bgp {
+        /// The lab node (network namespace) BIRD runs in.
+        node: String,
+    },
     /// The addresses host-local holds for a CNI network, exactly (in the
     /// run's scratch directory: after DEL, none).
     Ipam {
@@ -147,7 +159,8 @@ impl Expect {
             | Expect::Routes { node, .. }
             | Expect::Neigh { node, .. }
             | Expect::Sysctl { node, .. }
-            | Expect::Bridge { node, .. } => vec![node],
+            | Expect::Bridge { node, .. }
+            | Expect::Bgp { node } => vec![node],
             Expect::Ipam { .. } => vec![],
             Expect::Link { node, peer, .. } => {
                 let mut v = vec![node.as_str()];
@@ -187,7 +200,10 @@ impl Expect {
     pub fn settles(&self) -> bool {
         !matches!(
             self,
-            Expect::SameFrames { .. } | Expect::Ipam { .. } | Expect::Sysctl { .. }
+            Expect::SameFrames { .. }
+                | Expect::Ipam { .. }
+                | Expect::Sysctl { .. }
+                | Expect::Bgp { .. }
         )
     }
 
@@ -198,16 +214,16 @@ impl Expect {
                 format!("links in {node} are exactly {}", names.join(", "))
             }
             Expect::Link { node, dev, .. } => format!("link {dev} in {node}"),
-            Expect::Addr { node, dev, exactly } => {
-                format!(
-                    "{dev} in {node} holds {}",
-                    if exactly.is_empty() {
-                        "no IPv4 address".into()
-                    } else {
-                        exactly.join(", ")
-                    }
-                )
-            }
+            Expect::Addr {
+                node,
+                dev,
+                exactly,
+                has,
+            } => match exactly {
+                Some(x) if x.is_empty() => format!("{dev} in {node} holds no IPv4 address"),
+                Some(x) => format!("{dev} in {node} holds {}", x.join(", ")),
+                None => format!("{dev} in {node} holds {} (among others)", has.join(", ")),
+            },
             Expect::Routes { node, has, lacks } => {
                 // What is asserted, so four checks of one node read apart.
                 let q = |v: &[String]| {
@@ -254,6 +270,7 @@ impl Expect {
                 members.join(", ")
             ),
             Expect::SameFrames { a, b } => format!("frames on {a} and {b} are byte-identical"),
+            Expect::Bgp { node } => format!("BIRD in {node} has a BGP session Established"),
             Expect::Ipam { network, allocated } => format!(
                 "host-local holds exactly [{}] for network {network}",
                 allocated.join(", ")

@@ -43,6 +43,12 @@ impl State for Topo {
             .run(move || crate::sys::ethtool::peer_ifindex(&d))?
             .map_err(|e| Error::io(format!("[{node}] ethtool -S {dev}"), e))
     }
+    fn bird_protocols(&self, node: &str) -> Result<Option<Vec<(String, String, String)>>> {
+        match self.scratch_path() {
+            Some(d) => crate::sys::bird::protocols(&d.join(format!("bird-{node}.ctl"))),
+            None => Ok(None),
+        }
+    }
     fn node_of_nsid(&self, node: &str, id: i32) -> Result<Option<String>> {
         Topo::node_of_nsid(self, node, id)
     }

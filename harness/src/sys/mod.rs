@@ -2,6 +2,7 @@
 //! namespaces and their workers, netlink, live capture, ethtool, scratch
 //! directories, kernel features, CNI plugins, output files.
 
+pub mod bird;
 pub mod capture;
 pub mod cni;
 pub mod ethtool;

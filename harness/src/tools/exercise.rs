@@ -75,7 +75,7 @@ pub fn set_answer(a: &str) -> Result<()> {
 
 /// The next hint (1-based number, total, text), or `None` when all were shown.
 pub fn next_hint(lab: &Lab, idx: usize) -> Result<Option<(usize, usize, String)>> {
-    let hints = &lab.steps[idx].hints;
+    let hints = &crate::tools::lang::step_text(lab, idx).hints;
     let shown: usize = std::fs::read_to_string(HINTS_FILE)
         .ok()
         .and_then(|s| s.trim().parse().ok())

@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::lab::Lab;
 use crate::run;
+use crate::tools::learner_home as home;
 use crate::topo::Topo;
 use nix::mount::{mount, MsFlags};
 use std::ffi::CString;
@@ -95,6 +96,11 @@ pub fn read_lab_files(lab: &Lab) -> Result<LabFiles> {
     let read =
         |p: &Path| std::fs::read(p).map_err(|e| Error::io(format!("read {}", p.display()), e));
     let mut v = vec![(PathBuf::from("lab.json"), read(&lab.path)?)];
+    // Its Chinese text, where it has one.
+    let zh = crate::tools::lang::zh_path(&lab.path);
+    if zh.is_file() {
+        v.push((PathBuf::from("zh.json"), read(&zh)?));
+    }
     for s in &lab.steps {
         for c in &s.captures {
             if let Some(f) = &c.fixture {
@@ -229,6 +235,8 @@ pub fn spawn_shell(
         proc_: c("/proc"),
         sysfs: c("sysfs"),
         procfs: c("proc"),
+        tmp: c("/tmp"),
+        tmpfs: c("tmpfs"),
         reset: c(crate::tools::exercise::RESET_FILE),
     };
     // SAFETY: the closure only makes raw syscalls on memory prepared above.
@@ -265,7 +273,10 @@ fn shell_command(prompt: &str, env: &[(&str, String)], argv: &[String]) -> Comma
         match sh {
             Some(b) => {
                 let mut c = Command::new(b);
-                c.args(["--norc", "--noprofile", "-i"]);
+                match Path::new(home::RC_FILE).exists() {
+                    true => c.args(["--noprofile", "--rcfile", home::RC_FILE, "-i"]),
+                    false => c.args(["--norc", "--noprofile", "-i"]),
+                };
                 c
             }
             None => {
@@ -286,6 +297,18 @@ fn shell_command(prompt: &str, env: &[(&str, String)], argv: &[String]) -> Comma
         .and_then(|p| p.parent().map(Path::to_path_buf))
     {
         path = format!("{}:{path}", d.display());
+    }
+    // The learner's private home: working directory, TMPDIR, the lab's
+    // commands first on PATH (`ip netns exec NODE bash` reads its rc).
+    if let Ok(h) = std::fs::canonicalize(home::HOME_DIR) {
+        // Its real path (/var/run is often a link to /run): then the
+        // prompt's \w shows ~ there.
+        let h = h.display().to_string();
+        path = format!("{h}/bin:{path}");
+        cmd.current_dir(&h)
+            .env("HOME", &h)
+            .env("TMPDIR", format!("{h}/tmp"))
+            .env("ENV", format!("{h}/.shrc"));
     }
     cmd.env("PATH", path).env("PS1", prompt);
     for (k, v) in env {
@@ -331,6 +354,8 @@ struct PreExec {
     proc_: CString,
     sysfs: CString,
     procfs: CString,
+    tmp: CString,
+    tmpfs: CString,
     /// The file `vethlab reset` writes (see `wait_or_reset`).
     reset: CString,
 }
@@ -365,6 +390,15 @@ impl PreExec {
         if sysfs_at(0) != 0 && sysfs_at(libc::MS_RDONLY) != 0 {
             return Err(err());
         }
+        // A writable /tmp of the shell's own (tcpdump -w), gone with it.
+        // Not fatal where the sandbox's root has no /tmp.
+        let _ = libc::mount(
+            self.tmpfs.as_ptr(),
+            self.tmp.as_ptr(),
+            self.tmpfs.as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            std::ptr::null(),
+        );
         self.pid_namespace()?;
         // A /proc of the new PID namespace: `ps` shows the lab's processes.
         // Not fatal where a container's masked /proc forbids it.

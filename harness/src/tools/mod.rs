@@ -5,5 +5,7 @@ pub mod bench;
 pub mod bench_check;
 pub mod doctor;
 pub mod exercise;
+pub mod lang;
 pub mod learner;
+pub mod learner_home;
 pub mod peers;

@@ -1,7 +1,9 @@
 //! The learner's session, typed into a real terminal (tmux): the shell
-//! opens in bridge-arp's broken state, `vethlab check` fails with the hint,
-//! the learner's two `ip addr` commands fix it, `vethlab hint` gives its
-//! hints, `vethlab reset` brings the broken state back, and `exit` removes it all.
+//! opens in bridge-arp's broken state, `check` names what is wrong (no hint,
+//! no answer), the workspace is writable, the prompt names the node inside
+//! `ip netns exec lan bash`, `task` speaks Chinese under LANG=zh_CN, the
+//! learner's two `ip addr` commands fix it, `hint` graduates, `lab-reset`
+//! brings the broken state back, and `exit` removes it all.
 
 use crate::fail;
 use libtest_mimic::{Completion, Failed};
@@ -78,34 +80,71 @@ pub(crate) fn tmux_session() -> Result<Completion, Failed> {
         if !s.contains("Task: Move 192.168.122.101/24 from veth0 to br0") {
             return Err(fail(format!("no task shown:\n{s}")));
         }
-        // Without the fix: fails, with the step's hint.
-        t.type_line("vethlab check; echo CHECK1=$?")?;
+        // Without the fix: fails, naming the first unmet part, with no
+        // hint and no line of the solution.
+        t.type_line("check; echo CHECK1=$?")?;
         let s = t.wait_for("CHECK1=")?;
-        if !s.contains("CHECK1=1") || !s.contains("hint: ip addr del 192.168.122.101/24 dev veth0")
+        if !s.contains("CHECK1=1")
+            || !s.contains(
+                "NOT YET bridge-arp/ip-on-bridge (3/4): host: br0 holds no 192.168.122.101/24",
+            )
+            || s.contains("ip addr del")
+            || s.contains("hint:")
         {
             return Err(fail(format!("check before the fix:\n{s}")));
+        }
+        // The workspace is the learner's: home, working directory, /tmp.
+        t.type_line("touch x /tmp/y && echo WRITABLE=$HOME:$(pwd); type reset lab-reset")?;
+        let s = t.wait_for("WRITABLE=")?;
+        let home = s
+            .lines()
+            .find_map(|l| l.strip_prefix("WRITABLE="))
+            .unwrap_or_default();
+        let (h, cwd) = home.split_once(':').unwrap_or_default();
+        if !h.ends_with("run/vethlab-home")
+            || h != cwd
+            || !s.contains(&format!("lab-reset is {h}/bin/lab-reset"))
+            || s.lines().any(|l| l.starts_with("reset is /var/run"))
+        {
+            return Err(fail(format!("workspace:\n{s}")));
+        }
+        // The prompt names the node inside `ip netns exec NODE bash` too.
+        t.type_line("ip netns exec lan bash")?;
+        t.wait_for("[bridge-arp 3/4 lan]")?;
+        t.type_line("exit")?;
+        // Chinese under LANG=zh_*.
+        t.type_line("LANG=zh_CN.UTF-8 task; echo ZH=$?")?;
+        let s = t.wait_for("ZH=")?;
+        if !s.contains("任务：") {
+            return Err(fail(format!("task in Chinese:\n{s}")));
         }
         // The learner's fix, as the article types it.
         t.type_line("ip addr del 192.168.122.101/24 dev veth0")?;
         t.type_line("ip addr add 192.168.122.101/24 dev br0")?;
-        t.type_line("vethlab check; echo CHECK2=$?")?;
+        t.type_line("check; echo CHECK2=$?")?;
         let s = t.wait_for("CHECK2=")?;
-        if !s.contains("CHECK2=0") || !s.contains("O4.5: pass") {
+        if !s.contains("CHECK2=0")
+            || !s.contains("Well done: step 3 of bridge-arp holds.")
+            || !s.contains("vethlab shell bridge-arp --step 4")
+        {
             return Err(fail(format!("check after the fix:\n{s}")));
         }
-        // The hints, one per call, then none left.
-        t.type_line("vethlab hint; vethlab hint; echo HINTS=$?")?;
+        // The hints, one per call, vague first, the command last.
+        t.type_line("hint; hint; hint; hint; echo HINTS=$?")?;
         let s = t.wait_for("HINTS=")?;
-        if !s.contains("hint 1/1: ip addr del 192.168.122.101/24 dev veth0")
+        let first = s.lines().find(|l| l.starts_with("hint 1/3:")).unwrap_or("");
+        if first.is_empty()
+            || first.contains("ip addr")
+            || !s.contains("hint 3/3: ip addr del 192.168.122.101/24 dev veth0")
             || !s.contains("no more hints")
         {
             return Err(fail(format!("hints:\n{s}")));
         }
         // Back to the given state: a new shell on a rebuilt lab, where the
         // check fails again.
-        t.type_line("vethlab reset")?;
+        t.type_line("lab-reset")?;
         t.wait_for("vethlab reset: the lab is rebuilt")?;
-        t.type_line("clear; vethlab check >/dev/null; echo CHECK3=$?")?;
+        t.type_line("clear; check >/dev/null; echo CHECK3=$?")?;
         let s = t.wait_for("CHECK3=")?;
         if !s.contains("CHECK3=1") {
             return Err(fail(format!("check after reset:\n{s}")));

@@ -14,6 +14,7 @@ use vethlab::run::{self, RunOpts};
 mod author;
 mod doctor;
 mod cli;
+mod attempts;
 mod errors;
 mod escape;
 mod learner;
@@ -173,6 +174,15 @@ fn main() -> ExitCode {
     trials.extend(transcripts::trials(&mine));
     trials.extend(walkthrough::trials(&mine));
     trials.extend(doctor::trials(&mine));
+    trials.extend(attempts::trials(&mine));
+    let l4 = labs.clone();
+    trials.push(Trial::test("attempt/no-spoiler", move || {
+        attempts::no_spoiler(&l4)
+    }));
+    let l5 = labs.clone();
+    trials.push(Trial::test("attempt/zh-text", move || {
+        attempts::zh_text(&l5)
+    }));
     trials.extend(readmes::trials(&mine));
     let l6 = labs.clone();
     trials.push(Trial::test("harness/readmes-are-the-steps", move || {

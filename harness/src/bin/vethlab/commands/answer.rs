@@ -5,15 +5,16 @@ use vethlab::tools::exercise;
 
 #[derive(Args)]
 pub struct Answer {
-    /// Your answer (e.g. an interface's name).
-    answer: String,
+    /// Your answer (e.g. an interface's name, or `NAMESPACE:IFACE`).
+    #[arg(required = true, num_args = 1..)]
+    answer: Vec<String>,
 }
 
 impl Answer {
     /// Inside a lab shell: record the answer to the step's question, then check.
     pub fn exec(self) -> Result<ExitCode> {
         let (lab, idx) = exercise::current()?;
-        exercise::set_answer(&self.answer)?;
-        super::check::verdict(&lab, idx)
+        exercise::set_answer(&self.answer.join(" "))?;
+        super::check::verdict(&lab, idx, false)
     }
 }

@@ -1,8 +1,15 @@
 use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::Result;
-use vethlab::report::Status;
+use vethlab::lab::Lab;
+use vethlab::report::out::esc;
+use vethlab::report::{Outcome, Status, StepReport};
 use vethlab::tools::exercise;
+use vethlab::tools::lang::{pick, step_text};
+
+/// The exit status of a check the kernel cannot run (a missing link kind):
+/// neither done (0) nor wrong (1).
+pub const EXIT_SKIP: u8 = 3;
 
 #[derive(Args)]
 pub struct Check {
@@ -10,6 +17,10 @@ pub struct Check {
     /// finished lab (`vethlab shell LAB`) every step's check holds.
     #[arg(long, value_name = "N")]
     step: Option<usize>,
+    /// Show every part of the check with what the kernel holds (and, for a
+    /// failed one, the captured frames), not only the first unmet part.
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 impl Check {
@@ -21,24 +32,124 @@ impl Check {
         if let Some(n) = self.step {
             idx = exercise::step_index(&lab, n)?;
         }
-        verdict(&lab, idx)
+        verdict(&lab, idx, self.verbose)
     }
 }
 
-/// Run the check, print its report, and say what it means.
-pub fn verdict(lab: &vethlab::lab::Lab, idx: usize) -> Result<ExitCode> {
-    let r = exercise::check(lab, idx)?;
-    print!("{}", r.text_in(false, crate::out::ui().colour_out));
-    for id in &r.ids {
-        println!("  {id}: {}", r.id_result(id));
+/// Run the check, print what it found, and say what it means: 0 done,
+/// 1 not yet (the first unmet part named), 3 the kernel cannot run it.
+pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
+    let mut r = exercise::check(lab, idx)?;
+    // A check grades; hints are asked for (`hint`), never handed out.
+    r.hint = None;
+    let t = step_text(lab, idx);
+    let head = format!("{}/{} ({}/{})", lab.name, r.step, idx + 1, lab.steps.len());
+    if verbose {
+        print!("{}", r.text_in(true, crate::out::ui().colour_out));
     }
-    match r.status {
+    match &r.status {
         Status::Pass => {
-            println!("\nWell done: step {} of {} holds.", idx + 1, lab.name);
+            println!("{} {head}: {}", pick("PASS", "通过"), esc(&t.title));
+            println!("\n{}", next_step(lab, idx));
             Ok(ExitCode::SUCCESS)
         }
-        Status::Skip(_) => Ok(ExitCode::SUCCESS),
-        // The report already ends with the step's hint.
-        Status::Fail => Ok(ExitCode::from(1)),
+        Status::Skip(why) => {
+            println!(
+                "{} {head}: {}\n{}",
+                pick("SKIP", "跳过"),
+                esc(why),
+                pick(
+                    "This kernel cannot run this step's check: nothing was judged.",
+                    "此内核无法运行本步的检查：没有做出判定。"
+                )
+            );
+            Ok(ExitCode::from(EXIT_SKIP))
+        }
+        Status::Fail => {
+            let diag = match vethlab::tools::lang::zh() {
+                true => vethlab::tools::lang::zh_diag(&first_unmet(&r)),
+                false => first_unmet(&r),
+            };
+            println!("{} {head}: {}", pick("NOT YET", "未完成"), esc(&diag));
+            if !verbose {
+                println!(
+                    "{}",
+                    pick(
+                        "(check -v shows every part; hint gives a hint)",
+                        "（check -v 显示全部检查项；hint 给出提示）"
+                    )
+                );
+            }
+            Ok(ExitCode::from(1))
+        }
     }
+}
+
+/// The first part of the check that does not hold, in a line or two.
+fn first_unmet(r: &StepReport) -> String {
+    if let Some(e) = &r.error {
+        return e.lines().next().unwrap_or_default().to_string();
+    }
+    for c in &r.checks {
+        if let Outcome::Fail(d) = &c.outcome {
+            let first = d.lines().next().unwrap_or_default();
+            let first = if first.trim().is_empty() {
+                c.what.as_str()
+            } else {
+                first
+            };
+            let first: String = match first.chars().count() > 200 {
+                true => format!("{}…", first.chars().take(200).collect::<String>()),
+                false => first.to_string(),
+            };
+            // Traffic's detail ("0 of 2 answered") needs what was sent;
+            // state's names its node and device itself.
+            return match c.what.starts_with("ping ") || c.what.starts_with("udp ") {
+                true if first != c.what => format!("{}: {first}", c.what),
+                _ => first,
+            };
+        }
+    }
+    "the check did not hold".into()
+}
+
+/// After "Well done": where to go next, or what the lab showed.
+fn next_step(lab: &Lab, idx: usize) -> String {
+    let n = lab.steps.len();
+    if idx + 1 < n {
+        let next = step_text(lab, idx + 1);
+        return format!(
+            "{} {}\n{}: exit; vethlab shell {} --step {}",
+            pick("Well done: step", "做得好：第"),
+            match vethlab::tools::lang::zh() {
+                true => format!("{} 步完成。", idx + 1),
+                false => format!("{} of {} holds.", idx + 1, lab.name),
+            },
+            pick(
+                &format!("Next, `{}`", esc(&next.title)),
+                &format!("下一步「{}」", esc(&next.title))
+            ),
+            lab.name,
+            idx + 2
+        );
+    }
+    let t = step_text(lab, idx);
+    let mut s = format!(
+        "{} {}.\n",
+        pick(
+            "Well done: that was the last step of",
+            "做得好：这是最后一步，实验"
+        ),
+        lab.name
+    );
+    s.push_str(pick("What this lab showed:\n", "本实验回顾：\n"));
+    match &t.summary {
+        Some(x) => s.push_str(&format!("  {}\n", esc(x))),
+        None => {
+            for i in 0..n {
+                s.push_str(&format!("  {}. {}\n", i + 1, esc(&step_text(lab, i).title)));
+            }
+        }
+    }
+    s
 }

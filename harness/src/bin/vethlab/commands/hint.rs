@@ -1,18 +1,27 @@
 use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::Result;
+use vethlab::report::out::esc;
 use vethlab::tools::exercise;
+use vethlab::tools::lang::pick;
 
 #[derive(Args)]
 pub struct Hint {}
 
 impl Hint {
-    /// Inside a lab shell: the next hint, each call one more.
+    /// Inside a lab shell: the next hint, each call one more (where to look
+    /// first, then the mechanism; only the last may show a command).
     pub fn exec(self) -> Result<ExitCode> {
         let (lab, idx) = exercise::current()?;
         match exercise::next_hint(&lab, idx)? {
-            Some((i, n, h)) => println!("hint {i}/{n}: {h}"),
-            None => println!("no more hints; `vethlab solution` prints the reference commands"),
+            Some((i, n, h)) => println!("{} {i}/{n}: {}", pick("hint", "提示"), esc(&h)),
+            None => println!(
+                "{}",
+                pick(
+                    "no more hints; `solution` prints the reference commands",
+                    "没有更多提示了；`solution` 显示参考命令"
+                )
+            ),
         }
         Ok(ExitCode::SUCCESS)
     }

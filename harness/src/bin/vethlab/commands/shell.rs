@@ -13,6 +13,10 @@ pub struct Shell {
     /// applied, so the articles' commands show what the articles show.
     #[arg(long, value_name = "N|NAME")]
     step: Option<String>,
+    /// The language of the task, hints and checks: `zh` or `en` (default:
+    /// Chinese when LC_ALL or LANG is zh_*).
+    #[arg(long, value_name = "zh|en")]
+    lang: Option<String>,
     /// Run this command instead of an interactive shell (after `--`).
     #[arg(last = true)]
     command: Vec<String>,
@@ -72,6 +76,16 @@ impl Shell {
             // with `--` runs again after each).
             (learner::ENV_RESETS, "0".to_string()),
         ];
+        if let Some(l) = &self.lang {
+            if l != "zh" && l != "en" {
+                return Err(Error::input(
+                    format!("--lang {l}"),
+                    "the languages are zh and en",
+                ));
+            }
+            // For this process's banner and everything the shell runs.
+            std::env::set_var(vethlab::tools::lang::ENV_LANG, l);
+        }
         // `vethlab reset` ends the shell and asks for the given state anew:
         // everything is torn down (namespaces, daemons, files) and rebuilt.
         for resets in 0.. {
@@ -83,6 +97,7 @@ impl Shell {
             // What `vethlab check` needs, where only this shell can see it.
             let copy = learner::copy_lab_files(&files)?;
             learner::write_marker(&copy, current)?;
+            vethlab::tools::learner_home::make_home(&format!("{} {at}", lab.name))?;
             let code = learner::spawn_shell(&topo, &node, &prompt, &env, &self.command)?;
             if !exercise::take_reset() {
                 return Ok(ExitCode::from(code.clamp(0, 255) as u8));
@@ -95,23 +110,56 @@ impl Shell {
     }
 }
 
-/// What the learner reads first: the lab, the step and its task, and how
-/// to move around.
+/// What the learner reads first: the lab, the step and its task, what
+/// this kernel cannot do, and how to move around.
 fn banner(lab: &Lab, topo: &vethlab::topo::Topo, chosen: Option<usize>, node: &str) {
+    use vethlab::report::out::esc;
+    use vethlab::tools::lang::{pick, step_text};
     let n = lab.steps.len();
     let names: Vec<&str> = topo.nodes().iter().map(|n| n.name()).collect();
-    eprintln!("vethlab shell: {} — {}", lab.name, lab.title);
     match chosen {
         Some(s) => {
-            let step = &lab.steps[s - 1];
-            eprintln!("step {s}/{n} `{}`: {}", step.name, step.title);
-            eprintln!("\nTask: {}", step.task_text());
+            let t = step_text(lab, s - 1);
+            eprintln!("vethlab shell: {} — {}", lab.name, esc(&t.lab_title));
+            eprintln!(
+                "{} {s}/{n} `{}`: {}",
+                pick("step", "步骤"),
+                lab.steps[s - 1].name,
+                esc(&t.title)
+            );
+            eprintln!("\n{} {}", pick("Task:", "任务："), esc(&t.task));
+            if let Some(why) = vethlab::run::step_skip(lab, s - 1) {
+                eprintln!(
+                    "\n{} {}\n{}",
+                    pick(
+                        "Note: this kernel cannot run this step:",
+                        "注意：此内核无法运行本步："
+                    ),
+                    esc(&why),
+                    pick(
+                        "its check will say SKIP (exit status 3), never PASS.",
+                        "它的检查只会显示「跳过」（退出码 3），不会显示通过。"
+                    )
+                );
+            }
         }
-        None => eprintln!("the finished lab: all {n} steps applied"),
+        None => {
+            eprintln!("vethlab shell: {} — {}", lab.name, esc(&lab.title));
+            eprintln!(
+                "{}",
+                pick(
+                    &format!("the finished lab: all {n} steps applied"),
+                    &format!("完成的实验：{n} 步全部已应用")
+                )
+            );
+        }
     }
     eprintln!(
-        "\nYou are in namespace {node}; the others: ip netns exec NAME ... ({}).\n\
-         vethlab task | check | hint | solution | answer X | reset; `exit` removes everything.\n",
-        names.join(", ")
+        "\n{} {node}; {} ip netns exec NAME ..., enter NAME ({}).\n\
+         check | task | hint | solution | answer X | lab-reset; {}\n",
+        pick("You are in namespace", "你在命名空间"),
+        pick("the others:", "其他："),
+        names.join(", "),
+        pick("`exit` removes everything.", "`exit` 删除一切。")
     );
 }

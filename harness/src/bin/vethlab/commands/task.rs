@@ -1,7 +1,9 @@
 use clap::Args;
 use std::process::ExitCode;
 use vethlab::error::Result;
+use vethlab::report::out::esc;
 use vethlab::tools::exercise;
+use vethlab::tools::lang::{pick, step_text};
 
 #[derive(Args)]
 pub struct Task {}
@@ -10,16 +12,17 @@ impl Task {
     /// Inside a lab shell: the step's task again.
     pub fn exec(self) -> Result<ExitCode> {
         let (lab, idx) = exercise::current()?;
-        let s = &lab.steps[idx];
+        let t = step_text(&lab, idx);
         println!(
-            "{} step {}/{} `{}`: {}",
+            "{} {} {}/{} `{}`: {}",
             lab.name,
+            pick("step", "步骤"),
             idx + 1,
             lab.steps.len(),
-            s.name,
-            s.title
+            lab.steps[idx].name,
+            esc(&t.title)
         );
-        println!("\nTask: {}", s.task_text());
+        println!("\n{} {}", pick("Task:", "任务："), esc(&t.task));
         Ok(ExitCode::SUCCESS)
     }
 }

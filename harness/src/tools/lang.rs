@@ -1,0 +1,228 @@
+//! The learner's language: Chinese when `--lang zh` (VETHLAB_LANG), or else
+//! LC_ALL / LC_MESSAGES / LANG, say `zh_*`; English otherwise. A lab's
+//! Chinese text lives beside its lab.json in `zh.json`: the lab's title and,
+//! per step name, its title, task and hints.
+
+use crate::lab::Lab;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The variable `vethlab shell --lang` sets for everything inside.
+pub const ENV_LANG: &str = "VETHLAB_LANG";
+
+/// Whether the learner reads Chinese.
+pub fn zh() -> bool {
+    if let Ok(l) = std::env::var(ENV_LANG) {
+        return l.starts_with("zh");
+    }
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty())
+        .is_some_and(|v| v.starts_with("zh"))
+}
+
+/// `en` or `zh`, as the learner reads.
+pub fn pick<'a>(en: &'a str, zh_text: &'a str) -> &'a str {
+    match zh() {
+        true => zh_text,
+        false => en,
+    }
+}
+
+/// A lab's Chinese text (`zh.json` beside lab.json).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZhLab {
+    /// The lab's title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// A closing summary, shown after the last step.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Per step name.
+    #[serde(default)]
+    pub steps: HashMap<String, ZhStep>,
+}
+
+/// One step's Chinese text.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZhStep {
+    /// Its title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Its task.
+    #[serde(default)]
+    pub task: Option<String>,
+    /// Its hints, as many as the English ones.
+    #[serde(default)]
+    pub hints: Vec<String>,
+}
+
+/// Where a lab's Chinese text is.
+pub fn zh_path(lab_file: &Path) -> PathBuf {
+    lab_file.with_file_name("zh.json")
+}
+
+/// The Chinese text of `lab`, if it has any and the learner reads Chinese.
+pub fn zh_of(lab: &Lab) -> Option<ZhLab> {
+    if !zh() {
+        return None;
+    }
+    let text = std::fs::read_to_string(zh_path(&lab.path)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The words of step `idx` as the learner reads them.
+pub struct StepText {
+    /// The lab's title.
+    pub lab_title: String,
+    /// The step's title.
+    pub title: String,
+    /// The task.
+    pub task: String,
+    /// The hints, vague first.
+    pub hints: Vec<String>,
+    /// The closing summary of the lab, if any.
+    pub summary: Option<String>,
+}
+
+/// Step `idx` of `lab` in the learner's language (English where the
+/// Chinese text lacks a part).
+pub fn step_text(lab: &Lab, idx: usize) -> StepText {
+    let s = &lab.steps[idx];
+    let mut t = StepText {
+        lab_title: lab.title.clone(),
+        title: s.title.clone(),
+        task: s.task_text().to_string(),
+        hints: s.hints.clone(),
+        summary: None,
+    };
+    if let Some(z) = zh_of(lab) {
+        if let Some(x) = z.title {
+            t.lab_title = x;
+        }
+        t.summary = z.summary;
+        if let Some(zs) = z.steps.get(&s.name) {
+            if let Some(x) = &zs.title {
+                t.title = x.clone();
+            }
+            if let Some(x) = &zs.task {
+                t.task = x.clone();
+            }
+            if zs.hints.len() == t.hints.len() {
+                t.hints = zs.hints.clone();
+            }
+        }
+    }
+    t
+}
+
+/// The checks' one-line diagnoses, English template and Chinese, `{}` the
+/// parts (names, addresses) carried over in order.
+const DIAGNOSES: &[(&str, &str)] = &[
+    ("{} has no interface {}", "{} 里没有网卡 {}"),
+    ("{}: {} holds no {}", "{}:{} 上没有 {}"),
+    ("{}: {} holds {}, not {}", "{}:{} 上是 {},不是 {}"),
+    ("{}: {} should not hold {}", "{}:{} 不应持有 {}"),
+    ("{} has no route {}", "{} 没有路由 {}"),
+    (
+        "{}: route {} is proto boot, not {}",
+        "{}:路由 {} 是 proto boot,不是 proto {}",
+    ),
+    ("{}: route {} has {}, not {}", "{}:路由 {} 的 {},不是 {}"),
+    ("{}: route {} has no {}", "{}:路由 {} 没有 {}"),
+    ("{} still has `{}`", "{} 上仍有 `{}`"),
+    ("{} should not hold {}", "{} 不应有 {}"),
+    ("{}: {} is not in {}", "{}:{} 不在 {} 里"),
+    ("{}: {} should not be in {}", "{}:{} 不应在 {} 里"),
+    ("{}: {} is not a bridge", "{}:{} 不是网桥"),
+    ("{}: {} = {}, not {}", "{}:{} = {},不是 {}"),
+    (
+        "no BIRD runs in {}: routes written by hand are not learned over BGP",
+        "{} 里没有运行 BIRD:手写的路由不是经 BGP 学到的",
+    ),
+    (
+        "BIRD in {}: no BGP session is Established",
+        "{} 里的 BIRD:没有处于 Established 的 BGP 会话",
+    ),
+    ("no answer yet: {}", "还没有回答:找到后用 answer …"),
+    (
+        "`{}` is half of it: which namespace? answer NAMESPACE:{}",
+        "`{}` 只答了一半:哪个命名空间?回答 命名空间:{}",
+    ),
+    ("`{}` is not it", "`{}` 不对"),
+    ("{}: {}", "{}:{}"),
+];
+
+/// `line` (a check's diagnosis) in Chinese where a template fits; else as is.
+pub fn zh_diag(line: &str) -> String {
+    for (en, zh) in DIAGNOSES {
+        if let Some(parts) = fit(en, line) {
+            let mut out = String::new();
+            let mut it = parts.into_iter();
+            let mut pieces = zh.split("{}").peekable();
+            while let Some(p) = pieces.next() {
+                out.push_str(p);
+                if pieces.peek().is_some() {
+                    out.push_str(&it.next().unwrap_or_default());
+                }
+            }
+            return out;
+        }
+    }
+    line.to_string()
+}
+
+/// The parts of `s` where template `t` has `{}`, if `s` fits it (each part
+/// the shortest that lets the rest fit, the last one the rest).
+fn fit(t: &str, s: &str) -> Option<Vec<String>> {
+    let lits: Vec<&str> = t.split("{}").collect();
+    let mut rest = s.strip_prefix(lits[0])?;
+    let mut parts = vec![];
+    for (i, lit) in lits.iter().enumerate().skip(1) {
+        let last = i == lits.len() - 1;
+        if last && lit.is_empty() {
+            parts.push(rest.to_string());
+            rest = "";
+            continue;
+        }
+        let at = match last {
+            true => rest
+                .len()
+                .checked_sub(lit.len())
+                .filter(|a| rest[*a..] == **lit)?,
+            false => rest.find(lit)?,
+        };
+        if at == 0 {
+            return None;
+        }
+        parts.push(rest[..at].to_string());
+        rest = &rest[at + lit.len()..];
+    }
+    rest.is_empty().then_some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zh_diag;
+
+    #[test]
+    fn diagnoses_in_chinese_keep_their_names() {
+        assert_eq!(
+            zh_diag("song has no interface veth1"),
+            "song 里没有网卡 veth1"
+        );
+        assert_eq!(
+            zh_diag("netns_demo: veth1 holds 10.1.1.1/16, not 10.1.1.1/24"),
+            "netns_demo:veth1 上是 10.1.1.1/16,不是 10.1.1.1/24"
+        );
+        assert_eq!(
+            zh_diag("vms103: route blackhole 10.244.38.128/26 is proto boot, not bird"),
+            "vms103:路由 blackhole 10.244.38.128/26 是 proto boot,不是 proto bird"
+        );
+        assert_eq!(zh_diag("something else"), "something else");
+    }
+}
