@@ -185,6 +185,10 @@ fn main() -> ExitCode {
         "harness/completions-and-man",
         reports::completions_and_man,
     ));
+    trials.push(Trial::test(
+        "harness/copied-binary-lists-every-lab",
+        reports::copied_binary_lists_every_lab,
+    ));
     let d6 = dir.clone();
     trials.push(Trial::test("harness/bless-then-run-passes", move || {
         reports::bless_then_run_passes(&d6)
