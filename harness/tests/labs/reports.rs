@@ -254,7 +254,9 @@ pub(crate) fn copied_binary_lists_every_lab() -> Result<(), Failed> {
     };
     let got = list(&[])?;
     if got != want {
-        return Err(fail(format!("built-in labs {got:?}, the repository's {want:?}")));
+        return Err(fail(format!(
+            "built-in labs {got:?}, the repository's {want:?}"
+        )));
     }
     // One lab in a directory of its own: only it is listed.
     let one = tmp.path().join("labs/veth-pair");
