@@ -6,8 +6,8 @@
 # only, the labs copied in, no symlink to /dev/zero followed).
 #
 # Reuses the workspace's target directory (the release build ci/deb.sh and
-# the image job make anyway). Running a lab needs root: as another user the
-# run is skipped. Set VETHLAB_SKIP_PUBLISH=1 to skip the dry run.
+# the image job make anyway). The run of veth-pair uses sudo when not root
+# (after the build). Set VETHLAB_SKIP_PUBLISH=1 to skip the dry run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -23,11 +23,12 @@ got=$(cd / && env -u VETHLAB_LABS "$bin" list --json \
   | python3 -c 'import json,sys; print(" ".join(sorted(l["lab"] for l in json.load(sys.stdin))))')
 echo "   labs listed from /: $got"
 [ "$got " = "$want" ] || { echo "the installed binary lists [$got], the repository has [$want]"; exit 1; }
-if [ "$(id -u)" -eq 0 ]; then
-  echo "== (cd / && vethlab run veth-pair)"
-  (cd / && env -u VETHLAB_LABS "$bin" run veth-pair) | tail -n1
+sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+if [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
+  echo "== (cd / && ${sudo[*]} vethlab run veth-pair)"
+  (cd / && "${sudo[@]}" env -u VETHLAB_LABS "$bin" run veth-pair) | tail -n1
 else
-  echo "   (not root: the run of veth-pair is left to the root phase)"
+  echo "   (not root and no sudo: the run of veth-pair is skipped)"
 fi
 if [ "${VETHLAB_SKIP_PUBLISH:-0}" != 1 ]; then
   echo "== cargo publish --dry-run -p vethlab"
