@@ -261,6 +261,11 @@ pub(crate) fn copied_binary_lists_every_lab() -> Result<(), Failed> {
     // One lab in a directory of its own: only it is listed.
     let one = tmp.path().join("labs/veth-pair");
     crate::copy_tree(&repo.join("veth-pair"), &one).map_err(|e| fail(e.to_string()))?;
+    crate::copy_tree(
+        &repo.join("../fixtures/veth-pair"),
+        &tmp.path().join("fixtures/veth-pair"),
+    )
+    .map_err(|e| fail(e.to_string()))?;
     let labs = tmp.path().join("labs");
     let got = list(&["--labs", labs.to_str().unwrap_or_default()])?;
     if got != ["veth-pair"] {
