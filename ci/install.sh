@@ -14,8 +14,11 @@ repo=$PWD
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
-echo "== cargo install --locked --path harness --root $root"
-cargo install -q --locked --path harness --root "$root"
+# VETHLAB_INSTALL_DEBUG=1: `cargo install --debug`, reusing the debug build
+# `cargo test` made (ci/test.sh: seconds instead of a release build).
+debug=(); [ "${VETHLAB_INSTALL_DEBUG:-0}" != 1 ] || debug=(--debug)
+echo "== cargo install --locked ${debug[*]} --path harness --root $root"
+cargo install -q --locked "${debug[@]}" --path harness --root "$root"
 bin="$root/bin/vethlab"
 "$bin" --version
 want=$(for f in labs/*/lab.json; do basename "$(dirname "$f")"; done | sort | tr '\n' ' ')
