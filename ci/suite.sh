@@ -17,7 +17,13 @@ cd "$(dirname "$0")/.."
 list=${1:-target/ci-tests.json}
 [ "$(id -u)" -eq 0 ] || { echo "ci/suite.sh runs as root (sudo)"; exit 2; }
 before=$(bash ci/host-snapshot.sh)
-mapfile -t tests < <(sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' "$list" | sort -u)
+mapfile -t tests < <(python3 -c 'import json, sys
+seen = set()
+for line in open(sys.argv[1]):
+    m = json.loads(line) if line.startswith("{") else {}
+    if m.get("reason") == "compiler-artifact" and m.get("profile", {}).get("test") and m.get("executable"):
+        if m["executable"] not in seen:
+            seen.add(m["executable"]); print(m["executable"])' "$list")
 [ ${#tests[@]} -gt 0 ] || { echo "no test executables in $list"; exit 1; }
 for t in "${tests[@]}"; do
   echo "== $(basename "$t")"
