@@ -28,13 +28,15 @@ fn git_rev() {
         println!("cargo:rustc-env=VETHLAB_GIT_REV={}", rev.trim());
         return;
     }
-    let rev = Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let rev = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
     let dirty = Command::new("git")
         .args(["status", "--porcelain", "--untracked-files=no"])
         .output()
@@ -43,10 +45,13 @@ fn git_rev() {
         .map_or("", |_| "-dirty");
     println!("cargo:rustc-env=VETHLAB_GIT_REV={rev}{dirty}");
     // Rebuilt when HEAD moves: watch only paths that exist (a missing one
-    // would rerun this script on every build).
-    for p in ["../.git/HEAD", "../.git/logs/HEAD", "../.git/index"] {
-        if Path::new(p).exists() {
-            println!("cargo:rerun-if-changed={p}");
+    // would rerun this script on every build), in the checkout's own git
+    // directory (a worktree's `.git` is a file naming it).
+    let dir = git(&["rev-parse", "--absolute-git-dir"]).unwrap_or_else(|| "../.git".into());
+    for f in ["HEAD", "logs/HEAD", "index"] {
+        let p = Path::new(&dir).join(f);
+        if p.exists() {
+            println!("cargo:rerun-if-changed={}", p.display());
         }
     }
 }
