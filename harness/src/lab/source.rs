@@ -109,12 +109,19 @@ fn unpack_in(base: &Path) -> std::io::Result<PathBuf> {
     }
     // Unpacked beside it under a private name, then renamed into place: a
     // reader never sees a half-written tree.
-    let tmp = base.join(format!(".labs-{}.{}", embedded_id(), std::process::id()));
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = base.join(format!(
+        ".labs-{}.{}.{n}",
+        embedded_id(),
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&tmp);
     write_tree(&tmp)?;
-    if std::fs::symlink_metadata(&dest).is_ok() {
-        // Stale or altered: replaced (a concurrent run may have just
-        // unpacked it; then both are the same bytes).
+    // A concurrent run may have renamed its copy into place meanwhile: that
+    // one is whole and the same bytes, and it may be reading it. Only an
+    // altered copy is removed.
+    if std::fs::symlink_metadata(&dest).is_ok() && !(owned_dir(&dest).is_ok() && matches(&dest)) {
         let _ = std::fs::remove_dir_all(&dest);
     }
     if let Err(e) = std::fs::rename(&tmp, &dest) {
@@ -219,6 +226,16 @@ mod tests {
         let again = unpack_in(&tmp).unwrap();
         assert_eq!(again, dest);
         assert!(matches(&dest));
+        // Runs unpacking at once into an empty cache all get a whole copy,
+        // and none removes another's.
+        std::fs::remove_dir_all(&dest).unwrap();
+        let got: Vec<PathBuf> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..6)
+                .map(|_| s.spawn(|| unpack_in(&tmp).unwrap()))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(got.iter().all(|p| *p == dest) && matches(&dest));
         // A group-writable cache is not used.
         std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o777)).unwrap();
         assert!(unpack_in(&tmp).is_err());
