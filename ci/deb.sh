@@ -9,11 +9,12 @@
 # VETHLAB_RUN runs the built binary when it is not this machine's (the man
 # page and completions are the same on every architecture). They go to
 # target/[TARGET/]release/assets, where cargo-deb finds target/release/ paths. Needs cargo-deb
-# (`cargo install --locked cargo-deb`). Prints the .deb's path last.
+# (`cargo install --locked cargo-deb`) and dpkg-dev (dpkg-shlibdeps: Depends). Prints the .deb's path last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-}
 tdir=${CARGO_TARGET_DIR:-target}
+command -v dpkg-shlibdeps >/dev/null || { echo "ci/deb.sh needs dpkg-shlibdeps (apt-get install dpkg-dev)"; exit 2; }
 cargo build --release --locked -p vethlab ${target:+--target "$target"}
 bin="$tdir/${target:+$target/}release/vethlab"
 run=(${VETHLAB_RUN:-})
