@@ -37,7 +37,14 @@ RUN mkdir -p harness/src harness/tests/labs \
     && rm -rf harness/src harness/tests target/release/vethlab* \
       target/release/.fingerprint/vethlab-* target/release/deps/vethlab-* \
       target/release/deps/libvethlab-*
+# The labs are built into the binary (harness/labs and harness/fixtures link
+# to them); the revision names the build in `vethlab --version` (the context
+# has no .git: ci/image.sh and the workflows pass it).
+COPY labs labs
+COPY fixtures fixtures
 COPY harness harness
+ARG VETHLAB_GIT_REV=unknown
+ENV VETHLAB_GIT_REV=$VETHLAB_GIT_REV
 RUN cargo build --release --locked -p vethlab \
     && install -m 0755 target/release/vethlab /usr/local/bin/vethlab
 
@@ -59,9 +66,10 @@ RUN printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*
       iproute2 tcpdump ethtool bridge-utils net-tools iputils-ping bird2 \
       containernetworking-plugins procps libpcap0.8t64 \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
+# The labs are inside the binary; these copies are for reading (and for
+# `--labs /usr/share/vethlab/labs` after editing one).
 COPY labs /usr/share/vethlab/labs
 COPY fixtures /usr/share/vethlab/fixtures
 COPY --from=build /usr/local/bin/vethlab /usr/bin/vethlab
-ENV VETHLAB_LABS=/usr/share/vethlab/labs
 ENTRYPOINT ["vethlab"]
 CMD ["run"]

@@ -12,13 +12,14 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy -q --all-targets -- -D warnings
 echo "== cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p vethlab
-echo "== .github/workflows/ci.yml against the GitHub workflow schema"
+echo "== .github/workflows/*.yml and action.yml against GitHub's schemas"
 if ! command -v check-jsonschema >/dev/null; then
   python3 -m pip install -q --user check-jsonschema 2>/dev/null \
     || python3 -m pip install -q --user --break-system-packages check-jsonschema
   export PATH="$HOME/.local/bin:$PATH"
 fi
-check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+check-jsonschema --builtin-schema vendor.github-actions action.yml
 echo "== every shipped lab against labs/lab.schema.json (what vethlab schema prints), independently"
 check-jsonschema --schemafile labs/lab.schema.json labs/*/lab.json
 python3 ci/schema.py labs/lab.schema.json labs/*/lab.json

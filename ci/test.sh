@@ -30,6 +30,9 @@ bash ci/browser.sh ci-artifacts/html ci-artifacts/screenshots
 echo "== shards: --shard I/3 together report exactly the unsharded run's steps"
 bash ci/shards.sh ci-artifacts/shards 3
 
+echo "== cargo install: from / it lists every lab and runs veth-pair; cargo publish --dry-run"
+VETHLAB_INSTALL_DEBUG=1 bash ci/install.sh
+
 if [ "${VETHLAB_KERNEL_MATRIX:-1}" = 1 ]; then
   echo "== kernel matrix: Debian 6.1 under user-mode Linux, without and with the tunnel modules"
   bash ci/kernel-matrix.sh none all ipip

@@ -1,27 +1,48 @@
 //! Where the labs live and how a command-line target names them.
 
 use crate::error::{Error, Result};
+use crate::lab::source::LabSource;
 use crate::lab::Lab;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-/// The labs directory: $VETHLAB_LABS, ./labs, next to the binary's checkout,
-/// or where the lab image installs them.
-pub fn labs_dir() -> PathBuf {
-    if let Ok(d) = std::env::var("VETHLAB_LABS") {
-        return PathBuf::from(d);
+/// `--labs DIR`, when given: recorded before any lab is read.
+static FLAG: OnceLock<PathBuf> = OnceLock::new();
+/// The labs directory, once chosen (and the built-in tree unpacked).
+static DIR: OnceLock<std::result::Result<PathBuf, String>> = OnceLock::new();
+
+/// `--labs DIR`: read the labs from `dir` (before [`labs_dir`] is first called).
+pub fn use_labs(dir: &Path) {
+    let _ = FLAG.set(dir.to_path_buf());
+}
+
+/// Where the labs come from: `--labs DIR`, else `$VETHLAB_LABS`, else the
+/// labs built into vethlab (see [`crate::lab::source`]).
+pub fn source() -> LabSource {
+    LabSource::choose(FLAG.get().map(PathBuf::as_path))
+}
+
+/// The labs directory of [`source`], chosen once per process: call it before
+/// the sandbox (which cannot unpack the built-in tree) and reuse it inside.
+pub fn labs_dir() -> Result<PathBuf> {
+    DIR.get_or_init(|| source().labs_dir().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(Error::other)
+}
+
+/// `--bless` writes fixtures beside the lab files: never into the unpacked
+/// copy of the built-in labs, where they would be lost. An error unless the
+/// labs come from a directory or every target is a lab file.
+pub fn bless_target(targets: &[String]) -> Result<()> {
+    let by_name = targets.is_empty() || targets.iter().any(|t| !t.contains(".json"));
+    if by_name && source() == LabSource::Embedded {
+        return Err(Error::input(
+            "--bless",
+            "writes fixtures beside the lab files, and these labs are the ones built into vethlab; \
+             name the directory to write in (--labs labs in a checkout) or a lab file (path/to/lab.json)",
+        ));
     }
-    let mut cands = vec![PathBuf::from("labs")];
-    if let Ok(exe) = std::env::current_exe() {
-        for up in exe.ancestors().skip(1).take(4) {
-            cands.push(up.join("labs"));
-        }
-    }
-    cands.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../labs"));
-    cands.push(PathBuf::from("/usr/share/vethlab/labs"));
-    cands
-        .into_iter()
-        .find(|d| d.join("veth-pair/lab.json").is_file())
-        .unwrap_or_else(|| PathBuf::from("labs"))
+    Ok(())
 }
 
 /// Every lab under `dir`, in a stable order (the order of the seeds' story).
@@ -41,7 +62,7 @@ pub fn load_all(dir: &Path) -> Result<Vec<Lab>> {
         .map_err(|e| {
             Error::input(
                 dir.display().to_string(),
-                format!("cannot read the labs directory: {e} (set VETHLAB_LABS)"),
+                format!("cannot read the labs directory: {e} (set VETHLAB_LABS or --labs DIR)"),
             )
         })?
         .filter_map(|e| e.ok().map(|e| e.path().join("lab.json")))

@@ -1,5 +1,5 @@
 //! The lab file: its model, the loader with precise errors, fixtures, the
-//! catalog of built-in labs, validation of untrusted input, and bless.
+//! catalog of built-in labs and where they come from, validation of untrusted input, and bless.
 
 pub mod bless;
 pub mod catalog;
@@ -14,6 +14,7 @@ mod loader;
 pub mod model;
 pub mod schema;
 pub mod solution;
+pub mod source;
 pub mod spans;
 pub mod validate;
 

@@ -31,6 +31,15 @@ mod walkthrough;
 fn main() -> ExitCode {
     // Before any thread: the sandbox (root, or rootless with a user
     // namespace); the tests' temporary files are the one writable place.
+    // The labs (the built-in ones unpacked) before the sandbox, whose view
+    // of the host is read-only.
+    let dir = match vethlab::lab::catalog::labs_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let opts = vethlab::sys::sandbox::Options {
         writable: vec![std::env::temp_dir()],
     };
@@ -39,7 +48,6 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let args = Arguments::from_args();
-    let dir = vethlab::lab::catalog::labs_dir();
     let labs = match vethlab::lab::catalog::load_all(&dir) {
         Ok(l) => l,
         Err(e) => {
@@ -191,6 +199,10 @@ fn main() -> ExitCode {
     trials.push(Trial::test(
         "harness/completions-and-man",
         reports::completions_and_man,
+    ));
+    trials.push(Trial::test(
+        "harness/copied-binary-lists-every-lab",
+        reports::copied_binary_lists_every_lab,
     ));
     let d6 = dir.clone();
     trials.push(Trial::test("harness/bless-then-run-passes", move || {

@@ -184,7 +184,8 @@ pub(crate) fn completions_and_man() -> Result<(), Failed> {
             return Err(fail(format!("vethlab-run(1) does not mention {flag}")));
         }
     }
-    let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())
+    let labs = vethlab::lab::catalog::labs_dir()
+        .and_then(|d| vethlab::lab::catalog::load_all(&d))
         .map_err(|e| fail(e.to_string()))?;
     let flannel: Vec<String> = labs
         .iter()
@@ -365,4 +366,67 @@ pub(crate) fn junit_valid_against_xsd(dir: &std::path::Path) -> Result<Completio
         )));
     }
     Ok(Completion::Completed)
+}
+
+/// A copy of the binary away from any checkout, run from `/` with no
+/// `VETHLAB_LABS`, lists every lab of the repository (the labs travel
+/// inside it), and `--labs DIR` still picks a directory.
+pub(crate) fn copied_binary_lists_every_lab() -> Result<(), Failed> {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../labs");
+    let mut want: Vec<String> = std::fs::read_dir(&repo)
+        .map_err(|e| fail(format!("{}: {e}", repo.display())))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("lab.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    want.sort();
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let bin = tmp.path().join("vethlab");
+    std::fs::copy(env!("CARGO_BIN_EXE_vethlab"), &bin).map_err(|e| fail(e.to_string()))?;
+    let list = |extra: &[&str]| -> Result<Vec<String>, Failed> {
+        let o = Command::new(&bin)
+            .args(extra)
+            .args(["list", "--json"])
+            .current_dir("/")
+            .env_remove("VETHLAB_LABS")
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        if !o.status.success() {
+            return Err(fail(format!(
+                "vethlab list exited {:?}: {}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr)
+            )));
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).map_err(|e| fail(e.to_string()))?;
+        let mut got: Vec<String> = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l["lab"].as_str().map(String::from))
+            .collect();
+        got.sort();
+        Ok(got)
+    };
+    let got = list(&[])?;
+    if got != want {
+        return Err(fail(format!(
+            "built-in labs {got:?}, the repository's {want:?}"
+        )));
+    }
+    // One lab in a directory of its own: only it is listed.
+    let one = tmp.path().join("labs/veth-pair");
+    crate::copy_tree(&repo.join("veth-pair"), &one).map_err(|e| fail(e.to_string()))?;
+    crate::copy_tree(
+        &repo.join("../fixtures/veth-pair"),
+        &tmp.path().join("fixtures/veth-pair"),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let labs = tmp.path().join("labs");
+    let got = list(&["--labs", labs.to_str().unwrap_or_default()])?;
+    if got != ["veth-pair"] {
+        return Err(fail(format!("--labs {}: listed {got:?}", labs.display())));
+    }
+    Ok(())
 }

@@ -14,6 +14,10 @@ mod out;
     about = "Container-network labs in throwaway namespaces: build, drive, capture, assert"
 )]
 struct Cli {
+    /// Read the labs from DIR (DIR/LAB/lab.json, fixtures in DIR/../fixtures/LAB)
+    /// instead of those built into vethlab; also $VETHLAB_LABS.
+    #[arg(long, global = true, value_name = "DIR")]
+    labs: Option<std::path::PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
     /// Colour the report: auto (a terminal, unless NO_COLOR is set or
@@ -66,6 +70,17 @@ enum Cmd {
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
     out::set(cli.color, cli.quiet);
+    if let Some(d) = &cli.labs {
+        vethlab::lab::catalog::use_labs(d);
+    }
+    // The labs are found (the built-in ones unpacked) before the sandbox,
+    // whose view of the host is read-only.
+    if matches!(cli.cmd, Cmd::List(_) | Cmd::Bench(_)) {
+        if let Err(e) = vethlab::lab::catalog::labs_dir() {
+            eprintln!("vethlab: {e}");
+            return ExitCode::from(2);
+        }
+    }
     // Lab files are read with the caller's rights, before the sandbox (whose
     // root is nobody outside); a bad one exits 2 before anything is built.
     let loaded = match &mut cli.cmd {

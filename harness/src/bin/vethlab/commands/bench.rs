@@ -98,7 +98,7 @@ impl BenchCmd {
             return Ok(ExitCode::SUCCESS);
         }
         eprint!("  suite …\r");
-        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())?;
+        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir()?)?;
         let suite = bench::suite(&labs);
         say!(
             "\nSuite: {} steps of {} labs in parallel: {:.0} ms wall ({} failed)",
@@ -179,7 +179,7 @@ fn checks_figure(reps: usize) -> Result<Vec<vethlab::tools::bench_check::CheckTi
         "\nvethlab check on each solved step ({} rounds): median, max",
         reps.max(1)
     );
-    let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())?;
+    let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir()?)?;
     let checks = vethlab::tools::bench_check::checks(&labs, reps)?;
     for c in &checks {
         say!(

@@ -18,7 +18,10 @@ pub struct Completions {
 /// `shell` a LAB and `--step` a step name (a path to a lab.json, or a step
 /// number, is still accepted when typed: these only feed the scripts).
 fn with_lab_names(cmd: Command) -> Command {
-    let Ok(labs) = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir()) else {
+    let Some(labs) = vethlab::lab::catalog::labs_dir()
+        .ok()
+        .and_then(|d| vethlab::lab::catalog::load_all(&d).ok())
+    else {
         return cmd;
     };
     let labs_only: Vec<String> = labs.iter().map(|l| l.name.clone()).collect();

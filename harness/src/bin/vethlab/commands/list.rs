@@ -13,7 +13,7 @@ pub struct List {
 
 impl List {
     pub fn exec(self) -> Result<ExitCode> {
-        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir())?;
+        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir()?)?;
         if self.json {
             let v: Vec<_> = labs
                 .iter()

@@ -198,7 +198,10 @@ impl Run {
             }
         }
         lab::BLESSING.store(self.bless, std::sync::atomic::Ordering::Relaxed);
-        let dir = vethlab::lab::catalog::labs_dir();
+        if self.bless {
+            vethlab::lab::catalog::bless_target(&self.targets)?;
+        }
+        let dir = vethlab::lab::catalog::labs_dir()?;
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
         if self.targets.is_empty() {
             jobs = vethlab::lab::catalog::load_all(&dir)?

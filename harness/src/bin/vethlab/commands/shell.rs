@@ -29,7 +29,7 @@ impl Shell {
     /// Before the sandbox: read and check the lab file.
     pub fn prepare(&mut self) -> Result<()> {
         let (lab, _) =
-            vethlab::lab::catalog::resolve(&self.lab, &vethlab::lab::catalog::labs_dir())?;
+            vethlab::lab::catalog::resolve(&self.lab, &vethlab::lab::catalog::labs_dir()?)?;
         let files = learner::read_lab_files(&lab)?;
         self.loaded = Some((lab, files));
         Ok(())
