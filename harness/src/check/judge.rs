@@ -1,7 +1,7 @@
 //! Judging an expectation against kernel state handed over as a [`State`]:
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
-use crate::check::judge_more::{bgp, expand_tabs, sysctl};
+use crate::check::judge_more::{bgp, expand_tabs, name_at, sysctl};
 pub use crate::check::judge_more::{brctl_show, NO_BIRD};
 use crate::check::lines::resolve;
 use crate::check::route_match::{route_matches, route_miss};
@@ -463,25 +463,6 @@ fn peer_mismatch(st: &dyn State, node: &str, l: &Link, peer: &str) -> Result<Vec
         )),
     }
     Ok(bad)
-}
-
-/// The interface at ifindex `i` as `node`'s veth sees it: in `node` itself
-/// without a link-netnsid, else in the namespace that id names there.
-fn name_at(st: &dyn State, node: &str, netnsid: Option<i32>, i: u32) -> String {
-    let ns = match netnsid {
-        None => Some(node.to_string()),
-        Some(id) => st.node_of_nsid(node, id).ok().flatten(),
-    };
-    let Some(ns) = ns else {
-        return format!("ifindex {i} in a namespace outside the lab");
-    };
-    match st.links(&ns) {
-        Ok(ls) => match ls.iter().find(|l| l.index == i) {
-            Some(l) => format!("{} in {ns}", l.name),
-            None => format!("no interface in {ns}"),
-        },
-        Err(_) => format!("ifindex {i} in {ns}"),
-    }
 }
 
 /// `ip route` of a node, one rendered line per route.

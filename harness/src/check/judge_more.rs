@@ -112,3 +112,22 @@ pub(crate) fn expand_tabs(s: &str) -> String {
     }
     out
 }
+
+/// The interface at ifindex `i` as `node`'s veth sees it: in `node` itself
+/// without a link-netnsid, else in the namespace that id names there.
+pub(super) fn name_at(st: &dyn State, node: &str, netnsid: Option<i32>, i: u32) -> String {
+    let ns = match netnsid {
+        None => Some(node.to_string()),
+        Some(id) => st.node_of_nsid(node, id).ok().flatten(),
+    };
+    let Some(ns) = ns else {
+        return format!("ifindex {i} in a namespace outside the lab");
+    };
+    match st.links(&ns) {
+        Ok(ls) => match ls.iter().find(|l| l.index == i) {
+            Some(l) => format!("{} in {ns}", l.name),
+            None => format!("no interface in {ns}"),
+        },
+        Err(_) => format!("ifindex {i} in {ns}"),
+    }
+}
