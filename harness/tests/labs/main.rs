@@ -28,6 +28,8 @@ fn main() -> ExitCode {
     // namespace); the tests' temporary files are the one writable place.
     let opts = vethlab::sys::sandbox::Options {
         writable: vec![std::env::temp_dir()],
+        // The checkout: labs, fixtures, the built vethlab the tests run.
+        readable: vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")],
     };
     if let Err(e) = vethlab::sys::sandbox::enter_with(&opts) {
         eprintln!("{e}");
