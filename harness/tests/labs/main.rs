@@ -13,6 +13,7 @@ use vethlab::run::{self, RunOpts};
 
 mod errors;
 mod escape;
+mod kernels;
 mod learner;
 mod mutations;
 mod parity;
@@ -147,6 +148,10 @@ fn main() -> ExitCode {
         safety::rootless_refused,
     ));
     trials.push(Trial::test("safety/sandbox-holds", escape::sandbox_holds));
+    trials.push(Trial::test(
+        "harness/neigh-params-over-netlink",
+        kernels::neigh_params_over_netlink,
+    ));
     trials.push(Trial::test(
         "safety/outputs-never-follow-symlinks",
         escape::outputs_never_follow_symlinks,
