@@ -76,6 +76,9 @@ struct Bind {
     fd: OwnedFd,
     dir: bool,
     ro: bool,
+    /// A system file: when the host replaced it since (a bind of a deleted
+    /// file fails), left out rather than failing the run.
+    optional: bool,
 }
 
 /// What to show of the host besides the system's programs: `readable`
@@ -108,6 +111,7 @@ fn bind(target: &Path, src: &Path, ro: bool) -> Option<Bind> {
         fd,
         dir,
         ro,
+        optional: false,
     })
 }
 
@@ -147,7 +151,10 @@ fn gather(plan: &Plan) -> (Vec<Bind>, Vec<(PathBuf, PathBuf)>) {
     }
     for e in ETC {
         let p = Path::new("/etc").join(e);
-        binds.extend(bind(&p, &p, true));
+        binds.extend(bind(&p, &p, true).map(|b| Bind {
+            optional: true,
+            ..b
+        }));
     }
     for d in DEV {
         let p = Path::new("/dev").join(d);
@@ -244,7 +251,10 @@ pub fn enter(plan: &Plan) -> Result<()> {
     tmpfs(&staged(st, Path::new("root")), "700")?;
     make_dev(st)?;
     for b in &binds {
-        mount_bind(st, b)?;
+        match mount_bind(st, b) {
+            Err(_) if b.optional => {}
+            r => r?,
+        }
     }
     own_proc_sys(st, plan.root)?;
     for p in ["dev", ""] {
