@@ -13,6 +13,7 @@ use vethlab::run::{self, RunOpts};
 
 mod errors;
 mod escape;
+mod host_sockets;
 mod kernels;
 mod learner;
 mod mutations;
@@ -148,6 +149,10 @@ fn main() -> ExitCode {
         safety::rootless_refused,
     ));
     trials.push(Trial::test("safety/sandbox-holds", escape::sandbox_holds));
+    trials.push(Trial::test(
+        "escape/host-sockets-unreachable",
+        host_sockets::host_sockets_unreachable,
+    ));
     trials.push(Trial::test(
         "harness/neigh-params-over-netlink",
         kernels::neigh_params_over_netlink,
