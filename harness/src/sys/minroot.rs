@@ -319,9 +319,14 @@ fn mount_bind(st: &Path, b: &Bind) -> Result<()> {
     }
     mount(Some(src.as_str()), &at, None::<&str>, flags, None::<&str>)
         .map_err(err(format!("bind {}", b.target.display())))?;
-    if b.ro {
-        for m in mounts_under(&at) {
-            remount_one(&m, true)?;
+    // A file's bind has no submounts: no need to read mountinfo.
+    match (b.ro, b.dir) {
+        (false, _) => {}
+        (true, false) => remount_one(&at, true)?,
+        (true, true) => {
+            for m in mounts_under(&at) {
+                remount_one(&m, true)?;
+            }
         }
     }
     Ok(())
