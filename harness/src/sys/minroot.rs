@@ -160,8 +160,16 @@ fn gather(plan: &Plan) -> (Vec<Bind>, Vec<(PathBuf, PathBuf)>) {
         let p = Path::new("/dev").join(d);
         binds.extend(bind(&p, &p, false));
     }
-    for p in plan.readable {
-        binds.extend(bind(&absolute(p), p, true));
+    let shown: Vec<PathBuf> = plan.readable.iter().map(|p| absolute(p)).collect();
+    for (i, p) in plan.readable.iter().enumerate() {
+        // Inside another shown directory already (a lab in the labs dir).
+        let covered = shown
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && shown[i].starts_with(o) && (shown[i] != *o || j < i));
+        if !covered {
+            binds.extend(bind(&shown[i], p, true));
+        }
     }
     if let Ok(exe) = std::env::current_exe() {
         if !plan.readable.iter().any(|r| exe.starts_with(absolute(r))) {

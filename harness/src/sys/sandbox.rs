@@ -66,15 +66,27 @@ fn raise_nofile() {
     }
 }
 
+/// Paths `enter` shows read-only besides the labs (see `show_readonly`).
+static SHOWN: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Before the sandbox: show `path` (a lab file, its fixtures directory)
+/// read-only inside, at the same place, when it exists.
+pub fn show_readonly(path: &std::path::Path) {
+    if let Ok(mut v) = SHOWN.lock() {
+        v.push(path.to_path_buf());
+    }
+}
+
 /// Enter the sandbox showing the labs directory and the shared fixtures
 /// (read-only). See `enter_with`.
 pub fn enter() -> Result<Mode> {
     let labs = crate::lab::catalog::labs_dir();
     let fixtures = labs.join("../fixtures");
-    let readable = [labs, fixtures]
+    let mut readable: Vec<PathBuf> = [labs, fixtures]
         .into_iter()
         .filter(|p| p.is_dir())
         .collect();
+    readable.extend(SHOWN.lock().map(|v| v.clone()).unwrap_or_default());
     enter_with(&Options {
         readable,
         ..Default::default()
