@@ -4,7 +4,8 @@
 //! forwards signals and the exit status, and afterwards copies the result
 //! files out (see `outputs`).
 //!
-//! Inside, the host's filesystem is read-only and `/proc` is the run's own.
+//! Inside, the root filesystem is the run's own (see `minroot`: only the
+//! programs a lab may run, the labs, private scratch), and `/proc` too.
 //! As root, root inside maps to an unprivileged id range outside
 //! (`ROOT_MAP_BASE`), so the kernel itself refuses writes to the host's files,
 //! devices and global sysctls, module loading, and signals or ptrace to the
