@@ -9,11 +9,13 @@ pub mod ethtool;
 #[doc(hidden)]
 pub mod fault;
 pub mod kernel;
+mod minroot;
 pub mod netlink;
 pub mod netns;
 pub mod outputs;
 mod pool;
 mod privilege;
+mod remount;
 pub mod sandbox;
 pub mod scratch;
 pub mod trace;

@@ -4,7 +4,8 @@
 //! forwards signals and the exit status, and afterwards copies the result
 //! files out (see `outputs`).
 //!
-//! Inside, the host's filesystem is read-only and `/proc` is the run's own.
+//! Inside, the root filesystem is the run's own (see `minroot`: only the
+//! programs a lab may run, the labs, private scratch), and `/proc` too.
 //! As root, root inside maps to an unprivileged id range outside
 //! (`ROOT_MAP_BASE`), so the kernel itself refuses writes to the host's files,
 //! devices and global sysctls, module loading, and signals or ptrace to the
@@ -16,10 +17,9 @@ use crate::error::{Error, Result};
 use nix::mount::{mount, MsFlags};
 use nix::sched::{unshare, CloneFlags};
 use nix::unistd::{getgid, getuid};
-use std::ffi::CString;
 use std::fs;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 /// How the sandbox was entered: shown in reports, used by tests.
@@ -31,13 +31,14 @@ pub enum Mode {
     Rootless,
 }
 
-/// What the sandbox leaves writable.
+/// What of the host the sandbox shows besides the programs a lab may run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Host paths that stay writable inside (the test binary's temp dir).
-    /// Everything else of the host is read-only; result files leave through
-    /// `outputs`.
+    /// Host paths shown writable at the same place (the test binary's temp
+    /// dir). Result files leave through `outputs`.
     pub writable: Vec<PathBuf>,
+    /// Host paths shown read-only at the same place (the labs, their fixtures).
+    pub readable: Vec<PathBuf>,
 }
 
 /// Where root of a sandbox entered by real root lands outside: 65536 ids
@@ -66,9 +67,33 @@ fn raise_nofile() {
     }
 }
 
-/// Enter the sandbox with the host read-only. See `enter_with`.
+/// Paths `enter` shows read-only besides the labs (see `show_readonly`).
+static SHOWN: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Before the sandbox: show `path` (a lab file, its fixtures directory)
+/// read-only inside, at the same place, when it exists.
+pub fn show_readonly(path: &std::path::Path) {
+    if let Ok(mut v) = SHOWN.lock() {
+        v.push(path.to_path_buf());
+    }
+}
+
+/// Enter the sandbox showing the labs directory and the shared fixtures
+/// (read-only). See `enter_with`.
 pub fn enter() -> Result<Mode> {
-    enter_with(&Options::default())
+    // The labs directory (the built-in labs unpacked, or --labs/VETHLAB_LABS);
+    // none found is the command's to report, not the sandbox's.
+    let mut readable: Vec<PathBuf> = crate::lab::catalog::labs_dir()
+        .map(|labs| vec![labs.join("../fixtures"), labs])
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .collect();
+    readable.extend(SHOWN.lock().map(|v| v.clone()).unwrap_or_default());
+    enter_with(&Options {
+        readable,
+        ..Default::default()
+    })
 }
 
 /// Enter the sandbox. Must be the first thing `main` does (a user or PID
@@ -243,13 +268,16 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
     // The run's /sys shows its own (empty) network namespace, not the
     // caller's devices.
     let _ = mount_sysfs();
+    // No program run inside gains privileges by exec (setuid, file caps).
+    // SAFETY: prctl with constant arguments.
+    unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
     init_signals();
     Ok(if root { Mode::Root } else { Mode::Rootless })
 }
 
 /// A private root (nothing propagates either way: the host's own mount
-/// churn, e.g. a container starting, stays out of the run's view), the host
-/// read-only except `opts.writable`, and a /proc of our own PID namespace.
+/// churn, e.g. a container starting, stays out of the run's view), then the
+/// sandbox's own minimal root (see `minroot`) with its own /proc and /sys.
 fn mounts(opts: &Options, root: bool) -> Result<()> {
     mount(
         None::<&str>,
@@ -259,96 +287,11 @@ fn mounts(opts: &Options, root: bool) -> Result<()> {
         None::<&str>,
     )
     .map_err(|e| Error::other(format!("cannot make / a private mount ({e})")))?;
-    for p in &opts.writable {
-        mount(
-            Some(p.as_path()),
-            p.as_path(),
-            None::<&str>,
-            MsFlags::MS_BIND | MsFlags::MS_REC,
-            None::<&str>,
-        )
-        .map_err(|e| Error::other(format!("bind {}: {e}", p.display())))?;
-    }
-    set_readonly(Path::new("/"), true)?;
-    // A user namespace may mount a writable sysfs (each node's own view, for
-    // `ip netns exec`, brctl, the shell) only while a writable one is
-    // visible. The host's sysfs files belong to real root, which root inside
-    // is not, so this opens nothing.
-    set_readonly(Path::new("/sys"), false)?;
-    for p in &opts.writable {
-        set_readonly(p, false)?;
-    }
-    if root {
-        // A user namespace may mount each node's sysfs (`ip netns exec`,
-        // the shell, peer indexes) only while an unmasked, writable sysfs is
-        // in view. Docker's /sys is read-only (its superblock too) with
-        // masked submounts, so, while still real root, mount a fresh one of
-        // a throwaway network namespace (an empty one: only lo). Rootless,
-        // the host's own /sys serves.
-        if unshare(CloneFlags::CLONE_NEWNET).is_ok() {
-            let _ = mount(
-                Some("sysfs"),
-                "/sys",
-                Some("sysfs"),
-                MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-                None::<&str>,
-            );
-        }
-    }
-    mount(
-        Some("proc"),
-        "/proc",
-        Some("proc"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        None::<&str>,
-    )
-    .map_err(|e| {
-        Error::other(format!(
-            "cannot mount the sandbox's own /proc ({e}); in Docker use --security-opt apparmor=unconfined"
-        ))
+    super::minroot::enter(&super::minroot::Plan {
+        readable: &opts.readable,
+        writable: &opts.writable,
+        root,
     })
-}
-
-/// mount_setattr(2) with AT_RECURSIVE: every mount under `at` read-only (or
-/// writable again).
-fn set_readonly(at: &Path, ro: bool) -> Result<()> {
-    #[repr(C)]
-    struct MountAttr {
-        attr_set: u64,
-        attr_clr: u64,
-        propagation: u64,
-        userns_fd: u64,
-    }
-    const MOUNT_ATTR_RDONLY: u64 = 1;
-    const AT_RECURSIVE: libc::c_uint = 0x8000;
-    let attr = MountAttr {
-        attr_set: if ro { MOUNT_ATTR_RDONLY } else { 0 },
-        attr_clr: if ro { 0 } else { MOUNT_ATTR_RDONLY },
-        propagation: 0,
-        userns_fd: 0,
-    };
-    let p = CString::new(at.as_os_str().as_encoded_bytes())
-        .map_err(|_| Error::other(format!("{}: NUL in path", at.display())))?;
-    // SAFETY: mount_setattr(2) with a valid path and a properly sized struct.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            libc::AT_FDCWD,
-            p.as_ptr(),
-            AT_RECURSIVE,
-            &attr as *const MountAttr,
-            std::mem::size_of::<MountAttr>(),
-        )
-    };
-    if r != 0 {
-        return Err(Error::other(format!(
-            "cannot make {} {} ({}; needs Linux 5.12)",
-            at.display(),
-            if ro { "read-only" } else { "writable" },
-            std::io::Error::last_os_error()
-        )));
-    }
-    Ok(())
 }
 
 /// The caller's side: map the sandbox's user namespace (as root), then wait

@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
+mod sysctl;
+
 /// A lab being built: its nodes, daemons, scratch directory and the values actions produced.
 #[derive(Default)]
 pub struct Topo {
@@ -206,27 +208,6 @@ impl Topo {
         Ok(None)
     }
 
-    /// Read sysctl `key` (dotted, as `sysctl` takes it) in `node`, trimmed.
-    pub fn sysctl_read(&self, node: &str, key: &str) -> Result<String> {
-        let path = netlink::sysctl_path(key);
-        let key = key.to_string();
-        self.node(node)?.run(move || {
-            std::fs::read_to_string(&path)
-                .map(|s| s.trim().to_string())
-                .map_err(|e| Error::other(format!("sysctl: cannot read {key}: {e}")))
-        })?
-    }
-
-    /// Set sysctl `key` (dotted, as `sysctl -w` takes it) to `value` in `node`.
-    pub fn sysctl_write(&self, node: &str, key: &str, value: &str) -> Result<()> {
-        let path = netlink::sysctl_path(key);
-        let (key, value) = (key.to_string(), value.to_string());
-        self.node(node)?.run(move || {
-            std::fs::write(&path, &value)
-                .map_err(|e| Error::other(format!("sysctl: cannot set {key}: {e}")))
-        })?
-    }
-
     /// Wait until the kernel has settled every veth and bridge that is up:
     /// right after it comes up, its operstate reads UNKNOWN until the
     /// kernel's link watcher runs (up to a second later), where `ip link`
@@ -246,47 +227,6 @@ impl Topo {
                     break;
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// Before a step's traffic, in every node: short ARP timers on every
-    /// device (100 ms between probes), so an unanswered ARP fails in 300 ms
-    /// instead of 3 s; and no IGMP reports of link-local groups (a bridge
-    /// joins the all-snoopers group 224.0.0.106 and would report it at a
-    /// random moment), so captures hold only the lab's traffic. Per device
-    /// and per node: devices copy the caller's namespace's neighbour
-    /// defaults, which we never touch. Set here, not when a namespace is
-    /// made, because every lookup of /proc/sys/net/ipv4 walks past each live
-    /// namespace's entry (~0.7 µs each): once per node per step, not per pod.
-    pub fn tune_neigh(&self) -> Result<()> {
-        for n in &self.nodes {
-            let names: Vec<String> = self
-                .links(n.name())?
-                .into_iter()
-                .filter(|l| l.name != "lo")
-                .map(|l| l.name)
-                .collect();
-            n.run(move || {
-                let Ok(ipv4) = std::fs::File::open("/proc/sys/net/ipv4") else {
-                    return;
-                };
-                let set = |rel: &str, v: &str| crate::sys::netns::write_at(&ipv4, rel, v);
-                set("igmp_link_local_mcast_reports", "0");
-                for d in names {
-                    set(&format!("neigh/{d}/retrans_time_ms"), "100");
-                }
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Forget every learnt neighbour entry (not permanent ones) in every
-    /// node, as `ip neigh flush all` would.
-    pub fn flush_neigh_all(&self) -> Result<()> {
-        for n in &self.nodes {
-            let h = n.nl().clone();
-            n.block_on(async move { netlink::flush_neigh_where(&h, |_| true).await })?;
         }
         Ok(())
     }

@@ -257,6 +257,16 @@ pub(crate) fn sandbox_holds() -> Result<(), Failed> {
     let (secret, files) = secret_and_victim(tmp)?;
     std::fs::create_dir_all(tmp.join("lab")).map_err(|e| fail(e.to_string()))?;
     std::fs::write(tmp.join("lab/lab.json"), "{}").map_err(|e| fail(e.to_string()))?;
+    // A file only its group may read (the caller's supplementary groups are
+    // kept mapped in a rootless sandbox), and a socket standing in for
+    // /dev/log: neither exists inside.
+    let group_only = tmp.join("group-only.txt");
+    std::fs::write(&group_only, &secret).map_err(|e| fail(e.to_string()))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&group_only, std::fs::Permissions::from_mode(0o040))
+        .map_err(|e| fail(e.to_string()))?;
+    let _sock = std::os::unix::net::UnixDatagram::bind(tmp.join("log.sock"))
+        .map_err(|e| fail(e.to_string()))?;
     // Each attempt prints `ESCAPED <what>` only if the kernel let it through.
     let attempts = r#"
 try() { what=$1; shift; if "$@" 2>/dev/null; then echo "ESCAPED $what"; else echo "refused $what"; fi; }
@@ -278,6 +288,18 @@ try signal-caller sh -c "pkill -0 '^labs-'"
 try nsenter-to-caller sh -c "nsenter -t 1 -n ip -o link | grep -q caller0"
 try caller-iface-visible sh -c "ip -o link | grep -q caller0"
 try reach-caller-address ping -c1 -W1 10.99.0.1
+# The sandbox's own root: nothing of the caller's filesystem but programs.
+try list-caller-dir ls "$TMPD"
+try read-secret cat "$TMPD/secret.txt"
+try read-group-only-file cat "$TMPD/group-only.txt"
+try caller-socket test -e "$TMPD/log.sock"
+try dev-log test -e /dev/log
+try dbus-socket test -e /run/dbus/system_bus_socket
+try run-cni test -e /run/cni
+try etc-shadow test -e /etc/shadow
+try home-dirs ls /home
+try host-run sh -c "ls -A /run /var/run | grep -q -e dbus -e systemd -e '^user$' -e cni -e docker -e containerd -e utmp -e lock"
+try host-dev-nodes sh -c "ls /dev | grep -q -e '^vd' -e '^sd' -e '^nvme' -e '^kmsg$' -e '^mem$'"
 # Contained, not refused: these change only the sandbox's own namespaces.
 hostname pwned-inside 2>/dev/null
 mount -t tmpfs none "$TMPD/lab" 2>/dev/null && touch "$TMPD/lab/inside" 2>/dev/null
@@ -298,7 +320,7 @@ mount -t tmpfs none "$TMPD/lab" 2>/dev/null && touch "$TMPD/lab/inside" 2>/dev/n
         .filter(|l| l.starts_with("ESCAPED"))
         .map(str::to_string)
         .collect();
-    if refused < 12 {
+    if refused < 24 {
         bad.push(format!(
             "only {refused} attempts ran:\n{out}\nstderr: {}",
             read("stderr")

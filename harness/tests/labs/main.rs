@@ -17,6 +17,8 @@ mod cli;
 mod attempts;
 mod errors;
 mod escape;
+mod host_sockets;
+mod kernels;
 mod learner;
 mod mutations;
 mod parity;
@@ -42,6 +44,8 @@ fn main() -> ExitCode {
     };
     let opts = vethlab::sys::sandbox::Options {
         writable: vec![std::env::temp_dir()],
+        // The checkout: labs, fixtures, the built vethlab the tests run.
+        readable: vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")],
     };
     if let Err(e) = vethlab::sys::sandbox::enter_with(&opts) {
         eprintln!("{e}");
@@ -158,6 +162,14 @@ fn main() -> ExitCode {
         safety::rootless_refused,
     ));
     trials.push(Trial::test("safety/sandbox-holds", escape::sandbox_holds));
+    trials.push(Trial::test(
+        "escape/host-sockets-unreachable",
+        host_sockets::host_sockets_unreachable,
+    ));
+    trials.push(Trial::test(
+        "harness/neigh-params-over-netlink",
+        kernels::neigh_params_over_netlink,
+    ));
     trials.push(Trial::test(
         "safety/outputs-never-follow-symlinks",
         escape::outputs_never_follow_symlinks,

@@ -6,10 +6,12 @@
 mod addr_route;
 mod link;
 mod neigh;
+mod ntable;
 
 pub use addr_route::{add_addr, add_route, addrs, del_addr, del_route, routes};
 pub use link::{add_link, del_link, link_by_name, links, set_link, LinkSet};
 pub use neigh::{add_fdb, add_neigh, fdb, flush_neigh, flush_neigh_where, neighbours};
+pub use ntable::{neigh_key, neigh_param, set_neigh_param};
 
 use crate::error::{Error, Result};
 use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload, NLM_F_REQUEST};

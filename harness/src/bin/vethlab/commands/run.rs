@@ -181,6 +181,12 @@ impl Run {
                 vethlab::sys::outputs::register_dir(&lab::fixtures_dir(&l.path, &l.name));
             }
         }
+        // Each lab file and its fixtures, read-only inside the sandbox: the
+        // paths computed there (a bless's fixture files) are the ones here.
+        for (l, _) in self.loaded.iter().flatten() {
+            vethlab::sys::sandbox::show_readonly(&l.path);
+            vethlab::sys::sandbox::show_readonly(&lab::fixtures_dir(&l.path, &l.name));
+        }
     }
 
     /// Before the sandbox: read and check the lab files (a bad one exits 2
