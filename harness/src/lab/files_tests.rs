@@ -81,7 +81,7 @@ fn a_symlinked_fixture_is_refused() {
     fs::write(&target, "x\n").unwrap();
     std::os::unix::fs::symlink(&target, fd.join("host-veth0.txt")).unwrap();
     let e = Lab::load(&lab).unwrap_err().to_string();
-    assert!(e.contains("is a symlink: fixtures are plain files"), "{e}");
+    assert!(e.contains("is a symlink or passes through one"), "{e}");
     assert!(e.contains("lab.json:2:"), "located in the lab: {e}");
 }
 

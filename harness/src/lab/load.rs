@@ -230,11 +230,25 @@ pub(super) fn all_node_names(raw: &RawLab) -> Vec<String> {
 /// Where the fixtures of lab `name` at `lab_path` live: `<root>/fixtures/<name>` for
 /// `<root>/labs/<name>/lab.json` when that exists, else `fixtures/` beside the file.
 pub fn fixtures_dir(lab_path: &Path, name: &str) -> PathBuf {
+    let (base, rel) = fixtures_base(lab_path, name);
+    base.join(rel)
+}
+
+/// [`fixtures_dir`] as the directory of the lab's tree and the path beneath
+/// it: fixtures are opened (and blessed) only beneath that directory,
+/// never through a symlink (`<root>` for the shared layout, else the lab's
+/// own directory).
+pub fn fixtures_base(lab_path: &Path, name: &str) -> (PathBuf, PathBuf) {
     let dir = lab_path.parent().unwrap_or(Path::new("."));
-    let shared = dir.join("../../fixtures").join(name);
-    if shared.is_dir() {
-        shared
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
     } else {
-        dir.join("fixtures")
+        dir
+    };
+    let root = dir.join("../..");
+    if root.join("fixtures").join(name).is_dir() {
+        (root, Path::new("fixtures").join(name))
+    } else {
+        (dir.to_path_buf(), PathBuf::from("fixtures"))
     }
 }

@@ -1,6 +1,7 @@
 //! The lab file: its model, the loader with precise errors, fixtures, the
 //! catalog of built-in labs, validation of untrusted input, and bless.
 
+pub mod bird;
 pub mod bless;
 pub mod catalog;
 pub mod expect;
@@ -14,7 +15,7 @@ pub mod solution;
 pub mod spans;
 pub mod validate;
 
-pub use load::{features, fixtures_dir, limits, BLESSING};
+pub use load::{features, fixtures_base, fixtures_dir, limits, BLESSING};
 pub use model::*;
 
 #[cfg(test)]
