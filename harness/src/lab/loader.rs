@@ -56,11 +56,8 @@ pub(super) struct Loader<'a> {
 type CapState = Vec<std::result::Result<(), String>>;
 
 impl<'a> Loader<'a> {
-    pub(super) fn new(path: &'a Path, text: &str, raw: &RawLab) -> Result<Loader<'a>> {
-        let loc = Locator {
-            path,
-            spans: Spans::scan(text),
-        };
+    pub(super) fn new(path: &'a Path, spans: Spans, raw: &RawLab) -> Result<Loader<'a>> {
+        let loc = Locator { path, spans };
         // Membership by hash: a lab may make thousands of pods.
         let mut node_set: HashSet<String> = HashSet::new();
         let mut devs = Devices::default();

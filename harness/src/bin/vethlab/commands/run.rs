@@ -70,7 +70,7 @@ fn bless_lab(
             };
             let text = vethlab::lab::bless::fixture(node, iface, &r.step, &c.lines(), &macs);
             let p = dir.join(&r.step).join(format!("{node}-{iface}.txt"));
-            let old = std::fs::read_to_string(&p).unwrap_or_default();
+            let old = vethlab::lab::bless::old_fixture(l, &r.step, node, iface);
             let d = vethlab::lab::bless::diff(&old, &text);
             say(&format!(
                 "blessed {}: {}\n",
@@ -167,7 +167,8 @@ impl Run {
         }
         if self.bless {
             for (l, _) in self.loaded.iter().flatten() {
-                vethlab::sys::outputs::register_dir(&lab::fixtures_dir(&l.path, &l.name));
+                let (base, rel) = lab::fixtures_base(&l.path, &l.name);
+                vethlab::sys::outputs::register_dir_beneath(&base, &rel);
             }
         }
     }
@@ -185,6 +186,14 @@ impl Run {
                     format!("{b} bytes; allowed: {lo} to {hi} (bytes of kernel buffer per capture point)"),
                 ));
             }
+        }
+        if self.json.as_deref().is_some_and(is_stdout)
+            && self.junit.as_deref().is_some_and(is_stdout)
+        {
+            return Err(Error::input(
+                "--junit -",
+                "--json and --junit both on standard output would interleave: give one of them a file",
+            ));
         }
         lab::BLESSING.store(self.bless, std::sync::atomic::Ordering::Relaxed);
         let dir = vethlab::lab::catalog::labs_dir();
@@ -212,7 +221,23 @@ impl Run {
                 ));
             }
             for (l, _) in &jobs {
-                probe_dir("--bless", &lab::fixtures_dir(&l.path, &l.name))?;
+                let (base, rel) = lab::fixtures_base(&l.path, &l.name);
+                vethlab::sys::outputs::open_dir_beneath(&base, &rel)
+                    .map_err(|e| Error::input("--bless", e.to_string()))?;
+            }
+        }
+        let buffer = self
+            .capture_buffer
+            .map_or(vethlab::sys::capture::Capture::BUFFER as u64, |b| b as u64);
+        let mut inputs = vec![];
+        for (l, _) in &jobs {
+            l.check_capture_memory(buffer)?;
+            inputs.extend(l.inputs());
+        }
+        // A report never replaces what was read (the lab file, a fixture).
+        for (flag, p) in [("--json", &self.json), ("--junit", &self.junit)] {
+            if let Some(p) = p.as_ref().filter(|p| !is_stdout(p)) {
+                vethlab::sys::outputs::not_an_input(flag, p, &inputs)?;
             }
         }
         // Outputs after the labs: a refused lab leaves no directory behind.
@@ -261,6 +286,11 @@ impl Run {
         // turns back into placeholders.
         let want_view = self.html.is_some() || self.bless;
         let results = run_jobs(&jobs, &opts, &progress, want_view);
+        // The machine ran out of namespaces: its failure (exit 2, naming the
+        // sysctl), not the lab's; no report claims the steps failed.
+        if let Some(m) = vethlab::sys::netns::limit_hit() {
+            return Err(Error::Privilege(m.to_string()));
+        }
         if let Some(dir) = &self.html {
             // Linked from the pages wherever they are: `pcaps` beside them
             // by default, `../elsewhere` with --pcap-dir.
@@ -439,7 +469,10 @@ fn run_jobs(
                     }
                     Some(i) => {
                         let r = run::run_one(l, *i, opts);
-                        report(&r);
+                        // No verdict on a step the machine failed (exit 2 follows).
+                        if vethlab::sys::netns::limit_hit().is_none() {
+                            report(&r);
+                        }
                         (vec![r], vec![])
                     }
                 })
