@@ -85,7 +85,7 @@ pub fn check(src: &str) -> Result<(), (usize, String)> {
                 {
                     return Err((
                         *off,
-                        "`log` other than `log stderr`: `log syslog` writes into the host's /dev/log and `log \"FILE\"` a file".into(),
+                        "`log` other than `log stderr`: `log \"FILE\"` writes a file and `log syslog` into the host's /dev/log".into(),
                     ));
                 }
             }

@@ -48,8 +48,10 @@ pub fn sh_quote(s: &str) -> String {
 /// A command line as the words it is split into, each quoted: whatever a
 /// lab wrote, `vethlab solution | sh` runs that command and nothing else.
 fn words(text: &str) -> String {
+    // `>` stays a redirection: the one form the lab's parser gives it
+    // (`echo V > /proc/sys/net/...`, its path checked at load).
     text.split_whitespace()
-        .map(sh_quote)
+        .map(|w| if w == ">" { w.to_string() } else { sh_quote(w) })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -125,7 +127,7 @@ mod tests {
             "ip link add 'x;id;#' type bridge"
         );
         // What sh reads back: run it.
-        let w = words("echo a;b $(id) `id` 'q' \"d\" | & > < * ? ~ ! \\");
+        let w = words("echo a;b $(id) `id` 'q' \"d\" | & >x < * ? ~ ! \\");
         let out = std::process::Command::new("sh")
             .args([
                 "-c",
@@ -135,7 +137,7 @@ mod tests {
             .expect("sh");
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
-            "a;b|$(id)|`id`|'q'|\"d\"|||&|>|<|*|?|~|!|\\|"
+            "a;b|$(id)|`id`|'q'|\"d\"|||&|>x|<|*|?|~|!|\\|"
         );
     }
 }

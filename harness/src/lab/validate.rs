@@ -196,16 +196,25 @@ pub fn check(path: &Path, text: &str, spans: &crate::lab::spans::Spans) -> Resul
 /// An article command: every word one a shell reads literally, node names,
 /// sysctl keys, and nothing that walks.
 fn command(cx: &Ctx, s: &str) -> Result<()> {
-    if let Some(c) = s
-        .chars()
-        .find(|&c| !(c == ' ' || c == '/' || c == ':' || c == '{' || c == '}' || shell_literal(c)))
-    {
+    // `>` only as the word of `echo V > /proc/sys/...` (the parser's form).
+    let word_ok = |w: &str| {
+        w == ">"
+            || w.chars()
+                .all(|c| c == '/' || c == ':' || c == '{' || c == '}' || shell_literal(c))
+    };
+    let bad_word = s.split(' ').find(|w| !word_ok(w));
+    if let Some(c) = bad_word.and_then(|w| {
+        w.chars()
+            .find(|&c| !(c == '/' || c == ':' || c == '{' || c == '}' || shell_literal(c)))
+    }) {
         return Err(cx.err(
             s,
             format!(
                 "`{s}` holds {}: command words are letters, digits and `_ - . + = , % : /` (a shell must read what `vethlab solution` prints as the lab wrote it)",
                 if c.is_control() {
                     format!("a control character (`{}`)", c.escape_debug())
+                } else if !c.is_ascii() {
+                    format!("a byte >= 0x80 (`{}`)", c.escape_unicode())
                 } else {
                     format!("`{c}`")
                 }
