@@ -112,7 +112,11 @@ fn open_resolved(
 /// The by-hand fallback: each component a plain name, opened relative to the
 /// previous one's fd with O_NOFOLLOW (a symlink anywhere is ELOOP, `..` is
 /// refused as EXDEV).
-fn walk_nofollow(dir: &std::fs::File, rel: &Path, flags: i32) -> std::io::Result<std::fs::File> {
+pub(crate) fn walk_nofollow(
+    dir: &std::fs::File,
+    rel: &Path,
+    flags: i32,
+) -> std::io::Result<std::fs::File> {
     use std::os::fd::{AsRawFd, FromRawFd};
     use std::os::unix::ffi::OsStrExt;
     use std::path::Component;
@@ -149,6 +153,9 @@ pub fn beneath_error(e: &std::io::Error) -> String {
     match e.raw_os_error() {
         Some(libc::ELOOP) => {
             "is a symlink or passes through one: files are read only beneath the lab's directory, never through a symlink".into()
+        }
+        Some(libc::ENOTDIR) => {
+            "passes through a symlink or a file where a directory should be: files are read only beneath the lab's directory, never through a symlink".into()
         }
         Some(libc::EXDEV) => "lies outside the lab's directory".into(),
         _ => e.to_string(),

@@ -218,7 +218,12 @@ impl<'a> Loader<'a> {
                 {
                     None
                 }
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ELOOP) | Some(libc::EXDEV)) => {
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::ELOOP) | Some(libc::EXDEV) | Some(libc::ENOTDIR)
+                    ) =>
+                {
                     return Err(bad(format!(
                         ": fixture {} {}",
                         fpath.display(),

@@ -301,7 +301,48 @@ fn made_cases(root: &Path, tmp: &Path) -> Result<Vec<(String, String)>, Failed> 
         format!("lab.json:{line}:3\nitem 100000: `ip addr add 10.0.0.1/33 dev lo`"),
     ));
     let _ = fixture;
+    out.push(too_many_steps(&mk("too-many-steps")?)?);
     Ok(out)
+}
+
+/// Issue 27: one step more than a lab may have (100 000 trivial steps took
+/// a run 118 s and 431 MiB), refused at `steps` before any step is read.
+fn too_many_steps(d: &Path) -> Result<(String, String), Failed> {
+    let n = vethlab::lab::limits::STEPS + 1;
+    let mut text = String::from(
+        "{\"lab\": \"big\", \"title\": \"steps\", \"nodes\": [\"host\"], \"steps\": [\n",
+    );
+    for k in 0..n {
+        let sep = if k + 1 < n { "," } else { "" };
+        text.push_str(&format!(
+            " {{\"name\": \"s{k}\", \"title\": \"t\", \"do\": [{{\"ping\": \"10.0.0.1\", \"from\": \"host\"}}]}}{sep}\n"
+        ));
+    }
+    text.push_str("]}\n");
+    let col = text.find("[\n").unwrap_or(0) + 1;
+    std::fs::write(d.join("lab.json"), text).map_err(|e| fail(e.to_string()))?;
+    Ok((
+        "too-many-steps".into(),
+        format!(
+            "lab.json:1:{col}\n{n} steps; allowed: 1 to {}",
+            vethlab::lab::limits::STEPS
+        ),
+    ))
+}
+
+/// Issue 27: a full disk where the JSON report goes (a one-page tmpfs
+/// holding last run's report): exit 1 naming the file, the old report
+/// untouched, no temporary file left beside it.
+fn full_disk() -> Command {
+    let bin = env!("CARGO_BIN_EXE_vethlab");
+    let mut c = Command::new("unshare");
+    c.args(["-m", "sh", "-c"]).arg(format!(
+        "d=$(mktemp -d) && mount -t tmpfs -o size=4k tmpfs \"$d\" && echo OLD-REPORT > \"$d/report.json\" \
+         && {{ {bin} run bridge-arp/veth-works --json \"$d/report.json\" > /dev/null; rc=$?; \
+         cat \"$d/report.json\"; if ls -a \"$d\" | grep -q vethlab-; then echo LEFT-BEHIND; rc=9; fi; \
+         umount \"$d\"; rmdir \"$d\"; exit $rc; }}"
+    ));
+    c
 }
 
 /// A capture the kernel could not keep up with fails the step and says so,
@@ -653,6 +694,12 @@ fn environments() -> Vec<(&'static str, Command, &'static str, i32)> {
         c
     };
     vec![
+        (
+            "env-full-disk-keeps-the-old-report",
+            full_disk(),
+            "report.json: No space left on device\nnot written\nOLD-REPORT",
+            1,
+        ),
         (
             "env-rootless-user-namespaces-used-up",
             nested("1 > /proc/sys/user/max_user_namespaces"),
