@@ -110,6 +110,36 @@ pub fn open_dir_beneath(base: &Path, rel: &Path) -> Result<OwnedFd> {
     Ok(cur)
 }
 
+/// Before a run: `--json` and `--junit` not both on standard output, and
+/// neither one of the files the run reads; each lab's capture memory
+/// within bounds for a kernel buffer of `buffer` bytes per point.
+pub fn check_reports(
+    json: Option<&Path>,
+    junit: Option<&Path>,
+    labs: &[&crate::lab::Lab],
+    buffer: u64,
+) -> Result<()> {
+    let stdout = |p: Option<&Path>| p.is_some_and(|p| p.as_os_str() == "-");
+    if stdout(json) && stdout(junit) {
+        return Err(Error::input(
+            "--junit -",
+            "--json and --junit both on standard output would interleave: give one of them a file",
+        ));
+    }
+    let mut inputs = vec![];
+    for l in labs {
+        l.check_capture_memory(buffer)?;
+        inputs.extend(l.inputs());
+    }
+    // A report never replaces what was read (the lab file, a fixture).
+    for (flag, p) in [("--json", json), ("--junit", junit)] {
+        if let Some(p) = p.filter(|p| !stdout(Some(p))) {
+            not_an_input(flag, p, &inputs)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether any result file is expected (the sandbox then makes a staging area).
 pub fn any() -> bool {
     TARGETS.lock().map(|t| !t.is_empty()).unwrap_or(false)
@@ -221,6 +251,16 @@ fn write_under(dir: RawFd, comps: &[String], bytes: &[u8], shown: &Path) -> Resu
 /// disk leaves the previous file as it was and no partial one behind.
 fn replace_at(dir: RawFd, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    // A symlink in the way is refused, as before: the rename would never
+    // write through it, but replacing it is not ours to decide.
+    let c_name = CString::new(name).map_err(|_| std::io::ErrorKind::InvalidInput)?;
+    // SAFETY: fstatat(2) into a zeroed stat buffer, valid C string.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatat(dir, c_name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } == 0
+        && st.st_mode & libc::S_IFMT == libc::S_IFLNK
+    {
+        return Err(std::io::Error::from_raw_os_error(libc::ELOOP));
+    }
     let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // Hidden and unique; the name is bounded so it fits NAME_MAX.
     let short: String = name.chars().take(200).collect();
@@ -242,7 +282,6 @@ fn replace_at(dir: RawFd, name: &str, bytes: &[u8]) -> std::io::Result<()> {
         return Err(e);
     }
     drop(file);
-    let c_name = CString::new(name).map_err(|_| std::io::ErrorKind::InvalidInput)?;
     // SAFETY: renameat(2) within one directory, valid C strings.
     if unsafe { libc::renameat(dir, c_tmp.as_ptr(), dir, c_name.as_ptr()) } != 0 {
         let e = std::io::Error::last_os_error();
@@ -451,56 +490,5 @@ fn copy_tree(src: &OwnedFd, dst: &OwnedFd, shown: &Path, depth: usize, failed: &
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_names_only() {
-        assert_eq!(
-            plain_components(Path::new("lab/step/host-veth0.pcap")).ok(),
-            Some(vec![
-                "lab".to_string(),
-                "step".to_string(),
-                "host-veth0.pcap".to_string()
-            ])
-        );
-        for bad in ["../x", "/etc/passwd", "a/../../b", "", "a/\u{1b}b"] {
-            assert!(plain_components(Path::new(bad)).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn never_through_a_symlink() {
-        let t = tempfile::tempdir().expect("tempdir");
-        let root = t.path();
-        std::fs::create_dir(root.join("out")).expect("mkdir");
-        std::fs::create_dir(root.join("elsewhere")).expect("mkdir");
-        std::os::unix::fs::symlink(root.join("elsewhere"), root.join("out/lab")).expect("ln");
-        std::os::unix::fs::symlink(root.join("target.txt"), root.join("out/page.html"))
-            .expect("ln");
-        let dir = open_dest_dir(&root.join("out")).expect("open");
-        let comps = ["lab".to_string(), "x.pcap".to_string()];
-        assert!(write_under(dir.as_raw_fd(), &comps, b"x", Path::new("out/lab/x.pcap")).is_err());
-        assert!(write_under(
-            dir.as_raw_fd(),
-            &["page.html".to_string()],
-            b"x",
-            Path::new("out/page.html")
-        )
-        .is_err());
-        assert_eq!(
-            std::fs::read_dir(root.join("elsewhere"))
-                .expect("ls")
-                .count(),
-            0
-        );
-        assert!(!root.join("target.txt").exists());
-        // And a plain nested path works.
-        let comps = ["a".to_string(), "b".to_string(), "c.pcap".to_string()];
-        write_under(dir.as_raw_fd(), &comps, b"ok", Path::new("out/a/b/c.pcap")).expect("write");
-        assert_eq!(
-            std::fs::read(root.join("out/a/b/c.pcap")).expect("read"),
-            b"ok"
-        );
-    }
-}
+#[path = "outputs_tests.rs"]
+mod tests;

@@ -8,6 +8,10 @@ use vethlab::report::html::NodeView;
 use vethlab::report::{self, StepReport};
 use vethlab::run::{self, RunOpts};
 
+#[path = "run_bless.rs"]
+mod bless;
+use bless::bless_lab;
+
 #[derive(Args)]
 pub struct Run {
     /// LAB, LAB/STEP, or a path to your own lab.json; all labs when none.
@@ -42,54 +46,6 @@ pub struct Run {
     /// The labs, read before the sandbox (whose root may not read the caller's files).
     #[arg(skip)]
     loaded: Option<Vec<(lab::Lab, Option<usize>)>>,
-}
-
-/// Write a lab's captures as its fixtures, and say what changed.
-fn bless_lab(
-    l: &lab::Lab,
-    reps: &[StepReport],
-    view: &[NodeView],
-    say: &dyn Fn(&str),
-) -> Result<()> {
-    let macs: Vec<vethlab::lab::bless::Mac> = view
-        .iter()
-        .flat_map(|n| {
-            n.ifaces.iter().map(|i| vethlab::lab::bless::Mac {
-                node: n.name.clone(),
-                iface: i.name.clone(),
-                mac: i.mac.clone(),
-            })
-        })
-        .filter(|m| m.mac != "00:00:00:00:00:00")
-        .collect();
-    let dir = lab::fixtures_dir(&l.path, &l.name);
-    for r in reps {
-        for c in &r.captures {
-            let Some((node, iface)) = vethlab::lab::expect::split_at(&c.at) else {
-                continue;
-            };
-            let text = vethlab::lab::bless::fixture(node, iface, &r.step, &c.lines(), &macs);
-            let p = dir.join(&r.step).join(format!("{node}-{iface}.txt"));
-            let old = vethlab::lab::bless::old_fixture(l, &r.step, node, iface);
-            let d = vethlab::lab::bless::diff(&old, &text);
-            say(&format!(
-                "blessed {}: {}\n",
-                p.display(),
-                if old.is_empty() {
-                    format!("new, {} lines", c.lines().len())
-                } else if d.is_empty() {
-                    "unchanged".into()
-                } else {
-                    format!("{} lines changed", d.len())
-                }
-            ));
-            for x in &d {
-                say(&format!("    {}\n", vethlab::report::out::esc(x)));
-            }
-            vethlab::sys::outputs::write(&p, text.as_bytes())?;
-        }
-    }
-    Ok(())
 }
 
 /// `-` names standard output, as for most command-line tools.
@@ -187,14 +143,8 @@ impl Run {
                 ));
             }
         }
-        if self.json.as_deref().is_some_and(is_stdout)
-            && self.junit.as_deref().is_some_and(is_stdout)
-        {
-            return Err(Error::input(
-                "--junit -",
-                "--json and --junit both on standard output would interleave: give one of them a file",
-            ));
-        }
+        // Both reports on stdout: refused before any lab is read.
+        vethlab::sys::outputs::check_reports(self.json.as_deref(), self.junit.as_deref(), &[], 0)?;
         lab::BLESSING.store(self.bless, std::sync::atomic::Ordering::Relaxed);
         let dir = vethlab::lab::catalog::labs_dir();
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
@@ -229,17 +179,13 @@ impl Run {
         let buffer = self
             .capture_buffer
             .map_or(vethlab::sys::capture::Capture::BUFFER as u64, |b| b as u64);
-        let mut inputs = vec![];
-        for (l, _) in &jobs {
-            l.check_capture_memory(buffer)?;
-            inputs.extend(l.inputs());
-        }
-        // A report never replaces what was read (the lab file, a fixture).
-        for (flag, p) in [("--json", &self.json), ("--junit", &self.junit)] {
-            if let Some(p) = p.as_ref().filter(|p| !is_stdout(p)) {
-                vethlab::sys::outputs::not_an_input(flag, p, &inputs)?;
-            }
-        }
+        let labs: Vec<&lab::Lab> = jobs.iter().map(|(l, _)| l).collect();
+        vethlab::sys::outputs::check_reports(
+            self.json.as_deref(),
+            self.junit.as_deref(),
+            &labs,
+            buffer,
+        )?;
         // Outputs after the labs: a refused lab leaves no directory behind.
         if let Some(p) = self.json.as_ref().filter(|p| !is_stdout(p)) {
             probe_file("--json", p)?;
