@@ -89,7 +89,7 @@ pub mod limits {
     /// Steps in one lab: real labs have tens; a generated topology of
     /// thousands of pods fits. Each step costs a run about a millisecond
     /// and some memory even when trivial (100 000 took 118 s and 431 MiB).
-    pub const STEPS: usize = 20_000;
+    pub const STEPS: usize = 25_000;
     /// Items (`given` and `do`, all steps together) in one lab.
     pub const ITEMS: usize = 250_000;
     /// Capture points of one step (all open at once, each with its kernel

@@ -292,7 +292,14 @@ fn replace_at(dir: RawFd, name: &str, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Write the file `path` (the user's own name for it) whole or not at all.
+/// A path the user named that is not a plain file (`/dev/stdout`, a FIFO,
+/// a symlink of their own) is written through, as they asked: renaming
+/// over it would replace the link or device node itself.
 fn replace_path(path: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
+        return std::fs::write(path, bytes)
+            .map_err(|e| Error::io(format!("write {}", path.display()), e));
+    }
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
     let name = path
         .file_name()

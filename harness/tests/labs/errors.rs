@@ -567,9 +567,17 @@ pub(crate) fn fault_injection() -> Result<(), Failed> {
     let root =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-input/fixture-only-never-lines");
     let text = std::fs::read_to_string(root.join("lab.json")).map_err(e)?;
-    // Two steps, both with traffic, no fixture needed.
+    // Two steps, both with traffic, no fixture needed: the two ends of
+    // the pair compared with each other (a capture must compare something).
     let lab_text = text
-        .replace("\"capture\": {\"host:veth0\": \"O4.1\"}", "\"capture\": {\"host:veth0\": null}")
+        .replace(
+            "\"capture\": {\"host:veth0\": \"O4.1\"}",
+            "\"capture\": {\"host:veth0\": null, \"song:veth1\": null}",
+        )
+        .replace(
+            "\"id\": \"O4.1\"}",
+            "\"id\": \"O4.1\"},\n        {\"expect\": \"same-frames\", \"a\": \"host:veth0\", \"b\": \"song:veth1\"}",
+        )
         .replace(
             "\n  ]\n}",
             ",\n    {\"name\": \"two\", \"title\": \"again\", \"do\": [{\"ping\": \"192.168.122.102\", \"from\": \"host\", \"id\": \"O4.2\"}]}\n  ]\n}",
