@@ -26,7 +26,7 @@ pub fn render(lab: &Lab, step: &Step, env: &Env, answer: &dyn Fn(&Action) -> Str
             Action::Cmd { text, .. } => out.push_str(&words(text)),
             Action::Cni(c) => out.push_str(&cni_line(c, env, first)),
             Action::Daemon(d) => out.push_str(&daemon_lines(d, env, first)),
-            Action::Answer(_) => out.push_str(&format!("vethlab answer {}", answer(a))),
+            Action::Answer(_) => out.push_str(&format!("vethlab answer {}", sh_quote(&answer(a)))),
             _ => continue,
         }
         out.push('\n');
