@@ -82,8 +82,8 @@ pub fn register_dir_beneath(base: &Path, rel: &Path) {
 pub fn open_dir_beneath(base: &Path, rel: &Path) -> Result<OwnedFd> {
     let shown = base.join(rel);
     let err = |e: std::io::Error| {
-        let hint = if e.raw_os_error() == Some(libc::ELOOP) {
-            " (a symlink is in the way: vethlab writes only beneath the lab's directory, never through one)"
+        let hint = if matches!(e.raw_os_error(), Some(libc::ELOOP) | Some(libc::ENOTDIR)) {
+            " (a symlink or a file is in the way: vethlab writes only beneath the lab's directory, never through a symlink)"
         } else {
             ""
         };
