@@ -251,8 +251,8 @@ fn write_under(dir: RawFd, comps: &[String], bytes: &[u8], shown: &Path) -> Resu
 /// disk leaves the previous file as it was and no partial one behind.
 fn replace_at(dir: RawFd, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    // A symlink in the way is refused, as before: the rename would never
-    // write through it, but replacing it is not ours to decide.
+    // A symlink in the way is refused: a rename never writes through it,
+    // but replacing it is not ours to decide.
     let c_name = CString::new(name).map_err(|_| std::io::ErrorKind::InvalidInput)?;
     // SAFETY: fstatat(2) into a zeroed stat buffer, valid C string.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -291,10 +291,9 @@ fn replace_at(dir: RawFd, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Write the file `path` (the user's own name for it) whole or not at all.
-/// A path the user named that is not a plain file (`/dev/stdout`, a FIFO,
-/// a symlink of their own) is written through, as they asked: renaming
-/// over it would replace the link or device node itself.
+/// Write the file `path` (the user's own name for it) whole or not at all;
+/// one that is not a plain file (`/dev/stdout`, a FIFO, their own symlink)
+/// is written through: a rename would replace the link or node itself.
 fn replace_path(path: &Path, bytes: &[u8]) -> Result<()> {
     if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
         return std::fs::write(path, bytes)
