@@ -293,6 +293,10 @@ fn object(cx: &Ctx, v: &Value) -> Result<()> {
     if v.get("cni").is_some() {
         let conf = &v["config"];
         plugin_types(cx, conf)?;
+        // The bridge the plugin makes is an interface like any other.
+        if let Some(b) = conf["bridge"].as_str() {
+            cx.iface(b, b)?;
+        }
         if let Some(n) = conf["name"].as_str() {
             cx.name("CNI network name", n)?;
         }
