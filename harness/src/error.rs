@@ -87,7 +87,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Privilege(m) => write!(f, "{m}"),
-            Error::Input { at, msg } => write!(f, "{at}: {msg}"),
+            // Escaped here, once for every message: input errors quote lab
+            // files, and a control character must never reach a terminal
+            // raw, whatever message quoted it.
+            Error::Input { at, msg } => write!(f, "{}: {}", escaped(at), escaped(msg)),
             Error::Unsupported(m) => write!(f, "{m}"),
             Error::Command { node, cmd, msg } => write!(f, "[{node}] `{cmd}`: {msg}"),
             Error::Io { what, source } => write!(f, "{what}: {source}"),
@@ -98,6 +101,26 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// `s` with every control character (newlines too: a message is one line)
+/// and bidirectional override shown as an escape, never obeyed.
+fn escaped(s: &str) -> std::borrow::Cow<'_, str> {
+    let odd =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(odd) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| match c {
+            '\n' => "\\n".to_string(),
+            '\t' => "\\t".to_string(),
+            '\r' => "\\r".to_string(),
+            c if odd(c) => format!("\\u{{{:x}}}", c as u32),
+            c => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
+}
 
 /// Wrap an error with what was being done, netavark style.
 pub trait Context<T> {

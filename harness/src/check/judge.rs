@@ -239,7 +239,16 @@ fn peer_index_of(
         let (pn, pd) = split_at(peer).unwrap_or((node, peer));
         let want = st.link(pn, pd)?.index;
         let mut seen = vec![];
-        let mut bad = false;
+        // Only a veth has a peer: on any other device the methods read its
+        // own ifindex or nothing, which could match by chance.
+        let kind = st.link(node, dev)?.kind;
+        let mut bad = kind.as_deref() != Some("veth");
+        if bad {
+            seen.push(format!(
+                "{dev} is {}, not a veth: it has no peer",
+                kind.as_deref().unwrap_or("a device of no kind")
+            ));
+        }
         for m in methods {
             let got = peer_index(st, node, dev, m)?;
             bad |= got != want;

@@ -448,3 +448,21 @@ fn peer_index_of_the_wrong_peer_names_what_the_index_is() {
         "{e}"
     );
 }
+
+/// Issue 27: on a device that is not a veth, every method can read some
+/// number (a bridge's own ifindex as its iflink) that may match by chance:
+/// it fails, and says why.
+#[test]
+fn peer_index_on_a_bridge_fails() {
+    let mut f = pod();
+    f.node("host").iflink.insert("br0".into(), 1);
+    let e = judge(
+        &f,
+        json!({"expect": "peer-index", "node": "host", "dev": "br0", "peer": "host:lo", "methods": ["sysfs"]}),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("br0 is bridge, not a veth: it has no peer"),
+        "{e}"
+    );
+}

@@ -6,8 +6,16 @@ use crate::iproute::cmd::{Cmd, SetSpec};
 use crate::model::LinkKind;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A character a shell reads as itself in a word, and the kernel takes in a
+/// name: what a lab's names and command words are made of, so `vethlab
+/// solution | sh` runs the commands the lab shows and nothing else.
+pub fn shell_literal(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+' | '=' | ',' | '%')
+}
+
 /// The kernel's rules for an interface name (`dev_valid_name`): 1 to 15
-/// bytes, not `.` or `..`, no `/`, `:` or whitespace. Checked where a name is
+/// bytes, not `.` or `..`, no `/`, `:` or whitespace, not `all`/`default`;
+/// and only characters a shell reads literally. Checked where a name is
 /// written, so a bad one is a load error, not a netlink error mid-run.
 pub fn check_ifname(n: &str) -> Result<(), String> {
     let why = if n.is_empty() {
@@ -22,6 +30,19 @@ pub fn check_ifname(n: &str) -> Result<(), String> {
         "contains `:` (alias syntax, not a device name)"
     } else if n.chars().any(|c| c.is_whitespace() || c.is_control()) {
         "contains whitespace or a control character"
+    } else if n == "all" || n == "default" {
+        // /proc/sys/net/ipv4/conf/{all,default} exist: the kernel refuses these.
+        "is reserved by the kernel (`all` and `default` name its sysctl directories)"
+    } else if !n.is_ascii() {
+        // Bytes >= 0x80 include what the kernel's isspace() takes for a blank (0xA0).
+        "holds a byte >= 0x80 (the kernel refuses some; names are ASCII)"
+    } else if n.starts_with('-') {
+        "starts with `-` (commands would read it as an option)"
+    } else if let Some(c) = n.chars().find(|c| !shell_literal(*c)) {
+        return Err(format!(
+            "interface name `{}` contains `{c}`, which a shell does not read literally (names use letters, digits and `_ - . + = , %`)",
+            n.escape_debug()
+        ));
     } else {
         return Ok(());
     };

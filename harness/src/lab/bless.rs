@@ -29,6 +29,21 @@ pub fn fixture(node: &str, iface: &str, step: &str, lines: &[String], macs: &[Ma
     out
 }
 
+/// The fixture a bless replaces, as text (empty when there is none), read
+/// the way the loader reads fixtures: beneath the lab's tree, never through
+/// a symlink, bounded.
+pub fn old_fixture(lab: &crate::lab::Lab, step: &str, node: &str, iface: &str) -> String {
+    use crate::lab::input;
+    let (base, rel) = crate::lab::fixtures_base(&lab.path, &lab.name);
+    let rel = rel.join(step).join(format!("{node}-{iface}.txt"));
+    input::open_beneath(&base, &rel)
+        .ok()
+        .and_then(|f| {
+            input::read_open(f, &base.join(&rel), "fixture", input::MAX_FIXTURE_BYTES).ok()
+        })
+        .unwrap_or_default()
+}
+
 /// One captured line with placeholders put back.
 pub fn line(l: &str, macs: &[Mac]) -> String {
     let mut s = l.to_string();

@@ -216,6 +216,22 @@ fn check_row<'v>(
     Ok(row)
 }
 
+/// The items `item` stands for: itself, or for an `each`, its template
+/// filled in from every row (rows already checked by [`expand`]).
+pub fn instances(item: &Value) -> Vec<Value> {
+    let each = match item {
+        Value::Object(m) if m.contains_key("each") => m,
+        other => return vec![other.clone()],
+    };
+    let (Some(Value::Array(rows)), Some(Value::Array(template))) = (each.get("each"), each.get("do")) else {
+        return vec![];
+    };
+    rows.iter()
+        .filter_map(Value::as_object)
+        .flat_map(|row| template.iter().map(move |t| fill(t, row)))
+        .collect()
+}
+
 /// Every `${name}` in the strings of `v`.
 fn names_in(v: &Value, f: &mut dyn FnMut(&str)) {
     match v {

@@ -82,7 +82,7 @@ fn a_symlinked_fixture_is_refused() {
     fs::write(&target, "x\n").unwrap();
     std::os::unix::fs::symlink(&target, fd.join("host-veth0.txt")).unwrap();
     let e = Lab::load(&lab).unwrap_err().to_string();
-    assert!(e.contains("is a symlink: fixtures are plain files"), "{e}");
+    assert!(e.contains("is a symlink or passes through one"), "{e}");
     assert!(e.contains("lab.json:2:"), "located in the lab: {e}");
 }
 
@@ -185,4 +185,112 @@ fn line_col_counts_bytes() {
     assert_eq!(line_col(b"ab\ncd", 4), (2, 2));
     assert_eq!(line_col(b"ab", 99), (1, 3));
     assert_eq!(line_col("é\nx".as_bytes(), 2), (1, 3));
+}
+
+/// Issue 27's race: a fixture swapped between a plain file and a symlink to
+/// a secret while labs load. Opened once beneath the lab's tree, never
+/// through a symlink, the secret is never read: each load either sees the
+/// plain file or refuses the symlink.
+#[test]
+fn a_fixture_swapped_for_a_symlink_never_reads_the_secret() {
+    let (d, lab) = tree(Some("ARP, Request\n"));
+    let secret = d.path().join("secret.txt");
+    fs::write(&secret, "SECRET-LINE\n").unwrap();
+    let f = d.path().join("fixtures/t/s1/host-veth0.txt");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = {
+        let (f, secret, stop) = (f.clone(), secret.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let (plain, link) = (f.with_extension("plain"), f.with_extension("link"));
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = fs::write(&plain, "ARP, Request\n");
+                let _ = fs::rename(&plain, &f);
+                let _ = fs::remove_file(&link);
+                let _ = std::os::unix::fs::symlink(&secret, &link);
+                let _ = fs::rename(&link, &f);
+            }
+        })
+    };
+    let (mut plain, mut refused) = (0, 0);
+    for _ in 0..300 {
+        match Lab::load(&lab) {
+            Ok(l) => {
+                let fx = l.steps[0].captures[0].fixture.as_ref().unwrap();
+                assert_eq!(fx.lines[0].text, "ARP, Request");
+                plain += 1;
+            }
+            Err(e) => {
+                let e = e.to_string();
+                assert!(!e.contains("SECRET"), "{e}");
+                assert!(
+                    e.contains("symlink") || e.contains("cannot read fixture"),
+                    "{e}"
+                );
+                refused += 1;
+            }
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    swapper.join().unwrap();
+    assert_eq!(plain + refused, 300);
+}
+
+/// A container's absolute symlink is resolved inside the container's root
+/// (RESOLVE_IN_ROOT), never against the host's: `/etc/hostname -> /secret`
+/// reads the container's `/secret`, and a FIFO opens without blocking.
+#[test]
+fn in_root_symlinks_stay_in_the_root() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("root");
+    fs::create_dir_all(root.join("etc")).unwrap();
+    let host_secret = d.path().join("host-secret");
+    fs::write(&host_secret, "HOST\n").unwrap();
+    std::os::unix::fs::symlink(&host_secret, root.join("etc/hostname")).unwrap();
+    let r = fs::File::open(&root).unwrap();
+    // The same absolute path does not exist inside the root.
+    let e = crate::lab::input::open_in_root(&r, Path::new("etc/hostname")).unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::NotFound, "{e}");
+    let inside = root.join(host_secret.strip_prefix("/").unwrap());
+    fs::create_dir_all(inside.parent().unwrap()).unwrap();
+    fs::write(&inside, "pod-7\n").unwrap();
+    let f = crate::lab::input::open_in_root(&r, Path::new("etc/hostname")).unwrap();
+    let t = crate::lab::input::read_open(f, Path::new("hostname"), "hostname", 256).unwrap();
+    assert_eq!(t, "pod-7\n");
+    fs::remove_file(root.join("etc/hostname")).unwrap();
+    nix::unistd::mkfifo(
+        &root.join("etc/hostname"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    let f = crate::lab::input::open_in_root(&r, Path::new("etc/hostname")).unwrap();
+    let e = crate::lab::input::read_open(f, Path::new("hostname"), "hostname", 256).unwrap_err();
+    assert!(e.to_string().contains("FIFO"), "{e}");
+}
+
+/// Kernels without openat2 (before 5.6): the by-hand walk refuses a
+/// symlink at any component and `..`.
+#[test]
+fn the_fallback_walk_never_follows() {
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir_all(d.path().join("a/b")).unwrap();
+    fs::write(d.path().join("a/b/f.txt"), "x\n").unwrap();
+    std::os::unix::fs::symlink(d.path().join("a/b"), d.path().join("a/l")).unwrap();
+    std::os::unix::fs::symlink(d.path().join("a/b/f.txt"), d.path().join("a/b/g.txt")).unwrap();
+    let dir = fs::File::open(d.path()).unwrap();
+    let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC;
+    let walk = |p: &str| crate::lab::input::walk_nofollow(&dir, Path::new(p), flags);
+    assert!(walk("a/b/f.txt").is_ok());
+    // A symlink as the last component is ELOOP; as a directory, ENOTDIR.
+    assert_eq!(
+        walk("a/b/g.txt").unwrap_err().raw_os_error(),
+        Some(libc::ELOOP)
+    );
+    assert_eq!(
+        walk("a/l/f.txt").unwrap_err().raw_os_error(),
+        Some(libc::ENOTDIR)
+    );
+    assert_eq!(
+        walk("a/../a/b/f.txt").unwrap_err().raw_os_error(),
+        Some(libc::EXDEV)
+    );
 }

@@ -29,6 +29,11 @@ impl Fixture {
     pub fn load(path: &Path, nodes: &[String]) -> Result<Fixture> {
         let text =
             crate::lab::input::read_text(path, "fixture", crate::lab::input::MAX_FIXTURE_BYTES)?;
+        Fixture::parse(path, &text, nodes)
+    }
+
+    /// Check a fixture's text, read from `path` (named in messages).
+    pub fn parse(path: &Path, text: &str, nodes: &[String]) -> Result<Fixture> {
         let mut lines = vec![];
         for (i, l) in text.lines().enumerate() {
             let t = l.trim();

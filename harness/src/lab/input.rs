@@ -34,12 +34,139 @@ pub fn line_col(b: &[u8], off: usize) -> (usize, usize) {
 /// `limit` bytes. Errors are input errors located at `path:1:1` (the whole
 /// file) or at the offending byte.
 pub fn read_text(path: &Path, what: &str, limit: u64) -> Result<String> {
-    let whole = || format!("{}:1:1", path.display());
     let f = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
-        .map_err(|e| Error::input(whole(), format!("cannot read {what}: {e}")))?;
+        .map_err(|e| {
+            Error::input(
+                format!("{}:1:1", path.display()),
+                format!("cannot read {what}: {e}"),
+            )
+        })?;
+    read_open(f, path, what, limit)
+}
+
+/// Open `rel` beneath the directory `base`, for reading: never through a
+/// symlink, never above `base`, without blocking (a FIFO opens at once),
+/// checked afterwards by [`read_open`]. `openat2(RESOLVE_BENEATH |
+/// RESOLVE_NO_SYMLINKS)` where the kernel has it (5.6), else the same by
+/// hand: one `openat(O_NOFOLLOW)` per component from `base`'s fd.
+pub fn open_beneath(base: &Path, rel: &Path) -> std::io::Result<std::fs::File> {
+    let dir = std::fs::File::open(base)?;
+    let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
+    let how = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
+    open_resolved(&dir, rel, flags, how)
+}
+
+/// Open `rel` as if `root` were `/` (`RESOLVE_IN_ROOT`: a container's
+/// absolute symlink stays inside the container), for reading, without
+/// blocking. Without openat2, no symlink is followed at all.
+pub fn open_in_root(root: &std::fs::File, rel: &Path) -> std::io::Result<std::fs::File> {
+    let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
+    open_resolved(
+        root,
+        rel,
+        flags,
+        libc::RESOLVE_IN_ROOT | libc::RESOLVE_NO_MAGICLINKS,
+    )
+}
+
+/// `openat2`, or where the kernel (before 5.6) or a seccomp filter lacks
+/// it, [`walk_nofollow`].
+fn open_resolved(
+    dir: &std::fs::File,
+    rel: &Path,
+    flags: i32,
+    resolve: u64,
+) -> std::io::Result<std::fs::File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(rel.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    // SAFETY: open_how is plain data, all-zero is its default.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = flags as u64;
+    how.resolve = resolve;
+    // SAFETY: openat2(2) with a valid fd, C string and an open_how of its size.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir.as_raw_fd(),
+            c.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    };
+    if fd >= 0 {
+        // SAFETY: a fresh fd that nobody else owns.
+        return Ok(unsafe { std::fs::File::from_raw_fd(fd as i32) });
+    }
+    let e = std::io::Error::last_os_error();
+    if !matches!(e.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EPERM)) {
+        return Err(e);
+    }
+    walk_nofollow(dir, rel, flags)
+}
+
+/// The by-hand fallback: each component a plain name, opened relative to the
+/// previous one's fd with O_NOFOLLOW (a symlink anywhere is ELOOP, `..` is
+/// refused as EXDEV).
+pub(crate) fn walk_nofollow(
+    dir: &std::fs::File,
+    rel: &Path,
+    flags: i32,
+) -> std::io::Result<std::fs::File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Component;
+    let mut comps = vec![];
+    for c in rel.components() {
+        match c {
+            Component::Normal(n) => comps.push(n),
+            Component::RootDir | Component::CurDir => {}
+            _ => return Err(std::io::Error::from_raw_os_error(libc::EXDEV)),
+        }
+    }
+    let mut cur = dir.try_clone()?;
+    for (i, n) in comps.iter().enumerate() {
+        let f = if i + 1 == comps.len() {
+            flags | libc::O_NOFOLLOW
+        } else {
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC
+        };
+        let c = std::ffi::CString::new(n.as_bytes())
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        // SAFETY: openat(2) with a valid fd and C string.
+        let fd = unsafe { libc::openat(cur.as_raw_fd(), c.as_ptr(), f) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: a fresh fd that nobody else owns.
+        cur = unsafe { std::fs::File::from_raw_fd(fd) };
+    }
+    Ok(cur)
+}
+
+/// What an open error means for a file that must lie beneath a directory.
+pub fn beneath_error(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::ELOOP) => {
+            "is a symlink or passes through one: files are read only beneath the lab's directory, never through a symlink".into()
+        }
+        Some(libc::ENOTDIR) => {
+            "passes through a symlink or a file where a directory should be: files are read only beneath the lab's directory, never through a symlink".into()
+        }
+        Some(libc::EXDEV) => "lies outside the lab's directory".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Read an opened file as the text of a `what`, at most `limit` bytes: a
+/// regular file (checked on the open file, never its path again), UTF-8,
+/// with no byte-order mark and no NUL. `path` names it in messages.
+pub fn read_open(f: std::fs::File, path: &Path, what: &str, limit: u64) -> Result<String> {
+    let whole = || format!("{}:1:1", path.display());
     let meta = f
         .metadata()
         .map_err(|e| Error::input(whole(), format!("cannot read {what}: {e}")))?;
@@ -83,7 +210,7 @@ pub fn read_text(path: &Path, what: &str, limit: u64) -> Result<String> {
             format!("the {what} grew past {limit} bytes while being read"),
         ));
     }
-    String::from_utf8(b).map_err(|e| {
+    let text = String::from_utf8(b).map_err(|e| {
         let off = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         let (l, c) = line_col(bytes, off);
@@ -94,5 +221,21 @@ pub fn read_text(path: &Path, what: &str, limit: u64) -> Result<String> {
                 bytes.get(off).copied().unwrap_or(0)
             ),
         )
-    })
+    })?;
+    if text.starts_with('\u{feff}') {
+        return Err(Error::input(
+            whole(),
+            format!(
+                "the {what} starts with a byte-order mark (U+FEFF): save it as UTF-8 without one"
+            ),
+        ));
+    }
+    if let Some(off) = text.find('\0') {
+        let (l, c) = line_col(text.as_bytes(), off);
+        return Err(Error::input(
+            format!("{}:{l}:{c}", path.display()),
+            format!("a NUL byte: a {what} is text"),
+        ));
+    }
+    Ok(text)
 }

@@ -2,9 +2,11 @@
 //! plugins, daemons) and of questions: each a typed object, its nodes and
 //! devices known.
 
+use super::load::RawStep;
 use super::loader::{Item, Known};
 use super::model::*;
 use crate::error::Result;
+use crate::lab::expect::Expect;
 use serde_json::Value;
 
 impl Item<'_> {
@@ -66,4 +68,27 @@ impl Item<'_> {
             .map_err(|m| self.err(format!("answer: {m}")))?;
         Ok(Action::Answer(a))
     }
+}
+
+/// Why an expectation could never fail, if it could not.
+pub(super) fn vacuous(e: &Expect) -> Option<&'static str> {
+    match e {
+        Expect::PeerIndex { methods, .. } if methods.is_empty() => {
+            Some("`methods` is empty: nothing is compared, it could never fail (give iflink, sysfs and/or ethtool)")
+        }
+        Expect::Routes { has, lacks, .. } if has.is_empty() && lacks.is_empty() => {
+            Some("neither `has` nor `lacks`: nothing is compared, it could never fail")
+        }
+        _ => None,
+    }
+}
+
+/// The capture points the step's `same-frames` expectations compare.
+pub(super) fn same_frames_points(rs: &RawStep) -> impl Iterator<Item = &str> {
+    rs.given
+        .iter()
+        .chain(&rs.actions)
+        .filter(|v| v["expect"] == "same-frames")
+        .flat_map(|v| [v["a"].as_str(), v["b"].as_str()])
+        .flatten()
 }

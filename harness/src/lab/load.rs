@@ -114,6 +114,21 @@ pub mod limits {
     pub const PING_COUNT: (u64, u64) = (1, 1000);
     /// `--capture-buffer`: the kernel's own minimum page up to 256 MiB per capture point.
     pub const CAPTURE_BUFFER: (i64, i64) = (4096, 256 << 20);
+    /// Steps in one lab: real labs have tens; a generated topology of
+    /// thousands of pods fits. Each step costs a run about a millisecond
+    /// and some memory even when trivial (100 000 took 118 s and 431 MiB).
+    pub const STEPS: usize = 25_000;
+    /// Items (`given` and `do`, all steps together) in one lab.
+    pub const ITEMS: usize = 250_000;
+    /// Capture points of one step (all open at once, each with its kernel
+    /// ring): real steps have one to four.
+    pub const CAPTURE_POINTS_PER_STEP: usize = 64;
+    /// Capture points of one lab, all steps together (their frames are
+    /// kept for the reports).
+    pub const CAPTURE_POINTS: usize = 4096;
+    /// Kernel capture memory of one step: its points times the buffer each
+    /// gets (2 MiB unless `--capture-buffer` says otherwise).
+    pub const CAPTURE_MEMORY: u64 = 512 << 20;
 }
 
 /// `Err` with the allowed range when `v` is outside `[lo, hi]`.
@@ -142,22 +157,29 @@ impl Lab {
     /// no fixtures.
     pub fn parse(path: &Path, text: &str) -> Result<Lab> {
         let mut raw = parse_raw(path, text)?;
+        let spans = crate::lab::spans::Spans::scan(text);
+        if let Some(off) = spans.duplicate_key() {
+            let (l, c) = spans.line_col(off);
+            return Err(Error::input(
+                format!("{}:{l}:{c}", path.display()),
+                "this key is given twice in the same object: only one would count (remove one)",
+            ));
+        }
         // Templates (`each`) and step ids first: everything after sees plain items.
-        let spans = std::cell::OnceCell::new();
         super::expand::expand(&mut raw, &|p| {
-            let sp = spans.get_or_init(|| super::spans::Spans::scan(text));
-            let (l, c) = sp.line_col(sp.value(p).unwrap_or(0));
+            let (l, c) = spans.line_col(spans.value(p).unwrap_or(0));
             format!("{}:{l}:{c}", path.display())
         })?;
-        // Names, sysctl keys, plugins, daemon files, fixtures: before anything is read or built.
-        crate::lab::validate::check(path, text)?;
-        let mut l = Loader::new(path, text, &raw)?;
+        // Names, sysctl keys, plugins, daemon files: before anything is read or built.
+        crate::lab::validate::check(path, text, &spans)?;
+        let mut l = Loader::new(path, spans, &raw)?;
         if raw.steps.is_empty() {
             return Err(Error::input(
                 l.loc.at(l.loc.value("/steps", 0)),
                 "the lab has no steps: it would pass without asserting anything (add a step with traffic and expectations)",
             ));
         }
+        bounds(&raw, &l)?;
         let mut steps: Vec<Step> = vec![];
         let mut step_names: HashSet<&str> = HashSet::new();
         for (si, rs) in raw.steps.iter().enumerate() {
@@ -199,6 +221,43 @@ impl Lab {
         m
     }
 
+    /// Whether a step's capture points, each with a kernel ring of `buffer`
+    /// bytes, stay within [`limits::CAPTURE_MEMORY`] (checked when the
+    /// buffer is chosen, before a run).
+    pub fn check_capture_memory(&self, buffer: u64) -> Result<()> {
+        let Some(s) = self.steps.iter().max_by_key(|s| s.captures.len()) else {
+            return Ok(());
+        };
+        let need = s.captures.len() as u64 * buffer;
+        if need > limits::CAPTURE_MEMORY {
+            return Err(Error::input(
+                "--capture-buffer",
+                format!(
+                    "{}/{}: {} capture points of {buffer} bytes each is {} MiB of kernel buffers; allowed: at most {} MiB per step (a smaller --capture-buffer)",
+                    self.name,
+                    s.name,
+                    s.captures.len(),
+                    need >> 20,
+                    limits::CAPTURE_MEMORY >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every file the lab was read from: the lab file and its fixtures.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        let mut v = vec![self.path.clone()];
+        for s in &self.steps {
+            v.extend(
+                s.captures
+                    .iter()
+                    .filter_map(|c| c.fixture.as_ref().map(|f| f.path.clone())),
+            );
+        }
+        v
+    }
+
     /// The position of the step named `name`, if the lab has one.
     pub fn step_index(&self, name: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.name == name)
@@ -211,6 +270,58 @@ impl std::str::FromStr for Lab {
     fn from_str(text: &str) -> Result<Lab> {
         Lab::parse(Path::new("lab.json"), text)
     }
+}
+
+/// The lab's size within [`limits`]: steps, items and capture points.
+fn bounds(raw: &RawLab, l: &Loader) -> Result<()> {
+    let over = |ptr: &str, what: String| Err(Error::input(l.loc.at(l.loc.value(ptr, 0)), what));
+    if raw.steps.len() > limits::STEPS {
+        return over(
+            "/steps",
+            format!(
+                "{} steps; allowed: 1 to {} per lab (split the lab)",
+                raw.steps.len(),
+                limits::STEPS
+            ),
+        );
+    }
+    let (mut items, mut points) = (0, 0);
+    for (si, s) in raw.steps.iter().enumerate() {
+        items += s.given.len() + s.actions.len();
+        points += s.capture.len();
+        if items > limits::ITEMS {
+            return over(
+                &format!("/steps/{si}"),
+                format!(
+                    "more than {} items in the lab's steps; allowed: at most {} (split the lab)",
+                    limits::ITEMS,
+                    limits::ITEMS
+                ),
+            );
+        }
+        if s.capture.len() > limits::CAPTURE_POINTS_PER_STEP {
+            return over(
+                &format!("/steps/{si}/capture"),
+                format!(
+                    "step `{}`: {} capture points; allowed: at most {} per step (each holds a kernel ring, 2 MiB by default)",
+                    s.name,
+                    s.capture.len(),
+                    limits::CAPTURE_POINTS_PER_STEP,
+                ),
+            );
+        }
+        if points > limits::CAPTURE_POINTS {
+            return over(
+                &format!("/steps/{si}/capture"),
+                format!(
+                    "more than {} capture points in the lab; allowed: at most {}",
+                    limits::CAPTURE_POINTS,
+                    limits::CAPTURE_POINTS
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The file as JSON, with the first syntax or shape error located.
@@ -265,11 +376,25 @@ pub(super) fn all_node_names(raw: &RawLab) -> Vec<String> {
 /// Where the fixtures of lab `name` at `lab_path` live: `<root>/fixtures/<name>` for
 /// `<root>/labs/<name>/lab.json` when that exists, else `fixtures/` beside the file.
 pub fn fixtures_dir(lab_path: &Path, name: &str) -> PathBuf {
+    let (base, rel) = fixtures_base(lab_path, name);
+    base.join(rel)
+}
+
+/// [`fixtures_dir`] as the directory of the lab's tree and the path beneath
+/// it: fixtures are opened (and blessed) only beneath that directory,
+/// never through a symlink (`<root>` for the shared layout, else the lab's
+/// own directory).
+pub fn fixtures_base(lab_path: &Path, name: &str) -> (PathBuf, PathBuf) {
     let dir = lab_path.parent().unwrap_or(Path::new("."));
-    let shared = dir.join("../../fixtures").join(name);
-    if shared.is_dir() {
-        shared
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
     } else {
-        dir.join("fixtures")
+        dir
+    };
+    let root = dir.join("../..");
+    if root.join("fixtures").join(name).is_dir() {
+        (root, Path::new("fixtures").join(name))
+    } else {
+        (dir.to_path_buf(), PathBuf::from("fixtures"))
     }
 }

@@ -9,7 +9,9 @@ use crate::iproute::cmd::{self, Cmd};
 use crate::iproute::devices::Devices;
 use crate::lab::expect::{split_at, Expect};
 use crate::lab::fixture::Fixture;
-use crate::lab::load::{fixtures_dir, BLESSING};
+use crate::lab::input;
+use crate::lab::items::{same_frames_points, vacuous};
+use crate::lab::load::{fixtures_base, BLESSING};
 use crate::lab::spans::{token, Spans};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -45,7 +47,8 @@ pub(super) struct Known {
 
 pub(super) struct Loader<'a> {
     pub(super) loc: Locator<'a>,
-    fixtures: PathBuf,
+    /// The directory fixtures are opened beneath, and their path under it.
+    fixtures: (PathBuf, PathBuf),
     known: Known,
 }
 
@@ -53,11 +56,8 @@ pub(super) struct Loader<'a> {
 type CapState = Vec<std::result::Result<(), String>>;
 
 impl<'a> Loader<'a> {
-    pub(super) fn new(path: &'a Path, text: &str, raw: &RawLab) -> Result<Loader<'a>> {
-        let loc = Locator {
-            path,
-            spans: Spans::scan(text),
-        };
+    pub(super) fn new(path: &'a Path, spans: Spans, raw: &RawLab) -> Result<Loader<'a>> {
+        let loc = Locator { path, spans };
         // Membership by hash: a lab may make thousands of pods.
         let mut node_set: HashSet<String> = HashSet::new();
         let mut devs = Devices::default();
@@ -78,7 +78,7 @@ impl<'a> Loader<'a> {
         };
         Ok(Loader {
             loc,
-            fixtures: fixtures_dir(path, &raw.lab),
+            fixtures: fixtures_base(path, &raw.lab),
             known: Known {
                 node_set,
                 all_nodes: all_node_names(raw),
@@ -146,6 +146,19 @@ impl<'a> Loader<'a> {
         let [given, actions] = lists;
         let at_traffic = caps_at_traffic.unwrap_or_else(|| cap_state(&self.known.devs, rs));
         let captures = self.captures(rs, &sp, soff, at_traffic)?;
+        // Commands, CNI calls and daemons change the lab; only traffic,
+        // expectations, answers and captures judge it. Without one, the
+        // step passes (and `vethlab check` says "Well done") whatever the
+        // learner did.
+        if captures.is_empty() && given.iter().chain(&actions).all(Action::is_solution) {
+            return Err(Error::input(
+                self.loc.at(soff),
+                format!(
+                    "step `{}` has nothing to judge: its items only change the lab, so it could never fail (add a ping, an `expect` or a capture point)",
+                    rs.name
+                ),
+            ));
+        }
         Ok(Step {
             name: rs.name.clone(),
             title: rs.title.clone(),
@@ -205,10 +218,22 @@ impl<'a> Loader<'a> {
             if let Err(m) = state {
                 return Err(bad(format!(": {m}")));
             }
-            let fpath = self.fixtures.join(&rs.name).join(format!("{n}-{i}.txt"));
+            let rel = self.fixtures.1.join(&rs.name).join(format!("{n}-{i}.txt"));
+            let fpath = self.fixtures.0.join(&rel);
             let blessing = BLESSING.load(std::sync::atomic::Ordering::Relaxed);
-            let fixture = if fpath.exists() || (id.is_some() && !blessing) {
-                if !fpath.exists() {
+            // Opened once, beneath the lab's tree, and read now: nothing
+            // later opens the path again (a swap after this changes nothing).
+            let fixture = match input::open_beneath(&self.fixtures.0, &rel) {
+                Ok(f) => {
+                    let text = input::read_open(f, &fpath, "fixture", input::MAX_FIXTURE_BYTES)?;
+                    Some(Fixture::parse(&fpath, &text, &self.known.all_nodes)?)
+                }
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::NotFound && (id.is_none() || blessing) =>
+                {
+                    None
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     // A new lab's first run: say how the fixture comes to be.
                     return Err(bad(format!(
                         " has no fixture yet ({} is missing): record what it captures with `vethlab run {} --bless`, read what that wrote, then run again",
@@ -216,10 +241,33 @@ impl<'a> Loader<'a> {
                         self.loc.path.display()
                     )));
                 }
-                Some(Fixture::load(&fpath, &self.known.all_nodes)?)
-            } else {
-                None
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::ELOOP) | Some(libc::EXDEV) | Some(libc::ENOTDIR)
+                    ) =>
+                {
+                    return Err(bad(format!(
+                        ": fixture {} {}",
+                        fpath.display(),
+                        input::beneath_error(&e)
+                    )));
+                }
+                Err(e) => {
+                    return Err(Error::input(
+                        format!("{}:1:1", fpath.display()),
+                        format!("cannot read fixture: {e}"),
+                    ))
+                }
             };
+            // A point with nothing to compare would pass on any capture.
+            let compared = same_frames_points(rs).any(|p| p == point);
+            if fixture.is_none() && id.is_none() && !compared && !blessing {
+                return Err(bad(format!(
+                    ": nothing to compare (no fixture at {}, no observation id, no same-frames): it could never fail",
+                    fpath.display()
+                )));
+            }
             captures.push(CapturePoint {
                 node: n.into(),
                 iface: i.into(),
@@ -461,6 +509,9 @@ impl Item<'_> {
                     .need(n, d)
                     .map_err(|m| self.err(format!("expect {}: {m}", e.describe())))?;
             }
+        }
+        if let Some(why) = vacuous(&e) {
+            return Err(self.err(format!("expect {}: {why}", e.describe())));
         }
         if let Expect::SameFrames { a, b } = &e {
             for p in [a, b] {

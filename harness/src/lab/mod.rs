@@ -1,6 +1,7 @@
 //! The lab file: its model, the loader with precise errors, fixtures, the
 //! catalog of built-in labs and where they come from, validation of untrusted input, and bless.
 
+pub mod bird;
 pub mod bless;
 pub mod catalog;
 pub mod expand;
@@ -18,7 +19,7 @@ pub mod source;
 pub mod spans;
 pub mod validate;
 
-pub use load::{features, fixtures_dir, limits, BLESSING};
+pub use load::{features, fixtures_base, fixtures_dir, limits, BLESSING};
 pub use model::*;
 
 #[cfg(test)]

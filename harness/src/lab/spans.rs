@@ -135,6 +135,40 @@ impl Spans {
             .map_or(off, |e| e.off)
     }
 
+    /// The key (its opening quote) that repeats an earlier key of the same
+    /// object, first in the file: JSON parsers keep one of the two
+    /// silently, so a lab could show one value and mean the other.
+    pub fn duplicate_key(&self) -> Option<usize> {
+        let b = self.text.as_bytes();
+        let mut first: Option<usize> = None;
+        for e in self.entries.iter().filter(|e| b.get(e.off) == Some(&b'{')) {
+            if e.kids.len() < 2 {
+                continue;
+            }
+            let mut keys: Vec<(std::borrow::Cow<'_, str>, usize)> = e
+                .kids
+                .iter()
+                .map(|&k| {
+                    let (s, x) = self.entries[k].key;
+                    let raw = &self.text[s..x];
+                    let key = if raw.contains('\\') {
+                        serde_json::from_str::<String>(raw).map_or(raw.into(), Into::into)
+                    } else {
+                        raw[1..raw.len() - 1].into()
+                    };
+                    (key, s)
+                })
+                .collect();
+            keys.sort();
+            for w in keys.windows(2) {
+                if w[0].0 == w[1].0 && first.is_none_or(|f| w[1].1 < f) {
+                    first = Some(w[1].1);
+                }
+            }
+        }
+        first
+    }
+
     /// 1-based line and byte column of `off`.
     pub fn line_col(&self, off: usize) -> (usize, usize) {
         let l = self.lines.partition_point(|&s| s <= off).max(1);
@@ -278,6 +312,21 @@ mod tests {
         // belongs to the object.
         assert_eq!(s.line_col(s.start_of(s.absolute(base, 1, 9))), (3, 24));
         assert_eq!(s.line_col(s.start_of(s.absolute(base, 1, 10))), (3, 16));
+    }
+
+    #[test]
+    fn duplicate_keys_at_any_depth() {
+        let t = "{\"a\": {\"b\": 1, \"c\": {\"x\": 1, \"x\": 2}, \"b\": 3}}";
+        let s = Spans::scan(t);
+        assert_eq!(s.duplicate_key(), t.find("\"x\": 2"));
+        assert_eq!(
+            Spans::scan("{\"a\": 1, \"\\u0061\": 2}").duplicate_key(),
+            Some(9)
+        );
+        assert_eq!(
+            Spans::scan("{\"a\": [{\"a\": 1}], \"b\": 2}").duplicate_key(),
+            None
+        );
     }
 
     #[test]

@@ -10,8 +10,9 @@
 
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
+use crate::iproute::devices::{check_ifname, shell_literal};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Longest lab, step or node name.
 pub const NAME_MAX: usize = 64;
@@ -47,19 +48,33 @@ pub fn sysctl_components(key: &str) -> Vec<String> {
 }
 
 /// A sysctl key a lab may read or write: a per-namespace `net.*` key whose
-/// every component is a plain name (no `..`, nothing empty).
+/// every component is a plain name (no `..`, nothing empty, no `//`, only
+/// letters, digits, `_`, `-`, and `/` standing for a `.` inside a part).
 pub fn net_sysctl_key(key: &str) -> std::result::Result<(), String> {
+    let shown = key.escape_debug();
+    if let Some(c) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '_' | '-')))
+    {
+        return Err(format!(
+            "sysctl `{shown}` holds `{}`: keys are letters, digits, `_`, `-`, `.` and `/`",
+            c.escape_debug()
+        ));
+    }
     let comps = sysctl_components(key);
     if comps.len() < 2 || comps[0] != "net" {
         return Err(format!(
-            "sysctl `{key}` is not a `net.*` key: a lab sets only its own namespaces' network sysctls, never the machine's"
+            "sysctl `{shown}` is not a `net.*` key: a lab sets only its own namespaces' network sysctls, never the machine's"
         ));
     }
-    if let Some(c) = comps.iter().find(|c| {
-        c.is_empty() || *c == "." || *c == ".." || c.chars().any(|ch| ch.is_control() || ch == '\0')
-    }) {
+    if key.contains("//")
+        || key.contains("..")
+        || comps
+            .iter()
+            .any(|c| c.is_empty() || c.starts_with('.') || c.ends_with('.'))
+    {
         return Err(format!(
-            "sysctl `{key}`: component `{c}` would leave /proc/sys/net (no `..`, no empty parts)"
+            "sysctl `{shown}` would leave /proc/sys/net (no `..`, no `//`, no empty parts)"
         ));
     }
     Ok(())
@@ -116,18 +131,20 @@ impl Ctx<'_> {
         if s.contains("{cni:") {
             return Ok(());
         }
-        if s.contains('/') || s == "." || s == ".." || s.chars().any(char::is_control) {
-            return Err(self.err(
-                within,
-                format!("interface name {s:?} is not a kernel interface name (no `/`, `..` or control characters)"),
-            ));
-        }
-        Ok(())
+        check_ifname(s).map_err(|m| self.err(within, m))
     }
 }
 
-/// Check a lab file's text (already known to be a JSON object).
-pub fn check(path: &Path, text: &str) -> Result<()> {
+/// Step fields that hold prose or settings, not items: every other list a
+/// step holds (`given`, `do`, and whatever list is added next) is a list of
+/// items and is checked item by item, so no list can be left out.
+const NOT_ITEMS: &[&str] = &[
+    "name", "title", "task", "why", "hint", "requires", "capture",
+];
+
+/// Check a lab file's text (already known to be a JSON object): one pass
+/// over the whole lab, every step and every item of every list in it.
+pub fn check(path: &Path, text: &str, spans: &crate::lab::spans::Spans) -> Result<()> {
     let Ok(v) = serde_json::from_str::<Value>(text) else {
         // The loader reports syntax errors with their position.
         return Ok(());
@@ -145,21 +162,26 @@ pub fn check(path: &Path, text: &str) -> Result<()> {
             cx.name("node name", s)?;
         }
     }
-    let lab_name = v["lab"].as_str().unwrap_or("");
-    let spans = crate::lab::spans::Spans::scan(text);
     for (si, step) in v["steps"].as_array().into_iter().flatten().enumerate() {
-        let Some(sname) = step["name"].as_str() else {
-            continue;
-        };
         // Where the step starts, from a linear scan (a text search per step
         // from the start made a 10 MB lab take 40 s).
         cx.from = spans.value(&format!("/steps/{si}")).unwrap_or(0);
-        cx.name("step name", sname)?;
-        for item in step["do"].as_array().into_iter().flatten() {
-            match item {
-                Value::String(s) => command(&cx, s)?,
-                Value::Object(_) => object(&cx, item)?,
-                _ => {}
+        if let Some(sname) = step["name"].as_str() {
+            cx.name("step name", sname)?;
+        }
+        for (key, list) in step.as_object().into_iter().flatten() {
+            if NOT_ITEMS.contains(&key.as_str()) {
+                continue;
+            }
+            for item in list.as_array().into_iter().flatten() {
+                // An `each` is judged as the items it stands for, each row filled in.
+                for item in crate::lab::expand::instances(item) {
+                    match &item {
+                        Value::String(s) => command(&cx, s)?,
+                        Value::Object(_) => object(&cx, &item)?,
+                        _ => {}
+                    }
+                }
             }
         }
         if let Some(caps) = step["capture"].as_object() {
@@ -167,7 +189,6 @@ pub fn check(path: &Path, text: &str) -> Result<()> {
                 if let Some((n, i)) = point.split_once(':') {
                     cx.name_in("capture node", n, point)?;
                     cx.iface(i, point)?;
-                    fixture(&cx, lab_name, sname, n, i)?;
                 }
             }
         }
@@ -175,8 +196,34 @@ pub fn check(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// An article command: node names, sysctl keys, and nothing that walks.
+/// An article command: every word one a shell reads literally, node names,
+/// sysctl keys, and nothing that walks.
 fn command(cx: &Ctx, s: &str) -> Result<()> {
+    // `>` only as the word of `echo V > /proc/sys/...` (the parser's form).
+    let word_ok = |w: &str| {
+        w == ">"
+            || w.chars()
+                .all(|c| c == '/' || c == ':' || c == '{' || c == '}' || shell_literal(c))
+    };
+    let bad_word = s.split(' ').find(|w| !word_ok(w));
+    if let Some(c) = bad_word.and_then(|w| {
+        w.chars()
+            .find(|&c| !(c == '/' || c == ':' || c == '{' || c == '}' || shell_literal(c)))
+    }) {
+        return Err(cx.err(
+            s,
+            format!(
+                "`{s}` holds {}: command words are letters, digits and `_ - . + = , % : /` (a shell must read what `vethlab solution` prints as the lab wrote it)",
+                if c.is_control() {
+                    format!("a control character (`{}`)", c.escape_debug())
+                } else if !c.is_ascii() {
+                    format!("a byte >= 0x80 (`{}`)", c.escape_unicode())
+                } else {
+                    format!("`{c}`")
+                }
+            ),
+        ));
+    }
     if s.split_whitespace().any(|t| t.contains("..")) {
         return Err(cx.err(
             s,
@@ -207,7 +254,7 @@ fn command(cx: &Ctx, s: &str) -> Result<()> {
 
 /// Objects: expectations, traffic, CNI and daemons.
 fn object(cx: &Ctx, v: &Value) -> Result<()> {
-    for k in ["node", "from", "server", "netns", "as"] {
+    for k in ["node", "from", "server", "netns", "as", "in"] {
         if let Some(s) = v[k].as_str() {
             cx.name("node name", s)?;
         }
@@ -217,28 +264,58 @@ fn object(cx: &Ctx, v: &Value) -> Result<()> {
             cx.iface(s, s)?;
         }
     }
+    for k in ["names", "members"] {
+        for s in v[k]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            cx.iface(s, s)?;
+        }
+    }
     for k in ["peer", "a", "b"] {
         if let Some(p) = v[k].as_str() {
-            if let Some((n, i)) = p.split_once(':') {
-                cx.name_in("node name", n, p)?;
-                cx.iface(i, p)?;
+            match p.split_once(':') {
+                Some((n, i)) => {
+                    cx.name_in("node name", n, p)?;
+                    cx.iface(i, p)?;
+                }
+                None => cx.iface(p, p)?,
             }
         }
     }
-    if v["expect"] == "sysctl" {
+    if v.get("expect").is_some() {
         if let Some(k) = v["key"].as_str() {
             net_sysctl_key(k).map_err(|m| cx.err(k, m))?;
         }
-    }
-    if v["expect"] == "ipam" {
         if let Some(n) = v["network"].as_str() {
             cx.name("CNI network name", n)?;
         }
     }
     if v.get("cni").is_some() {
         let conf = &v["config"];
-        for t in [&conf["type"], &conf["ipam"]["type"]] {
-            if let Some(t) = t.as_str() {
+        plugin_types(cx, conf)?;
+        // The bridge the plugin makes is an interface like any other.
+        if let Some(b) = conf["bridge"].as_str() {
+            cx.iface(b, b)?;
+        }
+        if let Some(n) = conf["name"].as_str() {
+            cx.name("CNI network name", n)?;
+        }
+    }
+    if v.get("daemon").is_some() {
+        daemon_config(cx, &v["config"])?;
+    }
+    Ok(())
+}
+
+/// Every `type` anywhere in a CNI config (the plugin, its ipam, a chained
+/// plugin's) names a plugin by its bare name, and never `dhcp`.
+fn plugin_types(cx: &Ctx, v: &Value) -> Result<()> {
+    match v {
+        Value::Object(m) => {
+            if let Some(t) = m.get("type").and_then(Value::as_str) {
                 plugin_name(t).map_err(|m| cx.err(t, m))?;
                 if t == "dhcp" {
                     return Err(cx.err(
@@ -247,100 +324,41 @@ fn object(cx: &Ctx, v: &Value) -> Result<()> {
                     ));
                 }
             }
+            m.values().try_for_each(|x| plugin_types(cx, x))
         }
-        if let Some(n) = conf["name"].as_str() {
-            cx.name("CNI network name", n)?;
-        }
+        Value::Array(a) => a.iter().try_for_each(|x| plugin_types(cx, x)),
+        _ => Ok(()),
     }
-    if v.get("daemon").is_some() {
-        for l in v["config"].as_array().into_iter().flatten() {
-            if let Some(l) = l.as_str() {
-                bird_line(l).map_err(|m| cx.err(l, m))?;
-            }
-        }
-    }
-    Ok(())
 }
 
-/// BIRD may not name files: no `include`, logs only to stderr or syslog, no
-/// MRT dumps. (Its configuration and socket live in the run's scratch.)
-fn bird_line(l: &str) -> std::result::Result<(), String> {
-    // Words outside comments and string literals' content.
-    let code = l.split('#').next().unwrap_or("");
-    let words: Vec<String> = code
-        .split(|c: char| c.is_whitespace() || c == ';' || c == '{' || c == '}')
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+/// A daemon's configuration, read as a whole the way BIRD reads it (a
+/// comment or string may span the lines of the list).
+fn daemon_config(cx: &Ctx, conf: &Value) -> Result<()> {
+    let lines: Vec<&str> = conf
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
         .collect();
-    for (i, w) in words.iter().enumerate() {
-        let bad = match w.as_str() {
-            "include" => Some("`include` reads a file outside the lab"),
-            "log" if words.get(i + 1).is_some_and(|n| n.starts_with('"')) => {
-                Some("`log \"FILE\"` writes a file; use `log stderr` or `log syslog`")
-            }
-            "mrtdump" | "mrt" | "filename" => Some("MRT dumps write files"),
-            _ => None,
-        };
-        if let Some(why) = bad {
-            return Err(format!(
-                "BIRD config line `{}`: {why}; a lab's daemons never name files",
-                l.trim()
+    let whole = lines.join("\n");
+    let Err((off, why)) = crate::lab::bird::check(&whole) else {
+        return Ok(());
+    };
+    // The line (entry of the list) holding the offset.
+    let mut start = 0;
+    for l in &lines {
+        if off <= start + l.len() {
+            return Err(cx.err(
+                l,
+                format!(
+                    "BIRD config line `{}`: {why}; a lab's daemons never name files or sockets",
+                    l.trim()
+                ),
             ));
         }
+        start += l.len() + 1;
     }
-    Ok(())
-}
-
-/// A fixture that exists must be a regular file (not a symlink) inside the
-/// lab's fixtures directory, which itself stays inside the lab's tree.
-fn fixture(cx: &Ctx, lab: &str, step: &str, node: &str, iface: &str) -> Result<()> {
-    let dir = crate::lab::fixtures_dir(cx.path, lab);
-    let f = dir.join(step).join(format!("{node}-{iface}.txt"));
-    let Ok(meta) = std::fs::symlink_metadata(&f) else {
-        return Ok(()); // a missing fixture is the loader's to report
-    };
-    let point = format!("{node}:{iface}");
-    if meta.file_type().is_symlink() {
-        return Err(cx.err(
-            &point,
-            format!(
-                "fixture {} is a symlink: fixtures are plain files in the lab's directory",
-                f.display()
-            ),
-        ));
-    }
-    if !meta.is_file() {
-        // A directory, FIFO or device: the loader says which, at its own place.
-        return Ok(());
-    }
-    let roots = allowed_roots(cx.path);
-    let real = std::fs::canonicalize(&f).unwrap_or_default();
-    if !roots.iter().any(|r| real.starts_with(r)) {
-        return Err(cx.err(
-            &point,
-            format!(
-                "fixture {} resolves to {}, outside the lab's directory",
-                f.display(),
-                real.display()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Where a lab's fixtures may live: its own directory, or the repository's
-/// `fixtures/` next to `labs/` (labs/<lab>/lab.json, fixtures/<lab>/...).
-fn allowed_roots(lab_path: &Path) -> Vec<PathBuf> {
-    let dir = lab_path.parent().unwrap_or(Path::new("."));
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    [dir.to_path_buf(), dir.join("../../fixtures")]
-        .iter()
-        .filter_map(|d| std::fs::canonicalize(d).ok())
-        .collect()
+    Err(cx.err("config", format!("BIRD config: {why}")))
 }
 
 #[cfg(test)]
@@ -383,11 +401,15 @@ mod tests {
     }
 
     #[test]
-    fn bird() {
-        assert!(bird_line("log stderr all;").is_ok());
-        assert!(bird_line("protocol device { scan time 1; } # include later").is_ok());
-        assert!(bird_line("log \"/tmp/x\" all;").is_err());
-        assert!(bird_line("include \"/etc/shadow\";").is_err());
-        assert!(bird_line("  filename \"/x\";").is_err());
+    fn sysctl_key_chars() {
+        for bad in [
+            "//.//.etc.passwd",
+            "net.ipv4.a//b",
+            "net.ipv4.x y",
+            "net.ipv4.\u{1b}",
+            "net.ipv4./x",
+        ] {
+            assert!(net_sysctl_key(bad).is_err(), "{bad}");
+        }
     }
 }

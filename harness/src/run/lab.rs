@@ -234,7 +234,9 @@ pub fn run_lab_then(
         Err(e) => {
             for s in &lab.steps {
                 let r = StepReport::failed(lab, s, format!("cannot build the lab: {e}"));
-                progress(&r);
+                if crate::sys::netns::limit_hit().is_none() {
+                    progress(&r);
+                }
                 out.push(r);
             }
             return out;
@@ -252,6 +254,13 @@ pub fn run_lab_then(
         opts.note(&r);
         if broken.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with(PANICKED)) {
             broken = Some(format!("not run: step `{}` panicked before it", s.name));
+        }
+        // A namespace limit is the machine's, not the lab's: stop here, and
+        // report no verdict on a step the machine failed.
+        if let Some(m) = crate::sys::netns::limit_hit() {
+            broken.get_or_insert_with(|| format!("not run: {m}"));
+            out.push(r);
+            continue;
         }
         if broken.is_none() {
             after(i, &topo);

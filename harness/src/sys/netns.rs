@@ -91,16 +91,27 @@ fn connect() -> Result<(rtnetlink::Handle, tokio::runtime::Runtime)> {
 /// A namespace as a worker made it: its fd, netlink handle and runtime.
 type Made = (OwnedFd, rtnetlink::Handle, tokio::runtime::Runtime);
 
+/// The namespace limit this process hit, naming its sysctl: once set, the
+/// environment has failed (exit 2), not the lab's steps.
+static LIMIT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Whether a namespace limit was hit during this run, and the message.
+pub fn limit_hit() -> Option<&'static str> {
+    LIMIT.get().map(String::as_str)
+}
+
 /// On a worker: a fresh namespace with the lab sysctls and a netlink connection.
 fn make() -> Result<Made> {
     unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
-        let what = if e == nix::Error::ENOSPC {
-            ": the network-namespace limit is used up (user.max_net_namespaces, here or in an \
-             enclosing user namespace); raise it with: sudo sysctl -w user.max_net_namespaces=10000"
-        } else {
-            ""
-        };
-        Error::other(format!("unshare(CLONE_NEWNET): {e}{what}"))
+        if e == nix::Error::ENOSPC {
+            let m = format!(
+                "unshare(CLONE_NEWNET): {e}: the network-namespace limit is used up \
+                 (user.max_net_namespaces, here or in an enclosing user namespace); \
+                 raise it with: sudo sysctl -w user.max_net_namespaces=10000"
+            );
+            return Error::Privilege(m);
+        }
+        Error::other(format!("unshare(CLONE_NEWNET): {e}"))
     })?;
     let fd = own_ns_fd()?;
     lab_sysctls();
@@ -121,7 +132,12 @@ fn take_made() -> Result<Made> {
     let spare = SPARE.lock().ok().and_then(|mut s| s.take());
     let made = match spare.and_then(|rx| rx.recv().ok()) {
         Some(Ok(m)) => m,
-        _ => on_pool(make)??,
+        // The caller's own attempt: a limit hit now is the run's to report.
+        _ => on_pool(make)?.inspect_err(|e| {
+            if let Error::Privilege(m) = e {
+                let _ = LIMIT.set(m.clone());
+            }
+        })?,
     };
     if let Ok(mut s) = SPARE.lock() {
         if s.is_none() {

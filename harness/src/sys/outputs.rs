@@ -24,6 +24,10 @@ enum Target {
 
 static TARGETS: Mutex<Vec<Target>> = Mutex::new(vec![]);
 static STAGING: OnceLock<OwnedFd> = OnceLock::new();
+/// Directories that must lie beneath another (a lab's fixtures, written by
+/// `--bless`): `(base, rel)`, made and opened from `base`'s fd, never
+/// through a symlink.
+static BENEATH: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(vec![]);
 
 /// Before the sandbox: `path` will receive a result file.
 pub fn register_file(path: &Path) {
@@ -37,6 +41,103 @@ pub fn register_dir(dir: &Path) {
     if let Ok(mut t) = TARGETS.lock() {
         t.push(Target::Dir(dir.to_path_buf()));
     }
+}
+
+/// Refuse an output file that is one of `inputs` (the same inode, by
+/// whatever path): writing the report would replace the lab it reports on.
+pub fn not_an_input(flag: &str, out: &Path, inputs: &[PathBuf]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(o) = std::fs::metadata(out) else {
+        return Ok(());
+    };
+    for i in inputs {
+        if let Ok(m) = std::fs::metadata(i) {
+            if (m.dev(), m.ino()) == (o.dev(), o.ino()) {
+                return Err(Error::input(
+                    flag,
+                    format!(
+                        "{} is {}, which this run reads: a report never replaces its input (give another file)",
+                        out.display(),
+                        i.display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Before the sandbox: files will be written under `base/rel`, which is
+/// made and opened beneath `base` and never through a symlink (a lab's
+/// `fixtures` linking elsewhere is refused, not followed).
+pub fn register_dir_beneath(base: &Path, rel: &Path) {
+    register_dir(&base.join(rel));
+    if let Ok(mut b) = BENEATH.lock() {
+        b.push((base.to_path_buf(), rel.to_path_buf()));
+    }
+}
+
+/// `base/rel` made (as needed) and opened beneath `base`: each component
+/// by mkdirat and openat(O_NOFOLLOW) from the one before.
+pub fn open_dir_beneath(base: &Path, rel: &Path) -> Result<OwnedFd> {
+    let shown = base.join(rel);
+    let err = |e: std::io::Error| {
+        let hint = if matches!(e.raw_os_error(), Some(libc::ELOOP) | Some(libc::ENOTDIR)) {
+            " (a symlink or a file is in the way: vethlab writes only beneath the lab's directory, never through a symlink)"
+        } else {
+            ""
+        };
+        Error::io(format!("open {}{hint}", shown.display()), e)
+    };
+    let mut cur: OwnedFd = std::fs::File::open(base).map_err(err)?.into();
+    for c in plain_components(rel)? {
+        let name = cstr(&c)?;
+        // SAFETY: mkdirat(2) with a valid C string.
+        if unsafe { libc::mkdirat(cur.as_raw_fd(), name.as_ptr(), 0o755) } != 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                return Err(err(e));
+            }
+        }
+        cur = openat(
+            cur.as_raw_fd(),
+            &c,
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+            0,
+        )
+        .map_err(err)?;
+    }
+    Ok(cur)
+}
+
+/// Before a run: `--json` and `--junit` not both on standard output, and
+/// neither one of the files the run reads; each lab's capture memory
+/// within bounds for a kernel buffer of `buffer` bytes per point.
+pub fn check_reports(
+    json: Option<&Path>,
+    junit: Option<&Path>,
+    labs: &[&crate::lab::Lab],
+    buffer: u64,
+) -> Result<()> {
+    let stdout = |p: Option<&Path>| p.is_some_and(|p| p.as_os_str() == "-");
+    if stdout(json) && stdout(junit) {
+        return Err(Error::input(
+            "--junit -",
+            "--json and --junit both on standard output would interleave: give one of them a file",
+        ));
+    }
+    let mut inputs = vec![];
+    for l in labs {
+        l.check_capture_memory(buffer)?;
+        inputs.extend(l.inputs());
+    }
+    // A report never replaces what was read (the lab file, a fixture).
+    for (flag, p) in [("--json", json), ("--junit", junit)] {
+        if let Some(p) = p.filter(|p| !stdout(Some(p))) {
+            not_an_input(flag, p, &inputs)?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether any result file is expected (the sandbox then makes a staging area).
@@ -142,14 +243,71 @@ fn write_under(dir: RawFd, comps: &[String], bytes: &[u8], shown: &Path) -> Resu
         );
     }
     let at = cur.as_ref().map_or(dir, |f| f.as_raw_fd());
+    replace_at(at, last, bytes).map_err(err)
+}
+
+/// Write `bytes` as `dir/name` whole or not at all: into a temporary file
+/// beside it, renamed over `name` only once every byte is written. A full
+/// disk leaves the previous file as it was and no partial one behind.
+fn replace_at(dir: RawFd, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    // A symlink in the way is refused: a rename never writes through it,
+    // but replacing it is not ours to decide.
+    let c_name = CString::new(name).map_err(|_| std::io::ErrorKind::InvalidInput)?;
+    // SAFETY: fstatat(2) into a zeroed stat buffer, valid C string.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatat(dir, c_name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } == 0
+        && st.st_mode & libc::S_IFMT == libc::S_IFLNK
+    {
+        return Err(std::io::Error::from_raw_os_error(libc::ELOOP));
+    }
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // Hidden and unique; the name is bounded so it fits NAME_MAX.
+    let short: String = name.chars().take(200).collect();
+    let tmp = format!(".{short}.vethlab-{}-{n}.tmp", std::process::id());
     let f = openat(
-        at,
-        last,
-        libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_NOFOLLOW,
+        dir,
+        &tmp,
+        libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
         0o644,
-    )
-    .map_err(err)?;
-    std::fs::File::from(f).write_all(bytes).map_err(err)
+    )?;
+    let c_tmp = CString::new(tmp.as_str()).map_err(|_| std::io::ErrorKind::InvalidInput)?;
+    let gone = || {
+        // SAFETY: unlinkat(2) with a valid C string.
+        unsafe { libc::unlinkat(dir, c_tmp.as_ptr(), 0) };
+    };
+    let mut file = std::fs::File::from(f);
+    if let Err(e) = file.write_all(bytes).and_then(|_| file.flush()) {
+        gone();
+        return Err(e);
+    }
+    drop(file);
+    // SAFETY: renameat(2) within one directory, valid C strings.
+    if unsafe { libc::renameat(dir, c_tmp.as_ptr(), dir, c_name.as_ptr()) } != 0 {
+        let e = std::io::Error::last_os_error();
+        gone();
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Write the file `path` (the user's own name for it) whole or not at all;
+/// one that is not a plain file (`/dev/stdout`, a FIFO, their own symlink)
+/// is written through: a rename would replace the link or node itself.
+fn replace_path(path: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
+        return std::fs::write(path, bytes)
+            .map_err(|e| Error::io(format!("write {}", path.display()), e));
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::other(format!("{}: not a file name", path.display())))?;
+    let dir = std::fs::File::open(parent.unwrap_or(Path::new(".")))
+        .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
+    replace_at(dir.as_raw_fd(), name, bytes)
+        .map_err(|e| Error::io(format!("write {}", path.display()), e))
 }
 
 /// Write a result file at `path`, which must be a file registered with
@@ -164,8 +322,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
             Target::File(f) if f == path => {
                 return match staging {
                     Some(s) => write_under(s.as_raw_fd(), &[i.to_string()], bytes, path),
-                    None => std::fs::write(path, bytes)
-                        .map_err(|e| Error::io(format!("write {}", path.display()), e)),
+                    None => replace_path(path, bytes),
                 };
             }
             Target::Dir(d) => {
@@ -199,6 +356,13 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 fn open_dest_dir(d: &Path) -> Result<OwnedFd> {
+    let beneath = BENEATH
+        .lock()
+        .ok()
+        .and_then(|b| b.iter().find(|(base, rel)| base.join(rel) == d).cloned());
+    if let Some((base, rel)) = beneath {
+        return open_dir_beneath(&base, &rel);
+    }
     std::fs::create_dir_all(d).map_err(|e| Error::io(format!("create {}", d.display()), e))?;
     let f = std::fs::File::open(d).map_err(|e| Error::io(format!("open {}", d.display()), e))?;
     Ok(f.into())
@@ -208,30 +372,41 @@ fn open_dest_dir(d: &Path) -> Result<OwnedFd> {
 /// user's file and directories. The staging area is treated as hostile:
 /// only regular files and directories are copied, nothing is followed.
 pub(crate) fn deliver(staging: &OwnedFd) -> Result<()> {
-    let mut first_err = None;
+    let mut failed: Vec<String> = vec![];
     for (i, t) in targets().iter().enumerate() {
-        let r = match t {
+        match t {
             Target::File(p) => match read_regular(staging.as_raw_fd(), &i.to_string()) {
-                Ok(Some(bytes)) => std::fs::write(p, bytes)
-                    .map_err(|e| Error::io(format!("write {}", p.display()), e)),
-                Ok(None) => Ok(()),
-                Err(e) => Err(e),
+                Ok(Some(bytes)) => {
+                    if let Err(e) = replace_path(p, &bytes) {
+                        failed.push(e.to_string());
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => failed.push(format!("{}: {e}", p.display())),
             },
-            Target::Dir(d) => match openat(
-                staging.as_raw_fd(),
-                &i.to_string(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
-                0,
-            ) {
-                Ok(src) => open_dest_dir(d).and_then(|dst| copy_tree(&src, &dst, d, 0)),
-                Err(_) => Ok(()),
-            },
-        };
-        if let Err(e) = r {
-            first_err.get_or_insert(e);
+            Target::Dir(d) => {
+                if let Ok(src) = openat(
+                    staging.as_raw_fd(),
+                    &i.to_string(),
+                    libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+                    0,
+                ) {
+                    match open_dest_dir(d) {
+                        Ok(dst) => copy_tree(&src, &dst, d, 0, &mut failed),
+                        Err(e) => failed.push(e.to_string()),
+                    }
+                }
+            }
         }
     }
-    first_err.map_or(Ok(()), Err)
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Error::other(format!(
+        "{} result file(s) not written (any earlier file of the same name is unchanged): {}",
+        failed.len(),
+        failed.join("; ")
+    )))
 }
 
 /// A regular file's content, or None if there is no such file.
@@ -258,12 +433,14 @@ fn read_regular(dir: RawFd, name: &str) -> Result<Option<Vec<u8>>> {
     Ok(Some(v))
 }
 
-fn copy_tree(src: &OwnedFd, dst: &OwnedFd, shown: &Path, depth: usize) -> Result<()> {
+fn copy_tree(src: &OwnedFd, dst: &OwnedFd, shown: &Path, depth: usize, failed: &mut Vec<String>) {
     if depth > 8 {
-        return Ok(());
+        return;
     }
-    let rd = std::fs::read_dir(format!("/proc/self/fd/{}", src.as_raw_fd()))
-        .map_err(|e| Error::io("read staged results", e))?;
+    let rd = match std::fs::read_dir(format!("/proc/self/fd/{}", src.as_raw_fd())) {
+        Ok(rd) => rd,
+        Err(e) => return failed.push(format!("{}: read staged results: {e}", shown.display())),
+    };
     for e in rd.flatten() {
         let Some(name) = e.file_name().to_str().map(str::to_string) else {
             continue;
@@ -281,98 +458,43 @@ fn copy_tree(src: &OwnedFd, dst: &OwnedFd, shown: &Path, depth: usize) -> Result
             ) else {
                 continue;
             };
-            let c = cstr(&name)?;
+            let here = shown.join(&name);
+            let Ok(c) = cstr(&name) else { continue };
             // SAFETY: mkdirat(2) with a valid C string.
             if unsafe { libc::mkdirat(dst.as_raw_fd(), c.as_ptr(), 0o755) } != 0 {
                 let err = std::io::Error::last_os_error();
                 if err.kind() != std::io::ErrorKind::AlreadyExists {
-                    return Err(Error::io(
-                        format!("create {}", shown.join(&name).display()),
-                        err,
-                    ));
+                    failed.push(format!("create {}: {err}", here.display()));
+                    continue;
                 }
             }
-            let d = openat(
+            match openat(
                 dst.as_raw_fd(),
                 &name,
                 libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
                 0,
-            )
-            .map_err(|err| {
-                Error::io(
-                    format!(
-                        "open {} (a symlink there is never followed)",
-                        shown.join(&name).display()
-                    ),
-                    err,
-                )
-            })?;
-            copy_tree(&s, &d, &shown.join(&name), depth + 1)?;
+            ) {
+                Ok(d) => copy_tree(&s, &d, &here, depth + 1, failed),
+                Err(err) => failed.push(format!(
+                    "open {} (a symlink there is never followed): {err}",
+                    here.display()
+                )),
+            }
         } else if ft.is_file() {
-            if let Some(bytes) = read_regular(src.as_raw_fd(), &name)? {
-                write_under(
-                    dst.as_raw_fd(),
-                    std::slice::from_ref(&name),
-                    &bytes,
-                    &shown.join(&name),
-                )?;
+            let here = shown.join(&name);
+            let r = read_regular(src.as_raw_fd(), &name).and_then(|b| match b {
+                Some(bytes) => {
+                    write_under(dst.as_raw_fd(), std::slice::from_ref(&name), &bytes, &here)
+                }
+                None => Ok(()),
+            });
+            if let Err(e) = r {
+                failed.push(e.to_string());
             }
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_names_only() {
-        assert_eq!(
-            plain_components(Path::new("lab/step/host-veth0.pcap")).ok(),
-            Some(vec![
-                "lab".to_string(),
-                "step".to_string(),
-                "host-veth0.pcap".to_string()
-            ])
-        );
-        for bad in ["../x", "/etc/passwd", "a/../../b", "", "a/\u{1b}b"] {
-            assert!(plain_components(Path::new(bad)).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn never_through_a_symlink() {
-        let t = tempfile::tempdir().expect("tempdir");
-        let root = t.path();
-        std::fs::create_dir(root.join("out")).expect("mkdir");
-        std::fs::create_dir(root.join("elsewhere")).expect("mkdir");
-        std::os::unix::fs::symlink(root.join("elsewhere"), root.join("out/lab")).expect("ln");
-        std::os::unix::fs::symlink(root.join("target.txt"), root.join("out/page.html"))
-            .expect("ln");
-        let dir = open_dest_dir(&root.join("out")).expect("open");
-        let comps = ["lab".to_string(), "x.pcap".to_string()];
-        assert!(write_under(dir.as_raw_fd(), &comps, b"x", Path::new("out/lab/x.pcap")).is_err());
-        assert!(write_under(
-            dir.as_raw_fd(),
-            &["page.html".to_string()],
-            b"x",
-            Path::new("out/page.html")
-        )
-        .is_err());
-        assert_eq!(
-            std::fs::read_dir(root.join("elsewhere"))
-                .expect("ls")
-                .count(),
-            0
-        );
-        assert!(!root.join("target.txt").exists());
-        // And a plain nested path works.
-        let comps = ["a".to_string(), "b".to_string(), "c.pcap".to_string()];
-        write_under(dir.as_raw_fd(), &comps, b"ok", Path::new("out/a/b/c.pcap")).expect("write");
-        assert_eq!(
-            std::fs::read(root.join("out/a/b/c.pcap")).expect("read"),
-            b"ok"
-        );
-    }
-}
+#[path = "outputs_tests.rs"]
+mod tests;

@@ -18,6 +18,24 @@ pub(crate) fn privilege_msg(e: nix::Error, root: bool) -> String {
     )
 }
 
+/// Root's sandbox (a user namespace with network, mount, UTS and IPC ones)
+/// refused: the limit that refused it named by its sysctl when one is 0 or
+/// used up (user.max_net_namespaces as much as user.max_user_namespaces),
+/// else the usual suspects.
+pub(crate) fn root_sandbox_refused(e: nix::Error) -> String {
+    let read = |p: &str| fs::read_to_string(p).ok().map(|s| s.trim().to_string());
+    let mut why = String::new();
+    if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
+        why += "user.max_user_namespaces is 0 here; raise it with: sudo sysctl -w user.max_user_namespaces=10000\n";
+    }
+    why += &diagnose(e, false);
+    if why.is_empty() {
+        why += "a namespace limit (user.max_user_namespaces, user.max_net_namespaces) in an enclosing \
+                namespace, or a seccomp profile refusing unshare (in Docker: --security-opt seccomp=unconfined)\n";
+    }
+    format!("vethlab: cannot create the sandbox's user namespace as root ({e}).\n{why}")
+}
+
 pub(crate) fn rootless_refused(e: nix::Error) -> String {
     format!(
         "vethlab: not root, and this kernel refuses an unprivileged user namespace ({e}).\n{}\

@@ -211,13 +211,9 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
                 | CloneFlags::CLONE_NEWUTS
                 | CloneFlags::CLONE_NEWIPC,
         )
-        .map_err(|e| {
-            Error::Privilege(format!(
-                "vethlab: cannot create the sandbox's user namespace as root ({e}).\n\
-                 Is user.max_user_namespaces 0, or a seccomp profile refusing unshare? \
-                 In Docker add --security-opt seccomp=unconfined."
-            ))
-        })?;
+        // The limit that refused it, named by its sysctl (max_net_namespaces
+        // as much as max_user_namespaces), found by trying.
+        .map_err(|e| Error::Privilege(crate::sys::privilege::root_sandbox_refused(e)))?;
         write_byte(&up_w);
         if !read_byte(&go_r) {
             // SAFETY: the caller's side is gone: end without unwinding.

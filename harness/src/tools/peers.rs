@@ -188,8 +188,18 @@ fn describe_holder(ns: &mut Namespace, pid: u32) {
         }
     }
     if ns.container_id.is_some() {
-        ns.hostname = read("root/etc/hostname").map(|s| s.trim().to_string());
+        ns.hostname = container_hostname(pid);
     }
+}
+
+/// A container's /etc/hostname, resolved inside the container's own root
+/// (an absolute symlink there stays in the container), a regular file
+/// opened without blocking, at most 256 bytes, its first line.
+fn container_hostname(pid: u32) -> Option<String> {
+    let root = File::open(format!("/proc/{pid}/root")).ok()?;
+    let f = crate::lab::input::open_in_root(&root, Path::new("etc/hostname")).ok()?;
+    let text = crate::lab::input::read_open(f, Path::new("etc/hostname"), "hostname", 256).ok()?;
+    text.lines().next().map(|l| l.trim().to_string())
 }
 
 /// A namespace entered: its devices and addresses, and the handle to read more.

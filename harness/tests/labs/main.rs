@@ -300,6 +300,10 @@ fn main() -> ExitCode {
             ));
         }
     }
+    trials.push(Trial::test(
+        "peers/hostile-names-escaped",
+        peers::hostile_names_escaped,
+    ));
     if shard.is_some_and(|(i, _)| i != 1) {
         trials.retain(|t| !KIT_TRIALS.iter().any(|p| t.name().starts_with(p)));
     }

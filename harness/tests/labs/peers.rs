@@ -170,3 +170,38 @@ pub(crate) fn whole_machine() -> Result<(), Failed> {
     }
     Ok(())
 }
+
+/// Issue 27: a process name holding an escape sequence (a namespace holder
+/// of its own, in a namespace of its own) is printed escaped, never raw.
+pub(crate) fn hostile_names_escaped() -> Result<(), Failed> {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let mut child = Command::new("unshare")
+        .args([
+            "-n",
+            "sh",
+            "-c",
+            "ip link add va27 type veth peer name vb27 && printf '\\033[31mevil' > /proc/$$/comm && echo ready && read x",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(format!("unshare: {e}")))?;
+    let mut line = String::new();
+    if let Some(o) = child.stdout.take() {
+        let _ = std::io::BufReader::new(o).read_line(&mut line);
+    }
+    let r = if line.trim() == "ready" {
+        peers(&[])
+    } else {
+        Err(fail("the holder did not come up"))
+    };
+    // Closing its stdin ends `read`, and the holder with its namespace.
+    drop(child.stdin.take());
+    let _ = child.wait();
+    let (_, out) = r?;
+    if out.contains('\u{1b}') || !out.contains("\\u{1b}[31mevil") {
+        return Err(fail(format!("the name is not escaped:\n{out:?}")));
+    }
+    Ok(())
+}

@@ -2,6 +2,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vethlab::error::{Error, Result};
+use vethlab::report::out::esc_text;
 use vethlab::tools::peers::{self, Sources};
 
 #[derive(Args)]
@@ -33,7 +34,9 @@ impl Peers {
             None if self.json => {
                 say!("{}", serde_json::to_string_pretty(&rep).unwrap_or_default())
             }
-            None => put!("{}", peers::render_table(&rep)),
+            // Names, commands and hostnames come from other processes and
+            // containers: every control character escaped, never obeyed.
+            None => put!("{}", esc_text(&peers::render_table(&rep), true)),
             Some(i) => {
                 let hits = peers::find(&rep, i);
                 if hits.is_empty() {
@@ -57,7 +60,7 @@ impl Peers {
                     );
                 } else {
                     let texts: Vec<String> = hits.iter().map(|v| peers::explain(&rep, v)).collect();
-                    put!("{}", texts.join("\n"));
+                    put!("{}", esc_text(&texts.join("\n"), true));
                 }
             }
         }

@@ -10,6 +10,9 @@ use vethlab::run::{self, RunOpts};
 
 mod progress;
 use progress::Progress;
+#[path = "run_bless.rs"]
+mod bless;
+use bless::bless_lab;
 
 #[derive(Args)]
 pub struct Run {
@@ -53,54 +56,6 @@ pub struct Run {
     /// the sandbox (where both paths mean what the caller meant).
     #[arg(skip)]
     pcap_rel: Option<String>,
-}
-
-/// Write a lab's captures as its fixtures, and say what changed.
-fn bless_lab(
-    l: &lab::Lab,
-    reps: &[StepReport],
-    view: &[NodeView],
-    say: &dyn Fn(&str),
-) -> Result<()> {
-    let macs: Vec<vethlab::lab::bless::Mac> = view
-        .iter()
-        .flat_map(|n| {
-            n.ifaces.iter().map(|i| vethlab::lab::bless::Mac {
-                node: n.name.clone(),
-                iface: i.name.clone(),
-                mac: i.mac.clone(),
-            })
-        })
-        .filter(|m| m.mac != "00:00:00:00:00:00")
-        .collect();
-    let dir = lab::fixtures_dir(&l.path, &l.name);
-    for r in reps {
-        for c in &r.captures {
-            let Some((node, iface)) = vethlab::lab::expect::split_at(&c.at) else {
-                continue;
-            };
-            let text = vethlab::lab::bless::fixture(node, iface, &r.step, &c.lines(), &macs);
-            let p = dir.join(&r.step).join(format!("{node}-{iface}.txt"));
-            let old = std::fs::read_to_string(&p).unwrap_or_default();
-            let d = vethlab::lab::bless::diff(&old, &text);
-            say(&format!(
-                "blessed {}: {}\n",
-                p.display(),
-                if old.is_empty() {
-                    format!("new, {} lines", c.lines().len())
-                } else if d.is_empty() {
-                    "unchanged".into()
-                } else {
-                    format!("{} lines changed", d.len())
-                }
-            ));
-            for x in &d {
-                say(&format!("    {}\n", vethlab::report::out::esc(x)));
-            }
-            vethlab::sys::outputs::write(&p, text.as_bytes())?;
-        }
-    }
-    Ok(())
 }
 
 /// `-` names standard output, as for most command-line tools.
@@ -178,7 +133,8 @@ impl Run {
         }
         if self.bless {
             for (l, _) in self.loaded.iter().flatten() {
-                vethlab::sys::outputs::register_dir(&lab::fixtures_dir(&l.path, &l.name));
+                let (base, rel) = lab::fixtures_base(&l.path, &l.name);
+                vethlab::sys::outputs::register_dir_beneath(&base, &rel);
             }
         }
         // Each lab file and its fixtures, read-only inside the sandbox: the
@@ -203,6 +159,8 @@ impl Run {
                 ));
             }
         }
+        // Both reports on stdout: refused before any lab is read.
+        vethlab::sys::outputs::check_reports(self.json.as_deref(), self.junit.as_deref(), &[], 0)?;
         lab::BLESSING.store(self.bless, std::sync::atomic::Ordering::Relaxed);
         if self.bless {
             vethlab::lab::catalog::bless_target(&self.targets)?;
@@ -232,9 +190,21 @@ impl Run {
                 ));
             }
             for (l, _) in &jobs {
-                probe_dir("--bless", &lab::fixtures_dir(&l.path, &l.name))?;
+                let (base, rel) = lab::fixtures_base(&l.path, &l.name);
+                vethlab::sys::outputs::open_dir_beneath(&base, &rel)
+                    .map_err(|e| Error::input("--bless", e.to_string()))?;
             }
         }
+        let buffer = self
+            .capture_buffer
+            .map_or(vethlab::sys::capture::Capture::BUFFER as u64, |b| b as u64);
+        let labs: Vec<&lab::Lab> = jobs.iter().map(|(l, _)| l).collect();
+        vethlab::sys::outputs::check_reports(
+            self.json.as_deref(),
+            self.junit.as_deref(),
+            &labs,
+            buffer,
+        )?;
         // Outputs after the labs: a refused lab leaves no directory behind.
         if let Some(p) = self.json.as_ref().filter(|p| !is_stdout(p)) {
             probe_file("--json", p)?;
@@ -292,6 +262,11 @@ impl Run {
         let started = std::time::Instant::now();
         let results = run_jobs(&jobs, &opts, &progress, want_view);
         let wall = started.elapsed();
+        // The machine ran out of namespaces: its failure (exit 2, naming the
+        // sysctl), not the lab's; no report claims the steps failed.
+        if let Some(m) = vethlab::sys::netns::limit_hit() {
+            return Err(Error::Privilege(m.to_string()));
+        }
         if let Some(dir) = &self.html {
             super::run_html::write(
                 dir,
@@ -387,7 +362,10 @@ fn run_jobs(
                                 view = lab_view(l, t);
                             }
                         });
-                        report(&r);
+                        // No verdict on a step the machine failed (exit 2 follows).
+                        if vethlab::sys::netns::limit_hit().is_none() {
+                            report(&r);
+                        }
                         (vec![r], vec![view])
                     }
                 })
