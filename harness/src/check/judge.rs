@@ -1,7 +1,7 @@
 //! Judging an expectation against kernel state handed over as a [`State`]:
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
-use crate::check::judge_more::{bgp, expand_tabs, name_at, sysctl};
+use crate::check::judge_more::{bgp, expand_tabs, name_at, peer_mismatch, sysctl};
 pub use crate::check::judge_more::{brctl_show, NO_BIRD};
 use crate::check::lines::resolve;
 use crate::check::route_match::{route_matches, route_miss};
@@ -440,38 +440,6 @@ fn differs(bad: &mut Vec<String>, what: &str, got: String, want: String) {
     if got != want {
         bad.push(format!("{what} {got} (want {want})"));
     }
-}
-
-/// How `l`'s IFLA_LINK and link-netnsid fail to point at `peer`
-/// (`dev` in the same node, or `node:dev`).
-fn peer_mismatch(st: &dyn State, node: &str, l: &Link, peer: &str) -> Result<Vec<String>> {
-    let mut bad = vec![];
-    let (pn, pd) = split_at(peer).unwrap_or((node, peer));
-    let pl = st.link(pn, pd)?;
-    if l.link != Some(pl.index) {
-        let is = match l.link {
-            Some(i) => format!("IFLA_LINK {i} is {}", name_at(st, node, l.link_netnsid, i)),
-            None => "no IFLA_LINK".into(),
-        };
-        bad.push(format!("{is}, not {pd} in {pn} (ifindex {})", pl.index));
-    }
-    match (l.link_netnsid, pn == node) {
-        (None, true) => {}
-        (Some(id), false) => {
-            let owner = st.node_of_nsid(node, id)?;
-            if owner.as_deref() != Some(pn) {
-                bad.push(format!(
-                    "link-netnsid {id} is {} (want {pn})",
-                    owner.unwrap_or("unknown".into())
-                ));
-            }
-        }
-        (None, false) => bad.push(format!("no link-netnsid, yet the peer should be in {pn}")),
-        (Some(id), true) => bad.push(format!(
-            "link-netnsid {id}, yet the peer should be in the same namespace"
-        )),
-    }
-    Ok(bad)
 }
 
 /// `ip route` of a node, one rendered line per route.

@@ -4,6 +4,7 @@
 use crate::check::judge::Verdict;
 use crate::check::state::State;
 use crate::error::Result;
+use crate::lab::expect::split_at;
 use crate::model::{fmt_mac, Link};
 
 pub(crate) fn sysctl(st: &dyn State, node: &str, key: &str, value: &str) -> Result<Verdict> {
@@ -130,4 +131,41 @@ pub(super) fn name_at(st: &dyn State, node: &str, netnsid: Option<i32>, i: u32) 
         },
         Err(_) => format!("ifindex {i} in {ns}"),
     }
+}
+
+/// How `l`'s IFLA_LINK and link-netnsid fail to point at `peer`
+/// (`dev` in the same node, or `node:dev`).
+pub(super) fn peer_mismatch(
+    st: &dyn State,
+    node: &str,
+    l: &Link,
+    peer: &str,
+) -> Result<Vec<String>> {
+    let mut bad = vec![];
+    let (pn, pd) = split_at(peer).unwrap_or((node, peer));
+    let pl = st.link(pn, pd)?;
+    if l.link != Some(pl.index) {
+        let is = match l.link {
+            Some(i) => format!("IFLA_LINK {i} is {}", name_at(st, node, l.link_netnsid, i)),
+            None => "no IFLA_LINK".into(),
+        };
+        bad.push(format!("{is}, not {pd} in {pn} (ifindex {})", pl.index));
+    }
+    match (l.link_netnsid, pn == node) {
+        (None, true) => {}
+        (Some(id), false) => {
+            let owner = st.node_of_nsid(node, id)?;
+            if owner.as_deref() != Some(pn) {
+                bad.push(format!(
+                    "link-netnsid {id} is {} (want {pn})",
+                    owner.unwrap_or("unknown".into())
+                ));
+            }
+        }
+        (None, false) => bad.push(format!("no link-netnsid, yet the peer should be in {pn}")),
+        (Some(id), true) => bad.push(format!(
+            "link-netnsid {id}, yet the peer should be in the same namespace"
+        )),
+    }
+    Ok(bad)
 }

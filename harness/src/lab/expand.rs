@@ -223,7 +223,9 @@ pub fn instances(item: &Value) -> Vec<Value> {
         Value::Object(m) if m.contains_key("each") => m,
         other => return vec![other.clone()],
     };
-    let (Some(Value::Array(rows)), Some(Value::Array(template))) = (each.get("each"), each.get("do")) else {
+    let (Some(Value::Array(rows)), Some(Value::Array(template))) =
+        (each.get("each"), each.get("do"))
+    else {
         return vec![];
     };
     rows.iter()

@@ -8,10 +8,8 @@ use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
 use crate::iproute::devices::Devices;
 use crate::lab::expect::{split_at, Expect};
-use crate::lab::fixture::Fixture;
-use crate::lab::input;
-use crate::lab::items::{same_frames_points, vacuous};
-use crate::lab::load::{fixtures_base, BLESSING};
+use crate::lab::items::vacuous;
+use crate::lab::load::fixtures_base;
 use crate::lab::spans::{token, Spans};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -21,8 +19,8 @@ use std::path::{Path, PathBuf};
 /// while scanning, so a lookup costs no rescan (a per-item search of the
 /// text made a 100 000-command lab take 37 s to report its last line).
 pub(super) struct Locator<'a> {
-    path: &'a Path,
-    spans: Spans,
+    pub(super) path: &'a Path,
+    pub(super) spans: Spans,
 }
 
 impl Locator<'_> {
@@ -40,7 +38,7 @@ impl Locator<'_> {
 pub(super) struct Known {
     pub(super) node_set: HashSet<String>,
     /// Every node the file ever makes, to tell "used too early" from "unknown".
-    all_nodes: Vec<String>,
+    pub(super) all_nodes: Vec<String>,
     default_node: String,
     pub(super) devs: Devices,
 }
@@ -48,12 +46,12 @@ pub(super) struct Known {
 pub(super) struct Loader<'a> {
     pub(super) loc: Locator<'a>,
     /// The directory fixtures are opened beneath, and their path under it.
-    fixtures: (PathBuf, PathBuf),
-    known: Known,
+    pub(super) fixtures: (PathBuf, PathBuf),
+    pub(super) known: Known,
 }
 
 /// Whether a capture point's device exists at the step's first traffic.
-type CapState = Vec<std::result::Result<(), String>>;
+pub(super) type CapState = Vec<std::result::Result<(), String>>;
 
 impl<'a> Loader<'a> {
     pub(super) fn new(path: &'a Path, spans: Spans, raw: &RawLab) -> Result<Loader<'a>> {
@@ -188,94 +186,6 @@ impl<'a> Loader<'a> {
         }
         self.known.devs.ipip |= rs.requires.iter().any(|f| f == "ipip");
         Ok(rs.requires.clone())
-    }
-
-    /// The step's capture points, each `NODE:IFACE` of a device that exists,
-    /// with its fixture.
-    fn captures(
-        &self,
-        rs: &RawStep,
-        sp: &str,
-        soff: usize,
-        at_traffic: CapState,
-    ) -> Result<Vec<CapturePoint>> {
-        let mut captures = vec![];
-        for ((point, id), state) in rs.capture.iter().zip(at_traffic) {
-            let kp = format!("{sp}/capture/{}", token(point));
-            let at = self.loc.at(self.loc.spans.key(&kp).unwrap_or(soff));
-            let bad = |m: String| {
-                Error::input(
-                    at.clone(),
-                    format!("step `{}`: capture point `{point}`{m}", rs.name),
-                )
-            };
-            let Some((n, i)) = split_at(point) else {
-                return Err(bad(" must be NODE:IFACE".into()));
-            };
-            if !self.known.node_set.contains(n) {
-                return Err(bad(format!(": unknown node `{n}`")));
-            }
-            if let Err(m) = state {
-                return Err(bad(format!(": {m}")));
-            }
-            let rel = self.fixtures.1.join(&rs.name).join(format!("{n}-{i}.txt"));
-            let fpath = self.fixtures.0.join(&rel);
-            let blessing = BLESSING.load(std::sync::atomic::Ordering::Relaxed);
-            // Opened once, beneath the lab's tree, and read now: nothing
-            // later opens the path again (a swap after this changes nothing).
-            let fixture = match input::open_beneath(&self.fixtures.0, &rel) {
-                Ok(f) => {
-                    let text = input::read_open(f, &fpath, "fixture", input::MAX_FIXTURE_BYTES)?;
-                    Some(Fixture::parse(&fpath, &text, &self.known.all_nodes)?)
-                }
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::NotFound && (id.is_none() || blessing) =>
-                {
-                    None
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    // A new lab's first run: say how the fixture comes to be.
-                    return Err(bad(format!(
-                        " has no fixture yet ({} is missing): record what it captures with `vethlab run {} --bless`, read what that wrote, then run again",
-                        fpath.display(),
-                        self.loc.path.display()
-                    )));
-                }
-                Err(e)
-                    if matches!(
-                        e.raw_os_error(),
-                        Some(libc::ELOOP) | Some(libc::EXDEV) | Some(libc::ENOTDIR)
-                    ) =>
-                {
-                    return Err(bad(format!(
-                        ": fixture {} {}",
-                        fpath.display(),
-                        input::beneath_error(&e)
-                    )));
-                }
-                Err(e) => {
-                    return Err(Error::input(
-                        format!("{}:1:1", fpath.display()),
-                        format!("cannot read fixture: {e}"),
-                    ))
-                }
-            };
-            // A point with nothing to compare would pass on any capture.
-            let compared = same_frames_points(rs).any(|p| p == point);
-            if fixture.is_none() && id.is_none() && !compared && !blessing {
-                return Err(bad(format!(
-                    ": nothing to compare (no fixture at {}, no observation id, no same-frames): it could never fail",
-                    fpath.display()
-                )));
-            }
-            captures.push(CapturePoint {
-                node: n.into(),
-                iface: i.into(),
-                id: id.clone(),
-                fixture,
-            });
-        }
-        Ok(captures)
     }
 }
 

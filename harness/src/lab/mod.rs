@@ -3,6 +3,7 @@
 
 pub mod bird;
 pub mod bless;
+mod captures;
 pub mod catalog;
 pub mod expand;
 pub mod expect;

@@ -11,10 +11,10 @@ use std::sync::Arc;
 use vethlab::report::Status;
 use vethlab::run::{self, RunOpts};
 
-mod author;
-mod doctor;
-mod cli;
 mod attempts;
+mod author;
+mod cli;
+mod doctor;
 mod errors;
 mod escape;
 mod host_sockets;
