@@ -9,6 +9,7 @@ use etherparse::{
 };
 use std::net::Ipv4Addr;
 
+pub use super::decode6::{Ext6, Icmp6, Icmp6Msg, Ip6, L6};
 pub use super::render::{render, render_all, render_lines};
 
 /// pcap link type: Ethernet (DLT_EN10MB).
@@ -60,11 +61,8 @@ pub enum Packet {
     },
     /// An IPv4 packet.
     Ip(Ip),
-    /// An IPv6 packet, not decoded further.
-    Ip6 {
-        /// Bytes of the IPv6 packet.
-        len: usize,
-    },
+    /// An IPv6 packet.
+    Ip6(Ip6),
     /// A frame of an ethertype not decoded here.
     Other {
         /// Its ethertype.
@@ -160,6 +158,8 @@ pub enum L4 {
     /// IP-in-IP (protocol 4): the inner packet. tcpdump 4.99 prints it after
     /// the outer addresses (older versions added "(ipip-proto-4)").
     IpIp(Box<Ip>),
+    /// IPv6 in IPv4 (protocol 41): the inner packet.
+    Ip6(Box<Ip6>),
     /// Any other IP protocol.
     Other {
         /// Bytes of the IP payload.
@@ -210,7 +210,7 @@ pub fn decode(linktype: i32, data: &[u8]) -> Frame {
     }
 }
 
-fn ether(data: &[u8]) -> Frame {
+pub(super) fn ether(data: &[u8]) -> Frame {
     match Ethernet2Slice::from_slice_without_fcs(data) {
         Ok(e) => Frame {
             dst_mac: Some(e.destination()),
@@ -232,7 +232,7 @@ fn by_ethertype(et: u16, p: &[u8]) -> Packet {
     match EtherType(et) {
         EtherType::ARP => arp(p),
         EtherType::IPV4 => raw_ip(p),
-        EtherType::IPV6 => Packet::Ip6 { len: p.len() },
+        EtherType::IPV6 => ipv6(p),
         _ => Packet::Other {
             ethertype: et,
             len: p.len(),
@@ -266,9 +266,19 @@ fn arp(p: &[u8]) -> Packet {
 fn raw_ip(p: &[u8]) -> Packet {
     match ip(p) {
         Some(ip) => Packet::Ip(ip),
-        None if p.first().map(|b| b >> 4) == Some(6) => Packet::Ip6 { len: p.len() },
+        None if p.first().map(|b| b >> 4) == Some(6) => ipv6(p),
         None => Packet::Malformed {
             what: "ip".into(),
+            len: p.len(),
+        },
+    }
+}
+
+fn ipv6(p: &[u8]) -> Packet {
+    match super::decode6::ip6(p) {
+        Some(ip) => Packet::Ip6(ip),
+        None => Packet::Malformed {
+            what: "ip6".into(),
             len: p.len(),
         },
     }
@@ -316,6 +326,10 @@ fn ip(p: &[u8]) -> Option<Ip> {
         },
         _ if proto == 4 => match ip(payload) {
             Some(inner) => L4::IpIp(Box::new(inner)),
+            None => L4::Other { len: payload.len() },
+        },
+        _ if proto == 41 => match super::decode6::ip6(payload) {
+            Some(inner) => L4::Ip6(Box::new(inner)),
             None => L4::Other { len: payload.len() },
         },
         _ => L4::Other { len: payload.len() },

@@ -173,7 +173,7 @@ fn property_ipip_carries_both_address_pairs() {
 #[test]
 fn property_any_bytes_render_one_known_kind_of_line() {
     let mut r = Rng(0x5eed_0006);
-    let kinds = ["ARP, ", "IP ", "IP6, ", "ethertype Unknown", "[|"];
+    let kinds = ["ARP, ", "IP ", "IP6 ", "ethertype Unknown", "[|", "\t0x"];
     for _ in 0..2000 {
         let mut data = r.upto(120);
         // Steer some toward the parsers that matter.

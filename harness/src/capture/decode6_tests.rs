@@ -1,0 +1,1 @@
+//! IPv6 decoding and rendering, case by case.
