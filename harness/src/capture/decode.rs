@@ -30,6 +30,28 @@ pub const FLANNEL_VXLAN_PORT: u16 = 8472;
 /// The IANA-assigned VXLAN UDP port, which tcpdump decodes as VXLAN.
 pub const IANA_VXLAN_PORT: u16 = 4789;
 
+/// Encapsulations (IP-in-IP, IPv6-in-IPv6, 6in4, VXLAN) decoded inside one
+/// another at most this deep; deeper ones stay undecoded payload, so hostile
+/// bytes cannot exhaust the stack (tcpdump recurses further).
+pub const MAX_NESTING: u32 = 32;
+
+thread_local! {
+    static DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// `f` run one encapsulation deeper, or `None` past [`MAX_NESTING`].
+pub(super) fn nested<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
+    DEPTH.with(|d| {
+        if d.get() >= MAX_NESTING {
+            return None;
+        }
+        d.set(d.get() + 1);
+        let r = f();
+        d.set(d.get() - 1);
+        r
+    })
+}
+
 /// One captured frame, decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
@@ -297,16 +319,18 @@ fn ip(p: &[u8]) -> Option<Ip> {
         Some(TransportSlice::Udp(u)) => {
             let body = u.payload();
             let (sport, dport) = (u.source_port(), u.destination_port());
-            let vxlan = if [FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT].contains(&dport) && body.len() >= 8
-            {
-                Some(Vxlan {
-                    flags: body[0],
-                    vni: u32::from_be_bytes([0, body[4], body[5], body[6]]),
-                    inner: Box::new(ether(&body[8..])),
+            let is_vxlan = [FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT].contains(&dport);
+            let vxlan = (is_vxlan && body.len() >= 8)
+                .then(|| {
+                    nested(|| {
+                        Some(Vxlan {
+                            flags: body[0],
+                            vni: u32::from_be_bytes([0, body[4], body[5], body[6]]),
+                            inner: Box::new(ether(&body[8..])),
+                        })
+                    })
                 })
-            } else {
-                None
-            };
+                .flatten();
             L4::Udp {
                 sport,
                 dport,
@@ -324,11 +348,11 @@ fn ip(p: &[u8]) -> Option<Ip> {
             group: Ipv4Addr::new(payload[4], payload[5], payload[6], payload[7]),
             records: u16::from_be_bytes([payload[6], payload[7]]),
         },
-        _ if proto == 4 => match ip(payload) {
+        _ if proto == 4 => match nested(|| ip(payload)) {
             Some(inner) => L4::IpIp(Box::new(inner)),
             None => L4::Other { len: payload.len() },
         },
-        _ if proto == 41 => match super::decode6::ip6(payload) {
+        _ if proto == 41 => match nested(|| super::decode6::ip6(payload)) {
             Some(inner) => L4::Ip6(Box::new(inner)),
             None => L4::Other { len: payload.len() },
         },

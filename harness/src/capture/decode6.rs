@@ -5,7 +5,7 @@
 //! bytes the capture lacks are counted in `missing`. Never panics: what is cut
 //! short becomes a `Truncated` part, never a guessed value.
 
-use super::decode::{ether, Vxlan, FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT};
+use super::decode::{ether, nested, Vxlan, FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT};
 use crate::model::Mac;
 use etherparse::{Ipv6HeaderSlice, UdpHeaderSlice};
 use std::net::Ipv6Addr;
@@ -312,10 +312,14 @@ fn upper(nh: u8, p: &[u8], claimed: usize) -> L6 {
             }
         }
         6 => L6::Truncated("tcp"),
-        41 => match ip6(p) {
+        41 if p.len() >= 40 => match nested(|| ip6(p)) {
             Some(inner) => L6::Ip6(Box::new(inner)),
-            None => L6::Truncated("ip6"),
+            None => L6::Other {
+                proto: 41,
+                len: claimed,
+            },
         },
+        41 => L6::Truncated("ip6"),
         59 => L6::NoNext,
         proto => L6::Other {
             proto,

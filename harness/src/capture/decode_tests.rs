@@ -361,3 +361,25 @@ fn render_all_flattens_two_line_frames_in_order() {
         "ARP, Reply 10.0.0.2 is-at 02:02:02:02:02:02, length 28"
     );
 }
+
+#[test]
+fn deep_ip_in_ip_does_not_exhaust_the_stack() {
+    // 3000 IPv4 headers, each carrying the next (protocol 4): hostile bytes.
+    let n = 3000usize;
+    let mut p = vec![];
+    for i in 0..n {
+        let len = ((n - i) * 20) as u16;
+        p.extend_from_slice(&[0x45, 0, (len >> 8) as u8, len as u8, 0, 0, 0, 0, 64, 4]);
+        p.extend_from_slice(&[0; 10]);
+    }
+    let l = line(DLT_RAW, &p);
+    let depth = crate::capture::decode::MAX_NESTING as usize;
+    assert!(
+        l.starts_with(&"IP 0.0.0.0 > 0.0.0.0: ".repeat(depth + 1)),
+        "{l}"
+    );
+    assert!(
+        l.ends_with(&format!("ip-proto-4 {}", (n - depth - 1) * 20)),
+        "{l}"
+    );
+}

@@ -6,6 +6,23 @@
 use super::decode6::{Ext6, Icmp6, Icmp6Msg, Ip6, L6};
 use super::render::render;
 use std::fmt::Write;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// An IPv6 address as tcpdump writes it: RFC 5952 like Rust's `Display`,
+/// except that an IPv4-compatible address (`::a.b.c.d`, 96 zero bits, then
+/// a non-zero seventh word) keeps its dotted quad, where Rust writes hex.
+pub struct A6(pub Ipv6Addr);
+
+impl std::fmt::Display for A6 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let w = self.0.segments();
+        if w[..6] == [0; 6] && w[6] != 0 {
+            let o = self.0.octets();
+            return write!(f, "::{}", Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+        }
+        write!(f, "{}", self.0)
+    }
+}
 
 /// The line(s) for an IPv6 packet, starting `IP6 `.
 pub fn render_ip6(ip: &Ip6) -> String {
@@ -13,7 +30,7 @@ pub fn render_ip6(ip: &Ip6) -> String {
     if ip.missing > 0 {
         let _ = write!(out, "truncated-ip6 - {} bytes missing!", ip.missing);
     }
-    let (s, d) = (ip.src, ip.dst);
+    let (s, d) = (A6(ip.src), A6(ip.dst));
     // tcpdump lets UDP and TCP print the addresses with their ports when
     // they follow the fixed header directly.
     match (&ip.l4, ip.exts.is_empty()) {
@@ -161,16 +178,16 @@ fn details(m: &Icmp6) -> String {
     match &m.msg {
         Icmp6Msg::Echo { id, seq, .. } => format!(", id {id}, seq {seq}"),
         Icmp6Msg::Unreach { src, dst, port } => match (m.code, port) {
-            (2, _) => format!(" {dst}, source address {src}"),
+            (2, _) => format!(" {}, source address {}", A6(*dst), A6(*src)),
             (4, Some((p, port))) => {
                 let p = if *p == 6 { "tcp" } else { "udp" };
-                format!(", {dst} {p} port {port}")
+                format!(", {} {p} port {port}", A6(*dst))
             }
-            _ => format!(" {dst}"),
+            _ => format!(" {}", A6(*dst)),
         },
         Icmp6Msg::TooBig { mtu } => format!(", mtu {mtu}"),
         Icmp6Msg::TimeExceeded { dst } => match (m.code, dst) {
-            (0, Some(d)) => format!(" for {d}"),
+            (0, Some(d)) => format!(" for {}", A6(*d)),
             (1, _) => " (reassembly)".into(),
             (c, _) => format!(", unknown code ({c})"),
         },
@@ -180,13 +197,15 @@ fn details(m: &Icmp6) -> String {
             2 => format!(", option - octet {pointer}"),
             c => format!(", code-#{c}"),
         },
-        Icmp6Msg::NeighSol { target, .. } => format!(", who has {target}"),
-        Icmp6Msg::NeighAdv { target, .. } => format!(", tgt is {target}"),
-        Icmp6Msg::Redirect { target, dst } => format!(", {dst} to {target}"),
-        Icmp6Msg::Mld1 { delay, group } => format!("max resp delay: {delay} addr: {group}"),
+        Icmp6Msg::NeighSol { target, .. } => format!(", who has {}", A6(*target)),
+        Icmp6Msg::NeighAdv { target, .. } => format!(", tgt is {}", A6(*target)),
+        Icmp6Msg::Redirect { target, dst } => format!(", {} to {}", A6(*dst), A6(*target)),
+        Icmp6Msg::Mld1 { delay, group } => {
+            format!("max resp delay: {delay} addr: {}", A6(*group))
+        }
         Icmp6Msg::MldQuery2 { group, sources } => match sources {
-            0 => format!(" v2 [gaddr {group}]"),
-            n => format!(" v2 [gaddr {group} {n} source(s)]"),
+            0 => format!(" v2 [gaddr {}]", A6(*group)),
+            n => format!(" v2 [gaddr {} {n} source(s)]", A6(*group)),
         },
         Icmp6Msg::MldReport2 { records } => format!(", {records} group record(s)"),
         Icmp6Msg::Plain if m.ty == 143 => format!(" [invalid len {}]", m.len),

@@ -325,6 +325,15 @@ fn other6_frames() -> Vec<Vec<u8>> {
         &[&[58u8, 0, 0, 8, 0, 0, 0, 9][..], &echo].concat(),
     ));
     v.push(ipv6(h1, h2, 41, 64, &icmp6(h9, h2, 63, false, &echo)));
+    // Addresses whose text tcpdump and RFC 5952 could write differently.
+    for (s, d) in [
+        ("::102:304", "::ffff:a00:1"),
+        ("::1", "::"),
+        ("2001:db8:0:0:1:0:0:1", "2001:0:0:1::1"),
+        ("::1:0:0:0", "fe80::ffff:0:1"),
+    ] {
+        v.push(icmp6(s, d, 64, false, &msg6(135, 0, [0; 4], &[&a6(d)])));
+    }
     v
 }
 
