@@ -340,7 +340,6 @@ fn other6_frames() -> Vec<Vec<u8>> {
 /// Frames this kernel cannot make (IP-in-IP: no ipip here) or that the labs
 /// do not capture, built by hand: rendered lines must equal tcpdump's.
 pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
-    use vethlab::capture::frame::{Captured, Frame};
     if let Some(why) = no_tcpdump() {
         return crate::skipped(why);
     }
@@ -374,6 +373,21 @@ pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
     .chain(ndp_frames().into_iter().chain(other6_frames()).map(eth6))
     .chain(vxlan6(n103, n105))
     .collect::<Vec<_>>();
+    let ours = same_as_tcpdump(&frames, "synthetic")?;
+    same_as_tcpdump(&kernel_ipv6_frames()?, "kernel-ipv6")?;
+    // The calico fixture for O3.6 is written against exactly these lines.
+    if !ours[0].starts_with(
+        "IP 192.168.26.103 > 192.168.26.105: IP 10.244.38.174 > 10.244.169.66: ICMP echo request",
+    ) {
+        return Err(fail(format!("not rendered as IP-in-IP: {}", ours[0])));
+    }
+    Ok(Completion::Completed)
+}
+
+/// Frames rendered by vethlab, line by line equal to real `tcpdump -n` on
+/// the same frames written to a pcap; vethlab's lines.
+fn same_as_tcpdump(frames: &[Vec<u8>], name: &str) -> Result<Vec<String>, Failed> {
+    use vethlab::capture::frame::{Captured, Frame};
     let cap = Captured {
         node: String::new(),
         iface: String::new(),
@@ -389,24 +403,39 @@ pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
         dropped: 0,
     };
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
-    let p = tmp.path().join("synthetic.pcap");
+    let p = tmp.path().join(format!("{name}.pcap"));
     write_pcap(&cap, &p).map_err(|e| fail(e.to_string()))?;
     let theirs = tcpdump_lines(&p)?;
     let ours = vethlab::capture::decode::render_all(1, &cap.frames);
     if theirs != ours {
         return Err(fail(format!(
-            "tcpdump says\n  {}\nvethlab says\n  {}",
+            "{name}: tcpdump says\n  {}\nvethlab says\n  {}",
             theirs.join("\n  "),
             ours.join("\n  ")
         )));
     }
-    // The calico fixture for O3.6 is written against exactly these lines.
-    if !ours[0].starts_with(
-        "IP 192.168.26.103 > 192.168.26.105: IP 10.244.38.174 > 10.244.169.66: ICMP echo request",
-    ) {
-        return Err(fail(format!("not rendered as IP-in-IP: {}", ours[0])));
+    Ok(ours)
+}
+
+/// The IPv6 frames a kernel sent on a veth pair (data/ipv6_kernel.hex says how
+/// they were recorded): NDP with the options Linux adds, MLDv2, ping -6.
+fn kernel_ipv6_frames() -> Result<Vec<Vec<u8>>, Failed> {
+    let text = include_str!("data/ipv6_kernel.hex");
+    let frames: Vec<Vec<u8>> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            (0..l.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(l.get(i..i + 2).unwrap_or("?"), 16))
+                .collect::<Result<Vec<u8>, _>>()
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| fail(format!("data/ipv6_kernel.hex: {e}")))?;
+    if frames.len() < 30 {
+        return Err(fail("data/ipv6_kernel.hex: fewer frames than recorded"));
     }
-    Ok(Completion::Completed)
+    Ok(frames)
 }
 
 fn eth6(ip: Vec<u8>) -> Vec<u8> {
