@@ -195,6 +195,7 @@ fn details(m: &Icmp6) -> String {
             0 => format!(", erroneous - octet {pointer}"),
             1 => format!(", next header - octet {pointer}"),
             2 => format!(", option - octet {pointer}"),
+            3 => format!(", incomplete header chain - octet {pointer}"),
             c => format!(", code-#{c}"),
         },
         Icmp6Msg::NeighSol { target, .. } => format!(", who has {}", A6(*target)),
@@ -205,7 +206,7 @@ fn details(m: &Icmp6) -> String {
         }
         Icmp6Msg::MldQuery2 { group, sources } => match sources {
             0 => format!(" v2 [gaddr {}]", A6(*group)),
-            n => format!(" v2 [gaddr {} {n} source(s)]", A6(*group)),
+            n => format!(" v2 [gaddr {}, {n} source(s)]", A6(*group)),
         },
         Icmp6Msg::MldReport2 { records } => format!(", {records} group record(s)"),
         Icmp6Msg::Plain if m.ty == 143 => format!(" [invalid len {}]", m.len),

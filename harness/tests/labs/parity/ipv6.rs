@@ -237,6 +237,46 @@ pub(super) fn other6_frames() -> Vec<Vec<u8>> {
         &[&[58u8, 0, 0, 8, 0, 0, 0, 9][..], &echo].concat(),
     ));
     v.push(ipv6(h1, h2, 41, 64, &icmp6(h9, h2, 63, false, &echo)));
+    v.push(ipv6(
+        h1,
+        h2,
+        0,
+        1,
+        &[&[17u8, 0, 5, 2, 0, 0, 1, 0][..], &u].concat(),
+    ));
+    v.push(ipv6(
+        h1,
+        h2,
+        60,
+        1,
+        &[&[17u8, 0, 1, 4, 0, 0, 0, 0][..], &u].concat(),
+    ));
+    for (ty, code) in [(3, 2), (4, 1), (4, 2), (4, 3), (4, 9), (2, 1)] {
+        v.push(icmp6(
+            h2,
+            h1,
+            64,
+            false,
+            &msg6(ty, code, [0, 0, 0, 6], &[&quoted]),
+        ));
+    }
+    let g = a6("ff02::1:3");
+    v.push(icmp6(
+        h1,
+        "ff02::1",
+        1,
+        true,
+        &msg6(130, 0, [0, 10, 0, 0], &[&[0; 16]]),
+    ));
+    v.push(icmp6(h1, "ff02::2", 1, true, &msg6(132, 0, [0; 4], &[&g])));
+    let srcs = [&g[..], &[0, 0, 0, 2], &a6(h1), &a6(h2)].concat();
+    v.push(icmp6(
+        h1,
+        "ff02::1:3",
+        1,
+        true,
+        &msg6(130, 0, [0x27, 0x10, 0, 0], &[&srcs]),
+    ));
     // Addresses whose text tcpdump and RFC 5952 could write differently.
     for (s, d) in [
         ("::102:304", "::ffff:a00:1"),
