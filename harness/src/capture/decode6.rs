@@ -6,6 +6,7 @@
 //! short becomes a `Truncated` part, never a guessed value.
 
 use super::decode::{ether, nested, Vxlan, FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT};
+use super::icmp6::icmp6;
 use crate::model::Mac;
 use etherparse::{Ipv6HeaderSlice, UdpHeaderSlice};
 use std::net::Ipv6Addr;
@@ -279,6 +280,9 @@ fn exts(mut nh: u8, mut p: &[u8], mut claimed: usize) -> Walked<'_> {
             return (out, nh, Err(L6::Truncated("ip6")), claimed);
         }
         claimed = claimed.saturating_sub(n);
+        // tcpdump walks hop-by-hop options even without -v (looking for a
+        // jumbo payload length); destination options only with -v.
+        let opts_bad = nh == 0 && !options_ok(&p[2..n]);
         out.push(match nh {
             0 => Ext6::HopByHop,
             60 => Ext6::DestOpts,
@@ -293,10 +297,30 @@ fn exts(mut nh: u8, mut p: &[u8], mut claimed: usize) -> Walked<'_> {
                 len: claimed,
             },
         });
+        if opts_bad {
+            return (out, nh, Err(L6::Truncated("hbhopt")), claimed);
+        }
         nh = p[0];
         p = &p[n..];
     }
     (out, nh, Ok(p), claimed)
+}
+
+/// Hop-by-hop options that fit their header (Pad1 is one
+/// byte; every other option its type, length and that many bytes).
+fn options_ok(mut o: &[u8]) -> bool {
+    while let Some(&ty) = o.first() {
+        if ty == 0 {
+            o = &o[1..];
+            continue;
+        }
+        let Some(&len) = o.get(1) else { return false };
+        let Some(rest) = o.get(2 + usize::from(len)..) else {
+            return false;
+        };
+        o = rest;
+    }
+    true
 }
 
 fn upper(nh: u8, p: &[u8], claimed: usize) -> L6 {
@@ -348,149 +372,4 @@ fn udp(p: &[u8]) -> L6 {
         len: usize::from(u.length()).saturating_sub(8),
         vxlan,
     }
-}
-
-fn addr(p: &[u8], at: usize) -> Option<Ipv6Addr> {
-    let b: [u8; 16] = p.get(at..at + 16)?.try_into().ok()?;
-    Some(Ipv6Addr::from(b))
-}
-
-fn be16(p: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*p.get(at)?, *p.get(at + 1)?]))
-}
-
-fn be32(p: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(p.get(at..at + 4)?.try_into().ok()?))
-}
-
-/// An ICMPv6 message of `claimed` bytes, of which `p` were captured.
-fn icmp6(p: &[u8], claimed: usize) -> Icmp6 {
-    let ty = p.first().copied().unwrap_or(0);
-    let code = p.get(1).copied().unwrap_or(0);
-    let msg = if p.len() < 2 {
-        None
-    } else {
-        message(ty, code, p, claimed)
-    };
-    Icmp6 {
-        ty,
-        code,
-        len: claimed,
-        msg: msg.unwrap_or(Icmp6Msg::Truncated),
-        raw: p.to_vec(),
-    }
-}
-
-fn message(ty: u8, code: u8, p: &[u8], claimed: usize) -> Option<Icmp6Msg> {
-    Some(match ty {
-        128 | 129 => Icmp6Msg::Echo {
-            reply: ty == 129,
-            id: be16(p, 4)?,
-            seq: be16(p, 6)?,
-        },
-        1 => unreach(code, p)?,
-        2 => Icmp6Msg::TooBig { mtu: be32(p, 4)? },
-        3 if be32(p, 4).is_some() => Icmp6Msg::TimeExceeded {
-            dst: match code {
-                0 => Some(addr(p, 8 + 24)?),
-                _ => None,
-            },
-        },
-        3 => return None,
-        4 => Icmp6Msg::ParamProblem {
-            pointer: be32(p, 4)?,
-        },
-        133 => Icmp6Msg::RouterSol {
-            sll: option_mac(p.get(8..), 1),
-        },
-        134 => router_adv(p),
-        135 => Icmp6Msg::NeighSol {
-            target: addr(p, 8)?,
-            sll: option_mac(p.get(24..), 1),
-        },
-        136 => Icmp6Msg::NeighAdv {
-            target: addr(p, 8)?,
-            router: p[4] & 0x80 != 0,
-            solicited: p[4] & 0x40 != 0,
-            override_: p[4] & 0x20 != 0,
-            tll: option_mac(p.get(24..), 2),
-        },
-        137 => Icmp6Msg::Redirect {
-            target: addr(p, 8)?,
-            dst: addr(p, 24)?,
-        },
-        130 if claimed >= 28 => Icmp6Msg::MldQuery2 {
-            group: addr(p, 8)?,
-            sources: be16(p, 26)?,
-        },
-        130..=132 => Icmp6Msg::Mld1 {
-            delay: be16(p, 4)?,
-            group: addr(p, 8)?,
-        },
-        143 if claimed < 8 => Icmp6Msg::Plain,
-        143 => Icmp6Msg::MldReport2 {
-            records: be16(p, 6)?,
-        },
-        144 | 146 => Icmp6Msg::WithId { id: be16(p, 4)? },
-        _ => Icmp6Msg::Plain,
-    })
-}
-
-/// Destination unreachable: codes 0-4 need the quoted IPv6 header, code 4
-/// also the quoted UDP/TCP ports (tcpdump prints `[|icmp6]` otherwise).
-fn unreach(code: u8, p: &[u8]) -> Option<Icmp6Msg> {
-    if code > 4 {
-        return Some(Icmp6Msg::Plain);
-    }
-    let q = p.get(8..)?;
-    let (src, dst) = (addr(q, 8)?, addr(q, 24)?);
-    let port = match code {
-        4 => {
-            let nh = q[6];
-            if nh != 6 && nh != 17 {
-                return None;
-            }
-            Some((nh, be16(q, 42)?))
-        }
-        _ => None,
-    };
-    Some(Icmp6Msg::Unreach { src, dst, port })
-}
-
-fn router_adv(p: &[u8]) -> Icmp6Msg {
-    let (mut sll, mut mtu, mut prefixes) = (None, None, vec![]);
-    let mut opts = p.get(16..).unwrap_or_default();
-    while opts.len() >= 2 && opts[1] != 0 {
-        let n = usize::from(opts[1]) * 8;
-        let Some(o) = opts.get(..n) else { break };
-        match o[0] {
-            1 => sll = option_mac(Some(o), 1),
-            5 => mtu = be32(o, 4),
-            3 => prefixes.extend(addr(o, 16).map(|a| (a, o[2]))),
-            _ => {}
-        }
-        opts = &opts[n..];
-    }
-    Icmp6Msg::RouterAdv {
-        hop_limit: p.get(4).copied().unwrap_or(0),
-        flags: p.get(5).copied().unwrap_or(0),
-        lifetime: be16(p, 6).unwrap_or(0),
-        sll,
-        mtu,
-        prefixes,
-    }
-}
-
-/// The MAC of the first NDP option of `kind` (1 source, 2 target link-layer address).
-fn option_mac(opts: Option<&[u8]>, kind: u8) -> Option<Mac> {
-    let mut opts = opts?;
-    while opts.len() >= 2 && opts[1] != 0 {
-        let n = usize::from(opts[1]) * 8;
-        let o = opts.get(..n)?;
-        if o[0] == kind {
-            return o.get(2..8)?.try_into().ok();
-        }
-        opts = &opts[n..];
-    }
-    None
 }

@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod decode6;
 pub mod frame;
+mod icmp6;
 pub mod pcapng;
 pub mod render;
 pub mod render6;

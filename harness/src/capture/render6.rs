@@ -98,7 +98,8 @@ fn upper(l4: &L6, first: bool) -> String {
         L6::NoNext => "no next header".into(),
         L6::LaterFragment => String::new(),
         L6::Invalid(why) => format!("{why} (invalid)"),
-        L6::Truncated(what) => format!("[|{what}]"),
+        // tcpdump's nd_print_trunc: a space, then the layer cut short.
+        L6::Truncated(what) => format!(" [|{what}]"),
         L6::Other { proto, len } => format!(" ip-proto-{proto} {len}"),
     }
 }

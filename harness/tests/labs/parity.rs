@@ -8,7 +8,9 @@ use vethlab::lab::Lab;
 use vethlab::run::{self, RunOpts};
 
 mod ipv6;
-use ipv6::{eth6, kernel_ipv6_frames, ndp_frames, other6_frames, random6_frames, vxlan6};
+use ipv6::{
+    echo_error_frames, eth6, header_frames, kernel_ipv6_frames, ndp_frames, random6_frames, vxlan6,
+};
 /// Every line the kit rendered for the labs' captures equals what real
 /// `tcpdump -n -r` prints for the same .pcapng (timestamps aside).
 pub(crate) fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
@@ -130,7 +132,13 @@ pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
         eth(ipv4(n103, pa, 1, 64, &unreach)),
     ]
     .into_iter()
-    .chain(ndp_frames().into_iter().chain(other6_frames()).map(eth6))
+    .chain(
+        ndp_frames()
+            .into_iter()
+            .chain(echo_error_frames())
+            .chain(header_frames())
+            .map(eth6),
+    )
     .chain(vxlan6(n103, n105))
     .collect::<Vec<_>>();
     let ours = same_as_tcpdump(&frames, "synthetic")?;

@@ -54,230 +54,124 @@ fn msg6(ty: u8, code: u8, word: [u8; 4], rest: &[&[u8]]) -> Vec<u8> {
 
 const MAC: [u8; 6] = [0x3e, 0x78, 0xe0, 0x5b, 0x4a, 0x85];
 
-/// Neighbour discovery and MLD, as a veth pair's namespaces send them.
+/// Neighbour discovery, MLD and redirect, as a veth pair's namespaces send them.
 pub(super) fn ndp_frames() -> Vec<Vec<u8>> {
-    let (l1, l2) = ("fe80::1", "fe80::3c78:e0ff:fe5b:4a85");
-    let (sll, tll) = (
-        [&[1u8, 1][..], &MAC[..]].concat(),
-        [&[2u8, 1][..], &MAC[..]].concat(),
-    );
+    let (l1, l2, sn) = ("fe80::1", "fe80::3c78:e0ff:fe5b:4a85", "ff02::1:ff5b:4a85");
+    let sll = [&[1u8, 1][..], &MAC[..]].concat();
+    let tll = [&[2u8, 1][..], &MAC[..]].concat();
     let t = a6(l2);
-    let mut ra_opts = sll.clone();
-    ra_opts.extend_from_slice(&[5, 1, 0, 0, 0, 0, 0x05, 0xdc]);
-    ra_opts.extend_from_slice(&[
-        3, 4, 64, 0xc0, 0, 1, 0x51, 0x80, 0, 0, 0x38, 0x40, 0, 0, 0, 0,
-    ]);
-    ra_opts.extend_from_slice(&a6("2001:db8::"));
-    let rec = [&[4u8, 0, 0, 0][..], &a6("ff02::1:ff5b:4a85")].concat();
+    let nd = |s: &str, d: &str, ty: u8, w: [u8; 4], rest: &[&[u8]]| {
+        icmp6(s, d, 255, false, &msg6(ty, 0, w, rest))
+    };
+    let mld = |s: &str, d: &str, ty: u8, w: [u8; 4], rest: &[&[u8]]| {
+        icmp6(s, d, 1, true, &msg6(ty, 0, w, rest))
+    };
+    let mut ra = sll.clone();
+    ra.extend_from_slice(&[5, 1, 0, 0, 0, 0, 0x05, 0xdc]);
+    ra.extend_from_slice(&[3, 4, 64, 0xc0, 0, 1, 0x51, 0x80, 0, 0, 0x38, 0x40]);
+    ra.extend_from_slice(&[0; 4]);
+    ra.extend_from_slice(&a6("2001:db8::"));
+    let rec = [&[4u8, 0, 0, 0][..], &a6(sn)].concat();
+    let g = a6("ff02::1:3");
+    let srcs = [&g[..], &[0, 0, 0, 2], &a6(l1), &a6(l2)].concat();
     vec![
-        // DAD: from ::, no option.
-        icmp6(
-            "::",
-            "ff02::1:ff5b:4a85",
-            255,
-            false,
-            &msg6(135, 0, [0; 4], &[&t]),
-        ),
-        icmp6(
-            l1,
-            "ff02::1:ff5b:4a85",
-            255,
-            false,
-            &msg6(135, 0, [0; 4], &[&t, &sll]),
-        ),
-        // Solicited + override, with the target's MAC; router too; none, unsolicited.
-        icmp6(
-            l2,
-            l1,
-            255,
-            false,
-            &msg6(136, 0, [0x60, 0, 0, 0], &[&t, &tll]),
-        ),
-        icmp6(l2, l1, 255, false, &msg6(136, 0, [0xe0, 0, 0, 0], &[&t])),
-        icmp6(
-            l2,
-            "ff02::1",
-            255,
-            false,
-            &msg6(136, 0, [0; 4], &[&t, &tll]),
-        ),
-        icmp6(l2, "ff02::2", 255, false, &msg6(133, 0, [0; 4], &[&sll])),
-        icmp6("::", "ff02::2", 255, false, &msg6(133, 0, [0; 4], &[])),
-        icmp6(
-            l1,
-            "ff02::1",
-            255,
-            false,
-            &msg6(134, 0, [64, 0xc0, 0x07, 0x08], &[&[0; 8], &ra_opts]),
-        ),
-        icmp6(
-            l2,
-            "ff02::16",
-            1,
-            true,
-            &msg6(143, 0, [0, 0, 0, 1], &[&rec]),
-        ),
-        icmp6(
-            "::",
-            "ff02::16",
-            1,
-            true,
-            &msg6(143, 0, [0, 0, 0, 2], &[&rec, &rec]),
-        ),
-        icmp6(
-            l1,
-            "ff02::1",
-            1,
-            true,
-            &msg6(130, 0, [0x27, 0x10, 0, 0], &[&[0; 16], &[0; 4]]),
-        ),
-        icmp6(
+        // DAD: from ::, no option; then with the source's MAC.
+        nd("::", sn, 135, [0; 4], &[&t]),
+        nd(l1, sn, 135, [0; 4], &[&t, &sll]),
+        // Solicited + override with the target's MAC; router too; none, unsolicited.
+        nd(l2, l1, 136, [0x60, 0, 0, 0], &[&t, &tll]),
+        nd(l2, l1, 136, [0xe0, 0, 0, 0], &[&t]),
+        nd(l2, "ff02::1", 136, [0; 4], &[&t, &tll]),
+        nd(l2, "ff02::2", 133, [0; 4], &[&sll]),
+        nd("::", "ff02::2", 133, [0; 4], &[]),
+        nd(l1, "ff02::1", 134, [64, 0xc0, 0x07, 0x08], &[&[0; 8], &ra]),
+        nd(
             l1,
             "fe80::2",
-            255,
-            false,
-            &msg6(137, 0, [0; 4], &[&a6("fe80::9"), &a6("2001:db8::5")]),
+            137,
+            [0; 4],
+            &[&a6("fe80::9"), &a6("2001:db8::5")],
         ),
+        mld(l2, "ff02::16", 143, [0, 0, 0, 1], &[&rec]),
+        mld("::", "ff02::16", 143, [0, 0, 0, 2], &[&rec, &rec]),
+        mld(l1, "ff02::1", 130, [0x27, 0x10, 0, 0], &[&[0; 16], &[0; 4]]),
+        mld(l1, "ff02::1:3", 130, [0x27, 0x10, 0, 0], &[&srcs]),
+        mld(l1, "ff02::1", 130, [0, 10, 0, 0], &[&[0; 16]]),
+        mld(l1, "ff02::2", 132, [0; 4], &[&g]),
     ]
 }
 
-/// Echo (odd lengths), errors quoting a datagram, UDP, unknown headers and kinds.
-pub(super) fn other6_frames() -> Vec<Vec<u8>> {
+/// Echo of odd lengths, errors quoting a datagram, an unknown type.
+pub(super) fn echo_error_frames() -> Vec<Vec<u8>> {
     let (h1, h2, h9) = ("2001:db8::1", "2001:db8::2", "2001:db8::9");
     let pad = |n: usize| (0..n).map(|i| i as u8).collect::<Vec<u8>>();
     let mut udp = vec![0x9c, 0x40, 0x82, 0x9a, 0, 13, 0, 0];
     udp.extend_from_slice(b"hello");
     let quoted = ipv6(h1, h9, 17, 64, &udp);
-    let tcp = vec![
-        0x9c, 0x40, 0x1f, 0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0x50, 2, 4, 0, 0, 0, 0, 0,
+    let mut tcp = vec![
+        0x9c, 0x40, 0x1f, 0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0x50, 2, 4, 0,
     ];
+    tcp.extend_from_slice(&[0; 4]);
     let tcp_quoted = ipv6(h1, h9, 6, 64, &tcp);
+    let m = |s: &str, d: &str, ty: u8, code: u8, w: [u8; 4], rest: &[u8]| {
+        icmp6(s, d, 64, false, &msg6(ty, code, w, &[rest]))
+    };
     let mut v = vec![];
     for n in [56usize, 0, 1, 7, 1001] {
-        v.push(icmp6(
-            h1,
-            h2,
-            64,
-            false,
-            &msg6(128, 0, [0, 7, 0, 1], &[&pad(n)]),
-        ));
+        v.push(m(h1, h2, 128, 0, [0, 7, 0, 1], &pad(n)));
     }
-    v.push(icmp6(
-        h2,
-        h1,
-        64,
-        false,
-        &msg6(129, 0, [0, 7, 0, 1], &[&pad(56)]),
-    ));
+    v.push(m(h2, h1, 129, 0, [0, 7, 0, 1], &pad(56)));
     for code in 0..=5 {
-        v.push(icmp6(h2, h1, 64, false, &msg6(1, code, [0; 4], &[&quoted])));
+        v.push(m(h2, h1, 1, code, [0; 4], &quoted));
     }
-    v.push(icmp6(
-        h2,
-        h1,
-        64,
-        false,
-        &msg6(1, 4, [0; 4], &[&tcp_quoted]),
-    ));
-    v.push(icmp6(
-        h2,
-        h1,
-        64,
-        false,
-        &msg6(1, 4, [0; 4], &[&quoted[..20]]),
-    ));
-    v.push(icmp6(h2, h1, 64, false, &msg6(3, 0, [0; 4], &[&quoted])));
-    v.push(icmp6(h2, h1, 64, false, &msg6(3, 1, [0; 4], &[&quoted])));
-    v.push(icmp6(
-        h2,
-        h1,
-        64,
-        false,
-        &msg6(2, 0, [0, 0, 5, 0], &[&quoted]),
-    ));
-    v.push(icmp6(
-        h2,
-        h1,
-        64,
-        false,
-        &msg6(4, 0, [0, 0, 0, 40], &[&quoted]),
-    ));
-    v.push(icmp6(
-        h1,
-        h2,
-        64,
-        false,
-        &msg6(250, 3, [1, 2, 3, 4], &[&pad(21)]),
-    ));
+    v.push(m(h2, h1, 1, 4, [0; 4], &tcp_quoted));
+    v.push(m(h2, h1, 1, 4, [0; 4], &quoted[..20]));
+    v.push(m(h2, h1, 3, 0, [0; 4], &quoted));
+    v.push(m(h2, h1, 3, 1, [0; 4], &quoted));
+    v.push(m(h2, h1, 2, 0, [0, 0, 5, 0], &quoted));
+    v.push(m(h2, h1, 4, 0, [0, 0, 0, 40], &quoted));
+    for (ty, code) in [(3, 2), (4, 1), (4, 2), (4, 3), (4, 9), (2, 1)] {
+        v.push(m(h2, h1, ty, code, [0, 0, 0, 6], &quoted));
+    }
+    v.push(m(h1, h2, 250, 3, [1, 2, 3, 4], &pad(21)));
+    v
+}
+
+/// UDP, unknown and absent next headers, extension headers, IPv6 in IPv6,
+/// and addresses whose text tcpdump and RFC 5952 could write differently.
+pub(super) fn header_frames() -> Vec<Vec<u8>> {
+    let (h1, h2, h9) = ("2001:db8::1", "2001:db8::2", "2001:db8::9");
     let mut u = vec![0x9c, 0x40, 0x27, 0x0f, 0, 13, 0, 0];
     u.extend_from_slice(b"hello");
-    v.push(ipv6(h1, h2, 17, 64, &u));
-    v.push(ipv6(h1, h2, 253, 64, b"abcdefg"));
-    v.push(ipv6(h1, h2, 59, 64, &[]));
     let echo = msg6(128, 0, [0, 7, 0, 1], &[]);
-    v.push(ipv6(
-        h1,
-        h2,
-        60,
-        64,
-        &[&[58u8, 0, 1, 4, 0, 0, 0, 0][..], &echo].concat(),
-    ));
-    v.push(ipv6(
-        h1,
-        h2,
-        44,
-        64,
-        &[&[58u8, 0, 0, 1, 0, 0, 0, 9][..], &echo].concat(),
-    ));
-    v.push(ipv6(
-        h1,
-        h2,
-        44,
-        64,
-        &[&[58u8, 0, 0, 8, 0, 0, 0, 9][..], &echo].concat(),
-    ));
-    v.push(ipv6(h1, h2, 41, 64, &icmp6(h9, h2, 63, false, &echo)));
-    v.push(ipv6(
-        h1,
-        h2,
-        0,
-        1,
-        &[&[17u8, 0, 5, 2, 0, 0, 1, 0][..], &u].concat(),
-    ));
-    v.push(ipv6(
-        h1,
-        h2,
-        60,
-        1,
-        &[&[17u8, 0, 1, 4, 0, 0, 0, 0][..], &u].concat(),
-    ));
-    for (ty, code) in [(3, 2), (4, 1), (4, 2), (4, 3), (4, 9), (2, 1)] {
-        v.push(icmp6(
-            h2,
+    let ext =
+        |nh: u8, len: u8, b3: u8, rest: &[u8]| [&[nh, len, 0, b3, 0, 0, 0, 9][..], rest].concat();
+    let mut v = vec![
+        ipv6(h1, h2, 17, 64, &u),
+        ipv6(h1, h2, 253, 64, b"abcdefg"),
+        ipv6(h1, h2, 59, 64, &[]),
+        ipv6(h1, h2, 60, 64, &ext(58, 0, 4, &echo)),
+        ipv6(h1, h2, 44, 64, &ext(58, 0, 1, &echo)),
+        ipv6(h1, h2, 44, 64, &ext(58, 0, 8, &echo)),
+        ipv6(h1, h2, 41, 64, &icmp6(h9, h2, 63, false, &echo)),
+        // Options that fit (router alert, PadN), then options that do not.
+        ipv6(
             h1,
-            64,
-            false,
-            &msg6(ty, code, [0, 0, 0, 6], &[&quoted]),
-        ));
-    }
-    let g = a6("ff02::1:3");
-    v.push(icmp6(
-        h1,
-        "ff02::1",
-        1,
-        true,
-        &msg6(130, 0, [0, 10, 0, 0], &[&[0; 16]]),
-    ));
-    v.push(icmp6(h1, "ff02::2", 1, true, &msg6(132, 0, [0; 4], &[&g])));
-    let srcs = [&g[..], &[0, 0, 0, 2], &a6(h1), &a6(h2)].concat();
-    v.push(icmp6(
-        h1,
-        "ff02::1:3",
-        1,
-        true,
-        &msg6(130, 0, [0x27, 0x10, 0, 0], &[&srcs]),
-    ));
-    // Addresses whose text tcpdump and RFC 5952 could write differently.
+            h2,
+            0,
+            1,
+            &[&[17u8, 0, 5, 2, 0, 0, 1, 0][..], &u].concat(),
+        ),
+        ipv6(
+            h1,
+            h2,
+            60,
+            1,
+            &[&[17u8, 0, 1, 4, 0, 0, 0, 0][..], &u].concat(),
+        ),
+        ipv6(h1, h2, 0, 1, &ext(17, 0, 4, &u)),
+        ipv6(h1, h2, 60, 1, &ext(17, 0, 4, &u)),
+    ];
     for (s, d) in [
         ("::102:304", "::ffff:a00:1"),
         ("::1", "::"),
