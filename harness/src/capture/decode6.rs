@@ -45,6 +45,8 @@ pub enum Ext6 {
         segleft: u8,
         /// Header extension length field (8-octet units, first 8 excluded).
         len: u8,
+        /// The addresses of a type 0 header.
+        addrs: Vec<Ipv6Addr>,
     },
     /// A fragment header.
     Fragment {
@@ -70,6 +72,8 @@ pub enum L6 {
         dport: u16,
         /// Bytes of UDP payload, as the UDP length field claims.
         len: usize,
+        /// Bytes after the UDP header, as the IPv6 header claims.
+        avail: usize,
         /// The VXLAN header and inner frame, when sent to a VXLAN port.
         vxlan: Option<Vxlan>,
     },
@@ -86,12 +90,21 @@ pub enum L6 {
     Ip6(Box<Ip6>),
     /// Next header 59: nothing follows.
     NoNext,
+    /// A UDP header cut short after its ports.
+    UdpCut {
+        /// Source port.
+        sport: u16,
+        /// Destination port.
+        dport: u16,
+    },
     /// A non-first fragment: not decoded further.
     LaterFragment,
     /// A header tcpdump refuses, with its reason (e.g. hop-by-hop not first).
     Invalid(String),
     /// The named layer is cut short in the capture.
     Truncated(&'static str),
+    /// An IPv6 header inside IPv6 whose version is not 6.
+    BadVersion(u8),
     /// Any other next header.
     Other {
         /// The next-header value.
@@ -268,8 +281,20 @@ fn exts(mut nh: u8, mut p: &[u8], mut claimed: usize) -> Walked<'_> {
             let why = "[The Hop-by-Hop Options header don't follow the IPv6 header]";
             return (out, nh, Err(L6::Invalid(why.into())), claimed);
         }
+        if nh == 43 && p.len() >= 4 && !matches!(p[2], 0 | 2 | 4) {
+            // tcpdump (which knows types 0, 2 and 4) names an unknown
+            // routing type from its first 4 bytes.
+            let (ty, segleft, len, addrs) = (p[2], p[3], p[1], vec![]);
+            out.push(Ext6::Routing {
+                ty,
+                segleft,
+                len,
+                addrs,
+            });
+            return (out, nh, Err(L6::Invalid(" (unknown type)".into())), claimed);
+        }
         if p.len() < 8 {
-            return (out, nh, Err(L6::Truncated("ip6")), claimed);
+            return (out, nh, Err(L6::Truncated(ext_name(nh))), claimed);
         }
         let n = if nh == 44 {
             8
@@ -277,7 +302,7 @@ fn exts(mut nh: u8, mut p: &[u8], mut claimed: usize) -> Walked<'_> {
             (usize::from(p[1]) + 1) * 8
         };
         if p.len() < n {
-            return (out, nh, Err(L6::Truncated("ip6")), claimed);
+            return (out, nh, Err(L6::Truncated(ext_name(nh))), claimed);
         }
         claimed = claimed.saturating_sub(n);
         // tcpdump walks hop-by-hop options even without -v (looking for a
@@ -290,6 +315,13 @@ fn exts(mut nh: u8, mut p: &[u8], mut claimed: usize) -> Walked<'_> {
                 ty: p[2],
                 segleft: p[3],
                 len: p[1],
+                addrs: match p[2] {
+                    0 => p[8..n]
+                        .chunks_exact(16)
+                        .filter_map(|c| addr(c, 0))
+                        .collect(),
+                    _ => vec![],
+                },
             },
             _ => Ext6::Fragment {
                 offset: u16::from_be_bytes([p[2], p[3]]) & 0xfff8,
@@ -300,10 +332,28 @@ fn exts(mut nh: u8, mut p: &[u8], mut claimed: usize) -> Walked<'_> {
         if opts_bad {
             return (out, nh, Err(L6::Truncated("hbhopt")), claimed);
         }
+        if matches!(out.last(), Some(Ext6::Fragment { offset, .. }) if *offset != 0) {
+            return (out, nh, Err(L6::LaterFragment), claimed);
+        }
         nh = p[0];
         p = &p[n..];
     }
     (out, nh, Ok(p), claimed)
+}
+
+fn addr(p: &[u8], at: usize) -> Option<Ipv6Addr> {
+    let b: [u8; 16] = p.get(at..at + 16)?.try_into().ok()?;
+    Some(Ipv6Addr::from(b))
+}
+
+/// The name tcpdump gives an extension header it finds cut short.
+fn ext_name(nh: u8) -> &'static str {
+    match nh {
+        0 => "hbhopt",
+        60 => "dstopt",
+        43 => "srcrt",
+        _ => "frag6",
+    }
 }
 
 /// Hop-by-hop options that fit their header (Pad1 is one
@@ -326,7 +376,7 @@ fn options_ok(mut o: &[u8]) -> bool {
 fn upper(nh: u8, p: &[u8], claimed: usize) -> L6 {
     match nh {
         58 => L6::Icmp6(icmp6(p, claimed)),
-        17 => udp(p),
+        17 => udp(p, claimed),
         6 if p.len() >= 20 => {
             let off = usize::from(p[12] >> 4) * 4;
             L6::Tcp {
@@ -336,6 +386,7 @@ fn upper(nh: u8, p: &[u8], claimed: usize) -> L6 {
             }
         }
         6 => L6::Truncated("tcp"),
+        41 if p.len() >= 40 && p[0] >> 4 != 6 => L6::BadVersion(p[0] >> 4),
         41 if p.len() >= 40 => match nested(|| ip6(p)) {
             Some(inner) => L6::Ip6(Box::new(inner)),
             None => L6::Other {
@@ -352,9 +403,15 @@ fn upper(nh: u8, p: &[u8], claimed: usize) -> L6 {
     }
 }
 
-fn udp(p: &[u8]) -> L6 {
+fn udp(p: &[u8], claimed: usize) -> L6 {
     let Ok(u) = UdpHeaderSlice::from_slice(p) else {
-        return L6::Truncated("udp");
+        return match p.get(..4) {
+            Some(b) => L6::UdpCut {
+                sport: u16::from_be_bytes([b[0], b[1]]),
+                dport: u16::from_be_bytes([b[2], b[3]]),
+            },
+            None => L6::Truncated("udp"),
+        };
     };
     let (sport, dport) = (u.source_port(), u.destination_port());
     let body = &p[8..];
@@ -370,6 +427,7 @@ fn udp(p: &[u8]) -> L6 {
         sport,
         dport,
         len: usize::from(u.length()).saturating_sub(8),
+        avail: claimed.saturating_sub(8),
         vxlan,
     }
 }

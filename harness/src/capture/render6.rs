@@ -34,7 +34,12 @@ pub fn render_ip6(ip: &Ip6) -> String {
     // tcpdump lets UDP and TCP print the addresses with their ports when
     // they follow the fixed header directly.
     match (&ip.l4, ip.exts.is_empty()) {
-        (L6::Udp { sport, dport, .. } | L6::Tcp { sport, dport, .. }, true) => {
+        (
+            L6::Udp { sport, dport, .. }
+            | L6::UdpCut { sport, dport }
+            | L6::Tcp { sport, dport, .. },
+            true,
+        ) => {
             let _ = write!(out, "{s}.{sport} > {d}.{dport}: ");
         }
         _ => {
@@ -56,9 +61,24 @@ fn ext(e: &Ext6) -> String {
     match e {
         Ext6::HopByHop => "HBH ".into(),
         Ext6::DestOpts => "DSTOPT ".into(),
-        Ext6::Routing { ty, segleft, len } => {
-            format!("RT6 (len={len}, type={ty}, segleft={segleft}) ")
-        }
+        Ext6::Routing {
+            ty,
+            segleft,
+            len,
+            addrs,
+        } => match ty {
+            0 => {
+                let mut s = format!("RT6 (len={len}, type=0 [Deprecated], segleft={segleft}");
+                for (i, a) in addrs.iter().enumerate() {
+                    let _ = write!(s, ", [{i}]{}", A6(*a));
+                }
+                s + ") "
+            }
+            // Mobility (2) and segment routing (4): not compared with tcpdump.
+            2 | 4 => format!("RT6 (len={len}, type={ty}, segleft={segleft}) "),
+            // Unknown types: tcpdump stops here, unclosed, and says why.
+            _ => format!("RT6 (len={len}, type={ty}, segleft={segleft}"),
+        },
         Ext6::Fragment { offset, len, .. } => format!("frag ({offset}|{len}) "),
     }
 }
@@ -77,6 +97,7 @@ fn upper(l4: &L6, first: bool) -> String {
             sport,
             dport,
             len,
+            avail,
             vxlan,
         } => match vxlan {
             Some(v) => {
@@ -91,13 +112,18 @@ fn upper(l4: &L6, first: bool) -> String {
                 };
                 format!("{}{head}\n{}", ports(sport, dport), render(&v.inner))
             }
+            None if len > avail => {
+                format!("{}UDP, bad length {len} > {avail}", ports(sport, dport))
+            }
             None => format!("{}UDP, length {len}", ports(sport, dport)),
         },
         L6::Tcp { sport, dport, len } => format!("{}tcp {len}", ports(sport, dport)),
+        L6::UdpCut { sport, dport } => format!("{} [|udp]", ports(sport, dport)),
         L6::Ip6(inner) => render_ip6(inner),
         L6::NoNext => "no next header".into(),
         L6::LaterFragment => String::new(),
         L6::Invalid(why) => format!("{why} (invalid)"),
+        L6::BadVersion(v) => format!("IP6 version error: {v} != 6"),
         // tcpdump's nd_print_trunc: a space, then the layer cut short.
         L6::Truncated(what) => format!(" [|{what}]"),
         L6::Other { proto, len } => format!(" ip-proto-{proto} {len}"),

@@ -171,6 +171,32 @@ pub(super) fn header_frames() -> Vec<Vec<u8>> {
         ),
         ipv6(h1, h2, 0, 1, &ext(17, 0, 4, &u)),
         ipv6(h1, h2, 60, 1, &ext(17, 0, 4, &u)),
+        // Routing type 0 with one address, then an unknown routing type.
+        ipv6(
+            h1,
+            h2,
+            43,
+            64,
+            &[&[58u8, 2, 0, 1, 0, 0, 0, 0][..], &a6(h9), &echo].concat(),
+        ),
+        ipv6(
+            h1,
+            h2,
+            43,
+            64,
+            &[&[58u8, 0, 90, 9, 0, 0, 0, 0][..], &echo].concat(),
+        ),
+        // A UDP length beyond the packet, a UDP header cut after its ports,
+        // IPv6 in IPv6 whose inner version is 4.
+        ipv6(
+            h1,
+            h2,
+            17,
+            64,
+            &[&[0x9c, 0x40, 0x27, 0x0f, 0, 50, 0, 0][..], b"hello"].concat(),
+        ),
+        ipv6(h1, h2, 17, 64, &u)[..44].to_vec(),
+        ipv6(h1, h2, 41, 64, &[0x40; 40]),
     ];
     for (s, d) in [
         ("::102:304", "::ffff:a00:1"),
