@@ -406,3 +406,50 @@ fn deep_nesting_does_not_exhaust_the_stack() {
     let rest = (n - 1 - crate::capture::decode::MAX_NESTING as usize) * 40;
     assert_eq!(l, format!("{deep} ip-proto-41 {rest}"));
 }
+
+/// An IPv6 packet 2001:db8::1 > 2001:db8::2 with next header `nh`, by hand.
+fn raw6(nh: u8, payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![0x60, 0, 0, 0];
+    v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    v.extend_from_slice(&[nh, 64]);
+    v.extend_from_slice(&a6("2001:db8::1"));
+    v.extend_from_slice(&a6("2001:db8::2"));
+    v.extend_from_slice(payload);
+    v
+}
+
+#[test]
+fn hostile_headers_end_the_line_as_tcpdump_ends_it() {
+    let h = "IP6 2001:db8::1 > 2001:db8::2: ";
+    let echo = [128u8, 0, 0, 0, 0, 7, 0, 1];
+    let l = |nh: u8, p: &[&[u8]]| line(DLT_RAW, &raw6(nh, &p.concat()));
+    assert_eq!(
+        l(43, &[&[58, 2, 0, 1, 0, 0, 0, 0], &a6("2001:db8::9"), &echo]),
+        format!("{h}RT6 (len=2, type=0 [Deprecated], segleft=1, [0]2001:db8::9) ICMP6, echo request, id 7, seq 1, length 8")
+    );
+    assert_eq!(
+        l(43, &[&[58, 0, 90, 9, 0, 0, 0, 0], &echo]),
+        format!("{h}RT6 (len=0, type=90, segleft=9 (unknown type) (invalid)")
+    );
+    // Option type 4 claims 0 bytes, then type 9 has no length byte.
+    assert_eq!(
+        l(0, &[&[58, 0, 0, 4, 0, 0, 0, 9], &echo]),
+        format!("{h}HBH  [|hbhopt]")
+    );
+    assert_eq!(l(60, &[&[58, 1]]), format!("{h} [|dstopt]"));
+    assert_eq!(l(44, &[&[58, 0, 0]]), format!("{h} [|frag6]"));
+    assert_eq!(
+        l(41, &[&[0x40; 40]]),
+        format!("{h}IP6 version error: 4 != 6")
+    );
+    let udp = [0x9c, 0x40, 0x27, 0x0f, 0, 50, 0, 0, b'h', b'i'];
+    assert_eq!(
+        l(17, &[&udp]),
+        "IP6 2001:db8::1.40000 > 2001:db8::2.9999: UDP, bad length 42 > 2"
+    );
+    let cut = raw6(17, &udp);
+    assert_eq!(
+        line(DLT_RAW, &cut[..44]),
+        "IP6 truncated-ip6 - 6 bytes missing!2001:db8::1.40000 > 2001:db8::2.9999:  [|udp]"
+    );
+}
