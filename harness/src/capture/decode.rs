@@ -9,6 +9,7 @@ use etherparse::{
 };
 use std::net::Ipv4Addr;
 
+pub use super::decode6::{Ext6, Icmp6, Icmp6Msg, Ip6, L6};
 pub use super::render::{render, render_all, render_lines};
 
 /// pcap link type: Ethernet (DLT_EN10MB).
@@ -28,6 +29,28 @@ pub const DLT_LINUX_SLL: i32 = 113;
 pub const FLANNEL_VXLAN_PORT: u16 = 8472;
 /// The IANA-assigned VXLAN UDP port, which tcpdump decodes as VXLAN.
 pub const IANA_VXLAN_PORT: u16 = 4789;
+
+/// Encapsulations (IP-in-IP, IPv6-in-IPv6, 6in4, VXLAN) decoded inside one
+/// another at most this deep; deeper ones stay undecoded payload, so hostile
+/// bytes cannot exhaust the stack (tcpdump recurses further).
+pub const MAX_NESTING: u32 = 32;
+
+thread_local! {
+    static DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// `f` run one encapsulation deeper, or `None` past [`MAX_NESTING`].
+pub(super) fn nested<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
+    DEPTH.with(|d| {
+        if d.get() >= MAX_NESTING {
+            return None;
+        }
+        d.set(d.get() + 1);
+        let r = f();
+        d.set(d.get() - 1);
+        r
+    })
+}
 
 /// One captured frame, decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,11 +83,8 @@ pub enum Packet {
     },
     /// An IPv4 packet.
     Ip(Ip),
-    /// An IPv6 packet, not decoded further.
-    Ip6 {
-        /// Bytes of the IPv6 packet.
-        len: usize,
-    },
+    /// An IPv6 packet.
+    Ip6(Ip6),
     /// A frame of an ethertype not decoded here.
     Other {
         /// Its ethertype.
@@ -160,6 +180,8 @@ pub enum L4 {
     /// IP-in-IP (protocol 4): the inner packet. tcpdump 4.99 prints it after
     /// the outer addresses (older versions added "(ipip-proto-4)").
     IpIp(Box<Ip>),
+    /// IPv6 in IPv4 (protocol 41): the inner packet.
+    Ip6(Box<Ip6>),
     /// Any other IP protocol.
     Other {
         /// Bytes of the IP payload.
@@ -210,7 +232,7 @@ pub fn decode(linktype: i32, data: &[u8]) -> Frame {
     }
 }
 
-fn ether(data: &[u8]) -> Frame {
+pub(super) fn ether(data: &[u8]) -> Frame {
     match Ethernet2Slice::from_slice_without_fcs(data) {
         Ok(e) => Frame {
             dst_mac: Some(e.destination()),
@@ -232,7 +254,7 @@ fn by_ethertype(et: u16, p: &[u8]) -> Packet {
     match EtherType(et) {
         EtherType::ARP => arp(p),
         EtherType::IPV4 => raw_ip(p),
-        EtherType::IPV6 => Packet::Ip6 { len: p.len() },
+        EtherType::IPV6 => ipv6(p),
         _ => Packet::Other {
             ethertype: et,
             len: p.len(),
@@ -266,9 +288,19 @@ fn arp(p: &[u8]) -> Packet {
 fn raw_ip(p: &[u8]) -> Packet {
     match ip(p) {
         Some(ip) => Packet::Ip(ip),
-        None if p.first().map(|b| b >> 4) == Some(6) => Packet::Ip6 { len: p.len() },
+        None if p.first().map(|b| b >> 4) == Some(6) => ipv6(p),
         None => Packet::Malformed {
             what: "ip".into(),
+            len: p.len(),
+        },
+    }
+}
+
+fn ipv6(p: &[u8]) -> Packet {
+    match super::decode6::ip6(p) {
+        Some(ip) => Packet::Ip6(ip),
+        None => Packet::Malformed {
+            what: "ip6".into(),
             len: p.len(),
         },
     }
@@ -287,16 +319,18 @@ fn ip(p: &[u8]) -> Option<Ip> {
         Some(TransportSlice::Udp(u)) => {
             let body = u.payload();
             let (sport, dport) = (u.source_port(), u.destination_port());
-            let vxlan = if [FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT].contains(&dport) && body.len() >= 8
-            {
-                Some(Vxlan {
-                    flags: body[0],
-                    vni: u32::from_be_bytes([0, body[4], body[5], body[6]]),
-                    inner: Box::new(ether(&body[8..])),
+            let is_vxlan = [FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT].contains(&dport);
+            let vxlan = (is_vxlan && body.len() >= 8)
+                .then(|| {
+                    nested(|| {
+                        Some(Vxlan {
+                            flags: body[0],
+                            vni: u32::from_be_bytes([0, body[4], body[5], body[6]]),
+                            inner: Box::new(ether(&body[8..])),
+                        })
+                    })
                 })
-            } else {
-                None
-            };
+                .flatten();
             L4::Udp {
                 sport,
                 dport,
@@ -314,8 +348,12 @@ fn ip(p: &[u8]) -> Option<Ip> {
             group: Ipv4Addr::new(payload[4], payload[5], payload[6], payload[7]),
             records: u16::from_be_bytes([payload[6], payload[7]]),
         },
-        _ if proto == 4 => match ip(payload) {
+        _ if proto == 4 => match nested(|| ip(payload)) {
             Some(inner) => L4::IpIp(Box::new(inner)),
+            None => L4::Other { len: payload.len() },
+        },
+        _ if proto == 41 => match nested(|| super::decode6::ip6(payload)) {
+            Some(inner) => L4::Ip6(Box::new(inner)),
             None => L4::Other { len: payload.len() },
         },
         _ => L4::Other { len: payload.len() },

@@ -3,10 +3,12 @@
 //! line carrying exactly the built addresses, ids, sequence numbers and
 //! lengths; any bytes render as a known kind of line.
 
+use super::decode6_tests::icmp6;
 use super::decode_tests::{a, arp, echo, ipip, line, vxlan};
-use crate::capture::decode::{DLT_EN10MB, DLT_LINUX_SLL, DLT_RAW};
+use crate::capture::decode::{decode, Icmp6Msg, Packet, DLT_EN10MB, DLT_LINUX_SLL, DLT_RAW, L6};
 use crate::model::fmt_mac;
 use etherparse::PacketBuilder;
+use std::net::Ipv6Addr;
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);
@@ -173,7 +175,7 @@ fn property_ipip_carries_both_address_pairs() {
 #[test]
 fn property_any_bytes_render_one_known_kind_of_line() {
     let mut r = Rng(0x5eed_0006);
-    let kinds = ["ARP, ", "IP ", "IP6, ", "ethertype Unknown", "[|"];
+    let kinds = ["ARP, ", "IP ", "IP6 ", "ethertype Unknown", "[|", "\t0x"];
     for _ in 0..2000 {
         let mut data = r.upto(120);
         // Steer some toward the parsers that matter.
@@ -204,6 +206,142 @@ fn property_truncated_echo_is_never_shown_as_the_whole() {
         let whole = line(DLT_EN10MB, &f);
         for n in 0..f.len() {
             assert_ne!(line(DLT_EN10MB, &f[..n]), whole, "cut at {n}");
+        }
+    }
+}
+
+fn ip6(r: &mut Rng) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    for b in a.iter_mut() {
+        *b = r.u8();
+    }
+    // Not the IPv4-compatible form tcpdump writes as a dotted quad.
+    a[0] |= 0x20;
+    a
+}
+
+#[test]
+fn property_icmp6_echo_lines_carry_exactly_what_was_built() {
+    let mut r = Rng(0x5eed_0601);
+    for _ in 0..500 {
+        let (s, d, hlim, reply) = (ip6(&mut r), ip6(&mut r), r.u8(), r.below(2) == 1);
+        let (id, seq) = (r.u16(), r.u16());
+        let payload = r.upto(300);
+        let b = PacketBuilder::ethernet2(r.mac(), r.mac()).ipv6(s, d, hlim);
+        let b = if reply {
+            b.icmpv6_echo_reply(id, seq)
+        } else {
+            b.icmpv6_echo_request(id, seq)
+        };
+        let mut f = vec![];
+        b.write(&mut f, &payload).unwrap();
+        let want = format!(
+            "IP6 {} > {}: ICMP6, echo {}, id {id}, seq {seq}, length {}",
+            Ipv6Addr::from(s),
+            Ipv6Addr::from(d),
+            if reply { "reply" } else { "request" },
+            8 + payload.len()
+        );
+        assert_eq!(line(DLT_EN10MB, &f), want);
+        assert_eq!(line(DLT_RAW, &f[14..]), want);
+        for n in 0..f.len() {
+            assert_ne!(line(DLT_EN10MB, &f[..n]), want, "cut at {n}");
+        }
+    }
+}
+
+#[test]
+fn property_ndp_carries_target_flags_and_link_layer_option() {
+    let mut r = Rng(0x5eed_0602);
+    for _ in 0..500 {
+        let (s, t, flags, mac) = (ip6(&mut r), ip6(&mut r), r.u8() & 0xe0, r.mac());
+        let with_opt = r.below(2) == 1;
+        let mut body = t.to_vec();
+        if with_opt {
+            body.extend_from_slice(&[2, 1]);
+            body.extend_from_slice(&mac);
+        }
+        let (src, tgt) = (Ipv6Addr::from(s), Ipv6Addr::from(t));
+        let f = icmp6(&src.to_string(), "ff02::1", 136, 0, [flags, 0, 0, 0], &body);
+        let Packet::Ip6(ip) = decode(DLT_EN10MB, &f).pkt else {
+            panic!("not IPv6")
+        };
+        let want = Icmp6Msg::NeighAdv {
+            target: tgt,
+            router: flags & 0x80 != 0,
+            solicited: flags & 0x40 != 0,
+            override_: flags & 0x20 != 0,
+            tll: with_opt.then_some(mac),
+        };
+        assert!(matches!(ip.l4, L6::Icmp6(ref m) if m.msg == want), "{ip:?}");
+        assert_eq!(
+            line(DLT_EN10MB, &f),
+            format!(
+                "IP6 {src} > ff02::1: ICMP6, neighbor advertisement, tgt is {tgt}, length {}",
+                8 + body.len()
+            )
+        );
+    }
+}
+
+#[test]
+fn property_udp6_lines_carry_ports_and_payload_length() {
+    let mut r = Rng(0x5eed_0603);
+    for _ in 0..500 {
+        let (s, d) = (ip6(&mut r), ip6(&mut r));
+        let (sp, mut dp) = (r.u16(), r.u16());
+        if dp == 8472 || dp == 4789 {
+            dp = 53;
+        }
+        let payload = r.upto(300);
+        let mut v = vec![];
+        PacketBuilder::ipv6(s, d, 64)
+            .udp(sp, dp)
+            .write(&mut v, &payload)
+            .unwrap();
+        assert_eq!(
+            line(DLT_RAW, &v),
+            format!(
+                "IP6 {}.{sp} > {}.{dp}: UDP, length {}",
+                Ipv6Addr::from(s),
+                Ipv6Addr::from(d),
+                payload.len()
+            )
+        );
+    }
+}
+
+/// Hostile IPv6: random headers chained in any order, lengths that lie,
+/// any ICMPv6 type and code. Never a panic; every line a known kind.
+#[test]
+fn property_hostile_ipv6_renders_a_known_kind_of_line() {
+    let mut r = Rng(0x5eed_0604);
+    let kinds = ["IP6 ", "IP ", "[|", "\t0x"];
+    let nhs = [0u8, 6, 17, 41, 43, 44, 58, 59, 60, 253];
+    let types = [
+        1u8, 2, 3, 4, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 143, 200, 250,
+    ];
+    for _ in 0..5000 {
+        let mut p = r.upto(160);
+        if p.len() >= 40 {
+            p[0] = 0x60;
+            p[6] = nhs[r.below(nhs.len() as u64) as usize];
+            if r.below(2) == 0 {
+                let n = (p.len() - 40) as u16;
+                p[4..6].copy_from_slice(&n.to_be_bytes());
+            }
+            if p.len() > 41 && p[6] == 58 {
+                p[40] = types[r.below(types.len() as u64) as usize];
+            }
+        }
+        let mut f = vec![0x33, 0x33, 0, 0, 0, 1, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
+        f.extend_from_slice(&p);
+        for (lt, data) in [(DLT_EN10MB, &f[..]), (DLT_RAW, &p[..])] {
+            let l = line(lt, data);
+            assert!(!l.is_empty());
+            for part in l.lines() {
+                assert!(kinds.iter().any(|k| part.starts_with(k)), "{p:02x?}: {l}");
+            }
         }
     }
 }

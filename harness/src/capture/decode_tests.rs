@@ -315,7 +315,11 @@ fn ethernet_short_ipv6_and_unknown_ethertypes() {
     let mut f = vec![0xff; 12];
     f.extend_from_slice(&[0x86, 0xdd]);
     f.extend_from_slice(&[0x60; 40]);
-    assert_eq!(line(DLT_EN10MB, &f), "IP6, length 40");
+    // As tcpdump prints it: the payload length (0x6060) claims more than was captured.
+    let a = ["6060"; 8].join(":");
+    let want = format!("IP6 truncated-ip6 - 24672 bytes missing!{a} > {a}:  ip-proto-96 24672");
+    assert_eq!(line(DLT_EN10MB, &f), want);
+    assert_eq!(line(DLT_EN10MB, &f[..44]), "[|ip6], length 30");
     let mut f = vec![0xff; 12];
     f.extend_from_slice(&[0x88, 0xcc, 1, 2, 3]);
     assert_eq!(
@@ -323,7 +327,7 @@ fn ethernet_short_ipv6_and_unknown_ethertypes() {
         "ethertype Unknown (0x88cc), length 17"
     );
     // Raw IPv6 and a version-5 packet.
-    assert_eq!(line(DLT_RAW, &[0x60; 40]), "IP6, length 40");
+    assert_eq!(line(DLT_RAW, &[0x60; 40]), want);
     assert_eq!(line(DLT_RAW, &[0x50; 20]), "[|ip], length 20");
 }
 
@@ -355,5 +359,27 @@ fn render_all_flattens_two_line_frames_in_order() {
     assert_eq!(
         l[2],
         "ARP, Reply 10.0.0.2 is-at 02:02:02:02:02:02, length 28"
+    );
+}
+
+#[test]
+fn deep_ip_in_ip_does_not_exhaust_the_stack() {
+    // 3000 IPv4 headers, each carrying the next (protocol 4): hostile bytes.
+    let n = 3000usize;
+    let mut p = vec![];
+    for i in 0..n {
+        let len = ((n - i) * 20) as u16;
+        p.extend_from_slice(&[0x45, 0, (len >> 8) as u8, len as u8, 0, 0, 0, 0, 64, 4]);
+        p.extend_from_slice(&[0; 10]);
+    }
+    let l = line(DLT_RAW, &p);
+    let depth = crate::capture::decode::MAX_NESTING as usize;
+    assert!(
+        l.starts_with(&"IP 0.0.0.0 > 0.0.0.0: ".repeat(depth + 1)),
+        "{l}"
+    );
+    assert!(
+        l.ends_with(&format!("ip-proto-4 {}", (n - depth - 1) * 20)),
+        "{l}"
     );
 }

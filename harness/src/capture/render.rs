@@ -3,6 +3,7 @@
 //! IP-in-IP, and what is malformed.
 
 use super::decode::*;
+use super::render6::render_ip6;
 use crate::model::fmt_mac;
 
 /// The line(s) `tcpdump -n` prints for this frame, without the timestamp.
@@ -29,7 +30,7 @@ pub fn render(f: &Frame) -> String {
             o => format!("ARP, Unknown ({o}), length {len}"),
         },
         Packet::Ip(ip) => render_ip(ip),
-        Packet::Ip6 { len } => format!("IP6, length {len}"),
+        Packet::Ip6(ip) => render_ip6(ip),
         Packet::Other { ethertype, len } => {
             format!("ethertype Unknown (0x{ethertype:04x}), length {}", len + 14)
         }
@@ -95,6 +96,7 @@ fn render_ip(ip: &Ip) -> String {
             t => format!("IP {s} > {d}: igmp type 0x{t:02x}"),
         },
         L4::IpIp(inner) => format!("IP {s} > {d}: {}", render_ip(inner)),
+        L4::Ip6(inner) => format!("IP {s} > {d}: {}", render_ip6(inner)),
         L4::Other { len } => format!("IP {s} > {d}: ip-proto-{} {len}", ip.proto),
     }
 }

@@ -6,6 +6,11 @@ use std::path::Path;
 use std::process::Command;
 use vethlab::lab::Lab;
 use vethlab::run::{self, RunOpts};
+
+mod ipv6;
+use ipv6::{
+    echo_error_frames, eth6, header_frames, kernel_ipv6_frames, ndp_frames, random6_frames, vxlan6,
+};
 /// Every line the kit rendered for the labs' captures equals what real
 /// `tcpdump -n -r` prints for the same .pcapng (timestamps aside).
 pub(crate) fn tcpdump_agrees(labs: &[Lab]) -> Result<Completion, Failed> {
@@ -97,7 +102,6 @@ fn echo(kind: u8, id: u16, seq: u16) -> Vec<u8> {
 /// Frames this kernel cannot make (IP-in-IP: no ipip here) or that the labs
 /// do not capture, built by hand: rendered lines must equal tcpdump's.
 pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
-    use vethlab::capture::frame::{Captured, Frame};
     if let Some(why) = no_tcpdump() {
         return crate::skipped(why);
     }
@@ -115,7 +119,7 @@ pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
     unreach.extend_from_slice(&inner_req[..28]);
     let c = checksum(&unreach);
     unreach[2..4].copy_from_slice(&c);
-    let frames = [
+    let frames = vec![
         eth(ipv4(n103, n105, 4, 64, &inner_req)),
         eth(ipv4(
             n105,
@@ -126,7 +130,33 @@ pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
         )),
         eth(ipv4(pa, pb, 17, 64, &udp)),
         eth(ipv4(n103, pa, 1, 64, &unreach)),
-    ];
+    ]
+    .into_iter()
+    .chain(
+        ndp_frames()
+            .into_iter()
+            .chain(echo_error_frames())
+            .chain(header_frames())
+            .map(eth6),
+    )
+    .chain(vxlan6(n103, n105))
+    .collect::<Vec<_>>();
+    let ours = same_as_tcpdump(&frames, "synthetic")?;
+    same_as_tcpdump(&kernel_ipv6_frames()?, "kernel-ipv6")?;
+    same_as_tcpdump(&random6_frames(400), "random-ipv6")?;
+    // The calico fixture for O3.6 is written against exactly these lines.
+    if !ours[0].starts_with(
+        "IP 192.168.26.103 > 192.168.26.105: IP 10.244.38.174 > 10.244.169.66: ICMP echo request",
+    ) {
+        return Err(fail(format!("not rendered as IP-in-IP: {}", ours[0])));
+    }
+    Ok(Completion::Completed)
+}
+
+/// Frames rendered by vethlab, line by line equal to real `tcpdump -n` on
+/// the same frames written to a pcap; vethlab's lines.
+fn same_as_tcpdump(frames: &[Vec<u8>], name: &str) -> Result<Vec<String>, Failed> {
+    use vethlab::capture::frame::{Captured, Frame};
     let cap = Captured {
         node: String::new(),
         iface: String::new(),
@@ -142,24 +172,18 @@ pub(crate) fn tcpdump_agrees_synthetic() -> Result<Completion, Failed> {
         dropped: 0,
     };
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
-    let p = tmp.path().join("synthetic.pcap");
+    let p = tmp.path().join(format!("{name}.pcap"));
     write_pcap(&cap, &p).map_err(|e| fail(e.to_string()))?;
     let theirs = tcpdump_lines(&p)?;
     let ours = vethlab::capture::decode::render_all(1, &cap.frames);
     if theirs != ours {
         return Err(fail(format!(
-            "tcpdump says\n  {}\nvethlab says\n  {}",
+            "{name}: tcpdump says\n  {}\nvethlab says\n  {}",
             theirs.join("\n  "),
             ours.join("\n  ")
         )));
     }
-    // The calico fixture for O3.6 is written against exactly these lines.
-    if !ours[0].starts_with(
-        "IP 192.168.26.103 > 192.168.26.105: IP 10.244.38.174 > 10.244.169.66: ICMP echo request",
-    ) {
-        return Err(fail(format!("not rendered as IP-in-IP: {}", ours[0])));
-    }
-    Ok(Completion::Completed)
+    Ok(ours)
 }
 
 /// Why tcpdump cannot serve as the reference here, if it cannot.
