@@ -23,6 +23,8 @@ check-jsonschema --builtin-schema vendor.github-actions action.yml
 echo "== every shipped lab against labs/lab.schema.json (what vethlab schema prints), independently"
 check-jsonschema --schemafile labs/lab.schema.json labs/*/lab.json
 python3 ci/schema.py labs/lab.schema.json labs/*/lab.json
+echo "== every shipped lab in the canonical layout (vethlab fmt --check)"
+cargo run -q -p vethlab -- fmt --check labs/*/lab.json
 echo "== cargo test --lib, unprivileged"
 bin=$(cargo test --lib --no-run --message-format=json 2>/dev/null \
   | sed -n 's/.*"executable":"\([^"]*\/vethlab-[^"]*\)".*/\1/p' | head -n1)
