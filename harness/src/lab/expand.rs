@@ -25,21 +25,28 @@ pub struct Origin {
     pub row: Option<(usize, String)>,
 }
 
-/// Rows an `each` may have, and items a step may expand to: far beyond a
-/// real node (hundreds of pods), short of a lab that expands without bound.
-pub const MAX_EXPANDED: usize = 100_000;
+/// Items a whole lab may expand to (the loader's own bound on items): far
+/// beyond a real node (hundreds of pods), short of a lab that expands
+/// without bound. Counted while expanding, so a hostile file never gets to
+/// allocate its expansion.
+pub const MAX_EXPANDED: usize = super::load::limits::ITEMS;
 
 /// Expand every step's `each` items and step-level `id`s, in place.
 /// `at` turns a JSON pointer into `file:line:col`.
 pub(super) fn expand(raw: &mut RawLab, at: &dyn Fn(&str) -> String) -> Result<()> {
+    let mut budget = MAX_EXPANDED;
     for (si, s) in raw.steps.iter_mut().enumerate() {
         let id = s.id.clone();
         for (key, list, origins) in [
             ("given", &mut s.given, &mut s.given_origin),
             ("do", &mut s.actions, &mut s.actions_origin),
         ] {
-            let (items, from) =
-                expand_list(std::mem::take(list), &format!("/steps/{si}/{key}"), at)?;
+            let (items, from) = expand_list(
+                std::mem::take(list),
+                &format!("/steps/{si}/{key}"),
+                at,
+                &mut budget,
+            )?;
             *list = items;
             *origins = from;
             if let Some(id) = &id {
@@ -58,6 +65,7 @@ fn expand_list(
     list: Vec<Value>,
     base: &str,
     at: &dyn Fn(&str) -> String,
+    budget: &mut usize,
 ) -> Result<(Vec<Value>, Vec<Origin>)> {
     let mut items = Vec::with_capacity(list.len());
     let mut from = Vec::with_capacity(list.len());
@@ -65,15 +73,10 @@ fn expand_list(
         let p = format!("{base}/{ii}");
         match v {
             Value::Object(m) if m.contains_key("each") => {
-                each(m, &p, at, &mut items, &mut from)?;
-                if items.len() > MAX_EXPANDED {
-                    return Err(Error::input(
-                        at(&p),
-                        format!("this list expands to over {MAX_EXPANDED} items; a lab is not a flood (split it into steps)"),
-                    ));
-                }
+                each(m, &p, at, &mut items, &mut from, budget)?;
             }
             v => {
+                *budget = budget.saturating_sub(1);
                 items.push(v);
                 from.push(Origin {
                     pointer: p,
@@ -92,6 +95,7 @@ fn each(
     at: &dyn Fn(&str) -> String,
     items: &mut Vec<Value>,
     from: &mut Vec<Origin>,
+    budget: &mut usize,
 ) -> Result<()> {
     let bad = |ptr: &str, msg: String| Error::input(at(ptr), format!("each: {msg}"));
     if let Some(k) = m
@@ -128,6 +132,10 @@ fn each(
     for (ri, row) in rows.iter().enumerate() {
         let rp = format!("{p}/each/{ri}");
         let row = check_row(row, ri, &rp, &used, &bad)?;
+        if template.len() > *budget {
+            return Err(bad(&rp, format!("the lab expands to over {MAX_EXPANDED} items here; a lab is not a flood (split it into labs)")));
+        }
+        *budget -= template.len();
         for (ti, t) in template.iter().enumerate() {
             items.push(fill(t, row));
             from.push(Origin {

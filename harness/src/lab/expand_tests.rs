@@ -122,3 +122,14 @@ fn an_each_that_says_nothing_is_refused() {
         assert!(e.contains(want), "{t}: {e}");
     }
 }
+
+#[test]
+fn an_expansion_past_the_lab_bound_is_refused_before_it_is_made() {
+    // 600 rows of 500 items: 300 000 items from a few kilobytes of text.
+    let rows = vec![r#"{"n": "1"}"#; 600].join(",");
+    let tmpl = vec![r#""ip netns add p${n}""#; 500].join(",");
+    let e = load(&lab(&format!(r#"{{"each": [{rows}], "do": [{tmpl}]}}"#)))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expands to over 250000 items"), "{e}");
+}

@@ -35,7 +35,12 @@ pub(crate) fn host_sockets_unreachable() -> Result<(), Failed> {
             .output();
         let mut bad = planted.received();
         match run {
+            // Contained by construction (it ran, and nothing reached the
+            // planted sockets), or refused at load by validation, the second line.
             Ok(o) if o.status.code() == Some(0) => {}
+            Ok(o)
+                if o.status.code() == Some(2)
+                    && String::from_utf8_lossy(&o.stderr).contains("log syslog") => {}
             Ok(o) => bad.push(format!(
                 "the syslog lab did not pass: {}{}",
                 String::from_utf8_lossy(&o.stdout),

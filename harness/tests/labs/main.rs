@@ -44,8 +44,12 @@ fn main() -> ExitCode {
     };
     let opts = vethlab::sys::sandbox::Options {
         writable: vec![std::env::temp_dir()],
-        // The checkout: labs, fixtures, the built vethlab the tests run.
-        readable: vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")],
+        // The checkout (the built vethlab the tests run), and the labs with
+        // their fixtures (the built-in ones unpacked beside each other).
+        readable: vec![
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."),
+            dir.parent().unwrap_or(&dir).to_path_buf(),
+        ],
     };
     if let Err(e) = vethlab::sys::sandbox::enter_with(&opts) {
         eprintln!("{e}");

@@ -194,7 +194,13 @@ fn mutate(dir: &Path, to: &Path, m: &Mutation) -> Result<std::path::PathBuf, Fai
         let lists = s.iter_mut().filter(|(k, _)| *k == "given" || *k == "do");
         for items in lists.filter_map(|(_, v)| v.as_array_mut()) {
             let mut out = vec![];
-            for it in items.drain(..) {
+            // A template (`each`) as the items it stands for, so a mutation
+            // can change one row's command.
+            let plain: Vec<Value> = items
+                .drain(..)
+                .flat_map(|it| vethlab::lab::expand::instances(&it))
+                .collect();
+            for it in plain {
                 if hits == 0 && it.as_str() == Some(m.from) {
                     hits += 1;
                     out.extend(m.to.iter().map(|t| Value::from(*t)));
