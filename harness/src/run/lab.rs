@@ -10,6 +10,7 @@ use crate::report::{Outcome, StepReport};
 use crate::sys::trace;
 use crate::topo::Topo;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// A kernel feature the step needs and this kernel lacks, with the reason
 /// and what to do. Read from what the kernel already has: never a probe that
@@ -159,7 +160,7 @@ fn build_items<'a>(
                 ..
             } => {
                 let (what, outcome) =
-                    check_expect(topo, e, raw.as_ref(), Some(*ms), super::step::SETTLE_MS);
+                    check_expect(topo, e, raw.as_ref(), Some(*ms), Instant::now());
                 if let Outcome::Fail(msg) = outcome {
                     return Err(Error::Command {
                         node: e.nodes().first().map(|n| n.to_string()).unwrap_or_default(),

@@ -31,6 +31,7 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
         caps: None,
         deferred: vec![],
         error: None,
+        changed: Instant::now(),
     };
     if let Err(skip) = run.actions(topo) {
         return StepReport::skipped(lab, step, skip);
@@ -82,6 +83,11 @@ struct StepRun<'a> {
     deferred: Vec<(Option<String>, Expect)>,
     /// What stopped the step early.
     error: Option<String>,
+    /// When the step's last command, traffic or plugin call returned: kernel
+    /// state that settles by itself is awaited from then on, once for the
+    /// step, not once per assertion (a broken step's ten misses cost one
+    /// settle window, not ten).
+    changed: Instant,
 }
 
 impl StepRun<'_> {
@@ -136,6 +142,9 @@ impl StepRun<'_> {
                 }
             }
             self.action(topo, a)?;
+            if !matches!(a, Action::Expect { .. }) {
+                self.changed = Instant::now();
+            }
             if self.error.is_some() {
                 break;
             }
@@ -206,7 +215,8 @@ impl StepRun<'_> {
                     true => LEARNER_SETTLE_MS,
                     false => SETTLE_MS,
                 };
-                let (what, outcome) = check_expect(topo, e, raw.as_ref(), within, settle);
+                let settle_until = self.changed + Duration::from_millis(settle);
+                let (what, outcome) = check_expect(topo, e, raw.as_ref(), within, settle_until);
                 self.checks.push(CheckResult {
                     id: id.clone(),
                     what,
@@ -348,13 +358,13 @@ fn fixture_outcome(topo: &Topo, f: &Fixture, lines: &[String]) -> Outcome {
 
 /// Check an expectation, with `{cni:…}` values filled in; with `within_ms`,
 /// again after each change the node's kernel announces, until it holds or
-/// time is up.
+/// time is up; kernel state that settles by itself, until `settle_until`.
 pub(crate) fn check_expect(
     topo: &Topo,
     e: &Expect,
     raw: Option<&Value>,
     within_ms: Option<u64>,
-    settle_ms: u64,
+    settle_until: Instant,
 ) -> (String, Outcome) {
     let e = match raw {
         None => e.clone(),
@@ -381,11 +391,14 @@ pub(crate) fn check_expect(
     // Kernel state settles by itself after a command returns (a bridge's
     // operstate on 6.1, a neighbour entry's last transition): a miss is
     // looked at again on each change the node announces, for a bounded time.
-    let window = within_ms.or(e.settles().then_some(settle_ms)).unwrap_or(0);
-    if matches!(first, Outcome::Pass(_)) || window == 0 {
+    let deadline = match within_ms {
+        Some(ms) => Instant::now() + Duration::from_millis(ms),
+        None if e.settles() => settle_until,
+        None => return (what, first),
+    };
+    if matches!(first, Outcome::Pass(_)) || Instant::now() >= deadline {
         return (what, first);
     }
-    let deadline = Instant::now() + Duration::from_millis(window);
     // Subscribed before the next look, so no change between look and wait is
     // missed. Host-local's files (ipam) announce nothing: those re-look every
     // 20 ms.
