@@ -5,9 +5,10 @@
 //! tcpdump, its failure messages, and what it leaves behind when killed.
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use vethlab::lab::Lab;
 use vethlab::report::Status;
 use vethlab::run::{self, RunOpts};
 
@@ -33,7 +34,12 @@ fn main() -> ExitCode {
         eprintln!("{e}");
         return ExitCode::from(2);
     }
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Most trials wait (neighbour timers, pings, shells, BGP), each in
+    // namespaces of its own: more at once than cores, unless told.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(default_threads());
+    }
     let dir = vethlab::lab::catalog::labs_dir();
     let labs = match vethlab::lab::catalog::load_all(&dir) {
         Ok(l) => l,
@@ -58,8 +64,35 @@ fn main() -> ExitCode {
         Some((i, n)) => vethlab::lab::catalog::shard(labs.clone(), i, n),
         None => labs.clone(),
     };
+    let kit = Arc::new(Kit { labs, dir });
+    // The slowest first (the table opens with them): the run ends when its
+    // longest trial does, so that one must not start last.
     let mut trials = vec![];
-    for l in &mine {
+    if shard.is_none_or(|(i, _)| i == 1) {
+        trials.extend(kit_trials(&kit));
+        trials.extend(mutations::trials(&kit.dir));
+    }
+    trials.extend(transcripts::trials(&mine));
+    trials.extend(walkthrough::trials(&mine));
+    trials.extend(step_trials(&mine, args.list));
+    trials.extend(readmes::trials(&mine));
+    libtest_mimic::run(&args, trials).exit_code()
+}
+
+/// `RUST_TEST_THREADS` if set, else four per core.
+fn default_threads() -> usize {
+    std::env::var("RUST_TEST_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| 4 * std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// One trial per lab step, `LAB/STEP`: fresh namespaces, the earlier steps'
+/// commands replayed, then the step's traffic, captures and assertions.
+fn step_trials(labs: &[Lab], listing: bool) -> Vec<Trial> {
+    let mut trials = vec![];
+    for l in labs {
         let l = Arc::new(l.clone());
         for (i, s) in l.steps.iter().enumerate() {
             // A skip is decided when listing, so every runner (nextest,
@@ -68,7 +101,7 @@ fn main() -> ExitCode {
             let skip = run::step_skip(&l, i);
             let name = format!("{}/{}", l.name, s.name);
             let l = l.clone();
-            let trial = Trial::ignorable_test(format!("{}/{}", l.name, s.name), move || {
+            let trial = Trial::ignorable_test(name.clone(), move || {
                 let r = run::run_one(&l, i, &RunOpts::default());
                 match &r.status {
                     Status::Pass => Ok(Completion::Completed),
@@ -79,7 +112,7 @@ fn main() -> ExitCode {
             });
             trials.push(match skip {
                 Some(why) => {
-                    if !args.list {
+                    if !listing {
                         eprintln!("skip {name}: {why}");
                     }
                     trial.with_ignored_flag(true).with_kind("skip")
@@ -88,131 +121,119 @@ fn main() -> ExitCode {
             });
         }
     }
-    let labs = Arc::new(labs);
-    let l2 = labs.clone();
-    trials.push(Trial::ignorable_test("harness/tcpdump-agrees", move || {
-        parity::tcpdump_agrees(&l2)
-    }));
-    trials.push(Trial::ignorable_test(
-        "harness/tcpdump-agrees-synthetic",
-        parity::tcpdump_agrees_synthetic,
-    ));
-    let d2 = dir.clone();
-    trials.push(Trial::test(
-        "harness/broken-lab-shows-expected-vs-captured",
-        move || errors::broken_lab(&d2),
-    ));
-    trials.push(Trial::test(
-        "harness/malformed-lab-file-says-where",
-        errors::malformed_lab,
-    ));
-    let d5 = dir.clone();
-    trials.push(Trial::ignorable_test(
-        "cni/wrong-plugin-config-shows-plugin-error",
-        move || errors::cni_plugin_error(&d5),
-    ));
-    let d4 = dir.clone();
-    trials.push(Trial::test(
-        "harness/capture-drops-fail-loudly",
-        move || errors::capture_drops_fail(&d4),
-    ));
-    trials.push(Trial::test(
-        "harness/bad-input-corpus",
-        errors::bad_input_corpus,
-    ));
-    trials.push(Trial::test(
-        "harness/fault-injection-never-lost",
-        errors::fault_injection,
-    ));
-    trials.push(Trial::test(
-        "harness/output-survives-its-reader",
-        errors::output_survives_reader,
-    ));
-    let names: Vec<String> = labs.iter().map(|l| l.name.clone()).collect();
-    trials.push(Trial::test("safety/kill-9-at-any-moment", move || {
-        safety::kill_at_any_moment(&names)
-    }));
-    trials.push(Trial::test(
-        "safety/caller-untouched",
-        safety::caller_untouched,
-    ));
-    trials.push(Trial::test(
-        "safety/four-parallel-runs",
-        safety::four_parallel_runs,
-    ));
-    trials.push(Trial::test(
-        "safety/rootless-refused-exit-2",
-        safety::rootless_refused,
-    ));
-    trials.push(Trial::test("safety/sandbox-holds", escape::sandbox_holds));
-    trials.push(Trial::test(
-        "safety/outputs-never-follow-symlinks",
-        escape::outputs_never_follow_symlinks,
-    ));
+    trials
+}
+
+/// What the kit's own trials read: every lab (whatever the shard) and the
+/// labs' folder.
+struct Kit {
+    labs: Vec<Lab>,
+    dir: PathBuf,
+}
+
+type Outcome = Result<Completion, Failed>;
+
+/// A kit trial's body: what it reads, its outcome.
+type KitFn = fn(&Kit) -> Outcome;
+
+/// A kit trial that always runs to the end.
+fn done(r: Result<(), Failed>) -> Outcome {
+    r.map(|_| Completion::Completed)
+}
+
+/// The kit's own trials (not lab steps), which run in shard 1 only: one row
+/// each, its name and what it runs; the slowest first. A row may find while
+/// running that it cannot run here (a missing tool), and says so as a skip.
+const KIT: &[(&str, KitFn)] = &[
+    ("safety/kill-9-at-any-moment", |k| {
+        let names: Vec<String> = k.labs.iter().map(|l| l.name.clone()).collect();
+        done(safety::kill_at_any_moment(&names))
+    }),
+    ("safety/four-parallel-runs", |_| {
+        done(safety::four_parallel_runs())
+    }),
+    ("safety/caller-untouched", |_| {
+        done(safety::caller_untouched())
+    }),
+    ("harness/bad-input-corpus", |_| {
+        done(errors::bad_input_corpus())
+    }),
+    ("harness/tcpdump-agrees", |k| {
+        parity::tcpdump_agrees(&k.labs)
+    }),
+    ("cni/wrong-plugin-config-shows-plugin-error", |k| {
+        errors::cni_plugin_error(&k.dir)
+    }),
+    ("harness/broken-lab-shows-expected-vs-captured", |k| {
+        done(errors::broken_lab(&k.dir))
+    }),
+    ("learner/tmux-bridge-arp-step-3", |_| {
+        learner::tmux_session()
+    }),
+    ("learner/html-report-well-formed", |k| {
+        done(learner::html_report(&k.labs))
+    }),
+    ("harness/tcpdump-agrees-synthetic", |_| {
+        parity::tcpdump_agrees_synthetic()
+    }),
+    ("harness/malformed-lab-file-says-where", |_| {
+        done(errors::malformed_lab())
+    }),
+    ("harness/capture-drops-fail-loudly", |k| {
+        done(errors::capture_drops_fail(&k.dir))
+    }),
+    ("harness/fault-injection-never-lost", |_| {
+        done(errors::fault_injection())
+    }),
+    ("harness/output-survives-its-reader", |_| {
+        done(errors::output_survives_reader())
+    }),
+    ("safety/rootless-refused-exit-2", |_| {
+        done(safety::rootless_refused())
+    }),
+    ("safety/sandbox-holds", |_| done(escape::sandbox_holds())),
+    ("safety/outputs-never-follow-symlinks", |_| {
+        done(escape::outputs_never_follow_symlinks())
+    }),
+    ("harness/readmes-are-the-steps", |k| {
+        done(readmes::structure(&k.labs))
+    }),
+    ("harness/completions-and-man", |_| {
+        done(reports::completions_and_man())
+    }),
+    ("harness/bless-then-run-passes", |k| {
+        done(reports::bless_then_run_passes(&k.dir))
+    }),
+    ("harness/lab-readmes-map-every-id", |k| {
+        done(transcripts::readmes_map_every_id(&k.labs))
+    }),
+    ("harness/report-colour-on-a-terminal-only", |_| {
+        reports::colour_on_a_terminal_only()
+    }),
+    ("harness/junit-parses", |k| reports::junit_parses(&k.labs)),
+    ("peers/flannel-node-pairs", |k| {
+        done(peers::flannel_pairs(&k.dir))
+    }),
+    ("peers/whole-machine", |_| done(peers::whole_machine())),
+];
+
+/// The table's trials, then one per hostile lab file, `escape/CASE`.
+fn kit_trials(kit: &Arc<Kit>) -> Vec<Trial> {
+    let mut trials: Vec<Trial> = KIT
+        .iter()
+        .map(|(name, f)| {
+            let (k, f) = (kit.clone(), *f);
+            Trial::ignorable_test(*name, move || f(&k))
+        })
+        .collect();
     for c in escape::cases() {
         let name = c.file_name().unwrap_or_default().to_string_lossy();
         trials.push(Trial::test(format!("escape/{name}"), move || {
             escape::case(&c)
         }));
     }
-    trials.push(Trial::ignorable_test(
-        "learner/tmux-bridge-arp-step-3",
-        learner::tmux_session,
-    ));
-    let l3 = labs.clone();
-    trials.push(Trial::test("learner/html-report-well-formed", move || {
-        learner::html_report(&l3)
-    }));
-    if shard.is_none_or(|(i, _)| i == 1) {
-        trials.extend(mutations::trials(&dir));
-    }
-    trials.extend(transcripts::trials(&mine));
-    trials.extend(walkthrough::trials(&mine));
-    trials.extend(readmes::trials(&mine));
-    let l6 = labs.clone();
-    trials.push(Trial::test("harness/readmes-are-the-steps", move || {
-        readmes::structure(&l6)
-    }));
-    trials.push(Trial::test(
-        "harness/completions-and-man",
-        reports::completions_and_man,
-    ));
-    let d6 = dir.clone();
-    trials.push(Trial::test("harness/bless-then-run-passes", move || {
-        reports::bless_then_run_passes(&d6)
-    }));
-    let l5 = labs.clone();
-    trials.push(Trial::test("harness/lab-readmes-map-every-id", move || {
-        transcripts::readmes_map_every_id(&l5)
-    }));
-    trials.push(Trial::ignorable_test(
-        "harness/report-colour-on-a-terminal-only",
-        reports::colour_on_a_terminal_only,
-    ));
-    let l4 = labs.clone();
-    trials.push(Trial::ignorable_test("harness/junit-parses", move || {
-        reports::junit_parses(&l4)
-    }));
-    let d3 = dir.clone();
-    trials.push(Trial::test("peers/flannel-node-pairs", move || {
-        peers::flannel_pairs(&d3)
-    }));
-    trials.push(Trial::test("peers/whole-machine", peers::whole_machine));
-    if shard.is_some_and(|(i, _)| i != 1) {
-        trials.retain(|t| !KIT_TRIALS.iter().any(|p| t.name().starts_with(p)));
-    }
-    libtest_mimic::run(&args, trials).exit_code()
+    trials
 }
-
-/// The kit's own trials (not lab steps), by name prefix.
-const KIT_TRIALS: [&str; 6] = [
-    "harness/",
-    "safety/",
-    "learner/",
-    "peers/",
-    "cni/",
-    "mutation/",
-];
 
 /// A trial that found, while running, that it cannot run here. libtest
 /// shows it as ignored; nextest reads only the exit status of a trial it
