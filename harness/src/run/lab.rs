@@ -3,7 +3,7 @@
 
 use super::actions::{run_cni, run_daemon};
 use super::step::{check_expect, run_step};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::iproute::cmd;
 use crate::lab::{Action, Lab, Step, DAEMONS};
 use crate::report::{Outcome, StepReport};
@@ -48,10 +48,9 @@ pub fn new_topo(lab: &Lab) -> Result<Topo> {
     t.set_index_plan(index_plan(lab));
     let lo_up = cmd::parse("ip link set lo up").map_err(Error::other)?;
     for n in &lab.nodes {
-        t.add_node(n)
-            .map_err(|e| Error::other(format!("node {n}: {e}")))?;
+        t.add_node(n).context(|| format!("node {n}"))?;
         t.apply(n, &lo_up.cmds[0])
-            .map_err(|e| Error::other(format!("node {n}: lo up: {e}")))?;
+            .context(|| format!("node {n}: lo up"))?;
     }
     Ok(t)
 }
@@ -134,12 +133,11 @@ fn build_items<'a>(
     for a in items {
         let (node, what, r) = match a {
             Action::Cmd { node, text, cmds } => {
+                // The error keeps its kind: a step replayed for a later
+                // one that the kernel cannot do makes that one a skip.
                 for c in cmds {
-                    topo.apply(node, c).map_err(|e| Error::Command {
-                        node: node.clone(),
-                        cmd: format!("{text} (step {})", s.name),
-                        msg: e.to_string(),
-                    })?;
+                    topo.apply(node, c)
+                        .context(|| format!("[{node}] `{text} (step {})`", s.name))?;
                 }
                 continue;
             }
@@ -215,13 +213,16 @@ pub fn run_lab_then(
     for (i, s) in lab.steps.iter().enumerate() {
         // After a panic the topology's state is unknown: later steps are
         // not run on it, and say why.
-        let r = match &broken {
-            Some(why) => StepReport::failed(lab, s, why.clone()),
-            None => guarded(lab, i, || run_step(lab, i, &mut topo, opts)),
+        let r = match broken.clone() {
+            Some(why) => StepReport::failed(lab, s, why),
+            None => match guarded(|| run_step(lab, i, &mut topo, opts)) {
+                Ok(r) => r,
+                Err(panic) => {
+                    broken = Some(format!("not run: step `{}` panicked before it", s.name));
+                    StepReport::failed(lab, s, panic.to_string())
+                }
+            },
         };
-        if broken.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with(PANICKED)) {
-            broken = Some(format!("not run: step `{}` panicked before it", s.name));
-        }
         progress(&r);
         out.push(r);
     }
@@ -231,24 +232,24 @@ pub fn run_lab_then(
     out
 }
 
-const PANICKED: &str = "panicked: ";
-
-/// A step that panics is a FAIL carrying the panic's message, never a
-/// report lost with its thread (which let a run exit 0).
-fn guarded(lab: &Lab, idx: usize, f: impl FnOnce() -> StepReport) -> StepReport {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+/// A step that panics is an [`Error::Panicked`] with the panic's message
+/// (its report a FAIL), never a report lost with its thread (which let a
+/// run exit 0).
+fn guarded(f: impl FnOnce() -> StepReport) -> Result<StepReport> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
         let why = p
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| p.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "without a message".into());
-        StepReport::failed(lab, &lab.steps[idx], format!("{PANICKED}{why}"))
+        Error::Panicked(why)
     })
 }
 
 /// Run step `idx` alone: fresh namespaces, earlier steps' commands replayed.
 pub fn run_one(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {
-    guarded(lab, idx, || run_one_unguarded(lab, idx, opts))
+    guarded(|| run_one_unguarded(lab, idx, opts))
+        .unwrap_or_else(|panic| StepReport::failed(lab, &lab.steps[idx], panic.to_string()))
 }
 
 fn run_one_unguarded(lab: &Lab, idx: usize, opts: &RunOpts) -> StepReport {

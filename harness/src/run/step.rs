@@ -33,8 +33,9 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
         error: None,
         changed: Instant::now(),
     };
+    // The one error `actions` returns: the kernel lacks what a command needs.
     if let Err(skip) = run.actions(topo) {
-        return StepReport::skipped(lab, step, skip);
+        return StepReport::skipped(lab, step, skip.to_string());
     }
     let has_traffic = step.actions.iter().any(is_traffic);
     // Captures without traffic still record the step (e.g. to show silence).
@@ -107,8 +108,9 @@ impl StepRun<'_> {
 
     /// Run the step's items in order: in a full run its set-up, solution
     /// and check; for `vethlab check`, only the check (the learner did the
-    /// rest). `Err(reason)` when the step must be skipped.
-    fn actions(&mut self, topo: &mut Topo) -> std::result::Result<(), String> {
+    /// rest). `Err` (an [`Error::Unsupported`]) when the step must be
+    /// skipped; any other failure stops the step as `self.error`.
+    fn actions(&mut self, topo: &mut Topo) -> Result<()> {
         let (lab, step) = (self.lab, self.step);
         let items: Vec<&Action> = match self.opts.learner {
             true => step.check().collect(),
@@ -159,14 +161,14 @@ impl StepRun<'_> {
     }
 
     /// One action; a check result, or an error that stops the step.
-    fn action(&mut self, topo: &mut Topo, a: &Action) -> std::result::Result<(), String> {
+    fn action(&mut self, topo: &mut Topo, a: &Action) -> Result<()> {
         let (lab, step) = (self.lab, self.step);
         match a {
             Action::Cmd { node, text, cmds } => {
                 for c in cmds {
                     if let Err(e) = topo.apply(node, c) {
                         if e.is_unsupported() {
-                            return Err(e.to_string());
+                            return Err(e);
                         }
                         self.error = Some(format!("[{node}] `{text}`: {e}"));
                         break;
