@@ -1,7 +1,7 @@
 //! One step on a topology that holds the state before it: actions,
 //! captures, fixtures and assertions, into a report.
 
-use super::actions::{run_cni, run_daemon, run_ping, run_udp};
+use super::actions::{await_carriers, run_cni, run_daemon, run_ping, run_udp};
 use super::lab::{step_skip, RunOpts};
 use crate::check::lines::{match_lines, resolve};
 use crate::error::{Error, Result};
@@ -95,6 +95,7 @@ impl StepRun<'_> {
     /// Start a capture on every capture point, neighbour timers tuned first.
     fn start_captures(&self, topo: &Topo) -> Result<Vec<Capture>> {
         topo.tune_neigh()?;
+        await_carriers(topo, Duration::from_millis(SETTLE_MS))?;
         // What the learner's own pings left in the neighbour caches must
         // not decide the verdict: every step's traffic starts cold.
         topo.flush_neigh_all()?;
@@ -126,7 +127,11 @@ impl StepRun<'_> {
             let retune = traffic && self.caps.is_some() && matches!(prev, Some(Action::Cmd { .. }));
             prev = Some(a);
             if retune {
-                if let Err(e) = topo.tune_neigh() {
+                let carriers = Duration::from_millis(SETTLE_MS);
+                if let Err(e) = topo
+                    .tune_neigh()
+                    .and_then(|_| await_carriers(topo, carriers))
+                {
                     self.error = Some(e.to_string());
                     break;
                 }
