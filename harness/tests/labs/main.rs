@@ -144,16 +144,11 @@ fn done(r: Result<(), Failed>) -> Outcome {
 /// The kit's own trials (not lab steps), which run in shard 1 only: one row
 /// each, its name and what it runs; the slowest first. A row may find while
 /// running that it cannot run here (a missing tool), and says so as a skip.
+/// The order is the order they start in.
 const KIT: &[(&str, KitFn)] = &[
     ("safety/kill-9-at-any-moment", |k| {
         let names: Vec<String> = k.labs.iter().map(|l| l.name.clone()).collect();
         done(safety::kill_at_any_moment(&names))
-    }),
-    ("safety/four-parallel-runs", |_| {
-        done(safety::four_parallel_runs())
-    }),
-    ("safety/caller-untouched", |_| {
-        done(safety::caller_untouched())
     }),
     ("harness/bad-input-corpus", |_| {
         done(errors::bad_input_corpus())
@@ -215,6 +210,14 @@ const KIT: &[(&str, KitFn)] = &[
         done(peers::flannel_pairs(&k.dir))
     }),
     ("peers/whole-machine", |_| done(peers::whole_machine())),
+    // Last of the table: full runs (four at once) whose pings need the CPU
+    // the trials above hold at the start.
+    ("safety/four-parallel-runs", |_| {
+        done(safety::four_parallel_runs())
+    }),
+    ("safety/caller-untouched", |_| {
+        done(safety::caller_untouched())
+    }),
 ];
 
 /// The table's trials, then one per hostile lab file, `escape/CASE`.

@@ -274,7 +274,7 @@ pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
 }
 
 /// How many kill moments run at once.
-const KILL_WORKERS: usize = 8;
+const KILL_WORKERS: usize = 6;
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
