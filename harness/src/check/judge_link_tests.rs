@@ -312,5 +312,5 @@ fn link_of_a_missing_device_is_an_error() {
         .contains("Cannot find device \"nope\""));
     let r = ex(json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:nope"}))
         .check(&pod());
-    assert!(r.is_err());
+    r.unwrap_err();
 }

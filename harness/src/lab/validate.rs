@@ -349,8 +349,8 @@ mod tests {
 
     #[test]
     fn words() {
-        assert!(plain_word("demo-deployment-6cbdbd86d5-fbt9d").is_ok());
-        assert!(plain_word("flannel.1").is_ok());
+        plain_word("demo-deployment-6cbdbd86d5-fbt9d").unwrap();
+        plain_word("flannel.1").unwrap();
         for bad in [
             "",
             "..",
@@ -368,8 +368,8 @@ mod tests {
 
     #[test]
     fn sysctl_keys() {
-        assert!(net_sysctl_key("net.ipv4.conf.flannel/1.forwarding").is_ok());
-        assert!(net_sysctl_key("net.ipv4.ip_forward").is_ok());
+        net_sysctl_key("net.ipv4.conf.flannel/1.forwarding").unwrap();
+        net_sysctl_key("net.ipv4.ip_forward").unwrap();
         for bad in [
             "kernel.hostname",
             "vm.swappiness",
@@ -384,10 +384,10 @@ mod tests {
 
     #[test]
     fn bird() {
-        assert!(bird_line("log stderr all;").is_ok());
-        assert!(bird_line("protocol device { scan time 1; } # include later").is_ok());
-        assert!(bird_line("log \"/tmp/x\" all;").is_err());
-        assert!(bird_line("include \"/etc/shadow\";").is_err());
-        assert!(bird_line("  filename \"/x\";").is_err());
+        bird_line("log stderr all;").unwrap();
+        bird_line("protocol device { scan time 1; } # include later").unwrap();
+        bird_line("log \"/tmp/x\" all;").unwrap_err();
+        bird_line("include \"/etc/shadow\";").unwrap_err();
+        bird_line("  filename \"/x\";").unwrap_err();
     }
 }
