@@ -4,15 +4,20 @@
 
 pub mod capture;
 pub mod cni;
+#[allow(unsafe_code)] // raw system calls, each block with its SAFETY comment
 pub mod ethtool;
 #[doc(hidden)]
 pub mod fault;
 pub mod kernel;
 pub mod netlink;
+#[allow(unsafe_code)] // raw system calls, each block with its SAFETY comment
 pub mod netns;
+#[allow(unsafe_code)] // raw system calls, each block with its SAFETY comment
 pub mod outputs;
 mod pool;
+#[allow(unsafe_code)] // raw system calls, each block with its SAFETY comment
 mod privilege;
+#[allow(unsafe_code)] // raw system calls, each block with its SAFETY comment
 pub mod sandbox;
 pub mod scratch;
 pub mod trace;

@@ -4,5 +4,6 @@
 pub mod bench;
 pub mod bench_check;
 pub mod exercise;
+#[allow(unsafe_code)] // raw system calls, each block with its SAFETY comment
 pub mod learner;
 pub mod peers;
