@@ -35,6 +35,9 @@ pub enum Error {
     },
     /// A failure that only a message describes.
     Other(String),
+    /// Code panicked while a step ran; the message is the panic's. The
+    /// topology's state is then unknown: later steps are not run on it.
+    Panicked(String),
     /// An error with the context that led to it.
     Context {
         /// What was being done when the inner error happened.
@@ -77,6 +80,10 @@ impl Error {
     pub fn is_unsupported(&self) -> bool {
         matches!(self.root(), Error::Unsupported(_))
     }
+    /// A panic caught while a step ran.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.root(), Error::Panicked(_))
+    }
     /// Bad input or missing privileges: the process exits with status 2.
     pub fn is_usage(&self) -> bool {
         matches!(self.root(), Error::Privilege(_) | Error::Input { .. })
@@ -95,6 +102,7 @@ impl fmt::Display for Error {
             Error::Command { node, cmd, msg } => write!(f, "[{node}] `{cmd}`: {msg}"),
             Error::Io { what, source } => write!(f, "{what}: {source}"),
             Error::Other(m) => write!(f, "{m}"),
+            Error::Panicked(m) => write!(f, "panicked: {m}"),
             Error::Context { context, source } => write!(f, "{context}: {source}"),
         }
     }

@@ -1,4 +1,7 @@
 #![warn(missing_docs)]
+// Only the modules marked `#[allow(unsafe_code)]` (all in the system half)
+// may use `unsafe`; the pure half cannot.
+#![deny(unsafe_code)]
 //! vethlab: rebuilds container-network topologies from field notes in
 //! throwaway network namespaces and asserts what the notes observed.
 //!
@@ -33,4 +36,5 @@ pub mod run;
 pub mod sys;
 pub mod tools;
 pub mod topo;
+#[allow(unsafe_code)] // raw system calls, each block with its SAFETY comment
 pub mod traffic;

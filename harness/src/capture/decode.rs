@@ -446,7 +446,7 @@ mod tests {
         let sll = "0000030400060000000000000000".to_string() + "0800";
         let ip = "4500001c0001000040017cde7f0000017f0000010800f7ff00000000";
         let f = hex(&(sll + ip));
-        assert!(etherparse::LinuxSllSlice::from_slice(&f).is_err());
+        etherparse::LinuxSllSlice::from_slice(&f).unwrap_err();
         assert_eq!(
             render(&decode(DLT_LINUX_SLL, &f)),
             "IP 127.0.0.1 > 127.0.0.1: ICMP echo request, id 0, seq 0, length 8"

@@ -312,5 +312,5 @@ fn link_of_a_missing_device_fails_naming_its_node() {
     assert_eq!(r.unwrap(), Err("host has no interface nope".to_string()));
     let r = ex(json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:nope"}))
         .check(&pod());
-    assert!(r.is_err());
+    r.unwrap_err();
 }

@@ -127,7 +127,7 @@ fn addr_wrong_prefix_or_other_device_fails() {
         json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/24"]})
     )
     .is_err());
-    assert!(judge(&f, json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/16", "10.1.1.2/24"]})).is_err());
+    judge(&f, json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/16", "10.1.1.2/24"]})).unwrap_err();
 }
 
 fn routed() -> Fake {
@@ -334,7 +334,7 @@ fn peer_index_without_iflink_is_an_error() {
     let e = peer_index(&f, "host", "br0", &Method::Iflink).unwrap_err();
     assert_eq!(e.to_string(), "br0 in host has no IFLA_LINK");
     assert_eq!(peer_index(&f, "host", "veth0", &Method::Iflink).unwrap(), 2);
-    assert!(peer_index(&f, "host", "veth0", &Method::Sysfs).is_err());
+    peer_index(&f, "host", "veth0", &Method::Sysfs).unwrap_err();
 }
 
 #[test]

@@ -392,14 +392,14 @@ RX packets 32  bytes 2306 (2.2 KiB)\n";
     #[test]
     fn refuses_what_it_cannot_place() {
         assert_eq!(parse("$ ip a\n").map_err(|e| e.line), Err(1));
-        assert!(parse("= s\n@ somewhere\n").is_err());
+        parse("= s\n@ somewhere\n").unwrap_err();
         assert!(
             parse("= s\n@ finished h\n~ ws\n$ x\n").is_err(),
             "no reason"
         );
-        assert!(parse("= s\n@ finished h\n~ fuzzy -- why\n$ x\n").is_err());
-        assert!(parse("stray output\n").is_err());
-        assert!(parse("# only a comment\n").is_err());
+        parse("= s\n@ finished h\n~ fuzzy -- why\n$ x\n").unwrap_err();
+        parse("stray output\n").unwrap_err();
+        parse("# only a comment\n").unwrap_err();
     }
 
     #[test]

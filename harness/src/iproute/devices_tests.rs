@@ -25,9 +25,9 @@ fn lab() -> Devices {
 
 #[test]
 fn ifnames_follow_the_kernel_rules() {
-    assert!(check_ifname("veth61dfc48a").is_ok());
-    assert!(check_ifname("flannel.1").is_ok());
-    assert!(check_ifname(&"x".repeat(15)).is_ok());
+    check_ifname("veth61dfc48a").unwrap();
+    check_ifname("flannel.1").unwrap();
+    check_ifname(&"x".repeat(15)).unwrap();
     assert!(check_ifname(&"x".repeat(16))
         .unwrap_err()
         .contains("longer than 15 bytes"));
@@ -79,7 +79,7 @@ fn a_second_device_of_one_name_is_refused() {
     );
     // Same name in another node is fine.
     run(&mut d, &["ip netns exec pod ip link add br0 type bridge"]).unwrap();
-    assert!(run(&mut d, &["ip link add lo type bridge"]).is_err());
+    run(&mut d, &["ip link add lo type bridge"]).unwrap_err();
 }
 
 #[test]
@@ -248,9 +248,9 @@ fn netns_add_makes_a_node_with_lo() {
 fn adopted_and_forgotten_devices() {
     let mut d = lab();
     d.adopt("pod", "eth0");
-    assert!(d.need("pod", "eth0").is_ok());
+    d.need("pod", "eth0").unwrap();
     d.forget("pod", "eth0");
-    assert!(d.need("pod", "eth0").is_err());
+    d.need("pod", "eth0").unwrap_err();
 }
 
 #[test]

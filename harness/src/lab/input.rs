@@ -80,33 +80,21 @@ fn open_resolved(
     flags: i32,
     resolve: u64,
 ) -> std::io::Result<std::fs::File> {
-    use std::os::fd::{AsRawFd, FromRawFd};
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(rel.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    // SAFETY: open_how is plain data, all-zero is its default.
-    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = flags as u64;
-    how.resolve = resolve;
-    // SAFETY: openat2(2) with a valid fd, C string and an open_how of its size.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            dir.as_raw_fd(),
-            c.as_ptr(),
-            &how as *const libc::open_how,
-            std::mem::size_of::<libc::open_how>(),
-        )
-    };
-    if fd >= 0 {
-        // SAFETY: a fresh fd that nobody else owns.
-        return Ok(unsafe { std::fs::File::from_raw_fd(fd as i32) });
+    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
+    let o = OFlags::from_bits_retain(flags as u32);
+    match openat2(
+        dir,
+        rel,
+        o,
+        Mode::empty(),
+        ResolveFlags::from_bits_retain(resolve),
+    ) {
+        Ok(fd) => Ok(std::fs::File::from(fd)),
+        Err(e) if e == rustix::io::Errno::NOSYS || e == rustix::io::Errno::PERM => {
+            walk_nofollow(dir, rel, flags)
+        }
+        Err(e) => Err(e.into()),
     }
-    let e = std::io::Error::last_os_error();
-    if !matches!(e.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EPERM)) {
-        return Err(e);
-    }
-    walk_nofollow(dir, rel, flags)
 }
 
 /// The by-hand fallback: each component a plain name, opened relative to the
@@ -117,8 +105,6 @@ pub(crate) fn walk_nofollow(
     rel: &Path,
     flags: i32,
 ) -> std::io::Result<std::fs::File> {
-    use std::os::fd::{AsRawFd, FromRawFd};
-    use std::os::unix::ffi::OsStrExt;
     use std::path::Component;
     let mut comps = vec![];
     for c in rel.components() {
@@ -135,15 +121,9 @@ pub(crate) fn walk_nofollow(
         } else {
             libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC
         };
-        let c = std::ffi::CString::new(n.as_bytes())
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-        // SAFETY: openat(2) with a valid fd and C string.
-        let fd = unsafe { libc::openat(cur.as_raw_fd(), c.as_ptr(), f) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: a fresh fd that nobody else owns.
-        cur = unsafe { std::fs::File::from_raw_fd(fd) };
+        let o = rustix::fs::OFlags::from_bits_retain(f as u32);
+        let fd = rustix::fs::openat(&cur, *n, o, rustix::fs::Mode::empty())?;
+        cur = std::fs::File::from(fd);
     }
     Ok(cur)
 }

@@ -220,10 +220,10 @@ fn ping_ranges_are_located_at_the_field() {
         "{e}"
     );
     let max = limits::PING_COUNT.1;
-    assert!(load(&lab(&[&format!(
+    load(&lab(&[&format!(
         r#"{{"ping": "10.0.0.2", "from": "host", "count": {max}}}"#
     )]))
-    .is_ok());
+    .unwrap();
 }
 
 #[test]
@@ -255,10 +255,10 @@ fn ping_mistakes() {
 
 #[test]
 fn udp_mistakes() {
-    assert!(load(&lab(&[
-        r#"{"udp": "10.0.0.2:9000", "server": "pod", "from": "host"}"#
+    load(&lab(&[
+        r#"{"udp": "10.0.0.2:9000", "server": "pod", "from": "host"}"#,
     ]))
-    .is_ok());
+    .unwrap();
     let e = err(&lab(&[
         r#"{"udp": "[fe80::1]:9000", "server": "pod", "from": "host"}"#,
     ]));
@@ -388,11 +388,11 @@ fn cni_and_daemon_mistakes() {
             r#"{{"cni": "{c}", "node": "host", "netns": "pod", "ifname": "eth0", "config": {conf}}}"#
         )
     };
-    assert!(load(&lab(&[
+    load(&lab(&[
         &cni("ADD", r#"{"type": "bridge", "name": "n"}"#),
-        r#"{"expect": "link", "node": "host", "dev": "cni0"}"#
+        r#"{"expect": "link", "node": "host", "dev": "cni0"}"#,
     ]))
-    .is_ok());
+    .unwrap();
     assert!(
         err(&lab(&[&cni("UP", r#"{"type": "bridge", "name": "n"}"#)]))
             .contains("cni: `UP` is not a CNI command (ADD, CHECK, DEL)")
@@ -455,7 +455,7 @@ fn within_ms_limits_hold_at_both_ends() {
             r#"{{"expect": "links", "node": "host", "names": ["lo"], "within_ms": {ms}}}"#
         )]))
     };
-    assert!(w(limits::WITHIN_MS.0).is_ok());
-    assert!(w(limits::WITHIN_MS.1).is_ok());
-    assert!(w(limits::WITHIN_MS.1 + 1).is_err());
+    w(limits::WITHIN_MS.0).unwrap();
+    w(limits::WITHIN_MS.1).unwrap();
+    w(limits::WITHIN_MS.1 + 1).unwrap_err();
 }

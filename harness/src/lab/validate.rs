@@ -367,8 +367,8 @@ mod tests {
 
     #[test]
     fn words() {
-        assert!(plain_word("demo-deployment-6cbdbd86d5-fbt9d").is_ok());
-        assert!(plain_word("flannel.1").is_ok());
+        plain_word("demo-deployment-6cbdbd86d5-fbt9d").unwrap();
+        plain_word("flannel.1").unwrap();
         for bad in [
             "",
             "..",
@@ -386,8 +386,8 @@ mod tests {
 
     #[test]
     fn sysctl_keys() {
-        assert!(net_sysctl_key("net.ipv4.conf.flannel/1.forwarding").is_ok());
-        assert!(net_sysctl_key("net.ipv4.ip_forward").is_ok());
+        net_sysctl_key("net.ipv4.conf.flannel/1.forwarding").unwrap();
+        net_sysctl_key("net.ipv4.ip_forward").unwrap();
         for bad in [
             "kernel.hostname",
             "vm.swappiness",

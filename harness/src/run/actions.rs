@@ -197,3 +197,29 @@ pub(crate) fn run_udp(topo: &Topo, u: &UdpSpec, timeout: Duration) -> CheckResul
         outcome,
     }
 }
+
+/// Before traffic: every link that is up with its carrier on has had that
+/// carrier taken in by the kernel (operstate no longer DOWN), so it sends.
+/// Carrier changes are applied by the kernel's linkwatch work, later than
+/// the command that caused them; until then the device's queue drops
+/// what is sent (the first ARP requests of a fresh veth, lost on a busy
+/// machine). Awaited on the node's announced changes, at most `within`;
+/// then the traffic runs as it would have.
+pub(crate) fn await_carriers(topo: &Topo, within: Duration) -> Result<()> {
+    let deadline = std::time::Instant::now() + within;
+    for ns in topo.nodes() {
+        let node = ns.name();
+        let pending = |topo: &Topo| -> Result<bool> {
+            Ok(topo.links(node)?.iter().any(|l| {
+                l.up() && l.lower_up() && matches!(l.operstate.as_str(), "DOWN" | "LOWERLAYERDOWN")
+            }))
+        };
+        if !pending(topo)? {
+            continue;
+        }
+        // Subscribed before the next look: no change between is missed.
+        let changes = ns.changes()?;
+        while pending(topo)? && changes.wait(deadline) {}
+    }
+    Ok(())
+}

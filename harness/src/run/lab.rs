@@ -3,13 +3,14 @@
 
 use super::actions::{run_cni, run_daemon};
 use super::step::{check_expect, run_step};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::iproute::cmd;
 use crate::lab::{Action, Lab, Step, DAEMONS};
 use crate::report::{Outcome, Status, StepReport};
 use crate::sys::trace;
 use crate::topo::Topo;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// A kernel feature the step needs and this kernel lacks, with the reason
 /// and what to do. Read from what the kernel already has: never a probe that
@@ -68,10 +69,9 @@ pub fn new_topo(lab: &Lab) -> Result<Topo> {
     t.set_index_plan(index_plan(lab));
     let lo_up = cmd::parse("ip link set lo up").map_err(Error::other)?;
     for n in &lab.nodes {
-        t.add_node(n)
-            .map_err(|e| Error::other(format!("node {n}: {e}")))?;
+        t.add_node(n).context(|| format!("node {n}"))?;
         t.apply(n, &lo_up.cmds[0])
-            .map_err(|e| Error::other(format!("node {n}: lo up: {e}")))?;
+            .context(|| format!("node {n}: lo up"))?;
     }
     Ok(t)
 }
@@ -154,12 +154,11 @@ fn build_items<'a>(
     for a in items {
         let (node, what, r) = match a {
             Action::Cmd { node, text, cmds } => {
+                // The error keeps its kind: a step replayed for a later
+                // one that the kernel cannot do makes that one a skip.
                 for c in cmds {
-                    topo.apply(node, c).map_err(|e| Error::Command {
-                        node: node.clone(),
-                        cmd: format!("{text} (step {})", s.name),
-                        msg: e.to_string(),
-                    })?;
+                    topo.apply(node, c)
+                        .context(|| format!("[{node}] `{text} (step {})`", s.name))?;
                 }
                 continue;
             }
@@ -180,7 +179,7 @@ fn build_items<'a>(
                 ..
             } => {
                 let (what, outcome) =
-                    check_expect(topo, e, raw.as_ref(), Some(*ms), super::step::SETTLE_MS);
+                    check_expect(topo, e, raw.as_ref(), Some(*ms), Instant::now());
                 if let Outcome::Fail(msg) = outcome {
                     return Err(Error::Command {
                         node: e.nodes().first().map(|n| n.to_string()).unwrap_or_default(),
@@ -246,15 +245,18 @@ pub fn run_lab_then(
     for (i, s) in lab.steps.iter().enumerate() {
         // After a panic the topology's state is unknown: later steps are
         // not run on it, and say why.
-        let r = match &broken {
-            Some(why) => StepReport::failed(lab, s, why.clone()),
+        let r = match broken.clone() {
+            Some(why) => StepReport::failed(lab, s, why),
             None if opts.stopped() => StepReport::skipped(lab, s, NOT_RUN.into()),
-            None => guarded(lab, i, || run_step(lab, i, &mut topo, opts)),
+            None => match guarded(|| run_step(lab, i, &mut topo, opts)) {
+                Ok(r) => r,
+                Err(panic) => {
+                    broken = Some(format!("not run: step `{}` panicked before it", s.name));
+                    StepReport::failed(lab, s, panic.to_string())
+                }
+            },
         };
         opts.note(&r);
-        if broken.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with(PANICKED)) {
-            broken = Some(format!("not run: step `{}` panicked before it", s.name));
-        }
         // A namespace limit is the machine's, not the lab's: stop here, and
         // report no verdict on a step the machine failed.
         if let Some(m) = crate::sys::netns::limit_hit() {
@@ -271,18 +273,17 @@ pub fn run_lab_then(
     out
 }
 
-const PANICKED: &str = "panicked: ";
-
-/// A step that panics is a FAIL carrying the panic's message, never a
-/// report lost with its thread (which let a run exit 0).
-fn guarded(lab: &Lab, idx: usize, f: impl FnOnce() -> StepReport) -> StepReport {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+/// A step that panics is an [`Error::Panicked`] with the panic's message
+/// (its report a FAIL), never a report lost with its thread (which let a
+/// run exit 0).
+fn guarded(f: impl FnOnce() -> StepReport) -> Result<StepReport> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
         let why = p
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| p.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "without a message".into());
-        StepReport::failed(lab, &lab.steps[idx], format!("{PANICKED}{why}"))
+        Error::Panicked(why)
     })
 }
 
@@ -301,7 +302,8 @@ pub fn run_one_then(
     if opts.stopped() {
         return StepReport::skipped(lab, &lab.steps[idx], NOT_RUN.into());
     }
-    let r = guarded(lab, idx, || run_one_unguarded(lab, idx, opts, after));
+    let r = guarded(|| run_one_unguarded(lab, idx, opts, after))
+        .unwrap_or_else(|panic| StepReport::failed(lab, &lab.steps[idx], panic.to_string()));
     opts.note(&r);
     r
 }

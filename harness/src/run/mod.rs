@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod cni_vars;
 pub mod lab;
+#[allow(unsafe_code)] // #[link_section]: the runner child's constructor
 pub mod runner;
 pub mod state;
 pub mod step;

@@ -205,9 +205,8 @@ fn in_child(req: &Request) -> Result<RunReport> {
         .wait_with_output()
         .map_err(|e| Error::io("wait for the runner child", e))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    match serde_json::from_slice::<std::result::Result<RunReport, String>>(&out.stdout) {
-        Ok(Ok(r)) => Ok(r),
-        Ok(Err(msg)) => Err(Error::other(msg)),
+    match serde_json::from_slice::<Answer>(&out.stdout) {
+        Ok(a) => a.into_result(),
         Err(_) => Err(Error::Privilege(format!(
             "the runner child ended with {} and no report: {}",
             out.status,
@@ -232,32 +231,120 @@ extern "C" fn child_entry() {
 #[link_section = ".init_array"]
 static CHILD_ENTRY: extern "C" fn() = child_entry;
 
+/// What a runner child answers on stdout, as JSON: the report, or the
+/// error's kind and message (bad input and missing privileges keep theirs,
+/// so the caller still exits 2 for them).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Answer {
+    Report(RunReport),
+    Input { at: String, msg: String },
+    Privilege(String),
+    Unsupported(String),
+    Other(String),
+}
+
+impl Answer {
+    fn of(r: Result<RunReport>) -> Answer {
+        let e = match r {
+            Ok(report) => return Answer::Report(report),
+            Err(e) => e,
+        };
+        match e.root() {
+            Error::Input { at, msg } => Answer::Input {
+                at: at.clone(),
+                msg: msg.clone(),
+            },
+            Error::Privilege(_) => Answer::Privilege(e.to_string()),
+            Error::Unsupported(_) => Answer::Unsupported(e.to_string()),
+            _ => Answer::Other(e.to_string()),
+        }
+    }
+
+    fn into_result(self) -> Result<RunReport> {
+        match self {
+            Answer::Report(r) => Ok(r),
+            Answer::Input { at, msg } => Err(Error::Input { at, msg }),
+            Answer::Privilege(m) => Err(Error::Privilege(m)),
+            Answer::Unsupported(m) => Err(Error::Unsupported(m)),
+            Answer::Other(m) => Err(Error::Other(m)),
+        }
+    }
+}
+
 /// The runner child: read the request, load the lab with the caller's
-/// rights, enter the sandbox, run, and answer `Ok(report)` or `Err(message)`
-/// as JSON on stdout.
+/// rights, enter the sandbox, run, and answer (an [`Answer`]) as JSON on
+/// stdout.
 fn serve() -> i32 {
-    let mut body = vec![];
-    let answer: std::result::Result<RunReport, String> = std::io::stdin()
-        .read_to_end(&mut body)
-        .map_err(|e| format!("read the request: {e}"))
-        .and_then(|_| serde_json::from_slice::<Request>(&body).map_err(|e| e.to_string()))
-        .and_then(|req| {
-            // Loaded before the sandbox, as `vethlab run` does: a lab's own
-            // files are read with the caller's rights, never from inside.
-            let lab = load(&req).map_err(|e| e.to_string())?;
-            if let Some(d) = &req.pcap_dir {
-                crate::sys::outputs::register_dir(d);
-            }
-            crate::sys::sandbox::enter().map_err(|e| e.to_string())?;
-            let opts = super::RunOpts {
-                pcap_dir: req.pcap_dir.clone(),
-                ..Default::default()
-            };
-            Ok(RunReport::from_steps(&super::run_lab(&lab, &opts, &|_| {})))
-        });
-    let failed = !matches!(&answer, Ok(r) if r.passed());
+    let answer = Answer::of(serve_request());
+    let failed = !matches!(&answer, Answer::Report(r) if r.passed());
     let mut out = std::io::stdout().lock();
     let _ = serde_json::to_writer(&mut out, &answer);
     let _ = out.flush();
     i32::from(failed)
+}
+
+fn serve_request() -> Result<RunReport> {
+    let mut body = vec![];
+    std::io::stdin()
+        .read_to_end(&mut body)
+        .map_err(|e| Error::io("read the request", e))?;
+    let req: Request =
+        serde_json::from_slice(&body).map_err(|e| Error::other(format!("the request: {e}")))?;
+    // Loaded before the sandbox, as `vethlab run` does: a lab's own files
+    // are read with the caller's rights, never from inside.
+    let lab = load(&req)?;
+    if let Some(d) = &req.pcap_dir {
+        crate::sys::outputs::register_dir(d);
+    }
+    crate::sys::sandbox::enter()?;
+    let opts = super::RunOpts {
+        pcap_dir: req.pcap_dir.clone(),
+        ..Default::default()
+    };
+    Ok(RunReport::from_steps(&super::run_lab(&lab, &opts, &|_| {})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Context;
+
+    /// A runner child's error reaches the caller with its kind: bad input
+    /// still exits 2, a missing kernel feature is still a skip.
+    #[test]
+    fn answers_keep_the_error_kind() {
+        let back = |e: Error| {
+            let wire = serde_json::to_vec(&Answer::of(Err(e))).unwrap();
+            serde_json::from_slice::<Answer>(&wire)
+                .unwrap()
+                .into_result()
+                .unwrap_err()
+        };
+        let input = back(Error::input("lab.json:3:7", "unknown node `x`"));
+        assert!(input.is_usage(), "{input:?}");
+        assert_eq!(input.to_string(), "lab.json:3:7: unknown node `x`");
+        let wrapped: Result<()> = Err(Error::Unsupported("no ipip".into()));
+        let unsupported = back(
+            wrapped
+                .context(|| "[host] `ip link add t type ipip`".into())
+                .unwrap_err(),
+        );
+        assert!(unsupported.is_unsupported(), "{unsupported:?}");
+        assert_eq!(
+            unsupported.to_string(),
+            "[host] `ip link add t type ipip`: no ipip"
+        );
+        let other = back(Error::other("the namespace pool is poisoned"));
+        assert!(!other.is_usage() && !other.is_unsupported(), "{other:?}");
+    }
+
+    /// A panic is a value of its own kind, shown as before.
+    #[test]
+    fn a_panic_is_typed() {
+        let e: Result<()> = Err(Error::Panicked("boom".into()));
+        let e = e.context(|| "step one".into()).unwrap_err();
+        assert!(e.is_panic() && !e.is_unsupported());
+        assert_eq!(e.to_string(), "step one: panicked: boom");
+    }
 }

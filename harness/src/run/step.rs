@@ -1,7 +1,7 @@
 //! One step on a topology that holds the state before it: actions,
 //! captures, fixtures and assertions, into a report.
 
-use super::actions::{run_cni, run_daemon, run_ping, run_udp};
+use super::actions::{await_carriers, run_cni, run_daemon, run_ping, run_udp};
 use super::lab::{step_skip, RunOpts};
 use crate::check::lines::{match_lines, resolve};
 use crate::error::{Error, Result};
@@ -31,9 +31,11 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
         caps: None,
         deferred: vec![],
         error: None,
+        changed: Instant::now(),
     };
+    // The one error `actions` returns: the kernel lacks what a command needs.
     if let Err(skip) = run.actions(topo) {
-        return StepReport::skipped(lab, step, skip);
+        return StepReport::skipped(lab, step, skip.to_string());
     }
     let has_traffic = step.actions.iter().any(is_traffic);
     // Captures without traffic still record the step (e.g. to show silence).
@@ -82,12 +84,18 @@ struct StepRun<'a> {
     deferred: Vec<(Option<String>, Expect)>,
     /// What stopped the step early.
     error: Option<String>,
+    /// When the step's last command, traffic or plugin call returned: kernel
+    /// state that settles by itself is awaited from then on, once for the
+    /// step, not once per assertion (a broken step's ten misses cost one
+    /// settle window, not ten).
+    changed: Instant,
 }
 
 impl StepRun<'_> {
     /// Start a capture on every capture point, neighbour timers tuned first.
     fn start_captures(&self, topo: &Topo) -> Result<Vec<Capture>> {
         topo.tune_neigh()?;
+        await_carriers(topo, Duration::from_millis(SETTLE_MS))?;
         // What the learner's own pings left in the neighbour caches must
         // not decide the verdict: every step's traffic starts cold.
         topo.flush_neigh_all()?;
@@ -101,8 +109,9 @@ impl StepRun<'_> {
 
     /// Run the step's items in order: in a full run its set-up, solution
     /// and check; for `vethlab check`, only the check (the learner did the
-    /// rest). `Err(reason)` when the step must be skipped.
-    fn actions(&mut self, topo: &mut Topo) -> std::result::Result<(), String> {
+    /// rest). `Err` (an [`Error::Unsupported`]) when the step must be
+    /// skipped; any other failure stops the step as `self.error`.
+    fn actions(&mut self, topo: &mut Topo) -> Result<()> {
         let (lab, step) = (self.lab, self.step);
         let items: Vec<&Action> = match self.opts.learner {
             true => step.check().collect(),
@@ -118,7 +127,11 @@ impl StepRun<'_> {
             let retune = traffic && self.caps.is_some() && matches!(prev, Some(Action::Cmd { .. }));
             prev = Some(a);
             if retune {
-                if let Err(e) = topo.tune_neigh() {
+                let carriers = Duration::from_millis(SETTLE_MS);
+                if let Err(e) = topo
+                    .tune_neigh()
+                    .and_then(|_| await_carriers(topo, carriers))
+                {
                     self.error = Some(e.to_string());
                     break;
                 }
@@ -136,6 +149,9 @@ impl StepRun<'_> {
                 }
             }
             self.action(topo, a)?;
+            if !matches!(a, Action::Expect { .. }) {
+                self.changed = Instant::now();
+            }
             if self.error.is_some() {
                 break;
             }
@@ -150,14 +166,14 @@ impl StepRun<'_> {
     }
 
     /// One action; a check result, or an error that stops the step.
-    fn action(&mut self, topo: &mut Topo, a: &Action) -> std::result::Result<(), String> {
+    fn action(&mut self, topo: &mut Topo, a: &Action) -> Result<()> {
         let (lab, step) = (self.lab, self.step);
         match a {
             Action::Cmd { node, text, cmds } => {
                 for c in cmds {
                     if let Err(e) = topo.apply(node, c) {
                         if e.is_unsupported() {
-                            return Err(e.to_string());
+                            return Err(e);
                         }
                         self.error = Some(format!("[{node}] `{text}`: {e}"));
                         break;
@@ -205,7 +221,8 @@ impl StepRun<'_> {
                     true => LEARNER_SETTLE_MS,
                     false => SETTLE_MS,
                 };
-                let (what, outcome) = check_expect(topo, e, raw.as_ref(), within, settle);
+                let settle_until = self.changed + Duration::from_millis(settle);
+                let (what, outcome) = check_expect(topo, e, raw.as_ref(), within, settle_until);
                 self.checks.push(CheckResult {
                     id: id.clone(),
                     what,
@@ -348,13 +365,13 @@ fn fixture_outcome(topo: &Topo, f: &Fixture, lines: &[String]) -> Outcome {
 
 /// Check an expectation, with `{cni:…}` values filled in; with `within_ms`,
 /// again after each change the node's kernel announces, until it holds or
-/// time is up.
+/// time is up; kernel state that settles by itself, until `settle_until`.
 pub(crate) fn check_expect(
     topo: &Topo,
     e: &Expect,
     raw: Option<&Value>,
     within_ms: Option<u64>,
-    settle_ms: u64,
+    settle_until: Instant,
 ) -> (String, Outcome) {
     let e = match raw {
         None => e.clone(),
@@ -385,11 +402,14 @@ pub(crate) fn check_expect(
     // Kernel state settles by itself after a command returns (a bridge's
     // operstate on 6.1, a neighbour entry's last transition): a miss is
     // looked at again on each change the node announces, for a bounded time.
-    let window = within_ms.or(e.settles().then_some(settle_ms)).unwrap_or(0);
-    if matches!(first, Outcome::Pass(_)) || window == 0 {
+    let deadline = match within_ms {
+        Some(ms) => Instant::now() + Duration::from_millis(ms),
+        None if e.settles() => settle_until,
+        None => return (what, first),
+    };
+    if matches!(first, Outcome::Pass(_)) || Instant::now() >= deadline {
         return (what, first);
     }
-    let deadline = Instant::now() + Duration::from_millis(window);
     // Subscribed before the next look, so no change between look and wait is
     // missed. Host-local's files (ipam) announce nothing: those re-look every
     // 20 ms.

@@ -35,8 +35,7 @@ pub fn scan(src: &Sources) -> Snapshot {
     let found = peers::discover(&src, &mut snap.unread);
     // Without root, the processes we may not look at hold namespaces we
     // know nothing of: that is not looking, not a clean bill.
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
+    if !nix::unistd::geteuid().is_root() {
         snap.missed.append(&mut snap.unread);
     }
     let mut opened = vec![];

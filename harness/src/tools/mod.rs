@@ -6,6 +6,7 @@ pub mod bench_check;
 pub mod doctor;
 pub mod exercise;
 pub mod lang;
+#[allow(unsafe_code)] // raw system calls, each block with its SAFETY comment
 pub mod learner;
 pub mod learner_home;
 pub mod peers;

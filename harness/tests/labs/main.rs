@@ -5,9 +5,10 @@
 //! tcpdump, its failure messages, and what it leaves behind when killed.
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use vethlab::lab::Lab;
 use vethlab::report::Status;
 use vethlab::run::{self, RunOpts};
 
@@ -55,7 +56,12 @@ fn main() -> ExitCode {
         eprintln!("{e}");
         return ExitCode::from(2);
     }
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Most trials wait (neighbour timers, pings, shells, BGP), each in
+    // namespaces of its own: more at once than cores, unless told.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(default_threads());
+    }
     let labs = match vethlab::lab::catalog::load_all(&dir) {
         Ok(l) => l,
         Err(e) => {
@@ -79,8 +85,37 @@ fn main() -> ExitCode {
         Some((i, n)) => vethlab::lab::catalog::shard(labs.clone(), i, n),
         None => labs.clone(),
     };
+    let kit = Arc::new(Kit { labs, dir });
+    // The slowest first (the table opens with them): the run ends when its
+    // longest trial does, so that one must not start last.
     let mut trials = vec![];
-    for l in &mine {
+    if shard.is_none_or(|(i, _)| i == 1) {
+        trials.extend(kit_trials(&kit));
+        trials.extend(mutations::trials(&kit.dir));
+    }
+    trials.extend(transcripts::trials(&mine));
+    trials.extend(walkthrough::trials(&mine));
+    trials.extend(doctor::trials(&mine));
+    trials.extend(attempts::trials(&mine));
+    trials.extend(step_trials(&mine, args.list));
+    trials.extend(readmes::trials(&mine));
+    libtest_mimic::run(&args, trials).exit_code()
+}
+
+/// `RUST_TEST_THREADS` if set, else four per core.
+fn default_threads() -> usize {
+    std::env::var("RUST_TEST_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| 4 * std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// One trial per lab step, `LAB/STEP`: fresh namespaces, the earlier steps'
+/// commands replayed, then the step's traffic, captures and assertions.
+fn step_trials(labs: &[Lab], listing: bool) -> Vec<Trial> {
+    let mut trials = vec![];
+    for l in labs {
         let l = Arc::new(l.clone());
         for (i, s) in l.steps.iter().enumerate() {
             // A skip is decided when listing, so every runner (nextest,
@@ -89,7 +124,7 @@ fn main() -> ExitCode {
             let skip = run::step_skip(&l, i);
             let name = format!("{}/{}", l.name, s.name);
             let l = l.clone();
-            let trial = Trial::ignorable_test(format!("{}/{}", l.name, s.name), move || {
+            let trial = Trial::ignorable_test(name.clone(), move || {
                 let r = run::run_one(&l, i, &RunOpts::default());
                 match &r.status {
                     Status::Pass => Ok(Completion::Completed),
@@ -100,7 +135,7 @@ fn main() -> ExitCode {
             });
             trials.push(match skip {
                 Some(why) => {
-                    if !args.list {
+                    if !listing {
                         eprintln!("skip {name}: {why}");
                     }
                     trial.with_ignored_flag(true).with_kind("skip")
@@ -109,220 +144,195 @@ fn main() -> ExitCode {
             });
         }
     }
-    let labs = Arc::new(labs);
-    let l2 = labs.clone();
-    trials.push(Trial::ignorable_test("harness/tcpdump-agrees", move || {
-        parity::tcpdump_agrees(&l2)
-    }));
-    trials.push(Trial::ignorable_test(
-        "harness/tcpdump-agrees-synthetic",
-        parity::tcpdump_agrees_synthetic,
-    ));
-    let d2 = dir.clone();
-    trials.push(Trial::test(
-        "harness/broken-lab-shows-expected-vs-captured",
-        move || errors::broken_lab(&d2),
-    ));
-    trials.push(Trial::test(
-        "harness/malformed-lab-file-says-where",
-        errors::malformed_lab,
-    ));
-    let d5 = dir.clone();
-    trials.push(Trial::ignorable_test(
-        "cni/wrong-plugin-config-shows-plugin-error",
-        move || errors::cni_plugin_error(&d5),
-    ));
-    let d4 = dir.clone();
-    trials.push(Trial::test(
-        "harness/capture-drops-fail-loudly",
-        move || errors::capture_drops_fail(&d4),
-    ));
-    trials.push(Trial::test(
-        "harness/bad-input-corpus",
-        errors::bad_input_corpus,
-    ));
-    trials.push(Trial::test(
-        "harness/fault-injection-never-lost",
-        errors::fault_injection,
-    ));
-    trials.push(Trial::test(
-        "harness/output-survives-its-reader",
-        errors::output_survives_reader,
-    ));
-    let names: Vec<String> = labs.iter().map(|l| l.name.clone()).collect();
-    trials.push(Trial::test("safety/kill-9-at-any-moment", move || {
-        safety::kill_at_any_moment(&names)
-    }));
-    trials.push(Trial::test(
-        "safety/caller-untouched",
-        safety::caller_untouched,
-    ));
-    trials.push(Trial::test(
-        "safety/four-parallel-runs",
-        safety::four_parallel_runs,
-    ));
-    trials.push(Trial::test(
-        "safety/rootless-refused-exit-2",
-        safety::rootless_refused,
-    ));
-    trials.push(Trial::test("safety/sandbox-holds", escape::sandbox_holds));
-    trials.push(Trial::test(
-        "escape/host-sockets-unreachable",
-        host_sockets::host_sockets_unreachable,
-    ));
-    trials.push(Trial::test(
-        "harness/neigh-params-over-netlink",
-        kernels::neigh_params_over_netlink,
-    ));
-    trials.push(Trial::test(
-        "safety/outputs-never-follow-symlinks",
-        escape::outputs_never_follow_symlinks,
-    ));
-    for c in escape::cases() {
-        let name = c.file_name().unwrap_or_default().to_string_lossy();
-        trials.push(Trial::test(format!("escape/{name}"), move || {
-            escape::case(&c)
-        }));
-    }
-    trials.push(Trial::ignorable_test(
-        "learner/tmux-bridge-arp-step-3",
-        learner::tmux_session,
-    ));
-    let l3 = labs.clone();
-    trials.push(Trial::test("learner/html-report-well-formed", move || {
-        learner::html_report(&l3)
-    }));
-    if shard.is_none_or(|(i, _)| i == 1) {
-        trials.extend(mutations::trials(&dir));
-    }
-    trials.extend(transcripts::trials(&mine));
-    trials.extend(walkthrough::trials(&mine));
-    trials.extend(doctor::trials(&mine));
-    trials.extend(attempts::trials(&mine));
-    let l4 = labs.clone();
-    trials.push(Trial::test("attempt/no-spoiler", move || {
-        attempts::no_spoiler(&l4)
-    }));
-    let l5 = labs.clone();
-    trials.push(Trial::test("attempt/zh-text", move || {
-        attempts::zh_text(&l5)
-    }));
-    trials.extend(readmes::trials(&mine));
-    let l6 = labs.clone();
-    trials.push(Trial::test("harness/readmes-are-the-steps", move || {
-        readmes::structure(&l6)
-    }));
-    trials.push(Trial::test(
-        "harness/completions-and-man",
-        reports::completions_and_man,
-    ));
-    trials.push(Trial::test(
-        "harness/copied-binary-lists-every-lab",
-        reports::copied_binary_lists_every_lab,
-    ));
-    let d6 = dir.clone();
-    trials.push(Trial::test("harness/bless-then-run-passes", move || {
-        reports::bless_then_run_passes(&d6)
-    }));
-    trials.push(Trial::test(
-        "harness/new-bless-run-passes",
-        author::new_bless_run,
-    ));
-    trials.push(Trial::test(
-        "harness/fmt-check-then-fix",
-        author::fmt_check_then_fix,
-    ));
-    trials.push(Trial::ignorable_test(
-        "harness/tutorial-commands-work",
-        author::tutorial_commands_work,
-    ));
-    let l5 = labs.clone();
-    trials.push(Trial::test("harness/lab-readmes-map-every-id", move || {
-        transcripts::readmes_map_every_id(&l5)
-    }));
-    trials.push(Trial::ignorable_test(
-        "harness/report-colour-on-a-terminal-only",
-        reports::colour_on_a_terminal_only,
-    ));
-    let l4 = labs.clone();
-    trials.push(Trial::ignorable_test("harness/junit-parses", move || {
-        reports::junit_parses(&l4)
-    }));
-    let d3 = dir.clone();
-    trials.push(Trial::test("peers/flannel-node-pairs", move || {
-        peers::flannel_pairs(&d3)
-    }));
-    trials.push(Trial::test("peers/whole-machine", peers::whole_machine));
-    let (d7, d8) = (dir.clone(), dir.clone());
-    let vp = labs
-        .iter()
-        .find(|l| l.name == "veth-pair")
-        .map(|l| l.steps.len());
-    trials.push(Trial::test("harness/cli-fail-fast", move || {
-        cli::fail_fast(&d7)
-    }));
-    trials.push(Trial::test("harness/cli-quiet", move || {
-        cli::quiet(&d8, vp.unwrap_or(0))
-    }));
-    trials.push(Trial::test("harness/cli-color", cli::colour_flags));
-    let l7 = labs.clone();
-    trials.push(Trial::test("harness/readme-figures", move || {
-        readmes::main_readme_figures(&l7)
-    }));
-    let d9 = dir.clone();
-    trials.push(Trial::ignorable_test(
-        "harness/junit-valid-against-jenkins-xsd",
-        move || reports::junit_valid_against_xsd(&d9),
-    ));
-    // What each lab's steps assert about this state, as the lab files say it.
-    let shows: [(&str, &[(&str, &str)]); 3] = [
-        (
+    trials
+}
+
+/// What the kit's own trials read: every lab (whatever the shard) and the
+/// labs' folder.
+struct Kit {
+    labs: Vec<Lab>,
+    dir: PathBuf,
+}
+
+type Outcome = Result<Completion, Failed>;
+
+/// A kit trial's body: what it reads, its outcome.
+type KitFn = fn(&Kit) -> Outcome;
+
+/// A kit trial that always runs to the end.
+fn done(r: Result<(), Failed>) -> Outcome {
+    r.map(|_| Completion::Completed)
+}
+
+/// The kit's own trials (not lab steps), which run in shard 1 only: one row
+/// each, its name and what it runs; the slowest first. A row may find while
+/// running that it cannot run here (a missing tool), and says so as a skip.
+/// The order is the order they start in.
+const KIT: &[(&str, KitFn)] = &[
+    ("safety/kill-9-at-any-moment", |k| {
+        let names: Vec<String> = k.labs.iter().map(|l| l.name.clone()).collect();
+        done(safety::kill_at_any_moment(&names))
+    }),
+    ("harness/bad-input-corpus", |_| {
+        done(errors::bad_input_corpus())
+    }),
+    ("harness/tcpdump-agrees", |k| {
+        parity::tcpdump_agrees(&k.labs)
+    }),
+    ("cni/wrong-plugin-config-shows-plugin-error", |k| {
+        errors::cni_plugin_error(&k.dir)
+    }),
+    ("harness/broken-lab-shows-expected-vs-captured", |k| {
+        done(errors::broken_lab(&k.dir))
+    }),
+    ("learner/tmux-bridge-arp-step-3", |_| {
+        learner::tmux_session()
+    }),
+    ("learner/html-report-well-formed", |k| {
+        done(learner::html_report(&k.labs))
+    }),
+    ("harness/tcpdump-agrees-synthetic", |_| {
+        parity::tcpdump_agrees_synthetic()
+    }),
+    ("harness/malformed-lab-file-says-where", |_| {
+        done(errors::malformed_lab())
+    }),
+    ("harness/capture-drops-fail-loudly", |k| {
+        done(errors::capture_drops_fail(&k.dir))
+    }),
+    ("harness/fault-injection-never-lost", |_| {
+        done(errors::fault_injection())
+    }),
+    ("harness/output-survives-its-reader", |_| {
+        done(errors::output_survives_reader())
+    }),
+    ("safety/rootless-refused-exit-2", |_| {
+        done(safety::rootless_refused())
+    }),
+    ("safety/sandbox-holds", |_| done(escape::sandbox_holds())),
+    ("safety/outputs-never-follow-symlinks", |_| {
+        done(escape::outputs_never_follow_symlinks())
+    }),
+    ("harness/readmes-are-the-steps", |k| {
+        done(readmes::structure(&k.labs))
+    }),
+    ("harness/completions-and-man", |_| {
+        done(reports::completions_and_man())
+    }),
+    ("harness/bless-then-run-passes", |k| {
+        done(reports::bless_then_run_passes(&k.dir))
+    }),
+    ("harness/lab-readmes-map-every-id", |k| {
+        done(transcripts::readmes_map_every_id(&k.labs))
+    }),
+    ("harness/report-colour-on-a-terminal-only", |_| {
+        reports::colour_on_a_terminal_only()
+    }),
+    ("harness/junit-parses", |k| reports::junit_parses(&k.labs)),
+    ("peers/flannel-node-pairs", |k| {
+        done(peers::flannel_pairs(&k.dir))
+    }),
+    ("peers/whole-machine", |_| done(peers::whole_machine())),
+    ("harness/new-bless-run-passes", |_| {
+        done(author::new_bless_run())
+    }),
+    ("harness/fmt-check-then-fix", |_| {
+        done(author::fmt_check_then_fix())
+    }),
+    ("harness/tutorial-commands-work", |_| {
+        author::tutorial_commands_work()
+    }),
+    ("harness/copied-binary-lists-every-lab", |_| {
+        done(reports::copied_binary_lists_every_lab())
+    }),
+    ("harness/cli-fail-fast", |k| done(cli::fail_fast(&k.dir))),
+    ("harness/cli-quiet", |k| {
+        let vp = k.labs.iter().find(|l| l.name == "veth-pair");
+        done(cli::quiet(&k.dir, vp.map_or(0, |l| l.steps.len())))
+    }),
+    ("harness/cli-color", |_| done(cli::colour_flags())),
+    ("harness/readme-figures", |k| {
+        done(readmes::main_readme_figures(&k.labs))
+    }),
+    ("harness/junit-valid-against-jenkins-xsd", |k| {
+        reports::junit_valid_against_xsd(&k.dir)
+    }),
+    ("harness/topology-per-step/flannel", |k| {
+        pictures_of(
+            k,
             "flannel",
             &[(
                 "cross-node-vxlan",
                 "10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink",
             )],
-        ),
-        (
+        )
+    }),
+    ("harness/topology-per-step/calico", |k| {
+        pictures_of(
+            k,
             "calico",
             &[
                 ("proxy-arp", "169.254.1.1 dev eth0 lladdr ee:ee:ee:ee:ee:ee"),
                 ("proxy-arp", "net.ipv4.conf.cali7a4b00317e6.proxy_arp = 1"),
                 ("node-routes", "blackhole 10.244.38.128/26 proto bird"),
             ],
-        ),
-        (
+        )
+    }),
+    ("harness/topology-per-step/bridge-arp", |k| {
+        pictures_of(
+            k,
             "bridge-arp",
             &[("veth-in-bridge", "192.168.122.102 dev veth0 FAILED")],
-        ),
-    ];
-    for (name, want) in shows {
-        if let Some(l) = labs.iter().find(|l| l.name == name).cloned() {
-            trials.push(Trial::test(
-                format!("harness/topology-per-step/{name}"),
-                move || pictures::topology_is_the_kernel(&l, want),
-            ));
-        }
+        )
+    }),
+    ("harness/neigh-params-over-netlink", |_| {
+        done(kernels::neigh_params_over_netlink())
+    }),
+    ("escape/host-sockets-unreachable", |_| {
+        done(host_sockets::host_sockets_unreachable())
+    }),
+    ("peers/hostile-names-escaped", |_| {
+        done(peers::hostile_names_escaped())
+    }),
+    ("attempt/no-spoiler", |k| {
+        done(attempts::no_spoiler(&k.labs))
+    }),
+    ("attempt/zh-text", |k| done(attempts::zh_text(&k.labs))),
+    // Last of the table: full runs (four at once) whose pings need the CPU
+    // the trials above hold at the start.
+    ("safety/four-parallel-runs", |_| {
+        done(safety::four_parallel_runs())
+    }),
+    ("safety/caller-untouched", |_| {
+        done(safety::caller_untouched())
+    }),
+];
+
+/// What a lab's per-step pictures must show, held against the kernel.
+fn pictures_of(k: &Kit, lab: &str, want: &'static [(&'static str, &'static str)]) -> Outcome {
+    match k.labs.iter().find(|l| l.name == lab) {
+        Some(l) => done(pictures::topology_is_the_kernel(l, want)),
+        None => Err(fail(format!("no lab {lab}"))),
     }
-    trials.push(Trial::test(
-        "peers/hostile-names-escaped",
-        peers::hostile_names_escaped,
-    ));
-    if shard.is_some_and(|(i, _)| i != 1) {
-        trials.retain(|t| !KIT_TRIALS.iter().any(|p| t.name().starts_with(p)));
-    }
-    libtest_mimic::run(&args, trials).exit_code()
 }
 
-/// The kit's own trials (not lab steps), by name prefix.
-const KIT_TRIALS: [&str; 6] = [
-    "harness/",
-    "safety/",
-    "learner/",
-    "peers/",
-    "cni/",
-    "mutation/",
-];
+/// The table's trials, then one per hostile lab file, `escape/CASE`.
+fn kit_trials(kit: &Arc<Kit>) -> Vec<Trial> {
+    let mut trials: Vec<Trial> = KIT
+        .iter()
+        .map(|(name, f)| {
+            let (k, f) = (kit.clone(), *f);
+            Trial::ignorable_test(*name, move || f(&k))
+        })
+        .collect();
+    for c in escape::cases() {
+        let name = c.file_name().unwrap_or_default().to_string_lossy();
+        trials.push(Trial::test(format!("escape/{name}"), move || {
+            escape::case(&c)
+        }));
+    }
+    trials
+}
 
 /// A trial that found, while running, that it cannot run here. libtest
 /// shows it as ignored; nextest reads only the exit status of a trial it

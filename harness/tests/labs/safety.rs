@@ -113,7 +113,10 @@ pub(crate) fn holders_of(token: &str) -> Vec<String> {
 /// One kill: start `args` traced, SIGKILL it at its `n`th trace event, and
 /// return that event. Then nothing of it may remain.
 fn kill_at(args: &[&str], n: usize, before: &str) -> Result<String, Failed> {
-    let token = format!("{}-{n}-{}", std::process::id(), args.join("_").len());
+    // Unique among the moments running at once.
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let token = format!("{}-{n}-{seq}", std::process::id());
     let mut child = Command::new(VETHLAB)
         .args(args)
         .env("VETHLAB_TRACE", "1")
@@ -196,24 +199,16 @@ fn events_of(args: &[&str]) -> Result<Vec<String>, Failed> {
 
 /// SIGKILL at 30+ moments spread over every lab's build, captures, traffic,
 /// assertions and teardown, and inside `vethlab shell` (with a learner's
-/// background processes and a running `vethlab check`).
+/// background processes and a running `vethlab check`). Each moment is its
+/// own run, killed and then looked after alone: they run `KILL_WORKERS` at a
+/// time, as the runs mostly wait (timers, pings, the learner's sleeps).
 pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
     let before = snapshot();
-    let mut events = vec![];
-    for l in labs {
-        let args = ["run", l.as_str()];
-        let total = events_of(&args)?.len();
-        // First, last, and four moments between.
-        let mut at: Vec<usize> = (0..6).map(|i| 1 + i * (total - 1) / 5).collect();
-        at.dedup();
-        for n in at {
-            events.push(kill_at(&args, n, &before)?);
-        }
-    }
+    let owned = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     // The shell: events are its build, its start, then those of the
     // `vethlab check` run inside it; the learner's sleeps hold namespaces.
-    let shell = |script: &'static str| {
-        [
+    let shell = |script: &str| {
+        owned(&[
             "shell",
             "bridge-arp",
             "--step",
@@ -222,38 +217,47 @@ pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
             "sh",
             "-c",
             script,
-        ]
+        ])
     };
-    let with_sleeps = shell("ip netns exec song sleep 300 & sleep 300 & vethlab check; sleep 300");
-    // Every event up to the shell's end (the learner's sleeps keep it open).
-    let evs = events_of(&shell("vethlab check"))?;
-    let total = evs
-        .iter()
-        .position(|e| e == "shell exited")
-        .unwrap_or(evs.len());
-    for n in 1..=total {
-        events.push(kill_at(&with_sleeps, n, &before)?);
-    }
     // `vethlab reset`: the shell ends (its sleeps with it), the lab is torn
     // down and rebuilt, a new shell runs the script again (now without reset).
+    let reset = "if [ \"$VETHLAB_RESETS\" = 0 ]; then vethlab reset; fi; vethlab check";
+    // Each run left alone, for its events: every lab's, then the shell's
+    // and the shell's with a reset.
+    let mut alone: Vec<Vec<String>> = labs.iter().map(|l| owned(&["run", l])).collect();
+    alone.push(shell("vethlab check"));
+    alone.push(shell(reset));
+    let mut evs = parallel(&alone, |args| events_of(&strs(args)))?;
+    let (reset_evs, shell_evs) = (evs.pop().unwrap_or_default(), evs.pop().unwrap_or_default());
+    let mut moments: Vec<(Vec<String>, usize)> = vec![];
+    for (args, ev) in alone.iter().zip(&evs) {
+        // First, last, and four moments between.
+        let total = ev.len();
+        let mut at: Vec<usize> = (0..6).map(|i| 1 + i * (total - 1) / 5).collect();
+        at.dedup();
+        moments.extend(at.into_iter().map(|n| (args.clone(), n)));
+    }
+    let with_sleeps = shell("ip netns exec song sleep 300 & sleep 300 & vethlab check; sleep 300");
+    // Every event up to the shell's end (the learner's sleeps keep it open).
+    let total = shell_evs
+        .iter()
+        .position(|e| e == "shell exited")
+        .unwrap_or(shell_evs.len());
+    moments.extend((1..=total).map(|n| (with_sleeps.clone(), n)));
     let with_reset = shell(
         "if [ \"$VETHLAB_RESETS\" = 0 ]; then ip netns exec song sleep 300 & sleep 300 & vethlab reset; fi; vethlab check; sleep 300",
     );
-    let evs = events_of(&shell(
-        "if [ \"$VETHLAB_RESETS\" = 0 ]; then vethlab reset; fi; vethlab check",
-    ))?;
-    let from = evs.iter().position(|e| e == "reset").ok_or_else(|| {
+    let from = reset_evs.iter().position(|e| e == "reset").ok_or_else(|| {
         fail(format!(
-            "no `reset` event in a shell that ran vethlab reset: {evs:?}"
+            "no `reset` event in a shell that ran vethlab reset: {reset_evs:?}"
         ))
     })?;
-    let to = evs
+    let to = reset_evs
         .iter()
         .rposition(|e| e == "shell exited")
-        .unwrap_or(evs.len());
-    for n in from + 1..=to.max(from + 1) {
-        events.push(kill_at(&with_reset, n, &before)?);
-    }
+        .unwrap_or(reset_evs.len());
+    moments.extend((from + 1..=to.max(from + 1)).map(|n| (with_reset.clone(), n)));
+    let events = parallel(&moments, |(args, n)| kill_at(&strs(args), *n, &before))?;
     let kinds: std::collections::BTreeSet<&str> =
         events.iter().filter_map(|e| e.split(' ').next()).collect();
     for k in [
@@ -267,6 +271,45 @@ pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
         return Err(fail(format!("only {} kill moments", events.len())));
     }
     Ok(())
+}
+
+/// How many kill moments run at once.
+const KILL_WORKERS: usize = 6;
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// `f` over every job, `KILL_WORKERS` at a time; the results in the jobs'
+/// order, or every job's failure.
+fn parallel<J: Sync, R: Send>(
+    jobs: &[J],
+    f: impl Fn(&J) -> Result<R, Failed> + Sync,
+) -> Result<Vec<R>, Failed> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(vec![]);
+    std::thread::scope(|s| {
+        for _ in 0..KILL_WORKERS.min(jobs.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(j) = jobs.get(i) else { break };
+                let r = f(j);
+                done.lock().unwrap_or_else(|p| p.into_inner()).push((i, r));
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    let (ok, bad): (Vec<_>, Vec<_>) = done.into_iter().map(|(_, r)| r).partition(Result::is_ok);
+    if !bad.is_empty() {
+        let why: Vec<String> = bad
+            .into_iter()
+            .filter_map(Result::err)
+            .map(|e| e.message().unwrap_or("(no message)").to_string())
+            .collect();
+        return Err(fail(why.join("\n")));
+    }
+    Ok(ok.into_iter().filter_map(Result::ok).collect())
 }
 
 /// A full run leaves the caller's namespace byte-identical.

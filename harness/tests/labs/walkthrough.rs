@@ -103,8 +103,11 @@ fn awaits(lab: &Lab, idx: usize) -> bool {
 
 fn walk(lab: &Lab, idx: usize) -> Result<(), Failed> {
     let wait = match awaits(lab, idx) {
-        // A learner waits for the daemons to agree before checking.
-        true => "i=0; until vethlab check >/dev/null 2>&1 || [ $i -ge 60 ]; do i=$((i+1)); sleep 0.25; done\n",
+        // A learner waits for the daemons to agree before checking. No
+        // sleep: each `vethlab check` itself awaits the node's announced
+        // changes (up to 700 ms) for state on its way, so the loop waits on
+        // events, at most 30 checks.
+        true => "i=0; until vethlab check >/dev/null 2>&1 || [ $i -ge 30 ]; do i=$((i+1)); done\n",
         false => "",
     };
     let script = format!(

@@ -67,6 +67,31 @@ enum Cmd {
     New(commands::new::New),
 }
 
+impl Cmd {
+    /// Whether the command runs inside the sandbox (entered before any
+    /// thread exists). Every command says so here, with no default arm: a
+    /// new command does not compile until it decides.
+    fn needs_sandbox(&self) -> bool {
+        match self {
+            // They build namespaces of their own.
+            Cmd::Run(_) | Cmd::Shell(_) | Cmd::Bench(_) => true,
+            // Need no namespaces of their own.
+            Cmd::List(_) | Cmd::Completions(_) | Cmd::Man(_) => false,
+            // Read the caller's own host, so they must not leave it.
+            Cmd::Peers(_) | Cmd::Doctor(_) => false,
+            // Read and write the caller's own files (lab files, a new lab).
+            Cmd::Schema(_) | Cmd::Fmt(_) | Cmd::New(_) => false,
+            // Run inside a lab shell, among the lab's namespaces already.
+            Cmd::Check(_)
+            | Cmd::Task(_)
+            | Cmd::Hint(_)
+            | Cmd::Solution(_)
+            | Cmd::Answer(_)
+            | Cmd::Reset(_) => false,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
     out::set(cli.color, cli.quiet);
@@ -92,28 +117,7 @@ fn main() -> ExitCode {
         eprintln!("vethlab: {e}");
         return ExitCode::from(if e.is_usage() { 2 } else { 1 });
     }
-    // `list` and `peers` need no namespaces of their own; everything else runs inside the sandbox,
-    // entered before any thread exists.
-    // `peers` reads the caller's own host, so it must not leave it.
-    // `check` runs inside a lab shell, among the lab's namespaces already.
-    let needs_sandbox = !matches!(
-        cli.cmd,
-        Cmd::List(_)
-            | Cmd::Peers(_)
-            | Cmd::Doctor(_)
-            | Cmd::Check(_)
-            | Cmd::Task(_)
-            | Cmd::Hint(_)
-            | Cmd::Solution(_)
-            | Cmd::Answer(_)
-            | Cmd::Reset(_)
-            | Cmd::Completions(_)
-            | Cmd::Man(_)
-            | Cmd::Schema(_)
-            | Cmd::Fmt(_)
-            | Cmd::New(_)
-    );
-    if needs_sandbox {
+    if cli.cmd.needs_sandbox() {
         // Result files are written by the caller's side after the run.
         match &cli.cmd {
             Cmd::Run(c) => c.register_outputs(),
