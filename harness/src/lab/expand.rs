@@ -225,7 +225,7 @@ fn check_row<'v>(
 }
 
 /// The items `item` stands for: itself, or for an `each`, its template
-/// filled in from every row (rows already checked by [`expand`]).
+/// filled in from every row (the rows already checked as the lab loaded).
 pub fn instances(item: &Value) -> Vec<Value> {
     let each = match item {
         Value::Object(m) if m.contains_key("each") => m,
