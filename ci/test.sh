@@ -34,8 +34,8 @@ echo "== cargo install: from / it lists every lab and runs veth-pair; cargo publ
 VETHLAB_INSTALL_DEBUG=1 bash ci/install.sh
 
 if [ "${VETHLAB_KERNEL_MATRIX:-1}" = 1 ]; then
-  echo "== kernel matrix: Debian 6.1 under user-mode Linux, without and with the tunnel modules"
-  bash ci/kernel-matrix.sh none all ipip
+  echo "== kernel matrix: Debian 6.1 and 11 (Linux 5.10) under user-mode Linux, without and with the tunnel modules"
+  bash ci/kernel-matrix.sh none all ipip 5.10-none 5.10-tunnels
 fi
 
 if [ -x ci/image.sh ] && [ "${VETHLAB_CI_IMAGE:-1}" = 1 ]; then
