@@ -235,8 +235,6 @@ pub fn spawn_shell(
         proc_: c("/proc"),
         sysfs: c("sysfs"),
         procfs: c("proc"),
-        tmp: c("/tmp"),
-        tmpfs: c("tmpfs"),
         reset: c(crate::tools::exercise::RESET_FILE),
     };
     // SAFETY: the closure only makes raw syscalls on memory prepared above.
@@ -354,8 +352,6 @@ struct PreExec {
     proc_: CString,
     sysfs: CString,
     procfs: CString,
-    tmp: CString,
-    tmpfs: CString,
     /// The file `vethlab reset` writes (see `wait_or_reset`).
     reset: CString,
 }
@@ -390,15 +386,10 @@ impl PreExec {
         if sysfs_at(0) != 0 && sysfs_at(libc::MS_RDONLY) != 0 {
             return Err(err());
         }
-        // A writable /tmp of the shell's own (tcpdump -w), gone with it.
-        // Not fatal where the sandbox's root has no /tmp.
-        let _ = libc::mount(
-            self.tmpfs.as_ptr(),
-            self.tmp.as_ptr(),
-            self.tmpfs.as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV,
-            std::ptr::null(),
-        );
+        // No tmpfs of the shell's own on /tmp: the sandbox's root already
+        // has a private, writable /tmp, gone with the sandbox, and one more
+        // would hide what is shown there (the vethlab binary itself when it
+        // lives under /tmp: the shell's `check` could not run it).
         self.pid_namespace()?;
         // A /proc of the new PID namespace: `ps` shows the lab's processes.
         // Not fatal where a container's masked /proc forbids it.

@@ -77,12 +77,20 @@ pub struct Ui {
 static UI: OnceLock<Ui> = OnceLock::new();
 
 /// Whether `when` means colour for a stream: `auto` asks anstream, which
-/// reads the terminal, NO_COLOR, CLICOLOR(_FORCE) and TERM as clap does.
+/// reads the terminal, NO_COLOR, CLICOLOR(_FORCE) and TERM as clap does —
+/// except that anstream colours a terminal whenever `CI` is set, even with
+/// TERM=dumb; a dumb terminal stays plain unless CLICOLOR_FORCE says so.
 pub fn colour_for<S: anstream::stream::RawStream>(when: When, stream: &S) -> bool {
     match when {
         When::Always => true,
         When::Never => false,
-        When::Auto => anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never,
+        When::Auto => {
+            let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+            let forced =
+                std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+            (!dumb || forced)
+                && anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never
+        }
     }
 }
 
