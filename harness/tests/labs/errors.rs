@@ -98,7 +98,12 @@ pub(crate) fn malformed_lab() -> Result<(), Failed> {
 /// run took (measured for the note, never asserted).
 fn check_case(name: &str, lab: &Path, args: &[String], want: &str) -> (Option<String>, Duration) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vethlab"));
-    c.arg("run").args(args).arg(lab);
+    // Paths in args.txt are relative to the crate, wherever the suite runs
+    // (cargo test: here; ci/rootless.sh: the checkout).
+    c.arg("run")
+        .args(args)
+        .arg(lab)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
     let loaded = args.is_empty().then(|| {
         Lab::load(lab)
             .err()

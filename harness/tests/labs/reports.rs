@@ -389,6 +389,10 @@ pub(crate) fn copied_binary_lists_every_lab() -> Result<(), Failed> {
             .args(["list", "--json"])
             .current_dir("/")
             .env_remove("VETHLAB_LABS")
+            // A cache of its own: rootless, inside this suite's user
+            // namespace, the shared ones belong to someone else.
+            .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+            .env("TMPDIR", tmp.path())
             .output()
             .map_err(|e| fail(e.to_string()))?;
         if !o.status.success() {
