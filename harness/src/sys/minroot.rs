@@ -386,7 +386,28 @@ fn pivot(st: &Path) -> Result<()> {
     // SAFETY: pivot_root(2) with two static, NUL-terminated paths.
     let r = unsafe { libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) };
     if r != 0 {
-        return Err(Error::io("pivot_root", std::io::Error::last_os_error()));
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EPERM) {
+            return Err(Error::io("pivot_root", e));
+        }
+        // Docker's default seccomp profile refuses pivot_root even with
+        // CAP_SYS_ADMIN: move the new root over / and chroot into it, as
+        // switch_root does. The host's root then lies under it, reachable
+        // only by a chroot from a directory above the new root: no process
+        // of the sandbox may chroot again (CAP_SYS_CHROOT leaves the
+        // bounding set, so nothing exec'd inside has it).
+        mount(Some("."), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
+            .map_err(err("move the new root over /".into()))?;
+        nix::unistd::chroot(".").map_err(err("chroot into the new root".into()))?;
+        // SAFETY: prctl(2) with integer arguments only.
+        const CAP_SYS_CHROOT: libc::c_ulong = 18; // linux/capability.h
+        if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, CAP_SYS_CHROOT, 0, 0, 0) } != 0 {
+            return Err(Error::io(
+                "drop CAP_SYS_CHROOT",
+                std::io::Error::last_os_error(),
+            ));
+        }
+        return std::env::set_current_dir("/").map_err(|e| Error::io("chdir /", e));
     }
     umount2(".", MntFlags::MNT_DETACH).map_err(err("detach the host's root".into()))?;
     std::env::set_current_dir("/").map_err(|e| Error::io("chdir /", e))
