@@ -3,10 +3,7 @@
 
 pub mod answer;
 pub mod doctor;
-pub mod judge;
-mod judge_more;
 pub mod lines;
-pub mod route_match;
 pub mod state;
 pub mod transcript;
 
