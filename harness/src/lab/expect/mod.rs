@@ -44,6 +44,15 @@ kinds! {
 
 pub use peer_index::{peer_index, Method};
 
+/// A string a kind takes that `lab::validate` must find plain before it is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Untrusted<'a> {
+    /// A per-namespace `net.*` sysctl key (read under /proc/sys).
+    SysctlKey(&'a str),
+    /// A name that becomes a file name: what it names, and the name.
+    Name(&'static str, &'a str),
+}
+
 /// What a judge found: `Ok(what was seen)` or `Err(what differs)`, its
 /// first line the diagnosis and the rest what was seen.
 pub type Judgement = std::result::Result<String, String>;
@@ -62,6 +71,13 @@ pub trait Kind {
     /// Why it could never fail, if it could not: refused at load.
     fn vacuous(&self) -> Option<&'static str> {
         None
+    }
+
+    /// Strings it takes that become more than text (a sysctl key becomes a
+    /// path under /proc/sys, a name a file name): refused at load unless
+    /// plain. Its nodes and devices are checked as every item's are.
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
+        vec![]
     }
 
     /// The step's capture points it compares, each of which the step must capture.
@@ -108,6 +124,17 @@ pub trait Kind {
 }
 
 impl Expect {
+    /// The assertion a lab item is, if it is one that parses: the loader
+    /// takes an item's `id` and `within_ms` off before its kind reads the
+    /// rest. A malformed one is `None` here, the loader's to report.
+    pub fn of_item(item: &serde_json::Value) -> Option<Expect> {
+        let mut m = item.as_object()?.clone();
+        m.get("expect")?;
+        m.remove("id");
+        m.remove("within_ms");
+        serde_json::from_value(serde_json::Value::Object(m)).ok()
+    }
+
     /// Check against the kernel now. Ok(what was seen) or Err(what differs).
     pub fn check(&self, st: &dyn State) -> Result<Judgement> {
         let r = self.judge(st);
