@@ -14,19 +14,34 @@ use crate::model::State;
 #[macro_use]
 mod registry;
 
-// The list: `"tag" => Variant(file::Type),` per kind, where `file.rs` in
-// this folder holds `Type` and its `impl Kind`. Nothing else names a kind.
+// The list: `"tag" => Variant(file::Type),` per kind (a doc comment is
+// optional), where `file.rs` in this folder holds `Type` and its
+// `impl Kind`. Nothing else names a kind.
 kinds! {
+    /// The exact set of links in a node.
     "links" => Links(links::ExpectLinks),
+    /// One link's attributes; only the ones given are compared.
     "link" => Link(link::ExpectLink),
+    /// The IPv4 addresses of one interface, exactly.
     "addr" => Addr(addr::ExpectAddr),
+    /// Lines `ip route` must and must not print in a node.
     "routes" => Routes(routes::ExpectRoutes),
+    /// One neighbour (ARP) entry, as `ip neigh` shows it.
     "neigh" => Neigh(neigh::ExpectNeigh),
+    /// A sysctl's value in a node (`net.ipv4.ip_forward` = `1`).
     "sysctl" => Sysctl(sysctl::ExpectSysctl),
+    /// The peer's ifindex by each of seed 002's methods.
     "peer-index" => PeerIndex(peer_index::ExpectPeerIndex),
+    /// Bridge membership, exactly (what `brctl show` lists).
     "bridge" => Bridge(bridge::ExpectBridge),
+    /// Two capture points saw byte-identical frames (needs both in `capture`).
     "same-frames" => SameFrames(same_frames::ExpectSameFrames),
+    /// A BIRD daemon runs in the node and one of its BGP sessions is
+    /// Established (asked over its control socket): routes learned over BGP,
+    /// not written by hand.
     "bgp" => Bgp(bgp::ExpectBgp),
+    /// The addresses host-local holds for a CNI network, exactly (in the
+    /// run's scratch directory: after DEL, none).
     "ipam" => Ipam(ipam::ExpectIpam),
 }
 
@@ -61,13 +76,6 @@ pub trait Kind {
         None
     }
 
-    /// Strings it takes that become more than text (a sysctl key becomes a
-    /// path under /proc/sys, a name a file name): refused at load unless
-    /// plain. Its nodes and devices are checked as every item's are.
-    fn untrusted(&self) -> Vec<Untrusted<'_>> {
-        vec![]
-    }
-
     /// The step's capture points it compares, each of which the step must capture.
     fn capture_points(&self) -> Vec<&str> {
         vec![]
@@ -75,6 +83,13 @@ pub trait Kind {
 
     /// The (node, sysctl key) pairs it reads, which reports show beside the topology.
     fn sysctls(&self) -> Vec<(&str, &str)> {
+        vec![]
+    }
+
+    /// Strings it takes that become more than text (a sysctl key becomes a
+    /// path under /proc/sys, a name a file name): refused at load unless
+    /// plain. Its nodes and devices are checked as every item's are.
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
         vec![]
     }
 

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 /// Declares the kinds: each module, the `Expect` enum over them, and
 /// `Expect`'s dispatch and schema.
 macro_rules! kinds {
-    ($($tag:literal => $variant:ident($module:ident :: $ty:ident),)*) => {
+    ($($(#[$doc:meta])* $tag:literal => $variant:ident($module:ident :: $ty:ident),)*) => {
         $(pub mod $module;)*
         $(pub use $module::$ty;)*
 
@@ -18,6 +18,7 @@ macro_rules! kinds {
         #[serde(tag = "expect")]
         pub enum Expect {
             $(
+                $(#[$doc])*
                 #[doc = concat!("`\"expect\": \"", $tag, "\"`: see [`", stringify!($ty), "`].")]
                 #[serde(rename = $tag)]
                 $variant($module::$ty),
