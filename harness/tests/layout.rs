@@ -149,72 +149,6 @@ fn every_folder_says_what_it_owns() {
     }
 }
 
-#[test]
-fn files_stay_under_500_lines() {
-    let big: Vec<String> = files()
-        .iter()
-        .map(|(_, p, t)| (p, t.lines().count()))
-        .filter(|(_, n)| *n > MAX_FILE_LINES)
-        .map(|(p, n)| format!("{}: {n} lines", p.display()))
-        .collect();
-    assert!(
-        big.is_empty(),
-        "a file over {MAX_FILE_LINES} lines is two concerns:\n{}",
-        big.join("\n")
-    );
-}
-
-/// Each `fn` with a body, and its length in lines (to the closing brace at
-/// its own indentation, as rustfmt writes it).
-fn functions(text: &str) -> Vec<(String, usize)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = vec![];
-    for (i, l) in lines.iter().enumerate() {
-        let t = l.trim_start();
-        let ind = &l[..l.len() - t.len()];
-        let decl = [
-            "fn ",
-            "pub fn ",
-            "pub(crate) fn ",
-            "pub(super) fn ",
-            "async fn ",
-            "pub async fn ",
-        ]
-        .iter()
-        .find_map(|p| t.strip_prefix(p));
-        let Some(rest) = decl else { continue };
-        if l.trim_end().ends_with(';') {
-            continue;
-        }
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        let close = format!("{ind}}}");
-        if let Some(j) = lines[i + 1..].iter().position(|x| *x == close) {
-            out.push((name, j + 2));
-        }
-    }
-    out
-}
-
-#[test]
-fn functions_stay_under_80_lines() {
-    let mut long = vec![];
-    for (_, p, t) in files() {
-        for (name, n) in functions(&code(&t)) {
-            if n > MAX_FN_LINES {
-                long.push(format!("{}: fn {name}: {n} lines", p.display()));
-            }
-        }
-    }
-    assert!(
-        long.is_empty(),
-        "functions over {MAX_FN_LINES} lines:\n{}",
-        long.join("\n")
-    );
-}
-
 /// The folder of assertion kinds and the file that lists them.
 const KINDS: &str = "lab/expect";
 
@@ -308,5 +242,71 @@ fn only_the_kinds_own_files_name_a_kind() {
         bad.is_empty(),
         "adding a kind must touch only its file and the list:\n{}",
         bad.join("\n")
+    );
+}
+
+#[test]
+fn files_stay_under_500_lines() {
+    let big: Vec<String> = files()
+        .iter()
+        .map(|(_, p, t)| (p, t.lines().count()))
+        .filter(|(_, n)| *n > MAX_FILE_LINES)
+        .map(|(p, n)| format!("{}: {n} lines", p.display()))
+        .collect();
+    assert!(
+        big.is_empty(),
+        "a file over {MAX_FILE_LINES} lines is two concerns:\n{}",
+        big.join("\n")
+    );
+}
+
+/// Each `fn` with a body, and its length in lines (to the closing brace at
+/// its own indentation, as rustfmt writes it).
+fn functions(text: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = vec![];
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        let ind = &l[..l.len() - t.len()];
+        let decl = [
+            "fn ",
+            "pub fn ",
+            "pub(crate) fn ",
+            "pub(super) fn ",
+            "async fn ",
+            "pub async fn ",
+        ]
+        .iter()
+        .find_map(|p| t.strip_prefix(p));
+        let Some(rest) = decl else { continue };
+        if l.trim_end().ends_with(';') {
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let close = format!("{ind}}}");
+        if let Some(j) = lines[i + 1..].iter().position(|x| *x == close) {
+            out.push((name, j + 2));
+        }
+    }
+    out
+}
+
+#[test]
+fn functions_stay_under_80_lines() {
+    let mut long = vec![];
+    for (_, p, t) in files() {
+        for (name, n) in functions(&code(&t)) {
+            if n > MAX_FN_LINES {
+                long.push(format!("{}: fn {name}: {n} lines", p.display()));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FN_LINES} lines:\n{}",
+        long.join("\n")
     );
 }
