@@ -11,11 +11,11 @@ pub fn peer_of(st: &dyn State, node: &str, dev: &str) -> Result<(String, String)
     let l = st.link(node, dev)?;
     let idx = l
         .link
-        .ok_or_else(|| Error::other(format!("{node}:{dev} has no peer (no IFLA_LINK)")))?;
+        .ok_or_else(|| Error::not_found(format!("{node}:{dev} has no peer (no IFLA_LINK)")))?;
     let pn = match l.link_netnsid {
         None => node.to_string(),
         Some(id) => st.node_of_nsid(node, id)?.ok_or_else(|| {
-            Error::other(format!(
+            Error::not_found(format!(
                 "{node}:{dev}'s peer is in a namespace of no lab node"
             ))
         })?,
@@ -24,7 +24,8 @@ pub fn peer_of(st: &dyn State, node: &str, dev: &str) -> Result<(String, String)
         .links(&pn)?
         .into_iter()
         .find(|x| x.index == idx)
-        .ok_or_else(|| Error::other(format!("no link {idx} in {pn}")))?;
+        .ok_or_else(|| Error::not_found(format!("no link {idx} in {pn}")))?;
+
     Ok((pn, p.name))
 }
 

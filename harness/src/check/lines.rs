@@ -2,7 +2,8 @@
 //! kernel's state, `*` globs, order, and lines that must never appear.
 
 use crate::check::state::State;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
+
 use crate::lab::fixture::{placeholders, FixtureLine};
 use crate::model::fmt_mac;
 
@@ -18,7 +19,7 @@ pub fn resolve(st: &dyn State, text: &str) -> Result<String> {
         }
         let l = st
             .link(p[0], p[1])
-            .map_err(|e| Error::other(format!("placeholder {{{ph}}}: {e}")))?;
+            .context(|| format!("placeholder {{{ph}}}"))?;
         let v = match p[2] {
             "mac" => l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
             "ifindex" => l.index.to_string(),

@@ -9,7 +9,8 @@
 //! Inside the sandbox (the `vethlab` binary, the labs test binary) a run
 //! happens in-process.
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
+
 use crate::lab::Lab;
 use crate::report::{Status, StepReport};
 use serde::{Deserialize, Serialize};
@@ -195,7 +196,7 @@ fn in_child(req: &Request) -> Result<RunReport> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io("start a runner child", e))?;
-    let body = serde_json::to_vec(req).map_err(|e| Error::other(e.to_string()))?;
+    let body = serde_json::to_vec(req).context(|| "the request".into())?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(&body)
@@ -289,8 +290,7 @@ fn serve_request() -> Result<RunReport> {
     std::io::stdin()
         .read_to_end(&mut body)
         .map_err(|e| Error::io("read the request", e))?;
-    let req: Request =
-        serde_json::from_slice(&body).map_err(|e| Error::other(format!("the request: {e}")))?;
+    let req: Request = serde_json::from_slice(&body).context(|| "the request".into())?;
     // Loaded before the sandbox, as `vethlab run` does: a lab's own files
     // are read with the caller's rights, never from inside.
     let lab = load(&req)?;

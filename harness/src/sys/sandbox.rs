@@ -13,7 +13,8 @@
 //! are further network namespaces owned by the run's user namespace, so the
 //! run has full rights over them and none over anything else.
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
+
 use nix::mount::{mount, MsFlags};
 use nix::sched::{unshare, CloneFlags};
 use nix::unistd::{getgid, getuid};
@@ -282,7 +283,7 @@ fn mounts(opts: &Options, root: bool) -> Result<()> {
         MsFlags::MS_REC | MsFlags::MS_PRIVATE,
         None::<&str>,
     )
-    .map_err(|e| Error::other(format!("cannot make / a private mount ({e})")))?;
+    .context(|| "cannot make / a private mount".into())?;
     super::minroot::enter(&super::minroot::Plan {
         readable: &opts.readable,
         writable: &opts.writable,
@@ -404,7 +405,7 @@ pub fn mount_sysfs() -> Result<()> {
         // lives in that node): the kernel refuses the same superblock on
         // the same mount point, and /sys already shows what we want.
         Err(nix::errno::Errno::EBUSY) => Ok(()),
-        r => r.map_err(|e| Error::other(format!("mount sysfs: {e}"))),
+        r => r.context(|| "mount sysfs".into()),
     }
 }
 
@@ -418,7 +419,7 @@ pub fn root_slave() -> Result<()> {
         MsFlags::MS_REC | MsFlags::MS_SLAVE,
         None::<&str>,
     )
-    .map_err(|e| Error::other(format!("cannot make / a slave mount ({e})")))
+    .context(|| "cannot make / a slave mount".into())
 }
 
 pub use super::privilege::{diagnose, missing_caps};

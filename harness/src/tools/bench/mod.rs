@@ -11,7 +11,8 @@ mod floor;
 pub use churn::{churn, churn_iproute2, churn_vethlab};
 pub use floor::churn_floor;
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
+
 use crate::lab::Lab;
 use crate::report::Status;
 use crate::run::{self, RunOpts};
@@ -206,7 +207,9 @@ pub(crate) fn wait_no_veth(node: &Netns) -> Result<()> {
             return Ok(());
         }
         if !changes.wait(deadline) && Instant::now() >= deadline {
-            return Err(Error::other("namespaces still not freed after 60 s"));
+            return Err(Error::Stopped(
+                "namespaces still not freed after 60 s".into(),
+            ));
         }
     }
 }
@@ -214,8 +217,7 @@ pub(crate) fn wait_no_veth(node: &Netns) -> Result<()> {
 /// A witness handle on a node, so its devices can be watched after the
 /// topology that owns it is dropped.
 pub(crate) fn witness(topo: &Topo, node: &str) -> Result<Netns> {
-    let fd =
-        nix::unistd::dup(topo.node(node)?.fd()).map_err(|e| Error::other(format!("dup: {e}")))?;
+    let fd = nix::unistd::dup(topo.node(node)?.fd()).context(|| "dup".into())?;
     Netns::attach(&format!("{node}-witness"), fd)
 }
 

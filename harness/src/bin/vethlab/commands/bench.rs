@@ -1,7 +1,7 @@
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vethlab::error::{Error, Result};
+use vethlab::error::{Context, Result};
 use vethlab::tools::bench::{self, Bench};
 
 #[derive(Args)]
@@ -43,8 +43,7 @@ impl BenchCmd {
     /// `--json FILE`: `v` as pretty JSON, when asked for.
     fn write_json(&self, v: &serde_json::Value) -> Result<()> {
         if let Some(p) = &self.json {
-            let text =
-                serde_json::to_string_pretty(v).map_err(|e| Error::other(format!("JSON: {e}")))?;
+            let text = serde_json::to_string_pretty(v).context(|| "JSON".into())?;
             vethlab::sys::outputs::write(p, text.as_bytes())?;
         }
         Ok(())

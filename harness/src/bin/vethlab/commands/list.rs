@@ -1,7 +1,7 @@
 use crate::out::println;
 use clap::Args;
 use std::process::ExitCode;
-use vethlab::error::Result;
+use vethlab::error::{Context, Result};
 use vethlab::report::out::esc;
 
 #[derive(Args)]
@@ -22,8 +22,7 @@ impl List {
                     "steps": l.steps.iter().map(|s| serde_json::json!({"step": s.name, "title": s.title, "task": s.task_text(), "hints": s.hints.len(), "observations": s.ids(), "requires": s.requires})).collect::<Vec<_>>()})
                 })
                 .collect();
-            let text = serde_json::to_string_pretty(&v)
-                .map_err(|e| vethlab::error::Error::other(format!("JSON: {e}")))?;
+            let text = serde_json::to_string_pretty(&v).context(|| "JSON".into())?;
             println(&text);
             return Ok(ExitCode::SUCCESS);
         }

@@ -2,7 +2,7 @@ use super::run_html::lab_view;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use vethlab::error::{Error, Result};
+use vethlab::error::{Context, Error, Result};
 use vethlab::lab;
 use vethlab::report::html::NodeView;
 use vethlab::report::{self, StepReport};
@@ -310,8 +310,7 @@ impl Run {
         if let Some(p) = &self.json {
             let mut v = report::json_report(all);
             v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
-            let text = serde_json::to_string_pretty(&v)
-                .map_err(|e| Error::other(format!("JSON report: {e}")))?;
+            let text = serde_json::to_string_pretty(&v).context(|| "JSON report".into())?;
             if is_stdout(p) {
                 crate::out::println(&text);
             } else {

@@ -2,7 +2,7 @@
 
 use clap::Args;
 use std::process::ExitCode;
-use vethlab::error::{Error, Result};
+use vethlab::error::{Context, Result};
 
 #[derive(Args)]
 pub struct Schema {}
@@ -10,7 +10,7 @@ pub struct Schema {}
 impl Schema {
     pub fn exec(self) -> Result<ExitCode> {
         let text = serde_json::to_string_pretty(&vethlab::lab::schema::json())
-            .map_err(|e| Error::other(format!("JSON: {e}")))?;
+            .context(|| "JSON".into())?;
         say!("{text}");
         Ok(ExitCode::SUCCESS)
     }
