@@ -1,7 +1,7 @@
 //! The loader's capture points: each `NODE:IFACE` of a device that exists,
 //! with its fixture opened once beneath the lab's tree.
 
-use super::load::{RawStep, BLESSING};
+use super::load::RawStep;
 use super::loader::{CapState, Loader};
 use super::model::CapturePoint;
 use crate::error::{Error, Result};
@@ -43,7 +43,8 @@ impl Loader<'_> {
             }
             let rel = self.fixtures.1.join(&rs.name).join(format!("{n}-{i}.txt"));
             let fpath = self.fixtures.0.join(&rel);
-            let blessing = BLESSING.load(std::sync::atomic::Ordering::Relaxed);
+            let blessing = self.opts.bless;
+
             let fixture = self.fixture(&rel, &fpath, id.is_none() || blessing, &bad)?;
             // A point with nothing to compare would pass on any capture.
             let compared = same_frames_points(rs).any(|p| p == point);

@@ -48,6 +48,8 @@ pub(super) struct Loader<'a> {
     /// The directory fixtures are opened beneath, and their path under it.
     pub(super) fixtures: (PathBuf, PathBuf),
     pub(super) known: Known,
+    /// The caller's options (`--bless`).
+    pub(super) opts: super::load::LoadOptions,
 }
 
 /// Whether a capture point's device exists at the step's first traffic.
@@ -83,6 +85,7 @@ impl<'a> Loader<'a> {
                 default_node,
                 devs,
             },
+            opts: Default::default(),
         })
     }
 

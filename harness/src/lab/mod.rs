@@ -20,7 +20,7 @@ pub mod source;
 pub mod spans;
 pub mod validate;
 
-pub use load::{features, fixtures_base, fixtures_dir, limits, BLESSING};
+pub use load::{features, fixtures_base, fixtures_dir, limits, LoadOptions};
 pub use model::*;
 
 #[cfg(test)]

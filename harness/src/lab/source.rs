@@ -94,8 +94,9 @@ pub fn unpack() -> Result<PathBuf> {
             Err(e) => why.push(format!("{}: {e}", base.display())),
         }
     }
-    Err(Error::other(format!(
-        "cannot unpack the built-in labs ({}); give a labs directory with --labs DIR or VETHLAB_LABS",
+    Err(Error::Privilege(format!(
+        "cannot unpack the built-in labs
+ ({}); give a labs directory with --labs DIR or VETHLAB_LABS",
         why.join("; ")
     )))
 }

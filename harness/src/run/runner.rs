@@ -297,7 +297,9 @@ fn serve_request() -> Result<RunReport> {
     if let Some(d) = &req.pcap_dir {
         crate::sys::outputs::register_dir(d);
     }
-    crate::sys::sandbox::enter()?;
+    // The labs directory, read-only inside, as `vethlab run` shows it.
+    crate::sys::sandbox::enter(crate::lab::catalog::labs_dir().ok().as_deref())?;
+
     let opts = super::RunOpts {
         pcap_dir: req.pcap_dir.clone(),
         ..Default::default()

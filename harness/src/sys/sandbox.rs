@@ -79,13 +79,12 @@ pub fn show_readonly(path: &std::path::Path) {
     }
 }
 
-/// Enter the sandbox showing the labs directory and the shared fixtures
+/// Enter the sandbox showing the labs directory `labs` (the built-in labs
+/// unpacked, or --labs/VETHLAB_LABS) and the shared fixtures beside it
 /// (read-only). See `enter_with`.
-pub fn enter() -> Result<Mode> {
-    // The labs directory (the built-in labs unpacked, or --labs/VETHLAB_LABS);
-    // none found is the command's to report, not the sandbox's.
-    let mut readable: Vec<PathBuf> = crate::lab::catalog::labs_dir()
-        .map(|labs| vec![labs.join("../fixtures"), labs])
+pub fn enter(labs: Option<&std::path::Path>) -> Result<Mode> {
+    let mut readable: Vec<PathBuf> = labs
+        .map(|labs| vec![labs.join("../fixtures"), labs.to_path_buf()])
         .unwrap_or_default()
         .into_iter()
         .filter(|p| p.is_dir())

@@ -11,9 +11,14 @@ pub struct List {
     json: bool,
 }
 
-impl List {
-    pub fn exec(self) -> Result<ExitCode> {
-        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir()?)?;
+impl super::Command for List {
+    fn place(&self) -> super::Place {
+        // Reads lab files; needs no namespaces.
+        super::Place::Here
+    }
+    fn exec(self: Box<Self>, ctx: &super::Ctx) -> Result<ExitCode> {
+        let labs = vethlab::lab::catalog::load_all(&ctx.labs.dir()?)?;
+
         if self.json {
             let v: Vec<_> = labs
                 .iter()

@@ -15,8 +15,12 @@ pub struct New {
     dir: PathBuf,
 }
 
-impl New {
-    pub fn exec(self) -> Result<ExitCode> {
+impl super::Command for New {
+    fn place(&self) -> super::Place {
+        // Writes a new lab among the caller's own files.
+        super::Place::Here
+    }
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let name = self
             .dir
             .file_name()

@@ -113,9 +113,26 @@ fn lost(l: &lab::Lab, idx: Option<usize>, done: &[String], why: &str) -> Vec<Ste
         .collect()
 }
 
+impl super::Command for Run {
+    fn place(&self) -> super::Place {
+        // It builds the labs' namespaces.
+        super::Place::Sandbox
+    }
+    /// Before the sandbox: read and check the lab files (a bad one exits 2
+    /// before anything is built), then name the result files.
+    fn prepare(&mut self, ctx: &super::Ctx) -> Result<()> {
+        self.load_labs(&ctx.labs)?;
+        self.register_outputs();
+        Ok(())
+    }
+    fn exec(self: Box<Self>, ctx: &super::Ctx) -> Result<ExitCode> {
+        self.run_all(&ctx.labs)
+    }
+}
+
 impl Run {
     /// Before the sandbox: the file and directories results go to.
-    pub fn register_outputs(&self) {
+    fn register_outputs(&self) {
         let pcap_dir = self
             .pcap_dir
             .clone()
@@ -145,9 +162,8 @@ impl Run {
         }
     }
 
-    /// Before the sandbox: read and check the lab files (a bad one exits 2
-    /// before anything is built).
-    pub fn prepare(&mut self) -> Result<()> {
+    /// Read and check the lab files.
+    fn load_labs(&mut self, labs: &vethlab::lab::catalog::Labs) -> Result<()> {
         // Arguments and outputs first, with the caller's own rights: a
         // mistake there costs a second, not a run.
         if let Some(b) = self.capture_buffer {
@@ -161,20 +177,20 @@ impl Run {
         }
         // Both reports on stdout: refused before any lab is read.
         vethlab::sys::outputs::check_reports(self.json.as_deref(), self.junit.as_deref(), &[], 0)?;
-        lab::BLESSING.store(self.bless, std::sync::atomic::Ordering::Relaxed);
+        let opts = lab::LoadOptions { bless: self.bless };
         if self.bless {
-            vethlab::lab::catalog::bless_target(&self.targets)?;
+            vethlab::lab::catalog::bless_target(labs, &self.targets)?;
         }
-        let dir = vethlab::lab::catalog::labs_dir()?;
+        let dir = labs.dir()?;
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
         if self.targets.is_empty() {
-            jobs = vethlab::lab::catalog::load_all(&dir)?
+            jobs = vethlab::lab::catalog::load_all_with(&dir, opts)?
                 .into_iter()
                 .map(|l| (l, None))
                 .collect();
         }
         for t in &self.targets {
-            jobs.push(vethlab::lab::catalog::resolve(t, &dir)?);
+            jobs.push(vethlab::lab::catalog::resolve_with(t, &dir, opts)?);
         }
         if let Some((i, n)) = self.shard {
             jobs = vethlab::lab::catalog::shard(jobs, i, n);
@@ -235,10 +251,11 @@ impl Run {
             .or_else(|| self.html.as_ref().map(|d| d.join("pcaps")))
     }
 
-    pub fn exec(mut self) -> Result<ExitCode> {
+    fn run_all(mut self, labs: &vethlab::lab::catalog::Labs) -> Result<ExitCode> {
         if self.loaded.is_none() {
-            self.prepare()?;
+            self.load_labs(labs)?;
         }
+
         let jobs = self.loaded.take().unwrap_or_default();
         let pcap_dir = self.pcap_dir();
         let opts = RunOpts {

@@ -7,8 +7,12 @@ use vethlab::error::{Context, Result};
 #[derive(Args)]
 pub struct Schema {}
 
-impl Schema {
-    pub fn exec(self) -> Result<ExitCode> {
+impl super::Command for Schema {
+    fn place(&self) -> super::Place {
+        // Prints; needs no namespaces.
+        super::Place::Here
+    }
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let text = serde_json::to_string_pretty(&vethlab::lab::schema::json())
             .context(|| "JSON".into())?;
         say!("{text}");
