@@ -214,3 +214,41 @@ fn functions_stay_under_80_lines() {
         long.join("\n")
     );
 }
+
+/// One word per concept: no two types (structs, enums, aliases, traits)
+/// declared with any `pub` share a name anywhere in the crate, so a name
+/// found in a message or a signature means one thing.
+#[test]
+fn public_type_names_are_unique() {
+    let mut seen: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for (_, rel, text) in files() {
+        for l in code(&text).lines() {
+            let t = l.trim_start();
+            let Some(rest) = t.strip_prefix("pub") else {
+                continue;
+            };
+            // `pub`, `pub(crate)`, `pub(super)`, `pub(in …)`.
+            let rest = match rest.strip_prefix('(') {
+                Some(r) => r.split_once(')').map_or("", |(_, r)| r),
+                None => rest,
+            };
+            let mut words = rest.split_whitespace();
+            if !matches!(words.next(), Some("struct" | "enum" | "type" | "trait")) {
+                continue;
+            }
+            let name: String = words
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            seen.entry(name).or_default().push(rel.clone());
+        }
+    }
+    let twice: Vec<String> = seen
+        .iter()
+        .filter(|(_, at)| at.len() > 1)
+        .map(|(n, at)| format!("{n}: {at:?}"))
+        .collect();
+    assert!(twice.is_empty(), "public type names used twice:\n{}", twice.join("\n"));
+}

@@ -42,9 +42,10 @@ pub(super) fn deeper(depth: u32) -> Option<u32> {
     (depth < MAX_NESTING).then_some(depth + 1)
 }
 
-/// One captured frame, decoded.
+/// One captured frame, decoded: the high-level representation of the
+/// bytes a [`crate::capture::frame::Frame`] holds (smoltcp's `Repr`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Frame {
+pub struct FrameRepr {
     /// Ethernet source MAC; `None` when the link type has no Ethernet header.
     pub src_mac: Option<Mac>,
     /// Ethernet destination MAC; `None` when the link type has no Ethernet header.
@@ -187,14 +188,14 @@ pub struct Vxlan {
     /// VXLAN network identifier.
     pub vni: u32,
     /// The encapsulated Ethernet frame.
-    pub inner: Box<Frame>,
+    pub inner: Box<FrameRepr>,
 }
 
 /// Decode one captured frame of link type `linktype`.
-pub fn decode(linktype: i32, data: &[u8]) -> Frame {
+pub fn decode(linktype: i32, data: &[u8]) -> FrameRepr {
     match linktype {
         DLT_EN10MB => ether(data, 0),
-        DLT_RAW | DLT_RAW_BSD | LINKTYPE_RAW | DLT_IPV4 => Frame {
+        DLT_RAW | DLT_RAW_BSD | LINKTYPE_RAW | DLT_IPV4 => FrameRepr {
             src_mac: None,
             dst_mac: None,
             pkt: raw_ip(data, 0),
@@ -205,13 +206,13 @@ pub fn decode(linktype: i32, data: &[u8]) -> Frame {
         // would be malformed, where tcpdump decodes them by the protocol field.
         DLT_LINUX_SLL if data.len() >= 16 => {
             let et = u16::from_be_bytes([data[14], data[15]]);
-            Frame {
+            FrameRepr {
                 src_mac: None,
                 dst_mac: None,
                 pkt: by_ethertype(et, &data[16..], 0),
             }
         }
-        _ => Frame {
+        _ => FrameRepr {
             src_mac: None,
             dst_mac: None,
             pkt: Packet::Malformed {
@@ -223,14 +224,14 @@ pub fn decode(linktype: i32, data: &[u8]) -> Frame {
 }
 
 /// An Ethernet frame at encapsulation depth `d`.
-pub(super) fn ether(data: &[u8], d: u32) -> Frame {
+pub(super) fn ether(data: &[u8], d: u32) -> FrameRepr {
     match Ethernet2Slice::from_slice_without_fcs(data) {
-        Ok(e) => Frame {
+        Ok(e) => FrameRepr {
             dst_mac: Some(e.destination()),
             src_mac: Some(e.source()),
             pkt: by_ethertype(e.ether_type().0, e.payload_slice(), d),
         },
-        Err(_) => Frame {
+        Err(_) => FrameRepr {
             src_mac: None,
             dst_mac: None,
             pkt: Packet::Malformed {

@@ -3,13 +3,13 @@
 //! devices known.
 
 use super::load::RawStep;
-use super::loader::{Item, Known};
+use super::loader::{ItemAt, Known};
 use super::model::*;
 use crate::error::Result;
 use crate::lab::expect::Expect;
 use serde_json::Value;
 
-impl Item<'_> {
+impl ItemAt<'_> {
     pub(super) fn cni(&self, k: &mut Known, v: &Value) -> Result<Action> {
         let c: CniSpec = self.typed("cni", v)?;
         if !["ADD", "CHECK", "DEL"].contains(&c.cni.as_str()) {

@@ -128,7 +128,7 @@ impl<'a> Loader<'a> {
                     .and_then(|r| r.split('/').next())
                     .and_then(|x| x.parse::<usize>().ok())
                     .unwrap_or(ii);
-                let it = Item {
+                let it = ItemAt {
                     loc: &self.loc,
                     rs,
                     list: if li == 0 { "given item" } else { "item" },
@@ -203,7 +203,7 @@ fn cap_state(devs: &Devices, rs: &RawStep) -> CapState {
 }
 
 /// One item of a step's `do` list, with what it needs to say where it is.
-pub(super) struct Item<'a> {
+pub(super) struct ItemAt<'a> {
     loc: &'a Locator<'a>,
     rs: &'a RawStep,
     /// "item" (of `do`) or "given item".
@@ -217,7 +217,7 @@ pub(super) struct Item<'a> {
     ioff: usize,
 }
 
-impl Item<'_> {
+impl ItemAt<'_> {
     pub(super) fn err_at(&self, off: usize, m: String) -> Error {
         Error::input(
             self.loc.at(off),

@@ -14,5 +14,5 @@ pub use lab::{
     build_given, build_upto, feature_missing, index_plan, new_topo, run_lab, run_lab_then, run_one,
     run_one_then, step_skip, RunOpts, NOT_RUN,
 };
-pub use runner::{RunReport, Runner, StepSummary, Verdict};
+pub use runner::{RunReport, Runner, StepSummary};
 pub use step::run_step;

@@ -21,18 +21,6 @@ use std::process::{Command, Stdio};
 /// The environment variable that marks a runner child.
 const ENV: &str = "VETHLAB_RUNNER_CHILD";
 
-/// How one step ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", tag = "status", content = "reason")]
-pub enum Verdict {
-    /// Every assertion held on what was captured and read.
-    Pass,
-    /// At least one assertion failed, or the step could not run.
-    Fail,
-    /// Not run on this machine, with the reason (a missing module or package).
-    Skip(String),
-}
-
 /// One step of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepSummary {
@@ -43,7 +31,7 @@ pub struct StepSummary {
     /// The observation ids the step asserts.
     pub ids: Vec<String>,
     /// How it ended.
-    pub verdict: Verdict,
+    pub status: Status,
     /// The step's report as `vethlab run -v` prints it (checks, captured
     /// lines, and on failure the difference and the hint).
     pub text: String,
@@ -65,25 +53,21 @@ impl RunReport {
                 lab: r.lab.clone(),
                 step: r.step.clone(),
                 ids: r.ids.clone(),
-                verdict: match &r.status {
-                    Status::Pass => Verdict::Pass,
-                    Status::Fail => Verdict::Fail,
-                    Status::Skip(why) => Verdict::Skip(why.clone()),
-                },
+                status: r.status.clone(),
                 text: r.text(true),
             })
             .collect();
         RunReport { steps }
     }
 
-    /// No step failed (skipped steps say why in their verdict).
+    /// No step failed (skipped steps say why in their status).
     pub fn passed(&self) -> bool {
-        !self.steps.iter().any(|s| s.verdict == Verdict::Fail)
+        !self.steps.iter().any(|s| s.status == Status::Fail)
     }
 
     /// The steps that failed.
     pub fn failures(&self) -> impl Iterator<Item = &StepSummary> {
-        self.steps.iter().filter(|s| s.verdict == Verdict::Fail)
+        self.steps.iter().filter(|s| s.status == Status::Fail)
     }
 }
 

@@ -72,7 +72,7 @@ pub struct Suite {
 
 /// Loading (parse, locate, validate) a generated lab of `bytes` bytes.
 #[derive(Debug, Clone, Serialize)]
-pub struct Loader {
+pub struct LoaderFigure {
     /// Size of the lab text.
     pub bytes: usize,
     /// Steps in the generated lab.
@@ -123,7 +123,7 @@ pub fn big_lab(bytes: usize) -> (String, usize, usize) {
 }
 
 /// Load a generated lab of about `bytes` bytes, best of `reps`.
-pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<Loader> {
+pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<LoaderFigure> {
     let (text, steps, commands) = big_lab(bytes);
     let p = dir.join(format!("big-{bytes}.json"));
     std::fs::write(&p, &text).map_err(|e| Error::io(format!("write {}", p.display()), e))?;
@@ -135,7 +135,7 @@ pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<Loader> {
         drop(l);
     }
     let _ = std::fs::remove_file(&p);
-    Ok(Loader {
+    Ok(LoaderFigure {
         bytes: text.len(),
         steps,
         commands,
@@ -148,7 +148,7 @@ pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<Loader> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Bench {
     /// The loader, by lab size.
-    pub loader: Vec<Loader>,
+    pub loader: Vec<LoaderFigure>,
     /// Pod churn, by pod count.
     pub churn: Vec<Churn>,
     /// The lab suite.

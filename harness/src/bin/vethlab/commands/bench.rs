@@ -62,7 +62,7 @@ impl BenchCmd {
     }
 
     /// The loader figure, for each size asked (none with `--churn-only`).
-    fn loader(&self, tmp: &std::path::Path) -> Result<Vec<bench::Loader>> {
+    fn loader(&self, tmp: &std::path::Path) -> Result<Vec<bench::LoaderFigure>> {
         let mut loader = vec![];
         if self.churn_only || self.loader_mb.is_empty() {
             return Ok(loader);
