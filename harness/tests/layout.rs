@@ -250,5 +250,9 @@ fn public_type_names_are_unique() {
         .filter(|(_, at)| at.len() > 1)
         .map(|(n, at)| format!("{n}: {at:?}"))
         .collect();
-    assert!(twice.is_empty(), "public type names used twice:\n{}", twice.join("\n"));
+    assert!(
+        twice.is_empty(),
+        "public type names used twice:\n{}",
+        twice.join("\n")
+    );
 }

@@ -238,7 +238,7 @@ mod tests {
         assert!(got.iter().all(|p| *p == dest) && matches(&dest));
         // A group-writable cache is not used.
         std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o777)).unwrap();
-        assert!(unpack_in(&tmp).is_err());
+        unpack_in(&tmp).unwrap_err();
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 }
