@@ -79,6 +79,8 @@ struct Request {
     /// The lab's text, when it did not come from `path`.
     text: Option<String>,
     pcap_dir: Option<PathBuf>,
+    capture_buffer: Option<i32>,
+    fail_fast: bool,
 }
 
 /// Runs labs in throwaway namespaces inside the sandbox.
@@ -109,7 +111,7 @@ struct Request {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Runner {
-    pcap_dir: Option<PathBuf>,
+    opts: super::RunOpts,
 }
 
 impl Runner {
@@ -122,8 +124,26 @@ impl Runner {
 
     /// Also write each capture as pcapng under `dir/LAB/STEP/`.
     pub fn pcap_dir(mut self, dir: impl Into<PathBuf>) -> Runner {
-        self.pcap_dir = Some(dir.into());
+        self.opts.pcap_dir = Some(dir.into());
         self
+    }
+
+    /// Kernel buffer per capture point, in bytes (default `Capture::BUFFER`).
+    pub fn capture_buffer(mut self, bytes: i32) -> Runner {
+        self.opts.capture_buffer = Some(bytes);
+        self
+    }
+
+    /// `--fail-fast`: after the first FAIL no step or lab starts (those
+    /// report a SKIP saying so); steps already running finish.
+    pub fn fail_fast(mut self) -> Runner {
+        self.opts.stop = Some(Default::default());
+        self
+    }
+
+    /// The options steps run with.
+    pub(super) fn opts(&self) -> &super::RunOpts {
+        &self.opts
     }
 
     /// Run every step of the lab file at `path`.
@@ -131,7 +151,7 @@ impl Runner {
         self.run(Request {
             path: path.to_path_buf(),
             text: None,
-            pcap_dir: self.pcap_dir.clone(),
+            ..self.request()
         })
     }
 
@@ -141,8 +161,19 @@ impl Runner {
         self.run(Request {
             path: PathBuf::from("lab.json"),
             text: Some(text.to_string()),
-            pcap_dir: self.pcap_dir.clone(),
+            ..self.request()
         })
+    }
+
+    /// A request carrying this runner's options (for a runner child).
+    fn request(&self) -> Request {
+        Request {
+            path: PathBuf::new(),
+            text: None,
+            pcap_dir: self.opts.pcap_dir.clone(),
+            capture_buffer: self.opts.capture_buffer,
+            fail_fast: self.opts.stop.is_some(),
+        }
     }
 
     fn run(&self, req: Request) -> Result<RunReport> {
@@ -162,12 +193,22 @@ fn load(req: &Request) -> Result<Lab> {
 
 /// Already in the sandbox: run here.
 fn in_process(req: &Request) -> Result<RunReport> {
-    let lab = load(req)?;
-    let opts = super::RunOpts {
-        pcap_dir: req.pcap_dir.clone(),
-        ..Default::default()
-    };
-    Ok(RunReport::from_steps(&super::run_lab(&lab, &opts, &|_| {})))
+    run_here(req, load(req)?)
+}
+
+/// Run the lab of `req` in this process, with its options: one job of
+/// [`Runner::run_jobs`].
+fn run_here(req: &Request, lab: Lab) -> Result<RunReport> {
+    let mut runner = Runner::default();
+    runner.opts.pcap_dir = req.pcap_dir.clone();
+    runner.opts.capture_buffer = req.capture_buffer;
+    if req.fail_fast {
+        runner = runner.fail_fast();
+    }
+    let no_view: Option<super::parallel::View<'_, ()>> = None;
+    let results = runner.run_jobs(&[(lab, None)], &|_| {}, no_view);
+    let steps: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
+    Ok(RunReport::from_steps(&steps))
 }
 
 /// Outside it: this program again, as a runner child.
@@ -283,12 +324,7 @@ fn serve_request() -> Result<RunReport> {
     }
     // The labs directory, read-only inside, as `vethlab run` shows it.
     crate::sys::sandbox::enter(crate::lab::catalog::labs_dir().ok().as_deref())?;
-
-    let opts = super::RunOpts {
-        pcap_dir: req.pcap_dir.clone(),
-        ..Default::default()
-    };
-    Ok(RunReport::from_steps(&super::run_lab(&lab, &opts, &|_| {})))
+    run_here(&req, lab)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use vethlab::error::{Context, Error, Result};
 use vethlab::lab;
 use vethlab::report::html::NodeView;
 use vethlab::report::{self, StepReport};
-use vethlab::run::{self, RunOpts};
+use vethlab::run::Runner;
 
 mod progress;
 use progress::Progress;
@@ -100,17 +100,6 @@ fn probe_file(flag: &str, p: &Path) -> Result<()> {
         let _ = std::fs::remove_file(p);
     }
     Ok(())
-}
-
-/// A lab whose thread died: every step it had not reported is a FAIL that
-/// says so, so the run cannot exit 0 without it.
-fn lost(l: &lab::Lab, idx: Option<usize>, done: &[String], why: &str) -> Vec<StepReport> {
-    l.steps
-        .iter()
-        .enumerate()
-        .filter(|(i, s)| idx.is_none_or(|x| x == *i) && !done.contains(&s.name))
-        .map(|(_, s)| StepReport::failed(l, s, format!("the lab's thread died: {why}")))
-        .collect()
 }
 
 impl super::Command for Run {
@@ -257,13 +246,16 @@ impl Run {
         }
 
         let jobs = self.loaded.take().unwrap_or_default();
-        let pcap_dir = self.pcap_dir();
-        let opts = RunOpts {
-            pcap_dir: pcap_dir.clone(),
-            capture_buffer: self.capture_buffer.map(|b| b as i32),
-            stop: self.fail_fast.then(Default::default),
-            ..Default::default()
-        };
+        let mut runner = Runner::new();
+        if let Some(d) = self.pcap_dir() {
+            runner = runner.pcap_dir(d);
+        }
+        if let Some(b) = self.capture_buffer {
+            runner = runner.capture_buffer(b as i32);
+        }
+        if self.fail_fast {
+            runner = runner.fail_fast();
+        }
         // Which kernel, which optional kinds, which fallback devices: a
         // failing CI log says what it ran on.
         let kernel = vethlab::sys::kernel::facts();
@@ -276,8 +268,9 @@ impl Run {
         // The finished topology: for the HTML pages, and the MACs a bless
         // turns back into placeholders.
         let want_view = self.html.is_some() || self.bless;
+        let view: vethlab::run::parallel::View<'_, Vec<NodeView>> = &lab_view;
         let started = std::time::Instant::now();
-        let results = run_jobs(&jobs, &opts, &progress, want_view);
+        let results = runner.run_jobs(&jobs, &|r| progress.step(r), want_view.then_some(view));
         let wall = started.elapsed();
         // The machine ran out of namespaces: its failure (exit 2, naming the
         // sysctl), not the lab's; no report claims the steps failed.
@@ -345,67 +338,4 @@ impl Run {
         }
         Ok(())
     }
-}
-
-/// Labs in parallel (each in its own namespaces), steps of a lab in order;
-/// with `want_view`, the topology as each step of a whole lab left it.
-fn run_jobs(
-    jobs: &[(lab::Lab, Option<usize>)],
-    opts: &RunOpts,
-    progress: &Progress,
-    want_view: bool,
-) -> Vec<(Vec<StepReport>, Vec<Vec<NodeView>>)> {
-    let report = |r: &StepReport| progress.step(r);
-    std::thread::scope(|s| {
-        let hs: Vec<_> = jobs
-            .iter()
-            .map(|(l, idx)| {
-                let report = &report;
-                s.spawn(move || match idx {
-                    None => {
-                        let mut views = vec![vec![]; l.steps.len()];
-                        let r = run::run_lab_then(l, opts, report, &mut |i, t| {
-                            if want_view {
-                                views[i] = lab_view(l, t);
-                            }
-                        });
-                        (r, views)
-                    }
-                    Some(i) => {
-                        let mut view = vec![];
-                        let r = run::run_one_then(l, *i, opts, &mut |t| {
-                            if want_view {
-                                view = lab_view(l, t);
-                            }
-                        });
-                        // No verdict on a step the machine failed (exit 2 follows).
-                        if vethlab::sys::netns::limit_hit().is_none() {
-                            report(&r);
-                        }
-                        (vec![r], vec![view])
-                    }
-                })
-            })
-            .collect();
-        hs.into_iter()
-            .zip(jobs)
-            .map(|(h, (l, idx))| {
-                h.join().unwrap_or_else(|p| {
-                    let r = lost(l, *idx, &progress.done(&l.name), &panic_text(&p));
-                    for x in &r {
-                        progress.step(x);
-                    }
-                    (r, vec![])
-                })
-            })
-            .collect()
-    })
-}
-
-/// A panic's message, as the panic hook printed it.
-pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
 }
