@@ -3,16 +3,13 @@
 
 pub mod bird;
 pub mod bless;
-mod captures;
 pub mod catalog;
 pub mod expand;
 pub mod expect;
 pub mod fixture;
 pub mod format;
 pub mod input;
-mod items;
 pub mod load;
-mod loader;
 pub mod model;
 pub mod schema;
 pub mod solution;
@@ -29,7 +26,5 @@ mod expand_tests;
 mod expect_tests;
 #[cfg(test)]
 mod files_tests;
-#[cfg(test)]
-mod load_tests;
 #[cfg(test)]
 mod spans_bless_tests;

@@ -15,6 +15,6 @@ pub use lab::{
     build_given, build_upto, feature_missing, index_plan, new_topo, run_lab, run_lab_then, run_one,
     run_one_then, step_skip, RunOpts, NOT_RUN,
 };
-pub use parallel::{Job, JobResult};
+pub use parallel::{JobResult, LabJob};
 pub use runner::{RunReport, Runner, StepSummary};
 pub use step::run_step;

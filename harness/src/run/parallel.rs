@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 /// A lab to run: every step (`None`), or one (`Some(i)`, on the state the
 /// earlier steps build, replayed).
-pub type Job = (Lab, Option<usize>);
+pub type LabJob = (Lab, Option<usize>);
 
 /// What a caller makes of the topology a step left (a page's node views).
 pub type View<'a, V> = &'a (dyn Fn(&Lab, &Topo) -> V + Sync);
@@ -27,7 +27,7 @@ impl Runner {
     /// reported is a FAIL saying why, so the run cannot pass without it.
     pub fn run_jobs<V: Clone + Default + Send>(
         &self,
-        jobs: &[Job],
+        jobs: &[LabJob],
         progress: &(dyn Fn(&StepReport) + Sync),
         view: Option<View<'_, V>>,
     ) -> Vec<JobResult<V>> {

@@ -2,11 +2,11 @@
 //! plugins, daemons) and of questions: each a typed object, its nodes and
 //! devices known.
 
-use super::load::RawStep;
-use super::loader::{ItemAt, Known};
-use super::model::*;
+use super::step::{ItemAt, Known};
+use super::RawStep;
 use crate::error::Result;
 use crate::lab::expect::Expect;
+use crate::lab::model::*;
 use serde_json::Value;
 
 impl ItemAt<'_> {

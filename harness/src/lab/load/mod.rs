@@ -1,7 +1,6 @@
 //! Loading a lab file: JSON with positions, limits and validation, so every
 //! mistake is one message with file:line:column.
 
-use super::loader::Loader;
 use super::model::*;
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
@@ -9,6 +8,15 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use step::Loader;
+
+// One step's items checked in order (nodes, devices, ranges), and the
+// items that call real components and capture points.
+mod captures;
+mod items;
+mod step;
+#[cfg(test)]
+mod tests;
 
 /// A lab file: the topology a field note describes, rebuilt in steps.
 #[derive(Deserialize, schemars::JsonSchema)]

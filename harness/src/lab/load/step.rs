@@ -2,14 +2,14 @@
 //! used, devices present when named, fields in range, capture points real.
 //! Every error names file:line:column and the step and item.
 
-use super::load::{all_node_names, features, in_range, limits, strip_pos, RawLab, RawStep};
-use super::model::*;
+use super::fixtures_base;
+use super::items::vacuous;
+use super::{all_node_names, features, in_range, limits, strip_pos, RawLab, RawStep};
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
 use crate::iproute::devices::Devices;
 use crate::lab::expect::{split_at, Expect};
-use crate::lab::items::vacuous;
-use crate::lab::load::fixtures_base;
+use crate::lab::model::*;
 use crate::lab::spans::{token, Spans};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -49,7 +49,7 @@ pub(super) struct Loader<'a> {
     pub(super) fixtures: (PathBuf, PathBuf),
     pub(super) known: Known,
     /// The caller's options (`--bless`).
-    pub(super) opts: super::load::LoadOptions,
+    pub(super) opts: super::LoadOptions,
 }
 
 /// Whether a capture point's device exists at the step's first traffic.

@@ -1,14 +1,14 @@
 //! The loader's capture points: each `NODE:IFACE` of a device that exists,
 //! with its fixture opened once beneath the lab's tree.
 
-use super::load::RawStep;
-use super::loader::{CapState, Loader};
-use super::model::CapturePoint;
+use super::items::same_frames_points;
+use super::step::{CapState, Loader};
+use super::RawStep;
 use crate::error::{Error, Result};
 use crate::lab::expect::split_at;
 use crate::lab::fixture::Fixture;
 use crate::lab::input;
-use crate::lab::items::same_frames_points;
+use crate::lab::model::CapturePoint;
 use crate::lab::spans::token;
 use std::path::Path;
 
