@@ -249,7 +249,11 @@ impl Topo {
         }
         let ns = self.node(node)?;
         if let Some(e) = crate::sys::fault::netlink_fails(|| format!("{cmd:?}")) {
-            return Err(Error::other(e));
+            // An injected failure is a netlink answer like any other.
+            return Err(Error::Netlink {
+                errno: None,
+                msg: e,
+            });
         }
         let h = ns.nl().clone();
         match cmd {
