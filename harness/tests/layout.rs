@@ -256,3 +256,38 @@ fn public_type_names_are_unique() {
         twice.join("\n")
     );
 }
+
+/// The pure half takes its inputs and outputs as arguments: no process-wide
+/// state (a `static`, a thread-local, a lazily set global) in its folders.
+#[test]
+fn pure_folders_hold_no_globals() {
+    let mut found = vec![];
+    for (folder, rel, text) in files() {
+        let test_file = rel.to_string_lossy().ends_with("tests.rs");
+        if !PURE.contains(&folder.as_str()) || test_file {
+            continue;
+        }
+        for (i, l) in code(&text).lines().enumerate() {
+            let t = l.trim_start();
+            // `static`, `pub static`, `pub(crate) static`, ...
+            let item = match t.strip_prefix("pub") {
+                Some(r) if r.starts_with('(') => r.split_once(')').map_or("", |(_, r)| r),
+                Some(r) => r,
+                None => t,
+            };
+            let global = item.trim_start().starts_with("static ")
+                || t.contains("thread_local!")
+                || t.contains("OnceLock")
+                || t.contains("lazy_static!")
+                || t.contains("LazyLock");
+            if global {
+                found.push(format!("{}:{}: {}", rel.display(), i + 1, t));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "globals in the pure half:\n{}",
+        found.join("\n")
+    );
+}
