@@ -310,3 +310,80 @@ fn functions_stay_under_80_lines() {
         long.join("\n")
     );
 }
+
+/// One word per concept: no two types (structs, enums, aliases, traits)
+/// declared with any `pub` share a name anywhere in the crate, so a name
+/// found in a message or a signature means one thing.
+#[test]
+fn public_type_names_are_unique() {
+    let mut seen: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for (_, rel, text) in files() {
+        for l in code(&text).lines() {
+            let t = l.trim_start();
+            let Some(rest) = t.strip_prefix("pub") else {
+                continue;
+            };
+            // `pub`, `pub(crate)`, `pub(super)`, `pub(in …)`.
+            let rest = match rest.strip_prefix('(') {
+                Some(r) => r.split_once(')').map_or("", |(_, r)| r),
+                None => rest,
+            };
+            let mut words = rest.split_whitespace();
+            if !matches!(words.next(), Some("struct" | "enum" | "type" | "trait")) {
+                continue;
+            }
+            let name: String = words
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            seen.entry(name).or_default().push(rel.clone());
+        }
+    }
+    let twice: Vec<String> = seen
+        .iter()
+        .filter(|(_, at)| at.len() > 1)
+        .map(|(n, at)| format!("{n}: {at:?}"))
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "public type names used twice:\n{}",
+        twice.join("\n")
+    );
+}
+
+/// The pure half takes its inputs and outputs as arguments: no process-wide
+/// state (a `static`, a thread-local, a lazily set global) in its folders.
+#[test]
+fn pure_folders_hold_no_globals() {
+    let mut found = vec![];
+    for (folder, rel, text) in files() {
+        let test_file = rel.to_string_lossy().ends_with("tests.rs");
+        if !PURE.contains(&folder.as_str()) || test_file {
+            continue;
+        }
+        for (i, l) in code(&text).lines().enumerate() {
+            let t = l.trim_start();
+            // `static`, `pub static`, `pub(crate) static`, ...
+            let item = match t.strip_prefix("pub") {
+                Some(r) if r.starts_with('(') => r.split_once(')').map_or("", |(_, r)| r),
+                Some(r) => r,
+                None => t,
+            };
+            let global = item.trim_start().starts_with("static ")
+                || t.contains("thread_local!")
+                || t.contains("OnceLock")
+                || t.contains("lazy_static!")
+                || t.contains("LazyLock");
+            if global {
+                found.push(format!("{}:{}: {}", rel.display(), i + 1, t));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "globals in the pure half:\n{}",
+        found.join("\n")
+    );
+}

@@ -2,7 +2,8 @@
 //! all), a `Runner`, and no sandbox code of its own.
 
 use std::path::Path;
-use vethlab::run::{Runner, Verdict};
+use vethlab::report::Status;
+use vethlab::run::Runner;
 
 const TWO_NODES: &str = r#"{
   "lab": "two-nodes", "title": "a veth pair between two namespaces",
@@ -39,7 +40,7 @@ fn a_lab_from_text_passes_and_a_broken_one_fails() {
         .expect("runs");
     assert!(good.passed(), "{good:#?}");
     assert_eq!(good.steps.len(), 1);
-    assert_eq!(good.steps[0].verdict, Verdict::Pass);
+    assert_eq!(good.steps[0].status, Status::Pass);
     assert_eq!(good.steps[0].ids, ["ping", "peer"]);
 
     // Nobody holds 10.0.0.3: the ping must fail, and the report say so.

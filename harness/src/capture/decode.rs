@@ -35,26 +35,17 @@ pub const IANA_VXLAN_PORT: u16 = 4789;
 /// bytes cannot exhaust the stack (tcpdump recurses further).
 pub const MAX_NESTING: u32 = 32;
 
-thread_local! {
-    static DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+/// The depth of an encapsulation inside `depth` (the outermost packet is
+/// 0), or `None` past [`MAX_NESTING`]. Passed down as an argument: the
+/// decoder keeps no state between calls or threads.
+pub(super) fn deeper(depth: u32) -> Option<u32> {
+    (depth < MAX_NESTING).then_some(depth + 1)
 }
 
-/// `f` run one encapsulation deeper, or `None` past [`MAX_NESTING`].
-pub(super) fn nested<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
-    DEPTH.with(|d| {
-        if d.get() >= MAX_NESTING {
-            return None;
-        }
-        d.set(d.get() + 1);
-        let r = f();
-        d.set(d.get() - 1);
-        r
-    })
-}
-
-/// One captured frame, decoded.
+/// One captured frame, decoded: the high-level representation of the
+/// bytes a [`crate::capture::frame::Frame`] holds (smoltcp's `Repr`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Frame {
+pub struct FrameRepr {
     /// Ethernet source MAC; `None` when the link type has no Ethernet header.
     pub src_mac: Option<Mac>,
     /// Ethernet destination MAC; `None` when the link type has no Ethernet header.
@@ -197,17 +188,17 @@ pub struct Vxlan {
     /// VXLAN network identifier.
     pub vni: u32,
     /// The encapsulated Ethernet frame.
-    pub inner: Box<Frame>,
+    pub inner: Box<FrameRepr>,
 }
 
 /// Decode one captured frame of link type `linktype`.
-pub fn decode(linktype: i32, data: &[u8]) -> Frame {
+pub fn decode(linktype: i32, data: &[u8]) -> FrameRepr {
     match linktype {
-        DLT_EN10MB => ether(data),
-        DLT_RAW | DLT_RAW_BSD | LINKTYPE_RAW | DLT_IPV4 => Frame {
+        DLT_EN10MB => ether(data, 0),
+        DLT_RAW | DLT_RAW_BSD | LINKTYPE_RAW | DLT_IPV4 => FrameRepr {
             src_mac: None,
             dst_mac: None,
-            pkt: raw_ip(data),
+            pkt: raw_ip(data, 0),
         },
         // Not etherparse's `LinuxSllSlice`: it refuses a header whose ARP
         // hardware type is not Ethernet, netlink, GRE, radiotap or FRAD, so
@@ -215,13 +206,13 @@ pub fn decode(linktype: i32, data: &[u8]) -> Frame {
         // would be malformed, where tcpdump decodes them by the protocol field.
         DLT_LINUX_SLL if data.len() >= 16 => {
             let et = u16::from_be_bytes([data[14], data[15]]);
-            Frame {
+            FrameRepr {
                 src_mac: None,
                 dst_mac: None,
-                pkt: by_ethertype(et, &data[16..]),
+                pkt: by_ethertype(et, &data[16..], 0),
             }
         }
-        _ => Frame {
+        _ => FrameRepr {
             src_mac: None,
             dst_mac: None,
             pkt: Packet::Malformed {
@@ -232,14 +223,15 @@ pub fn decode(linktype: i32, data: &[u8]) -> Frame {
     }
 }
 
-pub(super) fn ether(data: &[u8]) -> Frame {
+/// An Ethernet frame at encapsulation depth `d`.
+pub(super) fn ether(data: &[u8], d: u32) -> FrameRepr {
     match Ethernet2Slice::from_slice_without_fcs(data) {
-        Ok(e) => Frame {
+        Ok(e) => FrameRepr {
             dst_mac: Some(e.destination()),
             src_mac: Some(e.source()),
-            pkt: by_ethertype(e.ether_type().0, e.payload_slice()),
+            pkt: by_ethertype(e.ether_type().0, e.payload_slice(), d),
         },
-        Err(_) => Frame {
+        Err(_) => FrameRepr {
             src_mac: None,
             dst_mac: None,
             pkt: Packet::Malformed {
@@ -250,11 +242,11 @@ pub(super) fn ether(data: &[u8]) -> Frame {
     }
 }
 
-fn by_ethertype(et: u16, p: &[u8]) -> Packet {
+fn by_ethertype(et: u16, p: &[u8], d: u32) -> Packet {
     match EtherType(et) {
         EtherType::ARP => arp(p),
-        EtherType::IPV4 => raw_ip(p),
-        EtherType::IPV6 => ipv6(p),
+        EtherType::IPV4 => raw_ip(p, d),
+        EtherType::IPV6 => ipv6(p, d),
         _ => Packet::Other {
             ethertype: et,
             len: p.len(),
@@ -285,10 +277,10 @@ fn arp(p: &[u8]) -> Packet {
     }
 }
 
-fn raw_ip(p: &[u8]) -> Packet {
-    match ip(p) {
+fn raw_ip(p: &[u8], d: u32) -> Packet {
+    match ip(p, d) {
         Some(ip) => Packet::Ip(ip),
-        None if p.first().map(|b| b >> 4) == Some(6) => ipv6(p),
+        None if p.first().map(|b| b >> 4) == Some(6) => ipv6(p, d),
         None => Packet::Malformed {
             what: "ip".into(),
             len: p.len(),
@@ -296,8 +288,8 @@ fn raw_ip(p: &[u8]) -> Packet {
     }
 }
 
-fn ipv6(p: &[u8]) -> Packet {
-    match super::decode6::ip6(p) {
+fn ipv6(p: &[u8], d: u32) -> Packet {
+    match super::decode6::ip6_at(p, d) {
         Some(ip) => Packet::Ip6(ip),
         None => Packet::Malformed {
             what: "ip6".into(),
@@ -306,7 +298,7 @@ fn ipv6(p: &[u8]) -> Packet {
     }
 }
 
-fn ip(p: &[u8]) -> Option<Ip> {
+fn ip(p: &[u8], d: u32) -> Option<Ip> {
     let s = SlicedPacket::from_ip(p).ok()?;
     let Some(NetSlice::Ipv4(v4)) = &s.net else {
         return None;
@@ -322,12 +314,10 @@ fn ip(p: &[u8]) -> Option<Ip> {
             let is_vxlan = [FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT].contains(&dport);
             let vxlan = (is_vxlan && body.len() >= 8)
                 .then(|| {
-                    nested(|| {
-                        Some(Vxlan {
-                            flags: body[0],
-                            vni: u32::from_be_bytes([0, body[4], body[5], body[6]]),
-                            inner: Box::new(ether(&body[8..])),
-                        })
+                    deeper(d).map(|d| Vxlan {
+                        flags: body[0],
+                        vni: u32::from_be_bytes([0, body[4], body[5], body[6]]),
+                        inner: Box::new(ether(&body[8..], d)),
                     })
                 })
                 .flatten();
@@ -348,11 +338,11 @@ fn ip(p: &[u8]) -> Option<Ip> {
             group: Ipv4Addr::new(payload[4], payload[5], payload[6], payload[7]),
             records: u16::from_be_bytes([payload[6], payload[7]]),
         },
-        _ if proto == 4 => match nested(|| ip(payload)) {
+        _ if proto == 4 => match deeper(d).and_then(|d| ip(payload, d)) {
             Some(inner) => L4::IpIp(Box::new(inner)),
             None => L4::Other { len: payload.len() },
         },
-        _ if proto == 41 => match nested(|| super::decode6::ip6(payload)) {
+        _ if proto == 41 => match deeper(d).and_then(|d| super::decode6::ip6_at(payload, d)) {
             Some(inner) => L4::Ip6(Box::new(inner)),
             None => L4::Other { len: payload.len() },
         },

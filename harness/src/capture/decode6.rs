@@ -5,7 +5,7 @@
 //! bytes the capture lacks are counted in `missing`. Never panics: what is cut
 //! short becomes a `Truncated` part, never a guessed value.
 
-use super::decode::{ether, nested, Vxlan, FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT};
+use super::decode::{deeper, ether, Vxlan, FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT};
 use super::icmp6::icmp6;
 use crate::model::Mac;
 use etherparse::{Ipv6HeaderSlice, UdpHeaderSlice};
@@ -246,6 +246,11 @@ pub enum Icmp6Msg {
 /// Decode an IPv6 packet (its fixed header first); `None` when the fixed
 /// header is incomplete or not version 6.
 pub fn ip6(p: &[u8]) -> Option<Ip6> {
+    ip6_at(p, 0)
+}
+
+/// [`ip6`] at encapsulation depth `d` (inside `d` tunnels).
+pub(super) fn ip6_at(p: &[u8], d: u32) -> Option<Ip6> {
     let h = Ipv6HeaderSlice::from_slice(p).ok()?;
     let plen = usize::from(h.payload_length());
     let body = &p[40..];
@@ -256,7 +261,7 @@ pub fn ip6(p: &[u8]) -> Option<Ip6> {
         Some(Ext6::Fragment { offset, .. }) if *offset != 0 => L6::LaterFragment,
         _ => match rest {
             Err(why) => why,
-            Ok(rest) => upper(nh, rest, claimed),
+            Ok(rest) => upper(nh, rest, claimed, d),
         },
     };
     Some(Ip6 {
@@ -373,10 +378,10 @@ fn options_ok(mut o: &[u8]) -> bool {
     true
 }
 
-fn upper(nh: u8, p: &[u8], claimed: usize) -> L6 {
+fn upper(nh: u8, p: &[u8], claimed: usize, d: u32) -> L6 {
     match nh {
         58 => L6::Icmp6(icmp6(p, claimed)),
-        17 => udp(p, claimed),
+        17 => udp(p, claimed, d),
         6 if p.len() >= 20 => {
             let off = usize::from(p[12] >> 4) * 4;
             L6::Tcp {
@@ -387,7 +392,7 @@ fn upper(nh: u8, p: &[u8], claimed: usize) -> L6 {
         }
         6 => L6::Truncated("tcp"),
         41 if p.len() >= 40 && p[0] >> 4 != 6 => L6::BadVersion(p[0] >> 4),
-        41 if p.len() >= 40 => match nested(|| ip6(p)) {
+        41 if p.len() >= 40 => match deeper(d).and_then(|d| ip6_at(p, d)) {
             Some(inner) => L6::Ip6(Box::new(inner)),
             None => L6::Other {
                 proto: 41,
@@ -403,7 +408,7 @@ fn upper(nh: u8, p: &[u8], claimed: usize) -> L6 {
     }
 }
 
-fn udp(p: &[u8], claimed: usize) -> L6 {
+fn udp(p: &[u8], claimed: usize, d: u32) -> L6 {
     let Ok(u) = UdpHeaderSlice::from_slice(p) else {
         return match p.get(..4) {
             Some(b) => L6::UdpCut {
@@ -415,14 +420,16 @@ fn udp(p: &[u8], claimed: usize) -> L6 {
     };
     let (sport, dport) = (u.source_port(), u.destination_port());
     let body = &p[8..];
-    let vxlan =
-        (body.len() >= 8 && [FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT].contains(&dport)).then(|| {
-            Vxlan {
-                flags: body[0],
-                vni: u32::from_be_bytes([0, body[4], body[5], body[6]]),
-                inner: Box::new(ether(&body[8..])),
-            }
+    // Counted as a level like IPv4's VXLAN: hostile nesting stays bounded.
+    let vxlan = (body.len() >= 8 && [FLANNEL_VXLAN_PORT, IANA_VXLAN_PORT].contains(&dport))
+        .then(|| deeper(d))
+        .flatten()
+        .map(|d| Vxlan {
+            flags: body[0],
+            vni: u32::from_be_bytes([0, body[4], body[5], body[6]]),
+            inner: Box::new(ether(&body[8..], d)),
         });
+
     L6::Udp {
         sport,
         dport,

@@ -453,3 +453,35 @@ fn hostile_headers_end_the_line_as_tcpdump_ends_it() {
         "IP6 truncated-ip6 - 6 bytes missing!2001:db8::1.40000 > 2001:db8::2.9999:  [|udp]"
     );
 }
+
+#[test]
+fn vxlan_over_ipv6_nesting_is_bounded_too() {
+    // Ethernet, IPv6, UDP to 4789, VXLAN, Ethernet, ... 200 levels, built
+    // from the inside out: each level counts against MAX_NESTING.
+    let mut inner: Vec<u8> = vec![];
+    for _ in 0..200 {
+        let mut udp_body = vec![0x08, 0, 0, 0, 0, 0, 1, 0];
+        udp_body.extend_from_slice(&inner);
+        let mut udp = vec![0x30, 0x39, 0x12, 0xb5];
+        udp.extend_from_slice(&((udp_body.len() + 8) as u16).to_be_bytes());
+        udp.extend_from_slice(&[0, 0]);
+        udp.extend_from_slice(&udp_body);
+        let mut eth = vec![0; 12];
+        eth.extend_from_slice(&[0x86, 0xdd]);
+        eth.extend_from_slice(&raw6(17, &udp));
+        inner = eth;
+    }
+    let f = decode(DLT_EN10MB, &inner);
+    let mut depth = 0;
+    let mut cur = &f;
+    while let Packet::Ip6(ip) = &cur.pkt {
+        match &ip.l4 {
+            L6::Udp { vxlan: Some(v), .. } => {
+                depth += 1;
+                cur = &v.inner;
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(depth, crate::capture::decode::MAX_NESTING);
+}

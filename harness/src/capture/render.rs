@@ -8,7 +8,7 @@ use crate::model::fmt_mac;
 
 /// The line(s) `tcpdump -n` prints for this frame, without the timestamp.
 /// VXLAN prints two lines, as tcpdump does: the outer header, then the inner frame.
-pub fn render(f: &Frame) -> String {
+pub fn render(f: &FrameRepr) -> String {
     match &f.pkt {
         Packet::Arp {
             op,

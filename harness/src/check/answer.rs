@@ -11,11 +11,11 @@ pub fn peer_of(st: &dyn State, node: &str, dev: &str) -> Result<(String, String)
     let l = st.link(node, dev)?;
     let idx = l
         .link
-        .ok_or_else(|| Error::other(format!("{node}:{dev} has no peer (no IFLA_LINK)")))?;
+        .ok_or_else(|| Error::not_found(format!("{node}:{dev} has no peer (no IFLA_LINK)")))?;
     let pn = match l.link_netnsid {
         None => node.to_string(),
         Some(id) => st.node_of_nsid(node, id)?.ok_or_else(|| {
-            Error::other(format!(
+            Error::not_found(format!(
                 "{node}:{dev}'s peer is in a namespace of no lab node"
             ))
         })?,
@@ -24,7 +24,8 @@ pub fn peer_of(st: &dyn State, node: &str, dev: &str) -> Result<(String, String)
         .links(&pn)?
         .into_iter()
         .find(|x| x.index == idx)
-        .ok_or_else(|| Error::other(format!("no link {idx} in {pn}")))?;
+        .ok_or_else(|| Error::not_found(format!("no link {idx} in {pn}")))?;
+
     Ok((pn, p.name))
 }
 
@@ -156,20 +157,20 @@ mod tests {
             serde_json::from_str(r#"{"answer":"peer","node":"ns","dev":"veth1","in":"host"}"#)
                 .unwrap();
         assert_eq!(expected(&Two, &a).unwrap(), "veth0");
-        assert!(judge(&Two, &a, Some("veth0")).unwrap().is_ok());
-        assert!(judge(&Two, &a, Some("host:veth0")).unwrap().is_ok());
-        assert!(judge(&Two, &a, Some("veth1")).unwrap().is_err());
-        assert!(judge(&Two, &a, Some("ns:veth0")).unwrap().is_err());
-        assert!(judge(&Two, &a, None).unwrap().is_err());
-        assert!(judge(&Two, &a, Some("host veth0")).unwrap().is_ok());
-        assert!(judge(&Two, &a, Some("veth0@if2:")).unwrap().is_ok());
+        judge(&Two, &a, Some("veth0")).unwrap().unwrap();
+        judge(&Two, &a, Some("host:veth0")).unwrap().unwrap();
+        judge(&Two, &a, Some("veth1")).unwrap().unwrap_err();
+        judge(&Two, &a, Some("ns:veth0")).unwrap().unwrap_err();
+        judge(&Two, &a, None).unwrap().unwrap_err();
+        judge(&Two, &a, Some("host veth0")).unwrap().unwrap();
+        judge(&Two, &a, Some("veth0@if2:")).unwrap().unwrap();
         // Without `in`, the namespace is part of the answer.
         let b: AnswerSpec =
             serde_json::from_str(r#"{"answer":"peer","node":"ns","dev":"veth1"}"#).unwrap();
         assert_eq!(expected(&Two, &b).unwrap(), "host:veth0");
-        assert!(judge(&Two, &b, Some("host:veth0")).unwrap().is_ok());
-        assert!(judge(&Two, &b, Some("host veth0")).unwrap().is_ok());
-        assert!(judge(&Two, &b, Some("veth0")).unwrap().is_err());
-        assert!(judge(&Two, &b, Some("ns:veth0")).unwrap().is_err());
+        judge(&Two, &b, Some("host:veth0")).unwrap().unwrap();
+        judge(&Two, &b, Some("host veth0")).unwrap().unwrap();
+        judge(&Two, &b, Some("veth0")).unwrap().unwrap_err();
+        judge(&Two, &b, Some("ns:veth0")).unwrap().unwrap_err();
     }
 }

@@ -106,7 +106,7 @@ impl Fake {
     fn get(&self, n: &str) -> Result<&Node> {
         self.nodes
             .get(n)
-            .ok_or_else(|| Error::other(format!("no node `{n}` in this lab")))
+            .ok_or_else(|| Error::not_found(format!("no node `{n}` in this lab")))
     }
 }
 
@@ -128,21 +128,21 @@ impl State for Fake {
             .sysctls
             .get(key)
             .cloned()
-            .ok_or_else(|| Error::other(format!("no sysctl {key}")))
+            .ok_or_else(|| Error::not_found(format!("no sysctl {key}")))
     }
     fn sysfs_iflink(&self, node: &str, dev: &str) -> Result<u32> {
         self.get(node)?
             .iflink
             .get(dev)
             .copied()
-            .ok_or_else(|| Error::other(format!("no /sys/class/net/{dev}/iflink")))
+            .ok_or_else(|| Error::not_found(format!("no /sys/class/net/{dev}/iflink")))
     }
     fn ethtool_peer_ifindex(&self, node: &str, dev: &str) -> Result<u32> {
         self.get(node)?
             .ethtool
             .get(dev)
             .copied()
-            .ok_or_else(|| Error::other(format!("ethtool -S {dev}: no peer_ifindex")))
+            .ok_or_else(|| Error::not_found(format!("ethtool -S {dev}: no peer_ifindex")))
     }
     fn node_of_nsid(&self, node: &str, id: i32) -> Result<Option<String>> {
         Ok(self.get(node)?.nsids.get(&id).cloned())

@@ -7,7 +7,7 @@
 
 /// One interface's MAC, as the finished lab holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mac {
+pub struct IfaceMac {
     /// The lab node (network namespace) it lives in.
     pub node: String,
     /// The interface, as the lab names it.
@@ -17,7 +17,7 @@ pub struct Mac {
 }
 
 /// The fixture text for one capture point.
-pub fn fixture(node: &str, iface: &str, step: &str, lines: &[String], macs: &[Mac]) -> String {
+pub fn fixture(node: &str, iface: &str, step: &str, lines: &[String], macs: &[IfaceMac]) -> String {
     let mut out = format!(
         "# tcpdump -n -i {iface} in {node}, step {step}: written by `vethlab run --bless`.\n\
          # Lines must appear in this order; edit freely (`*` matches anything, `!` lines must never appear).\n"
@@ -45,7 +45,7 @@ pub fn old_fixture(lab: &crate::lab::Lab, step: &str, node: &str, iface: &str) -
 }
 
 /// One captured line with placeholders put back.
-pub fn line(l: &str, macs: &[Mac]) -> String {
+pub fn line(l: &str, macs: &[IfaceMac]) -> String {
     let mut s = l.to_string();
     // Lab MACs: the first interface to hold one names it (a MAC two
     // interfaces share, like Calico's ee:ee:ee:ee:ee:ee, stays one name).
@@ -101,14 +101,14 @@ pub fn diff(old: &str, new: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn macs() -> Vec<Mac> {
+    fn macs() -> Vec<IfaceMac> {
         vec![
-            Mac {
+            IfaceMac {
                 node: "song".into(),
                 iface: "veth1".into(),
                 mac: "f2:05:c3:82:ae:5e".into(),
             },
-            Mac {
+            IfaceMac {
                 node: "host".into(),
                 iface: "veth0".into(),
                 mac: "3e:78:e0:5b:4a:85".into(),

@@ -3,39 +3,58 @@
 use crate::error::{Error, Result};
 use crate::lab::source::LabSource;
 use crate::lab::Lab;
+use crate::lab::LoadOptions;
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-/// `--labs DIR`, when given: recorded before any lab is read.
-static FLAG: OnceLock<PathBuf> = OnceLock::new();
-/// The labs directory, once chosen (and the built-in tree unpacked).
-static DIR: OnceLock<std::result::Result<PathBuf, String>> = OnceLock::new();
-
-/// `--labs DIR`: read the labs from `dir` (before [`labs_dir`] is first called).
-pub fn use_labs(dir: &Path) {
-    let _ = FLAG.set(dir.to_path_buf());
+/// The labs one program reads: where they come from and, once asked, their
+/// directory. A value its owner passes around (the binary makes one from
+/// `--labs`), never a process-wide setting.
+#[derive(Debug)]
+pub struct Labs {
+    source: LabSource,
+    /// The labs directory, once found (the built-in tree unpacked): found
+    /// before the sandbox, which cannot unpack it, and reused inside.
+    dir: OnceCell<PathBuf>,
 }
 
-/// Where the labs come from: `--labs DIR`, else `$VETHLAB_LABS`, else the
-/// labs built into vethlab (see [`crate::lab::source`]).
-pub fn source() -> LabSource {
-    LabSource::choose(FLAG.get().map(PathBuf::as_path))
+impl Labs {
+    /// The labs of `--labs DIR` when given, else `$VETHLAB_LABS`, else the
+    /// labs built into vethlab (see [`crate::lab::source`]).
+    pub fn new(flag: Option<&Path>) -> Labs {
+        Labs {
+            source: LabSource::choose(flag),
+            dir: OnceCell::new(),
+        }
+    }
+
+    /// Where the labs come from.
+    pub fn source(&self) -> &LabSource {
+        &self.source
+    }
+
+    /// The labs directory (the built-in tree unpacked on first use).
+    pub fn dir(&self) -> Result<PathBuf> {
+        if let Some(d) = self.dir.get() {
+            return Ok(d.clone());
+        }
+        let d = self.source.labs_dir()?;
+        Ok(self.dir.get_or_init(|| d).clone())
+    }
 }
 
-/// The labs directory of [`source`], chosen once per process: call it before
-/// the sandbox (which cannot unpack the built-in tree) and reuse it inside.
+/// The labs directory of `$VETHLAB_LABS`, else of the built-in labs
+/// (unpacked): for programs without a `--labs` option (test binaries).
 pub fn labs_dir() -> Result<PathBuf> {
-    DIR.get_or_init(|| source().labs_dir().map_err(|e| e.to_string()))
-        .clone()
-        .map_err(Error::other)
+    Labs::new(None).dir()
 }
 
 /// `--bless` writes fixtures beside the lab files: never into the unpacked
 /// copy of the built-in labs, where they would be lost. An error unless the
 /// labs come from a directory or every target is a lab file.
-pub fn bless_target(targets: &[String]) -> Result<()> {
+pub fn bless_target(labs: &Labs, targets: &[String]) -> Result<()> {
     let by_name = targets.is_empty() || targets.iter().any(|t| !t.contains(".json"));
-    if by_name && source() == LabSource::Embedded {
+    if by_name && *labs.source() == LabSource::Embedded {
         return Err(Error::input(
             "--bless",
             "writes fixtures beside the lab files, and these labs are the ones built into vethlab; \
@@ -47,6 +66,11 @@ pub fn bless_target(targets: &[String]) -> Result<()> {
 
 /// Every lab under `dir`, in a stable order (the order of the seeds' story).
 pub fn load_all(dir: &Path) -> Result<Vec<Lab>> {
+    load_all_with(dir, LoadOptions::default())
+}
+
+/// [`load_all`] with options (`--bless`).
+pub fn load_all_with(dir: &Path, opts: LoadOptions) -> Result<Vec<Lab>> {
     const ORDER: &[&str] = &[
         "veth-pair",
         "docker-veth",
@@ -80,11 +104,16 @@ pub fn load_all(dir: &Path) -> Result<Vec<Lab>> {
         )
     };
     paths.sort_by_key(rank);
-    paths.iter().map(|p| Lab::load(p)).collect()
+    paths.iter().map(|p| Lab::load_with(p, opts)).collect()
 }
 
 /// A target: `LAB`, `LAB/STEP`, or a path to a lab file (optionally `path.json/STEP`).
 pub fn resolve(target: &str, dir: &Path) -> Result<(Lab, Option<usize>)> {
+    resolve_with(target, dir, LoadOptions::default())
+}
+
+/// [`resolve`] with options (`--bless`).
+pub fn resolve_with(target: &str, dir: &Path, opts: LoadOptions) -> Result<(Lab, Option<usize>)> {
     let (file, step) = if let Some(i) = target.find(".json/") {
         (PathBuf::from(&target[..i + 5]), Some(&target[i + 6..]))
     } else if target.ends_with(".json") {
@@ -104,7 +133,7 @@ pub fn resolve(target: &str, dir: &Path) -> Result<(Lab, Option<usize>)> {
         }
         (f, s)
     };
-    let lab = Lab::load(&file)?;
+    let lab = Lab::load_with(&file, opts)?;
     let idx = match step {
         None => None,
         Some(s) => Some(lab.step_index(s).ok_or_else(|| {

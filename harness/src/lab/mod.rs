@@ -3,7 +3,6 @@
 
 pub mod bird;
 pub mod bless;
-mod captures;
 pub mod catalog;
 pub mod expand;
 pub mod expect;
@@ -11,9 +10,7 @@ pub mod fill;
 pub mod fixture;
 pub mod format;
 pub mod input;
-mod items;
 pub mod load;
-mod loader;
 pub mod model;
 pub mod schema;
 pub mod solution;
@@ -21,7 +18,7 @@ pub mod source;
 pub mod spans;
 pub mod validate;
 
-pub use load::{features, fixtures_base, fixtures_dir, limits, BLESSING};
+pub use load::{features, fixtures_base, fixtures_dir, limits, LoadOptions};
 pub use model::*;
 
 #[cfg(test)]
@@ -30,7 +27,5 @@ mod expand_tests;
 mod expect_tests;
 #[cfg(test)]
 mod files_tests;
-#[cfg(test)]
-mod load_tests;
 #[cfg(test)]
 mod spans_bless_tests;

@@ -94,8 +94,9 @@ pub fn unpack() -> Result<PathBuf> {
             Err(e) => why.push(format!("{}: {e}", base.display())),
         }
     }
-    Err(Error::other(format!(
-        "cannot unpack the built-in labs ({}); give a labs directory with --labs DIR or VETHLAB_LABS",
+    Err(Error::Privilege(format!(
+        "cannot unpack the built-in labs
+ ({}); give a labs directory with --labs DIR or VETHLAB_LABS",
         why.join("; ")
     )))
 }
@@ -107,17 +108,16 @@ fn unpack_in(base: &Path) -> std::io::Result<PathBuf> {
     if owned_dir(&dest).is_ok() && matches(&dest) {
         return Ok(dest);
     }
-    // Unpacked beside it under a private name, then renamed into place: a
-    // reader never sees a half-written tree.
-    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = base.join(format!(
-        ".labs-{}.{}.{n}",
-        embedded_id(),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&tmp);
+    // Unpacked beside it under a private name (tempfile picks one no other
+    // unpacker, in this process or another, holds; it is removed with
+    // whatever is left in it), then renamed into place: a reader never sees
+    // a half-written tree.
+    let holder = tempfile::Builder::new()
+        .prefix(&format!(".labs-{}.", embedded_id()))
+        .tempdir_in(base)?;
+    let tmp = holder.path().join("labs");
     write_tree(&tmp)?;
+
     // A concurrent run may have renamed its copy into place meanwhile: that
     // one is whole and the same bytes, and it may be reading it. Only an
     // altered copy is removed.
@@ -238,7 +238,7 @@ mod tests {
         assert!(got.iter().all(|p| *p == dest) && matches(&dest));
         // A group-writable cache is not used.
         std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o777)).unwrap();
-        assert!(unpack_in(&tmp).is_err());
+        unpack_in(&tmp).unwrap_err();
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

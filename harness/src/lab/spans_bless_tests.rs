@@ -1,6 +1,6 @@
 //! Value positions by JSON pointer, and bless's fixtures.
 
-use crate::lab::bless::{diff, fixture, line, Mac};
+use crate::lab::bless::{diff, fixture, line, IfaceMac};
 use crate::lab::spans::{token, Spans};
 
 #[test]
@@ -92,8 +92,8 @@ fn absolute_maps_serde_positions_of_a_value_text() {
     assert_eq!(s.absolute(base, 1, 1), base);
 }
 
-fn macs() -> Vec<Mac> {
-    let m = |n: &str, i: &str, mac: &str| Mac {
+fn macs() -> Vec<IfaceMac> {
+    let m = |n: &str, i: &str, mac: &str| IfaceMac {
         node: n.into(),
         iface: i.into(),
         mac: mac.into(),

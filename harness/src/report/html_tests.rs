@@ -80,7 +80,7 @@ fn view_reads_peers_masters_and_addresses() {
         Some("veth0"),
         "underlay by name"
     );
-    assert!(view(&fake(), &nodes(&["nowhere"]), &[]).is_err());
+    view(&fake(), &nodes(&["nowhere"]), &[]).unwrap_err();
 }
 
 #[test]

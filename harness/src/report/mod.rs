@@ -13,8 +13,9 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// How a step ended.
-#[derive(Debug, Clone, PartialEq)]
+/// How a step ended: in reports, and in the library's [`crate::run::RunReport`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase", tag = "status", content = "reason")]
 pub enum Status {
     /// Every check held.
     Pass,

@@ -102,10 +102,11 @@ pub(crate) fn run_daemon(topo: &mut Topo, d: &DaemonSpec) -> CheckResult {
             .output()
             .map_err(|e| Error::io(format!("run {bin}"), e))?;
         if !parse.status.success() {
-            return Err(Error::other(format!(
-                "{bin} -p: {}",
-                String::from_utf8_lossy(&parse.stderr).trim()
-            )));
+            return Err(Error::Process {
+                what: format!("{bin} -p"),
+                status: parse.status.code(),
+                output: String::from_utf8_lossy(&parse.stderr).trim().to_string(),
+            });
         }
         let argv: Vec<String> = [bin, "-f", "-c"]
             .iter()

@@ -9,7 +9,8 @@
 //! Inside the sandbox (the `vethlab` binary, the labs test binary) a run
 //! happens in-process.
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
+
 use crate::lab::Lab;
 use crate::report::{Status, StepReport};
 use serde::{Deserialize, Serialize};
@@ -19,18 +20,6 @@ use std::process::{Command, Stdio};
 
 /// The environment variable that marks a runner child.
 const ENV: &str = "VETHLAB_RUNNER_CHILD";
-
-/// How one step ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", tag = "status", content = "reason")]
-pub enum Verdict {
-    /// Every assertion held on what was captured and read.
-    Pass,
-    /// At least one assertion failed, or the step could not run.
-    Fail,
-    /// Not run on this machine, with the reason (a missing module or package).
-    Skip(String),
-}
 
 /// One step of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +31,7 @@ pub struct StepSummary {
     /// The observation ids the step asserts.
     pub ids: Vec<String>,
     /// How it ended.
-    pub verdict: Verdict,
+    pub status: Status,
     /// The step's report as `vethlab run -v` prints it (checks, captured
     /// lines, and on failure the difference and the hint).
     pub text: String,
@@ -64,25 +53,21 @@ impl RunReport {
                 lab: r.lab.clone(),
                 step: r.step.clone(),
                 ids: r.ids.clone(),
-                verdict: match &r.status {
-                    Status::Pass => Verdict::Pass,
-                    Status::Fail => Verdict::Fail,
-                    Status::Skip(why) => Verdict::Skip(why.clone()),
-                },
+                status: r.status.clone(),
                 text: r.text(true),
             })
             .collect();
         RunReport { steps }
     }
 
-    /// No step failed (skipped steps say why in their verdict).
+    /// No step failed (skipped steps say why in their status).
     pub fn passed(&self) -> bool {
-        !self.steps.iter().any(|s| s.verdict == Verdict::Fail)
+        !self.steps.iter().any(|s| s.status == Status::Fail)
     }
 
     /// The steps that failed.
     pub fn failures(&self) -> impl Iterator<Item = &StepSummary> {
-        self.steps.iter().filter(|s| s.verdict == Verdict::Fail)
+        self.steps.iter().filter(|s| s.status == Status::Fail)
     }
 }
 
@@ -94,6 +79,8 @@ struct Request {
     /// The lab's text, when it did not come from `path`.
     text: Option<String>,
     pcap_dir: Option<PathBuf>,
+    capture_buffer: Option<i32>,
+    fail_fast: bool,
 }
 
 /// Runs labs in throwaway namespaces inside the sandbox.
@@ -124,7 +111,7 @@ struct Request {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Runner {
-    pcap_dir: Option<PathBuf>,
+    opts: super::RunOpts,
 }
 
 impl Runner {
@@ -137,8 +124,26 @@ impl Runner {
 
     /// Also write each capture as pcapng under `dir/LAB/STEP/`.
     pub fn pcap_dir(mut self, dir: impl Into<PathBuf>) -> Runner {
-        self.pcap_dir = Some(dir.into());
+        self.opts.pcap_dir = Some(dir.into());
         self
+    }
+
+    /// Kernel buffer per capture point, in bytes (default `Capture::BUFFER`).
+    pub fn capture_buffer(mut self, bytes: i32) -> Runner {
+        self.opts.capture_buffer = Some(bytes);
+        self
+    }
+
+    /// `--fail-fast`: after the first FAIL no step or lab starts (those
+    /// report a SKIP saying so); steps already running finish.
+    pub fn fail_fast(mut self) -> Runner {
+        self.opts.stop = Some(Default::default());
+        self
+    }
+
+    /// The options steps run with.
+    pub(super) fn opts(&self) -> &super::RunOpts {
+        &self.opts
     }
 
     /// Run every step of the lab file at `path`.
@@ -146,7 +151,7 @@ impl Runner {
         self.run(Request {
             path: path.to_path_buf(),
             text: None,
-            pcap_dir: self.pcap_dir.clone(),
+            ..self.request()
         })
     }
 
@@ -156,8 +161,19 @@ impl Runner {
         self.run(Request {
             path: PathBuf::from("lab.json"),
             text: Some(text.to_string()),
-            pcap_dir: self.pcap_dir.clone(),
+            ..self.request()
         })
+    }
+
+    /// A request carrying this runner's options (for a runner child).
+    fn request(&self) -> Request {
+        Request {
+            path: PathBuf::new(),
+            text: None,
+            pcap_dir: self.opts.pcap_dir.clone(),
+            capture_buffer: self.opts.capture_buffer,
+            fail_fast: self.opts.stop.is_some(),
+        }
     }
 
     fn run(&self, req: Request) -> Result<RunReport> {
@@ -177,12 +193,22 @@ fn load(req: &Request) -> Result<Lab> {
 
 /// Already in the sandbox: run here.
 fn in_process(req: &Request) -> Result<RunReport> {
-    let lab = load(req)?;
-    let opts = super::RunOpts {
-        pcap_dir: req.pcap_dir.clone(),
-        ..Default::default()
-    };
-    Ok(RunReport::from_steps(&super::run_lab(&lab, &opts, &|_| {})))
+    run_here(req, load(req)?)
+}
+
+/// Run the lab of `req` in this process, with its options: one job of
+/// [`Runner::run_jobs`].
+fn run_here(req: &Request, lab: Lab) -> Result<RunReport> {
+    let mut runner = Runner::default();
+    runner.opts.pcap_dir = req.pcap_dir.clone();
+    runner.opts.capture_buffer = req.capture_buffer;
+    if req.fail_fast {
+        runner = runner.fail_fast();
+    }
+    let no_view: Option<super::parallel::View<'_, ()>> = None;
+    let results = runner.run_jobs(&[(lab, None)], &|_| {}, no_view);
+    let steps: Vec<StepReport> = results.into_iter().flat_map(|(r, _)| r).collect();
+    Ok(RunReport::from_steps(&steps))
 }
 
 /// Outside it: this program again, as a runner child.
@@ -195,7 +221,7 @@ fn in_child(req: &Request) -> Result<RunReport> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io("start a runner child", e))?;
-    let body = serde_json::to_vec(req).map_err(|e| Error::other(e.to_string()))?;
+    let body = serde_json::to_vec(req).context(|| "the request".into())?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(&body)
@@ -289,20 +315,16 @@ fn serve_request() -> Result<RunReport> {
     std::io::stdin()
         .read_to_end(&mut body)
         .map_err(|e| Error::io("read the request", e))?;
-    let req: Request =
-        serde_json::from_slice(&body).map_err(|e| Error::other(format!("the request: {e}")))?;
+    let req: Request = serde_json::from_slice(&body).context(|| "the request".into())?;
     // Loaded before the sandbox, as `vethlab run` does: a lab's own files
     // are read with the caller's rights, never from inside.
     let lab = load(&req)?;
     if let Some(d) = &req.pcap_dir {
         crate::sys::outputs::register_dir(d);
     }
-    crate::sys::sandbox::enter()?;
-    let opts = super::RunOpts {
-        pcap_dir: req.pcap_dir.clone(),
-        ..Default::default()
-    };
-    Ok(RunReport::from_steps(&super::run_lab(&lab, &opts, &|_| {})))
+    // The labs directory, read-only inside, as `vethlab run` shows it.
+    crate::sys::sandbox::enter(crate::lab::catalog::labs_dir().ok().as_deref())?;
+    run_here(&req, lab)
 }
 
 #[cfg(test)]

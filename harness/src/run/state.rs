@@ -35,7 +35,7 @@ impl State for Topo {
             .map_err(|e| Error::io(format!("[{node}] read /sys/class/net/{dev}/iflink"), e))?
             .trim()
             .parse()
-            .map_err(|_| Error::other("iflink is not a number"))
+            .map_err(|e| Error::parse(format!("[{node}] /sys/class/net/{dev}/iflink"), e))
     }
     fn ethtool_peer_ifindex(&self, node: &str, dev: &str) -> Result<u32> {
         let d = dev.to_string();
@@ -56,7 +56,8 @@ impl State for Topo {
         let dir = self
             .scratch_path()
             .map(|p| p.join("ipam").join(network))
-            .ok_or_else(|| Error::other("no CNI plugin ran in this lab"))?;
+            .ok_or_else(|| Error::not_found("no CNI plugin ran in this lab"))?;
+
         // No directory yet: nothing allocated.
         Ok(std::fs::read_dir(&dir)
             .map(|rd| {

@@ -4,7 +4,7 @@
 use super::actions::{await_carriers, run_cni, run_daemon, run_ping, run_udp};
 use super::lab::{step_skip, RunOpts};
 use crate::check::lines::{match_lines, resolve};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::lab::expect::Expect;
 use crate::lab::fixture::Fixture;
 use crate::lab::{Action, Lab, Step};
@@ -42,7 +42,7 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
     if run.caps.is_none() && run.error.is_none() && !step.captures.is_empty() && !has_traffic {
         run.caps = run
             .start_captures(topo)
-            .map_err(|e| run.error = Some(e.to_string()))
+            .map_err(|e| run.error = Some(e))
             .ok();
     }
     let captured = run.finish_captures();
@@ -61,7 +61,8 @@ pub fn run_step(lab: &Lab, idx: usize, topo: &mut Topo, opts: &RunOpts) -> StepR
         ids: step.ids(),
         status: if failed { Status::Fail } else { Status::Pass },
         checks: run.checks,
-        error: run.error,
+        // Typed until here: the report shows it.
+        error: run.error.map(|e| e.to_string()),
         ms: t0.elapsed().as_millis(),
         captures: cap_reports,
         hint: step.hint.clone(),
@@ -83,7 +84,7 @@ struct StepRun<'a> {
     /// Assertions on captures, judged once the captures are in.
     deferred: Vec<(Option<String>, Expect)>,
     /// What stopped the step early.
-    error: Option<String>,
+    error: Option<Error>,
     /// When the step's last command, traffic or plugin call returned: kernel
     /// state that settles by itself is awaited from then on, once for the
     /// step, not once per assertion (a broken step's ten misses cost one
@@ -132,7 +133,7 @@ impl StepRun<'_> {
                     .tune_neigh()
                     .and_then(|_| await_carriers(topo, carriers))
                 {
-                    self.error = Some(e.to_string());
+                    self.error = Some(e);
                     break;
                 }
             }
@@ -143,7 +144,7 @@ impl StepRun<'_> {
                         self.caps = Some(c)
                     }
                     Err(e) => {
-                        self.error = Some(e.to_string());
+                        self.error = Some(e);
                         break;
                     }
                 }
@@ -175,7 +176,9 @@ impl StepRun<'_> {
                         if e.is_unsupported() {
                             return Err(e);
                         }
-                        self.error = Some(format!("[{node}] `{text}`: {e}"));
+                        self.error = Err::<(), _>(e)
+                            .context(|| format!("[{node}] `{text}`"))
+                            .err();
                         break;
                     }
                 }
@@ -256,7 +259,7 @@ impl StepRun<'_> {
         for c in self.caps.take().unwrap_or_default() {
             match c.finish() {
                 Ok(c) => captured.push(c),
-                Err(e) => self.error = Some(e.to_string()),
+                Err(e) => self.error = Some(e),
             }
         }
         captured
@@ -281,7 +284,7 @@ impl StepRun<'_> {
                     lab.name, step.name, cp.iface, cp.node
                 );
                 if let Err(e) = crate::sys::capture::write_pcapng(cap, &p, &comment) {
-                    self.error.get_or_insert(e.to_string());
+                    self.error.get_or_insert(e);
                 }
             }
             if cap.dropped > 0 {

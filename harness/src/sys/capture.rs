@@ -3,7 +3,7 @@
 //! optionally written as a .pcapng (node, lab and step inside) that tcpdump
 //! and Wireshark read.
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Result};
 use crate::sys::netns::Netns;
 use std::path::Path;
 
@@ -42,7 +42,7 @@ impl Capture {
                     .open()?
                     .setnonblock()
             })?
-            .map_err(|e| Error::other(format!("[{}] capture on {iface}: {e}", ns.name())))?;
+            .context(|| format!("[{}] capture on {iface}", ns.name()))?;
         Ok(Capture {
             node: ns.name().to_string(),
             iface: iface.to_string(),
@@ -62,19 +62,14 @@ impl Capture {
                 }),
                 Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => break,
                 Err(e) => {
-                    return Err(Error::other(format!(
-                        "[{}] capture on {}: {e}",
-                        self.node, self.iface
-                    )))
+                    return Err(e).context(|| format!("[{}] capture on {}", self.node, self.iface))
                 }
             }
         }
-        let st = self.cap.stats().map_err(|e| {
-            Error::other(format!(
-                "[{}] capture stats on {}: {e}",
-                self.node, self.iface
-            ))
-        })?;
+        let st = self
+            .cap
+            .stats()
+            .context(|| format!("[{}] capture stats on {}", self.node, self.iface))?;
         Ok(Captured {
             node: self.node,
             iface: self.iface,

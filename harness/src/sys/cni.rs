@@ -62,17 +62,21 @@ fn plugin_error(plugin: &str, cmd: &str, status: i32, stdout: &str, stderr: &str
         }
         Err(_) => format!("{}{}", stdout.trim(), stderr.trim()),
     };
-    Error::other(format!("CNI {cmd} {plugin} failed (exit {status}): {text}"))
+    Error::Process {
+        what: format!("CNI {cmd} {plugin}"),
+        status: Some(status),
+        output: text,
+    }
 }
 
 /// Run `conf["type"]` with `inv`, in `node`'s network namespace.
 pub fn invoke(node: &Netns, conf: &Value, inv: &Invocation) -> Result<Value> {
     let plugin = conf["type"]
         .as_str()
-        .ok_or_else(|| Error::other("CNI config has no \"type\""))?
+        .ok_or_else(|| Error::parse("the CNI config", "it has no \"type\""))?
         .to_string();
     // Checked at load too; a plugin is a bare name in the CNI path, never a path.
-    crate::lab::validate::plugin_name(&plugin).map_err(Error::other)?;
+    crate::lab::validate::plugin_name(&plugin).map_err(Error::Refused)?;
     if let Some(m) = missing(&plugin) {
         return Err(Error::Unsupported(m));
     }
@@ -114,10 +118,10 @@ pub fn invoke(node: &Netns, conf: &Value, inv: &Invocation) -> Result<Value> {
         return Ok(Value::Null);
     }
     serde_json::from_str(&stdout).map_err(|e| {
-        Error::other(format!(
-            "CNI {} {plugin}: result is not JSON ({e}): {stdout}",
-            inv.command
-        ))
+        Error::parse(
+            format!("CNI {} {plugin}: result", inv.command),
+            format!("not JSON ({e}): {stdout}"),
+        )
     })
 }
 

@@ -184,7 +184,7 @@ fn gather(plan: &Plan) -> (Vec<Bind>, Vec<(PathBuf, PathBuf)>) {
 }
 
 fn err(what: String) -> impl FnOnce(nix::Error) -> Error {
-    move |e| Error::other(format!("sandbox root: {what}: {e}"))
+    move |e| Error::sys(format!("sandbox root: {what}"), e)
 }
 
 fn staged(st: &Path, p: &Path) -> PathBuf {
@@ -197,7 +197,7 @@ fn pick_stage(binds: &[Bind]) -> Result<PathBuf> {
         .map(PathBuf::from)
         .find(|s| s.is_dir() && !binds.iter().any(|b| s.starts_with(&b.target)))
         .ok_or_else(|| {
-            Error::other(format!(
+            Error::Privilege(format!(
                 "sandbox root: no directory to build it on (one of {} not shown to the lab)",
                 STAGES.join(", ")
             ))
@@ -374,7 +374,7 @@ fn own_proc_sys(st: &Path, root: bool) -> Result<()> {
         None::<&str>,
     )
     .map_err(|e| {
-        Error::other(format!(
+        Error::Privilege(format!(
             "cannot mount the sandbox's own /proc ({e}); in Docker use --security-opt apparmor=unconfined"
         ))
     })

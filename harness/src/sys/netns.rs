@@ -10,7 +10,7 @@
 //! it (an unprivileged `vethlab peers` reads it that way).
 
 use super::pool::{self, on_pool, Job};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use nix::sched::{setns, unshare, CloneFlags};
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -111,7 +111,7 @@ fn make() -> Result<Made> {
             );
             return Error::Privilege(m);
         }
-        Error::other(format!("unshare(CLONE_NEWNET): {e}"))
+        Error::sys("unshare(CLONE_NEWNET)", e)
     })?;
     let fd = own_ns_fd()?;
     lab_sysctls();
@@ -171,8 +171,7 @@ impl Netns {
     /// nothing is changed in it.
     pub fn attach(name: &str, fd: OwnedFd) -> Result<Netns> {
         let made = on_pool(move || -> Result<Made> {
-            setns(&fd, CloneFlags::CLONE_NEWNET)
-                .map_err(|e| Error::other(format!("setns: {e}")))?;
+            setns(&fd, CloneFlags::CLONE_NEWNET).context(|| "setns".into())?;
             let (nl, rt) = connect()?;
             Ok((fd, nl, rt))
         })??;
@@ -211,7 +210,7 @@ impl Netns {
             .map_err(|e| Error::io("spawn namespace thread", e))?;
         let (fd, nl, rt) = rrx
             .recv()
-            .map_err(|_| Error::other("namespace thread died"))??;
+            .map_err(|_| Error::Stopped("namespace thread died".into()))??;
         Ok(Netns {
             name: name.to_string(),
             fd,
@@ -287,9 +286,8 @@ impl Netns {
                     .map_err(|e| Error::io(format!("[{}] dup namespace fd", self.name), e))?;
                 let name = self.name.clone();
                 on_pool(move || {
-                    setns(&fd, CloneFlags::CLONE_NEWNET).map_err(|e| {
-                        Error::other(format!("[{name}] cannot enter the namespace: setns: {e}"))
-                    })?;
+                    setns(&fd, CloneFlags::CLONE_NEWNET)
+                        .context(|| format!("[{name}] cannot enter the namespace: setns"))?;
                     Ok(f())
                 })?
             }
@@ -299,7 +297,7 @@ impl Netns {
                     let _ = rtx.send(f());
                 });
                 let dead =
-                    || Error::other(format!("[{}] the namespace's thread stopped", self.name));
+                    || Error::Stopped(format!("[{}] the namespace's thread stopped", self.name));
                 tx.as_ref()
                     .ok_or_else(dead)?
                     .send(job)
@@ -318,15 +316,14 @@ impl Netns {
     ) -> Result<T> {
         self.run(move || {
             std::thread::spawn(move || -> Result<T> {
-                unshare(CloneFlags::CLONE_NEWNS)
-                    .map_err(|e| Error::other(format!("unshare(CLONE_NEWNS): {e}")))?;
+                unshare(CloneFlags::CLONE_NEWNS).context(|| "unshare(CLONE_NEWNS)".into())?;
                 // Slave first, or the new sysfs mount could propagate out.
                 crate::sys::sandbox::root_slave()?;
                 crate::sys::sandbox::mount_sysfs()?;
                 Ok(f())
             })
             .join()
-            .unwrap_or_else(|_| Err(Error::other("sysfs thread panicked")))
+            .unwrap_or_else(|_| Err(Error::Panicked("the sysfs thread panicked".into())))
         })?
     }
 }

@@ -161,10 +161,10 @@ pub fn plain_components(rel: &Path) -> Result<Vec<String>> {
         match c {
             Component::Normal(n) => {
                 let s = n.to_str().ok_or_else(|| {
-                    Error::other(format!("{}: not UTF-8, refused", rel.display()))
+                    Error::Refused(format!("{}: not UTF-8, refused", rel.display()))
                 })?;
                 if s.chars().any(char::is_control) {
-                    return Err(Error::other(format!(
+                    return Err(Error::Refused(format!(
                         "{:?}: control characters in a file name, refused",
                         rel
                     )));
@@ -172,7 +172,7 @@ pub fn plain_components(rel: &Path) -> Result<Vec<String>> {
                 out.push(s.to_string());
             }
             _ => {
-                return Err(Error::other(format!(
+                return Err(Error::Refused(format!(
                     "{}: only plain names may be used below an output directory (no `..`, no `/` at the start)",
                     rel.display()
                 )))
@@ -180,13 +180,13 @@ pub fn plain_components(rel: &Path) -> Result<Vec<String>> {
         }
     }
     if out.is_empty() {
-        return Err(Error::other("empty output file name"));
+        return Err(Error::Refused("empty output file name".into()));
     }
     Ok(out)
 }
 
 fn cstr(s: &str) -> Result<CString> {
-    CString::new(s).map_err(|_| Error::other(format!("{s:?}: NUL in a file name")))
+    CString::new(s).map_err(|_| Error::Refused(format!("{s:?}: NUL in a file name")))
 }
 
 fn openat(dir: RawFd, name: &str, flags: i32, mode: libc::mode_t) -> std::io::Result<OwnedFd> {
@@ -221,7 +221,7 @@ fn write_under(dir: RawFd, comps: &[String], bytes: &[u8], shown: &Path) -> Resu
     let mut cur: Option<OwnedFd> = None;
     let (last, dirs) = comps
         .split_last()
-        .ok_or_else(|| Error::other("empty output file name"))?;
+        .ok_or_else(|| Error::Refused("empty output file name".into()))?;
     for d in dirs {
         let at = cur.as_ref().map_or(dir, |f| f.as_raw_fd());
         let c = cstr(d)?;
@@ -303,7 +303,7 @@ fn replace_path(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::other(format!("{}: not a file name", path.display())))?;
+        .ok_or_else(|| Error::Refused(format!("{}: not a file name", path.display())))?;
     let dir = std::fs::File::open(parent.unwrap_or(Path::new(".")))
         .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
     replace_at(dir.as_raw_fd(), name, bytes)
@@ -350,7 +350,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::other(format!("{}: not a file name", path.display())))?;
+        .ok_or_else(|| Error::Refused(format!("{}: not a file name", path.display())))?;
     let dir = open_dest_dir(parent.unwrap_or(Path::new(".")))?;
     write_under(dir.as_raw_fd(), &[name.to_string()], bytes, path)
 }

@@ -27,14 +27,14 @@ fn never_through_a_symlink() {
     std::os::unix::fs::symlink(root.join("target.txt"), root.join("out/page.html")).expect("ln");
     let dir = open_dest_dir(&root.join("out")).expect("open");
     let comps = ["lab".to_string(), "x.pcap".to_string()];
-    assert!(write_under(dir.as_raw_fd(), &comps, b"x", Path::new("out/lab/x.pcap")).is_err());
-    assert!(write_under(
+    write_under(dir.as_raw_fd(), &comps, b"x", Path::new("out/lab/x.pcap")).unwrap_err();
+    write_under(
         dir.as_raw_fd(),
         &["page.html".to_string()],
         b"x",
-        Path::new("out/page.html")
+        Path::new("out/page.html"),
     )
-    .is_err());
+    .unwrap_err();
     assert_eq!(
         std::fs::read_dir(root.join("elsewhere"))
             .expect("ls")

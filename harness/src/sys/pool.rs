@@ -72,15 +72,16 @@ pub(crate) fn on_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
     });
     pool()
         .lock()
-        .map_err(|_| Error::other("the namespace pool is poisoned"))?
+        .map_err(|_| Error::Stopped("the namespace pool is poisoned".into()))?
         .send(job)
         .map_err(|_| {
-            Error::other(
-                "no namespace worker is left: each stopped when it could not return to its home namespace (setns)",
+            Error::Stopped(
+                "no namespace worker is left: each stopped when it could not return to its home namespace (setns)".into(),
             )
         })?;
-    rrx.recv()
-        .map_err(|_| Error::other("a job inside a namespace panicked or its worker stopped"))
+    rrx.recv().map_err(|_| {
+        Error::Stopped("a job inside a namespace panicked or its worker stopped".into())
+    })
 }
 
 /// Queue `job` on a worker without waiting for it; false when no worker is left.

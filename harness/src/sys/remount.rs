@@ -3,7 +3,8 @@
 //! the flags a user namespace may not change. (mount_setattr(2) with
 //! AT_RECURSIVE does it in one call, from Linux 5.12 only.)
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Result};
+
 use nix::mount::{mount, MsFlags};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -56,12 +57,8 @@ pub(super) fn remount_one(at: &Path, ro: bool) -> Result<()> {
     if ro {
         flags |= MsFlags::MS_RDONLY;
     }
-    mount(None::<&str>, at, None::<&str>, flags, None::<&str>).map_err(|e| {
-        Error::other(format!(
-            "sandbox root: make {} read-only: {e}",
-            at.display()
-        ))
-    })
+    mount(None::<&str>, at, None::<&str>, flags, None::<&str>)
+        .context(|| format!("sandbox root: make {} read-only", at.display()))
 }
 
 fn keep_flags(at: &Path) -> MsFlags {

@@ -13,12 +13,18 @@
 //! are further network namespaces owned by the run's user namespace, so the
 //! run has full rights over them and none over anything else.
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
+
+use nix::errno::Errno;
 use nix::mount::{mount, MsFlags};
+use nix::poll::{PollFd, PollFlags, PollTimeout};
 use nix::sched::{unshare, CloneFlags};
-use nix::unistd::{getgid, getuid};
+use nix::sys::prctl;
+use nix::sys::signal::{SigHandler, Signal};
+use nix::sys::wait::WaitStatus;
+use nix::unistd::{getgid, getuid, ForkResult, Pid};
 use std::fs;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
@@ -78,13 +84,12 @@ pub fn show_readonly(path: &std::path::Path) {
     }
 }
 
-/// Enter the sandbox showing the labs directory and the shared fixtures
+/// Enter the sandbox showing the labs directory `labs` (the built-in labs
+/// unpacked, or --labs/VETHLAB_LABS) and the shared fixtures beside it
 /// (read-only). See `enter_with`.
-pub fn enter() -> Result<Mode> {
-    // The labs directory (the built-in labs unpacked, or --labs/VETHLAB_LABS);
-    // none found is the command's to report, not the sandbox's.
-    let mut readable: Vec<PathBuf> = crate::lab::catalog::labs_dir()
-        .map(|labs| vec![labs.join("../fixtures"), labs])
+pub fn enter(labs: Option<&std::path::Path>) -> Result<Mode> {
+    let mut readable: Vec<PathBuf> = labs
+        .map(|labs| vec![labs.join("../fixtures"), labs.to_path_buf()])
         .unwrap_or_default()
         .into_iter()
         .filter(|p| p.is_dir())
@@ -136,14 +141,13 @@ pub fn enter_with(opts: &Options) -> Result<Mode> {
     let (go_r, go_w) = pipe()?;
     // SAFETY: single-threaded here (enter runs before any thread); the child
     // continues as a normal process.
-    match unsafe { libc::fork() } {
-        -1 => Err(Error::io("fork", std::io::Error::last_os_error())),
-        0 => {
+    match unsafe { nix::unistd::fork() } {
+        Err(e) => Err(Error::sys("fork", e)),
+        Ok(ForkResult::Child) => {
             drop(up_r);
             drop(go_w);
             // Should the caller's side die, so does the whole sandbox.
-            // SAFETY: prctl with constant arguments.
-            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+            let _ = prctl::set_pdeathsig(Signal::SIGKILL);
             // Killed between fork and prctl, the caller's side never says
             // "go on": `child` reads EOF on that pipe and ends.
             let r = child(root, opts, up_w, go_r);
@@ -153,43 +157,32 @@ pub fn enter_with(opts: &Options) -> Result<Mode> {
             ENTERED.store(r.is_ok(), Ordering::SeqCst);
             r
         }
-        pid => {
+        Ok(ForkResult::Parent { child: pid }) => {
             drop(up_w);
             drop(go_r);
-            CHILD.store(pid, Ordering::SeqCst);
+            CHILD.store(pid.as_raw(), Ordering::SeqCst);
             parent(root, pid, up_r, go_w, staging)
         }
     }
 }
 
 fn pipe() -> Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 fills two fds that we own at once.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(Error::io("pipe", std::io::Error::last_os_error()));
-    }
-    // SAFETY: both fds were just created and are owned by nobody else.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context(|| "pipe".into())
 }
 
 fn read_byte(fd: &OwnedFd) -> bool {
-    let mut b = 0u8;
+    let mut b = [0u8];
     loop {
-        // SAFETY: read(2) of one byte into a local.
-        let n = unsafe { libc::read(fd.as_raw_fd(), (&mut b as *mut u8).cast(), 1) };
-        if n == 1 {
-            return true;
+        match nix::unistd::read(fd, &mut b) {
+            Ok(n) => return n == 1,
+            Err(Errno::EINTR) => continue,
+            Err(_) => return false,
         }
-        if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-            continue;
-        }
-        return false;
     }
 }
 
 fn write_byte(fd: &OwnedFd) {
-    // SAFETY: write(2) of one byte from a constant.
-    unsafe { libc::write(fd.as_raw_fd(), b"x".as_ptr().cast(), 1) };
+    let _ = nix::unistd::write(fd, b"x");
 }
 
 /// The sandbox's init: private mounts, then (as root) the user namespace the
@@ -216,7 +209,8 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
         .map_err(|e| Error::Privilege(crate::sys::privilege::root_sandbox_refused(e)))?;
         write_byte(&up_w);
         if !read_byte(&go_r) {
-            // SAFETY: the caller's side is gone: end without unwinding.
+            // SAFETY: the caller's side is gone: end without unwinding
+            // (_exit(2) has no nix wrapper).
             unsafe { libc::_exit(1) };
         }
         // Become the mapped root: drop the host's groups and ids. Nested in
@@ -224,39 +218,39 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
         // groups of the host's to drop).
         let denied =
             || fs::read_to_string("/proc/self/setgroups").is_ok_and(|s| s.trim() == "deny");
-        // SAFETY: plain credential syscalls with constant arguments.
-        unsafe {
-            if (libc::setgroups(0, std::ptr::null()) != 0 && !denied())
-                || libc::setresgid(0, 0, 0) != 0
-                || libc::setresuid(0, 0, 0) != 0
-            {
-                return Err(Error::Privilege(format!(
-                    "vethlab: cannot become root of the sandbox's user namespace: {}",
-                    std::io::Error::last_os_error()
-                )));
-            }
-            // The id change made us undumpable, and then our own plugins and
-            // daemons could not open /proc/1/fd/N (the scratch dir, a node's
-            // namespace). Everything that could look is inside the sandbox.
-            libc::prctl(libc::PR_SET_DUMPABLE, 1);
-            // It also cleared the parent-death signal: arm it again, then
-            // make sure the caller's side did not die in between (it holds
-            // the pipe's write end until it exits).
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            let mut p = libc::pollfd {
-                fd: go_r.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            if libc::poll(&mut p, 1, 0) > 0 && p.revents & libc::POLLHUP != 0 {
-                libc::_exit(1);
-            }
+        let (uid, gid) = (nix::unistd::Uid::from_raw(0), nix::unistd::Gid::from_raw(0));
+        nix::unistd::setgroups(&[])
+            .or_else(|e| if denied() { Ok(()) } else { Err(e) })
+            .and_then(|_| nix::unistd::setresgid(gid, gid, gid))
+            .and_then(|_| nix::unistd::setresuid(uid, uid, uid))
+            .map_err(|e| {
+                Error::Privilege(format!(
+                    "vethlab: cannot become root of the sandbox's user namespace: {e}"
+                ))
+            })?;
+        // The id change made us undumpable, and then our own plugins and
+        // daemons could not open /proc/1/fd/N (the scratch dir, a node's
+        // namespace). Everything that could look is inside the sandbox.
+        let _ = prctl::set_dumpable(true);
+        // It also cleared the parent-death signal: arm it again, then make
+        // sure the caller's side did not die in between (it holds the pipe's
+        // write end until it exits).
+        let _ = prctl::set_pdeathsig(Signal::SIGKILL);
+        let mut p = [PollFd::new(go_r.as_fd(), PollFlags::POLLIN)];
+        let hung_up = nix::poll::poll(&mut p, PollTimeout::ZERO).is_ok_and(|n| n > 0)
+            && p[0]
+                .revents()
+                .is_some_and(|r| r.contains(PollFlags::POLLHUP));
+        if hung_up {
+            // SAFETY: as above, the caller's side is gone.
+            unsafe { libc::_exit(1) };
         }
     } else {
         unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC)
             .map_err(|e| Error::Privilege(privilege_msg(e, root)))?;
         if !read_byte(&go_r) {
-            // SAFETY: the caller's side is gone: end without unwinding.
+            // SAFETY: the caller's side is gone: end without unwinding
+            // (_exit(2) has no nix wrapper).
             unsafe { libc::_exit(1) };
         }
     }
@@ -265,8 +259,7 @@ fn child(root: bool, opts: &Options, up_w: OwnedFd, go_r: OwnedFd) -> Result<Mod
     // caller's devices.
     let _ = mount_sysfs();
     // No program run inside gains privileges by exec (setuid, file caps).
-    // SAFETY: prctl with constant arguments.
-    unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+    prctl::set_no_new_privs().map_err(|e| Error::sys("prctl(PR_SET_NO_NEW_PRIVS)", e))?;
     init_signals();
     Ok(if root { Mode::Root } else { Mode::Rootless })
 }
@@ -282,7 +275,7 @@ fn mounts(opts: &Options, root: bool) -> Result<()> {
         MsFlags::MS_REC | MsFlags::MS_PRIVATE,
         None::<&str>,
     )
-    .map_err(|e| Error::other(format!("cannot make / a private mount ({e})")))?;
+    .context(|| "cannot make / a private mount".into())?;
     super::minroot::enter(&super::minroot::Plan {
         readable: &opts.readable,
         writable: &opts.writable,
@@ -292,26 +285,24 @@ fn mounts(opts: &Options, root: bool) -> Result<()> {
 
 /// The caller's side: map the sandbox's user namespace (as root), then wait
 /// for it, passing signals on; deliver its result files; exit as it did.
-fn parent(root: bool, pid: i32, up_r: OwnedFd, go_w: OwnedFd, staging: Option<OwnedFd>) -> ! {
+fn parent(root: bool, pid: Pid, up_r: OwnedFd, go_w: OwnedFd, staging: Option<OwnedFd>) -> ! {
     forward_signals();
     if root && read_byte(&up_r) {
-        if let Err(e) = map_root(pid) {
+        if let Err(e) = map_root(pid.as_raw()) {
             eprintln!("vethlab: {e}");
-            // SAFETY: kill(2) of our own child.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
         }
     }
     write_byte(&go_w);
     // go_w stays open until we exit: the sandbox's init sees us die by it.
-    let mut st = 0;
-    // SAFETY: waitpid(2) on our own child.
-    while unsafe { libc::waitpid(pid, &mut st, 0) } < 0
-        && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
-    {}
-    let mut code = if libc::WIFEXITED(st) {
-        libc::WEXITSTATUS(st)
-    } else {
-        128 + libc::WTERMSIG(st)
+    let mut code = loop {
+        match nix::sys::wait::waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, c)) => break c,
+            Ok(WaitStatus::Signaled(_, sig, _)) => break 128 + sig as i32,
+            Err(Errno::EINTR) | Ok(_) => continue,
+            // No child to wait for: nothing ran to report success.
+            Err(_) => break 1,
+        }
     };
     drop(go_w);
     if let Some(s) = staging {
@@ -363,18 +354,18 @@ fn map_root(pid: i32) -> Result<()> {
 
 extern "C" fn pass_on(sig: libc::c_int) {
     let pid = CHILD.load(Ordering::SeqCst);
-    if pid > 0 {
-        // SAFETY: kill(2) is async-signal-safe.
-        unsafe { libc::kill(pid, sig) };
+    if let (true, Ok(sig)) = (pid > 0, Signal::try_from(sig)) {
+        // kill(2) is async-signal-safe.
+        let _ = nix::sys::signal::kill(Pid::from_raw(pid), sig);
     }
 }
 
 /// The caller's side passes termination signals to the sandbox's init,
 /// which decides (a learner's shell keeps Ctrl-C for itself).
 fn forward_signals() {
-    for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+    for s in TERMINATING {
         // SAFETY: installing an async-signal-safe handler.
-        unsafe { libc::signal(s, pass_on as *const () as libc::sighandler_t) };
+        let _ = unsafe { nix::sys::signal::signal(s, SigHandler::Handler(pass_on)) };
     }
 }
 
@@ -383,12 +374,20 @@ extern "C" fn die(sig: libc::c_int) {
     unsafe { libc::_exit(128 + sig) };
 }
 
+/// The signals that end a run, passed on or obeyed.
+const TERMINATING: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
 /// As init of its PID namespace the run would ignore every signal it has no
 /// handler for: end as the default action would.
 fn init_signals() {
-    for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+    for s in TERMINATING {
         // SAFETY: installing an async-signal-safe handler.
-        unsafe { libc::signal(s, die as *const () as libc::sighandler_t) };
+        let _ = unsafe { nix::sys::signal::signal(s, SigHandler::Handler(die)) };
     }
 }
 
@@ -404,7 +403,7 @@ pub fn mount_sysfs() -> Result<()> {
         // lives in that node): the kernel refuses the same superblock on
         // the same mount point, and /sys already shows what we want.
         Err(nix::errno::Errno::EBUSY) => Ok(()),
-        r => r.map_err(|e| Error::other(format!("mount sysfs: {e}"))),
+        r => r.context(|| "mount sysfs".into()),
     }
 }
 
@@ -418,7 +417,7 @@ pub fn root_slave() -> Result<()> {
         MsFlags::MS_REC | MsFlags::MS_SLAVE,
         None::<&str>,
     )
-    .map_err(|e| Error::other(format!("cannot make / a slave mount ({e})")))
+    .context(|| "cannot make / a slave mount".into())
 }
 
 pub use super::privilege::{diagnose, missing_caps};

@@ -32,10 +32,10 @@ impl Scratch {
 /// /proc/self/fd/N). Gone when the last fd closes.
 pub fn detached_tmpfs() -> Result<OwnedFd> {
     let fail = |what: &str, e: rustix::io::Errno| {
-        Error::other(format!(
-            "scratch tmpfs: {what}: {} (needs Linux 5.2's mount API and CAP_SYS_ADMIN in the sandbox)",
-            std::io::Error::from(e)
-        ))
+        Error::sys(
+            format!("scratch tmpfs: {what} (needs Linux 5.2's mount API and CAP_SYS_ADMIN in the sandbox)"),
+            nix::errno::Errno::from_raw(e.raw_os_error()),
+        )
     };
     let fs = fsopen("tmpfs", FsOpenFlags::FSOPEN_CLOEXEC).map_err(|e| fail("fsopen", e))?;
     fsconfig_create(&fs).map_err(|e| fail("fsconfig", e))?;

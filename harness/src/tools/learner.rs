@@ -2,7 +2,8 @@
 //! articles' names under /var/run/netns (in the run's private mount
 //! namespace only), and a shell inside; `vethlab check` finds them there.
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
+
 use crate::lab::Lab;
 use crate::run;
 use crate::tools::learner_home as home;
@@ -60,7 +61,7 @@ pub fn private_netns_dir() -> Result<()> {
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
         Some("mode=755"),
     )
-    .map_err(|e| Error::other(format!("mount tmpfs on {RUN_DIR}: {e}")))?;
+    .context(|| format!("mount tmpfs on {RUN_DIR}"))?;
     std::fs::create_dir(NETNS_DIR).map_err(|e| Error::io(format!("mkdir {NETNS_DIR}"), e))
 }
 
@@ -68,7 +69,7 @@ pub fn private_netns_dir() -> Result<()> {
 /// the lab's copy, the learner's files), for a fresh one.
 pub fn release_run_dir() -> Result<()> {
     nix::mount::umount2(RUN_DIR, nix::mount::MntFlags::MNT_DETACH)
-        .map_err(|e| Error::other(format!("umount {RUN_DIR}: {e}")))
+        .context(|| format!("umount {RUN_DIR}"))
 }
 
 /// The shell's private /var/run, and what `vethlab check` reads there.
@@ -136,7 +137,7 @@ pub fn copy_lab_files(files: &LabFiles) -> Result<PathBuf> {
 /// which user namespace is the sandbox's: `vethlab check` acts only where
 /// both agree, never on environment variables alone.
 pub fn write_marker(lab: &Path, step: usize) -> Result<()> {
-    let userns = userns_id().ok_or_else(|| Error::other("cannot read /proc/self/ns/user"))?;
+    let userns = userns_id().ok_or_else(|| Error::not_found("cannot read /proc/self/ns/user"))?;
     let v = serde_json::json!({"lab": lab, "step": step, "userns": userns});
     std::fs::write(MARKER, v.to_string()).map_err(|e| Error::io(format!("write {MARKER}"), e))
 }
@@ -186,7 +187,7 @@ pub fn bind_nodes<'a>(
             MsFlags::MS_BIND,
             None::<&str>,
         )
-        .map_err(|e| Error::other(format!("bind {src} on {}: {e}", target.display())))?;
+        .context(|| format!("bind {src} on {}", target.display()))?;
     }
     Ok(())
 }
@@ -208,7 +209,7 @@ pub fn attach_named() -> Result<Topo> {
             .map_err(|e| Error::io(format!("open {}", p.display()), e))?
             .into();
         topo.attach_node(&name, fd)
-            .map_err(|e| Error::other(format!("namespace {name}: {e}")))?;
+            .context(|| format!("namespace {name}"))?;
     }
     Ok(topo)
 }

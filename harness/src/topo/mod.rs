@@ -94,11 +94,11 @@ impl Topo {
         while let Some(a) = out.find("{cni:") {
             let b = out[a..]
                 .find('}')
-                .ok_or_else(|| Error::other(format!("unclosed placeholder in `{s}`")))?
+                .ok_or_else(|| Error::parse(format!("`{s}`"), "unclosed placeholder"))?
                 + a;
             let key = &out[a + 1..b];
             let v = self.vars.get(key).ok_or_else(|| {
-                Error::other(format!("`{{{key}}}`: no earlier CNI ADD produced it"))
+                Error::not_found(format!("`{{{key}}}`: no earlier CNI ADD produced it"))
             })?;
             out.replace_range(a..=b, v);
         }
@@ -124,9 +124,10 @@ impl Topo {
     /// Create node `name`, a new network namespace; an error if it exists.
     pub fn add_node(&mut self, name: &str) -> Result<()> {
         if self.by_name.contains_key(name) {
-            return Err(Error::other(format!(
-                "Cannot create namespace \"{name}\": it already exists"
-            )));
+            return Err(Error::sys(
+                format!("Cannot create namespace \"{name}\""),
+                nix::errno::Errno::EEXIST,
+            ));
         }
         let ns = Netns::new(name)?;
         self.push_node(ns);
@@ -152,7 +153,7 @@ impl Topo {
         self.by_name
             .get(name)
             .and_then(|&i| self.nodes.get(i))
-            .ok_or_else(|| Error::other(format!("no node `{name}` in this lab")))
+            .ok_or_else(|| Error::not_found(format!("no node `{name}` in this lab")))
     }
 
     /// Every node, in the order they were made.
@@ -248,7 +249,11 @@ impl Topo {
         }
         let ns = self.node(node)?;
         if let Some(e) = crate::sys::fault::netlink_fails(|| format!("{cmd:?}")) {
-            return Err(Error::other(e));
+            // An injected failure is a netlink answer like any other.
+            return Err(Error::Netlink {
+                errno: None,
+                msg: e,
+            });
         }
         let h = ns.nl().clone();
         match cmd {

@@ -5,7 +5,7 @@
 //! namespace, which every lab node is.
 
 use super::Topo;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::sys::netlink;
 
 impl Topo {
@@ -16,12 +16,12 @@ impl Topo {
         let r = self.node(node)?.run(move || {
             std::fs::read_to_string(&path)
                 .map(|s| s.trim().to_string())
-                .map_err(|e| (e.kind(), format!("sysctl: cannot read {k}: {e}")))
+                .context(|| format!("sysctl: cannot read {k}"))
         })?;
         match (r, netlink::neigh_key(key)) {
             (Ok(v), _) => Ok(v),
             // Not exported here (Linux < 5.17 in a user namespace's netns).
-            (Err((std::io::ErrorKind::NotFound, _)), Some((dev, name))) => {
+            (Err(e), Some((dev, name))) if e.errno() == Some(libc::ENOENT) => {
                 let n = self.node(node)?;
                 let h = n.nl().clone();
                 n.block_on(async move {
@@ -29,7 +29,7 @@ impl Topo {
                     netlink::neigh_param(&h, l.index, &name).await
                 })
             }
-            (Err((_, e)), _) => Err(Error::other(e)),
+            (Err(e), _) => Err(e),
         }
     }
 
@@ -37,18 +37,17 @@ impl Topo {
     pub fn sysctl_write(&self, node: &str, key: &str, value: &str) -> Result<()> {
         let path = netlink::sysctl_path(key);
         let (k, v) = (key.to_string(), value.to_string());
-        let r = self.node(node)?.run(move || {
-            std::fs::write(&path, &v)
-                .map_err(|e| (e.kind(), format!("sysctl: cannot set {k}: {e}")))
-        })?;
+        let r = self
+            .node(node)?
+            .run(move || std::fs::write(&path, &v).context(|| format!("sysctl: cannot set {k}")))?;
         match (r, netlink::neigh_key(key)) {
             (Ok(()), _) => Ok(()),
             // Not exported here (Linux < 5.17 in a user namespace's netns):
             // the same parameter over netlink, as `ip ntable change` sets it.
-            (Err((std::io::ErrorKind::NotFound, _)), Some((dev, name))) => {
+            (Err(e), Some((dev, name))) if e.errno() == Some(libc::ENOENT) => {
                 self.set_neigh_param(node, &dev, &name, value)
             }
-            (Err((_, e)), _) => Err(Error::other(e)),
+            (Err(e), _) => Err(e),
         }
     }
 

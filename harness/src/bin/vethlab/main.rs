@@ -1,8 +1,10 @@
 //! The `vethlab` command: each subcommand lives in `commands/` with an `exec()`.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use commands::{Command, Ctx, Place};
 use std::io::Write;
 use std::process::ExitCode;
+use vethlab::lab::catalog::Labs;
 
 mod commands;
 mod out;
@@ -29,8 +31,26 @@ struct Cli {
     quiet: bool,
 }
 
-#[derive(Subcommand)]
-enum Cmd {
+/// Every subcommand, listed once: its variant, its type (which implements
+/// `commands::Command`, saying where it runs) and its help line.
+macro_rules! subcommands {
+    ($($(#[doc = $doc:literal])* $name:ident($ty:ty),)*) => {
+        #[derive(Subcommand)]
+        enum Cmd {
+            $($(#[doc = $doc])* $name($ty),)*
+        }
+
+        impl Cmd {
+            fn into_command(self) -> Box<dyn Command> {
+                match self {
+                    $(Cmd::$name(c) => Box::new(c),)*
+                }
+            }
+        }
+    };
+}
+
+subcommands! {
     /// List the labs, their steps and the observation ids each step asserts.
     List(commands::list::List),
     /// Build, drive, capture, assert and tear down labs (all of them by default).
@@ -67,87 +87,31 @@ enum Cmd {
     New(commands::new::New),
 }
 
-impl Cmd {
-    /// Whether the command runs inside the sandbox (entered before any
-    /// thread exists). Every command says so here, with no default arm: a
-    /// new command does not compile until it decides.
-    fn needs_sandbox(&self) -> bool {
-        match self {
-            // They build namespaces of their own.
-            Cmd::Run(_) | Cmd::Shell(_) | Cmd::Bench(_) => true,
-            // Need no namespaces of their own.
-            Cmd::List(_) | Cmd::Completions(_) | Cmd::Man(_) => false,
-            // Read the caller's own host, so they must not leave it.
-            Cmd::Peers(_) | Cmd::Doctor(_) => false,
-            // Read and write the caller's own files (lab files, a new lab).
-            Cmd::Schema(_) | Cmd::Fmt(_) | Cmd::New(_) => false,
-            // Run inside a lab shell, among the lab's namespaces already.
-            Cmd::Check(_)
-            | Cmd::Task(_)
-            | Cmd::Hint(_)
-            | Cmd::Solution(_)
-            | Cmd::Answer(_)
-            | Cmd::Reset(_) => false,
-        }
-    }
-}
-
 fn main() -> ExitCode {
-    let mut cli = Cli::parse();
+    let cli = Cli::parse();
     out::set(cli.color, cli.quiet);
-    if let Some(d) = &cli.labs {
-        vethlab::lab::catalog::use_labs(d);
-    }
-    // The labs are found (the built-in ones unpacked) before the sandbox,
-    // whose view of the host is read-only.
-    if matches!(cli.cmd, Cmd::List(_) | Cmd::Bench(_)) {
-        if let Err(e) = vethlab::lab::catalog::labs_dir() {
-            eprintln!("vethlab: {e}");
-            return ExitCode::from(2);
-        }
-    }
-    // Lab files are read with the caller's rights, before the sandbox (whose
-    // root is nobody outside); a bad one exits 2 before anything is built.
-    let loaded = match &mut cli.cmd {
-        Cmd::Run(c) => c.prepare(),
-        Cmd::Shell(c) => c.prepare(),
-        _ => Ok(()),
+    let ctx = Ctx {
+        labs: Labs::new(cli.labs.as_deref()),
+        cli: Cli::command,
     };
-    if let Err(e) = loaded {
+    let mut cmd = cli.cmd.into_command();
+    // Lab files are read, and the labs found (the built-in ones unpacked),
+    // with the caller's rights before the sandbox (whose view of the host is
+    // read-only, and whose root is nobody outside); a bad one exits 2 before
+    // anything is built.
+    if let Err(e) = cmd.prepare(&ctx) {
         eprintln!("vethlab: {e}");
         return ExitCode::from(if e.is_usage() { 2 } else { 1 });
     }
-    if cli.cmd.needs_sandbox() {
-        // Result files are written by the caller's side after the run.
-        match &cli.cmd {
-            Cmd::Run(c) => c.register_outputs(),
-            Cmd::Bench(c) => c.register_outputs(),
-            _ => {}
-        }
-        if let Err(e) = vethlab::sys::sandbox::enter() {
+    if cmd.place() == Place::Sandbox {
+        // The labs directory is shown read-only inside; none found is the
+        // command's to report, not the sandbox's.
+        if let Err(e) = vethlab::sys::sandbox::enter(ctx.labs.dir().ok().as_deref()) {
             eprintln!("{e}");
             return ExitCode::from(2);
         }
     }
-    let r = match cli.cmd {
-        Cmd::List(c) => c.exec(),
-        Cmd::Run(c) => c.exec(),
-        Cmd::Peers(c) => c.exec(),
-        Cmd::Doctor(c) => c.exec(),
-        Cmd::Bench(c) => c.exec(),
-        Cmd::Shell(c) => c.exec(),
-        Cmd::Check(c) => c.exec(),
-        Cmd::Task(c) => c.exec(),
-        Cmd::Hint(c) => c.exec(),
-        Cmd::Solution(c) => c.exec(),
-        Cmd::Answer(c) => c.exec(),
-        Cmd::Reset(c) => c.exec(),
-        Cmd::Completions(c) => c.exec::<Cli>(),
-        Cmd::Man(c) => c.exec::<Cli>(),
-        Cmd::Schema(c) => c.exec(),
-        Cmd::Fmt(c) => c.exec(),
-        Cmd::New(c) => c.exec(),
-    };
+    let r = cmd.exec(&ctx);
     // Output the reader did not take (a full disk) is an error too.
     match r.and_then(|c| crate::out::finish().map(|_| c)) {
         Ok(code) => code,

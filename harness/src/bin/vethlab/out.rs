@@ -17,7 +17,7 @@ use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 use vethlab::error::{Error, Result};
 
-static FAILED: Mutex<Option<String>> = Mutex::new(None);
+static FAILED: Mutex<Option<std::io::Error>> = Mutex::new(None);
 
 /// Write `s` to stdout now (flushed: progress is seen as it happens).
 pub fn print(s: &str) {
@@ -32,7 +32,7 @@ pub fn print(s: &str) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(141);
         }
-        *failed = Some(e.to_string());
+        *failed = Some(e);
     }
 }
 
@@ -44,8 +44,8 @@ pub fn println(s: &str) {
 /// The first write error on stdout, if any, as an error naming stdout.
 pub fn finish() -> Result<()> {
     print("");
-    match FAILED.lock().ok().and_then(|f| f.clone()) {
-        Some(e) => Err(Error::other(format!("write standard output: {e}"))),
+    match FAILED.lock().ok().and_then(|mut f| f.take()) {
+        Some(e) => Err(Error::io("write standard output", e)),
         None => Ok(()),
     }
 }

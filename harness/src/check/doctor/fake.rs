@@ -9,13 +9,13 @@ pub const UP: u32 = libc::IFF_UP as u32 | (1 << 16);
 
 /// A snapshot under construction.
 #[derive(Default)]
-pub struct Fake(pub Snapshot);
+pub struct FakeSnapshot(pub Snapshot);
 
 fn ip(s: &str) -> Ipv4Addr {
     s.parse().expect("test address")
 }
 
-impl Fake {
+impl FakeSnapshot {
     /// A namespace with `lo` (up) at index 1 and ip_forward 0; its index.
     pub fn ns(&mut self, label: &str) -> usize {
         let mut n = Ns {

@@ -1,15 +1,15 @@
 //! Each finding over hand-built snapshots, fired and held quiet by its
 //! near miss. Names, addresses and MACs no lab uses.
 
-use super::fake::Fake;
+use super::fake::FakeSnapshot;
 
-fn has(f: &Fake, id: &str, ns: &str, dev: &str) -> bool {
+fn has(f: &FakeSnapshot, id: &str, ns: &str, dev: &str) -> bool {
     f.ids()
         .iter()
         .any(|(i, n, d)| i == id && n == ns && d == dev)
 }
 
-fn problems(f: &Fake) -> Vec<(String, String, String)> {
+fn problems(f: &FakeSnapshot) -> Vec<(String, String, String)> {
     super::diagnose(&f.0)
         .into_iter()
         .filter(|x| x.severity == super::Severity::Problem)
@@ -18,8 +18,8 @@ fn problems(f: &Fake) -> Vec<(String, String, String)> {
 }
 
 /// rack7: bridge br-lab (10.77.0.1/24) with two pods on it, all healthy.
-fn bridged() -> Fake {
-    let mut f = Fake::default();
+fn bridged() -> FakeSnapshot {
+    let mut f = FakeSnapshot::default();
     let n = f.ns("rack7");
     f.link(n, 4, "br-lab", "bridge");
     f.addr(n, 4, "10.77.0.1/24");
@@ -154,8 +154,8 @@ fn an_empty_or_unrouted_namespace_with_lo_down_is_quiet() {
 }
 
 /// kestrel: the ptp plugin's node, two pods routed by /32 behind 10.99.3.1/32.
-pub(super) fn ptp() -> Fake {
-    let mut f = Fake::default();
+pub(super) fn ptp() -> FakeSnapshot {
+    let mut f = FakeSnapshot::default();
     let n = f.ns("kestrel");
     f.sysctl(n, "net.ipv4.ip_forward", "1");
     f.link(n, 2, "up0", "");

@@ -1,16 +1,16 @@
 //! Proxy ARP, VXLAN, peer indexes and fallback devices, fired and quiet.
 
-use super::fake::Fake;
+use super::fake::FakeSnapshot;
 
-fn has(f: &Fake, id: &str, ns: &str, dev: &str) -> bool {
+fn has(f: &FakeSnapshot, id: &str, ns: &str, dev: &str) -> bool {
     f.ids()
         .iter()
         .any(|(i, n, d)| i == id && n == ns && d == dev)
 }
 
 /// wren: a Calico-like node; pod q routes via 169.254.1.1 that nobody holds.
-fn calico() -> Fake {
-    let mut f = Fake::default();
+fn calico() -> FakeSnapshot {
+    let mut f = FakeSnapshot::default();
     let n = f.ns("wren");
     f.sysctl(n, "net.ipv4.ip_forward", "1");
     let p = f.ns("q");
@@ -71,8 +71,8 @@ const MB: [u8; 6] = [0x06, 0xbb, 0, 0, 0, 2];
 
 /// Two nodes, each with a VXLAN device `ov7`; `a` sends to `b`, and `b`
 /// back to `a` when `both`.
-fn vxlan(both: bool) -> Fake {
-    let mut f = Fake::default();
+fn vxlan(both: bool) -> FakeSnapshot {
+    let mut f = FakeSnapshot::default();
     let a = f.ns("node-a");
     let b = f.ns("node-b");
     f.veth(a, 2, "u0", b, 2, "u0");
@@ -129,7 +129,7 @@ fn a_neighbour_without_its_fdb_entry_and_the_reverse_are_problems() {
 
 #[test]
 fn a_peer_index_that_names_a_local_device_is_explained() {
-    let mut f = Fake::default();
+    let mut f = FakeSnapshot::default();
     let n = f.ns("gull");
     let p = f.ns("chick");
     f.link(n, 3, "dock9", "bridge");
@@ -151,7 +151,7 @@ fn a_peer_index_that_names_a_local_device_is_explained() {
 
 #[test]
 fn fallback_tunnels_are_reported_once() {
-    let mut f = Fake::default();
+    let mut f = FakeSnapshot::default();
     let a = f.ns("one");
     let b = f.ns("two");
     f.link(a, 2, "tunl0", "ipip");
@@ -168,7 +168,7 @@ fn fallback_tunnels_are_reported_once() {
         "{:?}",
         x[0].evidence
     );
-    assert_eq!(Fake::default().ids(), vec![]);
+    assert_eq!(FakeSnapshot::default().ids(), vec![]);
 }
 
 #[test]

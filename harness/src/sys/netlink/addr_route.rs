@@ -76,9 +76,10 @@ pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Resul
         .await
         .map_err(nl_error)?;
     let Some(m) = msgs.into_iter().next() else {
-        return Err(Error::Other(
-            "RTNETLINK answers: Cannot assign requested address".into(),
-        ));
+        return Err(Error::Netlink {
+            errno: Some(libc::EADDRNOTAVAIL),
+            msg: "RTNETLINK answers: Cannot assign requested address".into(),
+        });
     };
     h.address().del(m).execute().await.map_err(nl_error)
 }

@@ -78,9 +78,9 @@ pub async fn link_by_name(h: &Handle, name: &str) -> Result<Link> {
     let mut s = h.link().get().match_name(name.to_string()).execute();
     match s.try_next().await {
         Ok(Some(m)) => Ok(link_from_msg(m)),
-        Ok(None) => Err(Error::Other(format!("Cannot find device \"{name}\""))),
+        Ok(None) => Err(Error::NotFound(format!("Cannot find device \"{name}\""))),
         Err(e) if errno(&e) == Some(libc::ENODEV) => {
-            Err(Error::Other(format!("Cannot find device \"{name}\"")))
+            Err(Error::NotFound(format!("Cannot find device \"{name}\"")))
         }
         Err(e) => Err(nl_error(e)),
     }

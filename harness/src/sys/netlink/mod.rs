@@ -28,13 +28,19 @@ pub use crate::model::route::{parse_proto, proto_name, Route};
 /// The kernel's answer, worded like iproute2's so learners recognise it.
 pub fn nl_error(e: rtnetlink::Error) -> Error {
     match errno(&e) {
-        Some(n) => Error::Other(format!(
-            "RTNETLINK answers: {}",
-            std::io::Error::from_raw_os_error(n)
-                .to_string()
-                .replace(&format!(" (os error {n})"), "")
-        )),
-        None => Error::Other(format!("netlink: {e}")),
+        Some(n) => Error::Netlink {
+            errno: Some(n),
+            msg: format!(
+                "RTNETLINK answers: {}",
+                std::io::Error::from_raw_os_error(n)
+                    .to_string()
+                    .replace(&format!(" (os error {n})"), "")
+            ),
+        },
+        None => Error::Netlink {
+            errno: None,
+            msg: format!("netlink: {e}"),
+        },
     }
 }
 

@@ -123,11 +123,11 @@ fn message(attrs: Vec<A>) -> NeighbourTableMessage {
 /// dev DEV ...` does.
 pub async fn set_neigh_param(h: &Handle, ifindex: u32, name: &str, value: &str) -> Result<()> {
     let (mk, unit) =
-        param(name).ok_or_else(|| Error::other(format!("no neighbour parameter {name}")))?;
+        param(name).ok_or_else(|| Error::not_found(format!("no neighbour parameter {name}")))?;
     let v: u64 = value
         .trim()
         .parse()
-        .map_err(|_| Error::other(format!("{name}: `{value}` is not a whole number")))?;
+        .map_err(|_| Error::parse(name, format!("`{value}` is not a whole number")))?;
     let msg = message(vec![
         A::Name("arp_cache".into()),
         A::Parms(vec![P::Ifindex(ifindex), mk(unit.to_nl(v))]),
@@ -149,7 +149,7 @@ pub async fn set_neigh_param(h: &Handle, ifindex: u32, name: &str, value: &str) 
 /// Read `name` (a sysctl name) for device `ifindex`, in the sysctl's unit.
 pub async fn neigh_param(h: &Handle, ifindex: u32, name: &str) -> Result<String> {
     let (mk, unit) =
-        param(name).ok_or_else(|| Error::other(format!("no neighbour parameter {name}")))?;
+        param(name).ok_or_else(|| Error::not_found(format!("no neighbour parameter {name}")))?;
     let want = std::mem::discriminant(&mk(0));
     let mut req = NetlinkMessage::from(RouteNetlinkMessage::GetNeighbourTable(message(vec![])));
     req.header.flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -183,7 +183,7 @@ pub async fn neigh_param(h: &Handle, ifindex: u32, name: &str) -> Result<String>
     }
     found
         .map(|v| v.to_string())
-        .ok_or_else(|| Error::other(format!("no neighbour parameters for ifindex {ifindex}")))
+        .ok_or_else(|| Error::not_found(format!("no neighbour parameters for ifindex {ifindex}")))
 }
 
 #[cfg(test)]

@@ -71,17 +71,18 @@ fn sh_in(node: &Netns, script: &str) -> Result<()> {
     let mut stdin = child
         .stdin
         .take()
-        .ok_or_else(|| Error::other("sh: no stdin"))?;
+        .ok_or_else(|| Error::Stopped("sh: no stdin".into()))?;
     stdin
         .write_all(script.as_bytes())
         .map_err(|e| Error::io("sh: write script", e))?;
     drop(stdin);
     let out = child.wait_with_output().map_err(|e| Error::io("sh", e))?;
     if !out.status.success() {
-        return Err(Error::other(format!(
-            "the ip script failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )));
+        return Err(Error::Process {
+            what: "the ip script".into(),
+            status: out.status.code(),
+            output: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
     }
     Ok(())
 }

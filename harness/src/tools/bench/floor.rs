@@ -2,7 +2,8 @@
 
 use super::churn::pod_ip;
 use super::wait_no_veth;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
+
 use crate::sys::netns::Netns;
 use rtnetlink::packet_core::{
     NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST,
@@ -75,14 +76,14 @@ fn nl_exchange(sock: &OwnedFd, msgs: Vec<RouteNetlinkMessage>) -> Result<()> {
         let mut off = 0;
         while off < r as usize {
             let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rbuf[off..r as usize])
-                .map_err(|e| Error::other(format!("netlink: {e}")))?;
+                .map_err(|e| Error::parse("a netlink answer", e))?;
             off += m.header.length as usize;
             match m.payload {
                 NetlinkPayload::Error(e) if e.code.is_some() => {
-                    return Err(Error::other(format!(
-                        "netlink request {} of {n}: {e}",
-                        m.header.sequence_number
-                    )))
+                    return Err(Error::Netlink {
+                        errno: e.code.map(|c| -c.get()),
+                        msg: format!("netlink request {} of {n}: {e}", m.header.sequence_number),
+                    })
                 }
                 NetlinkPayload::Error(_) => acks += 1,
                 _ => {}
@@ -101,20 +102,20 @@ fn nl_exchange(sock: &OwnedFd, msgs: Vec<RouteNetlinkMessage>) -> Result<()> {
 /// gateway, default), each answered by acks. Teardown is closing two fds.
 pub fn churn_floor(n: usize) -> Result<Duration> {
     let node = Netns::new("node")?;
-    let node_fd = nix::unistd::dup(node.fd()).map_err(|e| Error::other(format!("dup: {e}")))?;
+    let node_fd = nix::unistd::dup(node.fd()).context(|| "dup".into())?;
     let t0 = Instant::now();
     let r = node.run(move || -> Result<()> {
         let node_sock = nl_socket().map_err(|e| Error::io("netlink socket", e))?;
         let mut held: Vec<(OwnedFd, OwnedFd)> = Vec::with_capacity(n);
         for i in 0..n {
             nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
-                .map_err(|e| Error::other(format!("unshare: {e}")))?;
+                .context(|| "unshare".into())?;
             let pod: OwnedFd = File::open("/proc/thread-self/ns/net")
                 .map_err(|e| Error::io("open ns", e))?
                 .into();
             let pod_sock = nl_socket().map_err(|e| Error::io("netlink socket", e))?;
             nix::sched::setns(&node_fd, nix::sched::CloneFlags::CLONE_NEWNET)
-                .map_err(|e| Error::other(format!("setns: {e}")))?;
+                .context(|| "setns".into())?;
             nl_exchange(&node_sock, node_requests(i, &pod))?;
             nl_exchange(&pod_sock, pod_requests(i))?;
             held.push((pod, pod_sock));

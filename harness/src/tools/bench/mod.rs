@@ -11,7 +11,8 @@ mod floor;
 pub use churn::{churn, churn_iproute2, churn_vethlab};
 pub use floor::churn_floor;
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
+
 use crate::lab::Lab;
 use crate::report::Status;
 use crate::run::{self, RunOpts};
@@ -71,7 +72,7 @@ pub struct Suite {
 
 /// Loading (parse, locate, validate) a generated lab of `bytes` bytes.
 #[derive(Debug, Clone, Serialize)]
-pub struct Loader {
+pub struct LoaderFigure {
     /// Size of the lab text.
     pub bytes: usize,
     /// Steps in the generated lab.
@@ -122,7 +123,7 @@ pub fn big_lab(bytes: usize) -> (String, usize, usize) {
 }
 
 /// Load a generated lab of about `bytes` bytes, best of `reps`.
-pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<Loader> {
+pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<LoaderFigure> {
     let (text, steps, commands) = big_lab(bytes);
     let p = dir.join(format!("big-{bytes}.json"));
     std::fs::write(&p, &text).map_err(|e| Error::io(format!("write {}", p.display()), e))?;
@@ -134,7 +135,7 @@ pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<Loader> {
         drop(l);
     }
     let _ = std::fs::remove_file(&p);
-    Ok(Loader {
+    Ok(LoaderFigure {
         bytes: text.len(),
         steps,
         commands,
@@ -147,7 +148,7 @@ pub fn loader(bytes: usize, reps: usize, dir: &Path) -> Result<Loader> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Bench {
     /// The loader, by lab size.
-    pub loader: Vec<Loader>,
+    pub loader: Vec<LoaderFigure>,
     /// Pod churn, by pod count.
     pub churn: Vec<Churn>,
     /// The lab suite.
@@ -206,7 +207,9 @@ pub(crate) fn wait_no_veth(node: &Netns) -> Result<()> {
             return Ok(());
         }
         if !changes.wait(deadline) && Instant::now() >= deadline {
-            return Err(Error::other("namespaces still not freed after 60 s"));
+            return Err(Error::Stopped(
+                "namespaces still not freed after 60 s".into(),
+            ));
         }
     }
 }
@@ -214,8 +217,7 @@ pub(crate) fn wait_no_veth(node: &Netns) -> Result<()> {
 /// A witness handle on a node, so its devices can be watched after the
 /// topology that owns it is dropped.
 pub(crate) fn witness(topo: &Topo, node: &str) -> Result<Netns> {
-    let fd =
-        nix::unistd::dup(topo.node(node)?.fd()).map_err(|e| Error::other(format!("dup: {e}")))?;
+    let fd = nix::unistd::dup(topo.node(node)?.fd()).context(|| "dup".into())?;
     Netns::attach(&format!("{node}-witness"), fd)
 }
 

@@ -1,7 +1,7 @@
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vethlab::error::{Error, Result};
+use vethlab::error::{Context, Result};
 use vethlab::tools::bench::{self, Bench};
 
 #[derive(Args)]
@@ -32,26 +32,37 @@ pub struct BenchCmd {
     churn_only: bool,
 }
 
-impl BenchCmd {
-    /// Before the sandbox: where the figures go.
-    pub fn register_outputs(&self) {
+impl super::Command for BenchCmd {
+    fn place(&self) -> super::Place {
+        // It builds namespaces of its own.
+        super::Place::Sandbox
+    }
+    /// Before the sandbox: the labs found (the built-in ones unpacked), and
+    /// where the figures go.
+    fn prepare(&mut self, ctx: &super::Ctx) -> Result<()> {
+        ctx.labs.dir()?;
         if let Some(f) = &self.json {
             vethlab::sys::outputs::register_file(f);
         }
+        Ok(())
     }
+    fn exec(self: Box<Self>, ctx: &super::Ctx) -> Result<ExitCode> {
+        self.measure(&ctx.labs)
+    }
+}
 
+impl BenchCmd {
     /// `--json FILE`: `v` as pretty JSON, when asked for.
     fn write_json(&self, v: &serde_json::Value) -> Result<()> {
         if let Some(p) = &self.json {
-            let text =
-                serde_json::to_string_pretty(v).map_err(|e| Error::other(format!("JSON: {e}")))?;
+            let text = serde_json::to_string_pretty(v).context(|| "JSON".into())?;
             vethlab::sys::outputs::write(p, text.as_bytes())?;
         }
         Ok(())
     }
 
     /// The loader figure, for each size asked (none with `--churn-only`).
-    fn loader(&self, tmp: &std::path::Path) -> Result<Vec<bench::Loader>> {
+    fn loader(&self, tmp: &std::path::Path) -> Result<Vec<bench::LoaderFigure>> {
         let mut loader = vec![];
         if self.churn_only || self.loader_mb.is_empty() {
             return Ok(loader);
@@ -76,13 +87,13 @@ impl BenchCmd {
         Ok(loader)
     }
 
-    pub fn exec(self) -> Result<ExitCode> {
+    fn measure(self, labs: &vethlab::lab::catalog::Labs) -> Result<ExitCode> {
         // Generated lab files live in the run's scratch (a private tmpfs,
         // gone with the run): inside the sandbox the host is read-only.
         let scratch = vethlab::sys::scratch::Scratch::new()?;
         let tmp = scratch.path().to_path_buf();
         if self.checks_only {
-            let checks = checks_figure(self.reps)?;
+            let checks = checks_figure(self.reps, labs)?;
             self.write_json(&serde_json::json!({ "checks": checks }))?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -98,12 +109,12 @@ impl BenchCmd {
             return Ok(ExitCode::SUCCESS);
         }
         eprint!("  suite …\r");
-        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir()?)?;
-        let suite = bench::suite(&labs);
+        let all = vethlab::lab::catalog::load_all(&labs.dir()?)?;
+        let suite = bench::suite(&all);
         say!(
             "\nSuite: {} steps of {} labs in parallel: {:.0} ms wall ({} failed)",
             suite.steps,
-            labs.len(),
+            all.len(),
             suite.wall_ms,
             suite.failed
         );
@@ -111,7 +122,7 @@ impl BenchCmd {
             say!("  {l:<12} {ms:>6.0} ms alone");
         }
         let scale = self.scale(&tmp)?;
-        let checks = checks_figure(self.reps)?;
+        let checks = checks_figure(self.reps, labs)?;
         let b = Bench {
             loader,
             churn,
@@ -174,12 +185,15 @@ impl BenchCmd {
 }
 
 /// `vethlab check` per step, median and maximum: printed, and returned for the JSON.
-fn checks_figure(reps: usize) -> Result<Vec<vethlab::tools::bench_check::CheckTime>> {
+fn checks_figure(
+    reps: usize,
+    labs: &vethlab::lab::catalog::Labs,
+) -> Result<Vec<vethlab::tools::bench_check::CheckTime>> {
     say!(
         "\nvethlab check on each solved step ({} rounds): median, max",
         reps.max(1)
     );
-    let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir()?)?;
+    let labs = vethlab::lab::catalog::load_all(&labs.dir()?)?;
     let checks = vethlab::tools::bench_check::checks(&labs, reps)?;
     for c in &checks {
         say!(

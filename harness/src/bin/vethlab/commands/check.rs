@@ -23,10 +23,14 @@ pub struct Check {
     verbose: bool,
 }
 
-impl Check {
+impl super::Command for Check {
+    fn place(&self) -> super::Place {
+        // Inside a lab shell, among the lab's namespaces already.
+        super::Place::Here
+    }
     /// Runs in the learner's shell: the lab's namespaces are the ones named
     /// there, in whatever state the learner made.
-    pub fn exec(self) -> Result<ExitCode> {
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         // Only inside a shell it can verify: the environment alone proves nothing.
         let (lab, mut idx) = exercise::current()?;
         if let Some(n) = self.step {

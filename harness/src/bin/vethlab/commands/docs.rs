@@ -2,7 +2,7 @@
 //! clap definitions as the parser, so they never drift from it.
 
 use clap::builder::PossibleValuesParser;
-use clap::{Args, Command, CommandFactory};
+use clap::{Args, Command};
 use clap_complete::Shell;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,8 +17,9 @@ pub struct Completions {
 /// The catalog's names as completions: `run` takes LAB and LAB/STEP,
 /// `shell` a LAB and `--step` a step name (a path to a lab.json, or a step
 /// number, is still accepted when typed: these only feed the scripts).
-fn with_lab_names(cmd: Command) -> Command {
-    let Some(labs) = vethlab::lab::catalog::labs_dir()
+fn with_lab_names(cmd: Command, labs: &vethlab::lab::catalog::Labs) -> Command {
+    let Some(labs) = labs
+        .dir()
         .ok()
         .and_then(|d| vethlab::lab::catalog::load_all(&d).ok())
     else {
@@ -52,9 +53,13 @@ fn with_lab_names(cmd: Command) -> Command {
     })
 }
 
-impl Completions {
-    pub fn exec<C: CommandFactory>(self) -> Result<ExitCode> {
-        let mut cmd = with_lab_names(C::command());
+impl super::Command for Completions {
+    fn place(&self) -> super::Place {
+        // Prints; needs no namespaces.
+        super::Place::Here
+    }
+    fn exec(self: Box<Self>, ctx: &super::Ctx) -> Result<ExitCode> {
+        let mut cmd = with_lab_names((ctx.cli)(), &ctx.labs);
         let mut buf = vec![];
         clap_complete::generate(self.shell, &mut cmd, "vethlab", &mut buf);
         crate::out::print(&String::from_utf8_lossy(&buf));
@@ -73,9 +78,14 @@ pub struct Man {
     dir: Option<PathBuf>,
 }
 
-impl Man {
-    pub fn exec<C: CommandFactory>(self) -> Result<ExitCode> {
-        let mut cmd = C::command().disable_help_subcommand(true);
+impl super::Command for Man {
+    fn place(&self) -> super::Place {
+        // Prints; needs no namespaces.
+        super::Place::Here
+    }
+    fn exec(self: Box<Self>, ctx: &super::Ctx) -> Result<ExitCode> {
+        let mut cmd = (ctx.cli)().disable_help_subcommand(true);
+
         cmd.build();
         if let Some(d) = &self.dir {
             std::fs::create_dir_all(d).map_err(|e| Error::io("create the man directory", e))?;

@@ -23,10 +23,14 @@ pub struct Doctor {
     no_proc: bool,
 }
 
-impl Doctor {
+impl super::Command for Doctor {
+    fn place(&self) -> super::Place {
+        // Reads the caller's own host, so it must not leave it.
+        super::Place::Here
+    }
     /// Runs in the caller's namespaces (no sandbox): it reads the real
     /// host, or inside `vethlab shell` the lab's nodes. Reads only.
-    pub fn exec(self) -> Result<ExitCode> {
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let mut src = Sources::default();
         if !self.netns_dir.is_empty() {
             src.netns_dirs = self.netns_dir.clone();

@@ -19,8 +19,12 @@ pub struct Fmt {
     files: Vec<PathBuf>,
 }
 
-impl Fmt {
-    pub fn exec(self) -> Result<ExitCode> {
+impl super::Command for Fmt {
+    fn place(&self) -> super::Place {
+        // Reads and writes the caller's own lab files.
+        super::Place::Here
+    }
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let mut differ = 0;
         for f in &self.files {
             let text = read_text(f, "lab file", MAX_LAB_BYTES)?;

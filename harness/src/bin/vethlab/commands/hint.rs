@@ -8,10 +8,14 @@ use vethlab::tools::lang::pick;
 #[derive(Args)]
 pub struct Hint {}
 
-impl Hint {
+impl super::Command for Hint {
+    fn place(&self) -> super::Place {
+        // Inside a lab shell, among the lab's namespaces already.
+        super::Place::Here
+    }
     /// Inside a lab shell: the next hint, each call one more (where to look
     /// first, then the mechanism; only the last may show a command).
-    pub fn exec(self) -> Result<ExitCode> {
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let (lab, idx) = exercise::current()?;
         match exercise::next_hint(&lab, idx)? {
             Some((i, n, h)) => println!("{} {i}/{n}: {}", pick("hint", "提示"), esc(&h)),

@@ -1,7 +1,7 @@
 use crate::out::println;
 use clap::Args;
 use std::process::ExitCode;
-use vethlab::error::Result;
+use vethlab::error::{Context, Result};
 use vethlab::report::out::esc;
 
 #[derive(Args)]
@@ -11,9 +11,14 @@ pub struct List {
     json: bool,
 }
 
-impl List {
-    pub fn exec(self) -> Result<ExitCode> {
-        let labs = vethlab::lab::catalog::load_all(&vethlab::lab::catalog::labs_dir()?)?;
+impl super::Command for List {
+    fn place(&self) -> super::Place {
+        // Reads lab files; needs no namespaces.
+        super::Place::Here
+    }
+    fn exec(self: Box<Self>, ctx: &super::Ctx) -> Result<ExitCode> {
+        let labs = vethlab::lab::catalog::load_all(&ctx.labs.dir()?)?;
+
         if self.json {
             let v: Vec<_> = labs
                 .iter()
@@ -22,8 +27,7 @@ impl List {
                     "steps": l.steps.iter().map(|s| serde_json::json!({"step": s.name, "title": s.title, "task": s.task_text(), "hints": s.hints.len(), "observations": s.ids(), "requires": s.requires})).collect::<Vec<_>>()})
                 })
                 .collect();
-            let text = serde_json::to_string_pretty(&v)
-                .map_err(|e| vethlab::error::Error::other(format!("JSON: {e}")))?;
+            let text = serde_json::to_string_pretty(&v).context(|| "JSON".into())?;
             println(&text);
             return Ok(ExitCode::SUCCESS);
         }

@@ -6,7 +6,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use vethlab::error::{Error, Result};
+use vethlab::error::{Context, Error, Result};
 use vethlab::report::out::esc;
 
 #[derive(Args)]
@@ -15,8 +15,12 @@ pub struct New {
     dir: PathBuf,
 }
 
-impl New {
-    pub fn exec(self) -> Result<ExitCode> {
+impl super::Command for New {
+    fn place(&self) -> super::Place {
+        // Writes a new lab among the caller's own files.
+        super::Place::Here
+    }
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let name = self
             .dir
             .file_name()
@@ -33,7 +37,7 @@ impl New {
             .map_err(|e| Error::io(format!("make {}", self.dir.display()), e))?;
         let lab = self.dir.join("lab.json");
         let schema = serde_json::to_string_pretty(&vethlab::lab::schema::json())
-            .map_err(|e| Error::other(format!("JSON: {e}")))?;
+            .context(|| "JSON".into())?;
         create(&lab, &lab_json(&name))?;
         create(&self.dir.join("README.md"), &readme(&name))?;
         // Editors find the schema beside the lab (`"$schema": "lab.schema.json"`).

@@ -20,9 +20,13 @@ pub struct Peers {
     no_proc: bool,
 }
 
-impl Peers {
+impl super::Command for Peers {
+    fn place(&self) -> super::Place {
+        // Reads the caller's own host, so it must not leave it.
+        super::Place::Here
+    }
     /// Runs in the caller's namespaces (no sandbox): it reads the real host.
-    pub fn exec(self) -> Result<ExitCode> {
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let mut src = Sources::default();
         if !self.netns_dir.is_empty() {
             src.netns_dirs = self.netns_dir.clone();

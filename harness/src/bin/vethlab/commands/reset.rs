@@ -6,11 +6,15 @@ use vethlab::tools::exercise;
 #[derive(Args)]
 pub struct Reset {}
 
-impl Reset {
+impl super::Command for Reset {
+    fn place(&self) -> super::Place {
+        // Inside a lab shell, among the lab's namespaces already.
+        super::Place::Here
+    }
     /// Inside a lab shell: back to the step's given state. The shell ends
     /// (every process in it with it), the lab is torn down and rebuilt, and
     /// a new shell opens.
-    pub fn exec(self) -> Result<ExitCode> {
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         exercise::current()?;
         exercise::request_reset()?;
         eprintln!("vethlab reset: tearing the lab down ...");

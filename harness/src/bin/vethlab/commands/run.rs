@@ -2,11 +2,11 @@ use super::run_html::lab_view;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use vethlab::error::{Error, Result};
+use vethlab::error::{Context, Error, Result};
 use vethlab::lab;
 use vethlab::report::html::NodeView;
 use vethlab::report::{self, StepReport};
-use vethlab::run::{self, RunOpts};
+use vethlab::run::Runner;
 
 mod progress;
 use progress::Progress;
@@ -102,20 +102,26 @@ fn probe_file(flag: &str, p: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A lab whose thread died: every step it had not reported is a FAIL that
-/// says so, so the run cannot exit 0 without it.
-fn lost(l: &lab::Lab, idx: Option<usize>, done: &[String], why: &str) -> Vec<StepReport> {
-    l.steps
-        .iter()
-        .enumerate()
-        .filter(|(i, s)| idx.is_none_or(|x| x == *i) && !done.contains(&s.name))
-        .map(|(_, s)| StepReport::failed(l, s, format!("the lab's thread died: {why}")))
-        .collect()
+impl super::Command for Run {
+    fn place(&self) -> super::Place {
+        // It builds the labs' namespaces.
+        super::Place::Sandbox
+    }
+    /// Before the sandbox: read and check the lab files (a bad one exits 2
+    /// before anything is built), then name the result files.
+    fn prepare(&mut self, ctx: &super::Ctx) -> Result<()> {
+        self.load_labs(&ctx.labs)?;
+        self.register_outputs();
+        Ok(())
+    }
+    fn exec(self: Box<Self>, ctx: &super::Ctx) -> Result<ExitCode> {
+        self.run_all(&ctx.labs)
+    }
 }
 
 impl Run {
     /// Before the sandbox: the file and directories results go to.
-    pub fn register_outputs(&self) {
+    fn register_outputs(&self) {
         let pcap_dir = self
             .pcap_dir
             .clone()
@@ -145,9 +151,8 @@ impl Run {
         }
     }
 
-    /// Before the sandbox: read and check the lab files (a bad one exits 2
-    /// before anything is built).
-    pub fn prepare(&mut self) -> Result<()> {
+    /// Read and check the lab files.
+    fn load_labs(&mut self, labs: &vethlab::lab::catalog::Labs) -> Result<()> {
         // Arguments and outputs first, with the caller's own rights: a
         // mistake there costs a second, not a run.
         if let Some(b) = self.capture_buffer {
@@ -161,20 +166,20 @@ impl Run {
         }
         // Both reports on stdout: refused before any lab is read.
         vethlab::sys::outputs::check_reports(self.json.as_deref(), self.junit.as_deref(), &[], 0)?;
-        lab::BLESSING.store(self.bless, std::sync::atomic::Ordering::Relaxed);
+        let opts = lab::LoadOptions { bless: self.bless };
         if self.bless {
-            vethlab::lab::catalog::bless_target(&self.targets)?;
+            vethlab::lab::catalog::bless_target(labs, &self.targets)?;
         }
-        let dir = vethlab::lab::catalog::labs_dir()?;
+        let dir = labs.dir()?;
         let mut jobs: Vec<(lab::Lab, Option<usize>)> = vec![];
         if self.targets.is_empty() {
-            jobs = vethlab::lab::catalog::load_all(&dir)?
+            jobs = vethlab::lab::catalog::load_all_with(&dir, opts)?
                 .into_iter()
                 .map(|l| (l, None))
                 .collect();
         }
         for t in &self.targets {
-            jobs.push(vethlab::lab::catalog::resolve(t, &dir)?);
+            jobs.push(vethlab::lab::catalog::resolve_with(t, &dir, opts)?);
         }
         if let Some((i, n)) = self.shard {
             jobs = vethlab::lab::catalog::shard(jobs, i, n);
@@ -235,18 +240,22 @@ impl Run {
             .or_else(|| self.html.as_ref().map(|d| d.join("pcaps")))
     }
 
-    pub fn exec(mut self) -> Result<ExitCode> {
+    fn run_all(mut self, labs: &vethlab::lab::catalog::Labs) -> Result<ExitCode> {
         if self.loaded.is_none() {
-            self.prepare()?;
+            self.load_labs(labs)?;
         }
+
         let jobs = self.loaded.take().unwrap_or_default();
-        let pcap_dir = self.pcap_dir();
-        let opts = RunOpts {
-            pcap_dir: pcap_dir.clone(),
-            capture_buffer: self.capture_buffer.map(|b| b as i32),
-            stop: self.fail_fast.then(Default::default),
-            ..Default::default()
-        };
+        let mut runner = Runner::new();
+        if let Some(d) = self.pcap_dir() {
+            runner = runner.pcap_dir(d);
+        }
+        if let Some(b) = self.capture_buffer {
+            runner = runner.capture_buffer(b as i32);
+        }
+        if self.fail_fast {
+            runner = runner.fail_fast();
+        }
         // Which kernel, which optional kinds, which fallback devices: a
         // failing CI log says what it ran on.
         let kernel = vethlab::sys::kernel::facts();
@@ -259,8 +268,9 @@ impl Run {
         // The finished topology: for the HTML pages, and the MACs a bless
         // turns back into placeholders.
         let want_view = self.html.is_some() || self.bless;
+        let view: vethlab::run::parallel::View<'_, Vec<NodeView>> = &lab_view;
         let started = std::time::Instant::now();
-        let results = run_jobs(&jobs, &opts, &progress, want_view);
+        let results = runner.run_jobs(&jobs, &|r| progress.step(r), want_view.then_some(view));
         let wall = started.elapsed();
         // The machine ran out of namespaces: its failure (exit 2, naming the
         // sysctl), not the lab's; no report claims the steps failed.
@@ -310,8 +320,7 @@ impl Run {
         if let Some(p) = &self.json {
             let mut v = report::json_report(all);
             v["kernel"] = serde_json::to_value(kernel).unwrap_or_default();
-            let text = serde_json::to_string_pretty(&v)
-                .map_err(|e| Error::other(format!("JSON report: {e}")))?;
+            let text = serde_json::to_string_pretty(&v).context(|| "JSON report".into())?;
             if is_stdout(p) {
                 crate::out::println(&text);
             } else {
@@ -329,67 +338,4 @@ impl Run {
         }
         Ok(())
     }
-}
-
-/// Labs in parallel (each in its own namespaces), steps of a lab in order;
-/// with `want_view`, the topology as each step of a whole lab left it.
-fn run_jobs(
-    jobs: &[(lab::Lab, Option<usize>)],
-    opts: &RunOpts,
-    progress: &Progress,
-    want_view: bool,
-) -> Vec<(Vec<StepReport>, Vec<Vec<NodeView>>)> {
-    let report = |r: &StepReport| progress.step(r);
-    std::thread::scope(|s| {
-        let hs: Vec<_> = jobs
-            .iter()
-            .map(|(l, idx)| {
-                let report = &report;
-                s.spawn(move || match idx {
-                    None => {
-                        let mut views = vec![vec![]; l.steps.len()];
-                        let r = run::run_lab_then(l, opts, report, &mut |i, t| {
-                            if want_view {
-                                views[i] = lab_view(l, t);
-                            }
-                        });
-                        (r, views)
-                    }
-                    Some(i) => {
-                        let mut view = vec![];
-                        let r = run::run_one_then(l, *i, opts, &mut |t| {
-                            if want_view {
-                                view = lab_view(l, t);
-                            }
-                        });
-                        // No verdict on a step the machine failed (exit 2 follows).
-                        if vethlab::sys::netns::limit_hit().is_none() {
-                            report(&r);
-                        }
-                        (vec![r], vec![view])
-                    }
-                })
-            })
-            .collect();
-        hs.into_iter()
-            .zip(jobs)
-            .map(|(h, (l, idx))| {
-                h.join().unwrap_or_else(|p| {
-                    let r = lost(l, *idx, &progress.done(&l.name), &panic_text(&p));
-                    for x in &r {
-                        progress.step(x);
-                    }
-                    (r, vec![])
-                })
-            })
-            .collect()
-    })
-}
-
-/// A panic's message, as the panic hook printed it.
-pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
 }

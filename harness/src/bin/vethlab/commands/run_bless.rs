@@ -13,10 +13,10 @@ pub(super) fn bless_lab(
     view: &[NodeView],
     say: &dyn Fn(&str),
 ) -> Result<()> {
-    let macs: Vec<vethlab::lab::bless::Mac> = view
+    let macs: Vec<vethlab::lab::bless::IfaceMac> = view
         .iter()
         .flat_map(|n| {
-            n.ifaces.iter().map(|i| vethlab::lab::bless::Mac {
+            n.ifaces.iter().map(|i| vethlab::lab::bless::IfaceMac {
                 node: n.name.clone(),
                 iface: i.name.clone(),
                 mac: i.mac.clone(),

@@ -2,15 +2,19 @@
 
 use clap::Args;
 use std::process::ExitCode;
-use vethlab::error::{Error, Result};
+use vethlab::error::{Context, Result};
 
 #[derive(Args)]
 pub struct Schema {}
 
-impl Schema {
-    pub fn exec(self) -> Result<ExitCode> {
+impl super::Command for Schema {
+    fn place(&self) -> super::Place {
+        // Prints; needs no namespaces.
+        super::Place::Here
+    }
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let text = serde_json::to_string_pretty(&vethlab::lab::schema::json())
-            .map_err(|e| Error::other(format!("JSON: {e}")))?;
+            .context(|| "JSON".into())?;
         say!("{text}");
         Ok(ExitCode::SUCCESS)
     }

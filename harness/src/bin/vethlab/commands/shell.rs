@@ -25,23 +25,28 @@ pub struct Shell {
     loaded: Option<(Lab, learner::LabFiles)>,
 }
 
-impl Shell {
+impl super::Command for Shell {
+    fn place(&self) -> super::Place {
+        // It builds the lab's namespaces.
+        super::Place::Sandbox
+    }
+
     /// Before the sandbox: read and check the lab file.
-    pub fn prepare(&mut self) -> Result<()> {
-        let (lab, _) =
-            vethlab::lab::catalog::resolve(&self.lab, &vethlab::lab::catalog::labs_dir()?)?;
+    fn prepare(&mut self, ctx: &super::Ctx) -> Result<()> {
+        let (lab, _) = vethlab::lab::catalog::resolve(&self.lab, &ctx.labs.dir()?)?;
         let files = learner::read_lab_files(&lab)?;
         self.loaded = Some((lab, files));
         Ok(())
     }
 
-    pub fn exec(mut self) -> Result<ExitCode> {
+    fn exec(mut self: Box<Self>, ctx: &super::Ctx) -> Result<ExitCode> {
         if self.loaded.is_none() {
-            self.prepare()?;
+            self.prepare(ctx)?;
         }
         let Some((lab, files)) = self.loaded.take() else {
             return Err(Error::other("the lab was not loaded"));
         };
+
         let n = lab.steps.len();
         let chosen: Option<usize> = match &self.step {
             None => None,

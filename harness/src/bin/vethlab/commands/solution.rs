@@ -11,10 +11,14 @@ pub struct Solution {
     step: Option<usize>,
 }
 
-impl Solution {
+impl super::Command for Solution {
+    fn place(&self) -> super::Place {
+        // Inside a lab shell, among the lab's namespaces already.
+        super::Place::Here
+    }
     /// Inside a lab shell: the reference commands, runnable as they are
     /// there (`vethlab solution | sh` does the step).
-    pub fn exec(self) -> Result<ExitCode> {
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let (lab, mut idx) = exercise::current()?;
         if let Some(n) = self.step {
             idx = exercise::step_index(&lab, n)?;

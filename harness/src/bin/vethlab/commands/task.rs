@@ -8,9 +8,13 @@ use vethlab::tools::lang::{pick, step_text};
 #[derive(Args)]
 pub struct Task {}
 
-impl Task {
+impl super::Command for Task {
+    fn place(&self) -> super::Place {
+        // Inside a lab shell, among the lab's namespaces already.
+        super::Place::Here
+    }
     /// Inside a lab shell: the step's task again.
-    pub fn exec(self) -> Result<ExitCode> {
+    fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let (lab, idx) = exercise::current()?;
         let t = step_text(&lab, idx);
         println!(

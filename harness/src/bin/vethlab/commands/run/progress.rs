@@ -12,8 +12,6 @@ pub(super) struct Progress {
     tty: bool,
     /// Steps done, and per lab the steps still to come.
     left: Mutex<(usize, Vec<(String, usize)>)>,
-    /// (lab, step) of every report, so a lab thread that dies loses nothing.
-    reported: Mutex<Vec<(String, String)>>,
     json_stdout: bool,
     colour: bool,
     verbose: bool,
@@ -37,7 +35,6 @@ impl Progress {
                 0,
                 jobs.iter().map(|j| (j.0.name.clone(), steps(j))).collect(),
             )),
-            reported: Mutex::new(vec![]),
             json_stdout,
             // --color, as resolved for the stream the text goes to.
             colour: if json_stdout {
@@ -60,9 +57,6 @@ impl Progress {
     }
 
     pub(super) fn step(&self, r: &StepReport) {
-        if let Ok(mut d) = self.reported.lock() {
-            d.push((r.lab.clone(), r.step.clone()));
-        }
         let Ok(mut g) = self.left.lock() else { return };
         if self.tty {
             eprint!("\r\x1b[K");
@@ -87,18 +81,5 @@ impl Progress {
                 vethlab::report::out::esc(&running.join(", "))
             );
         }
-    }
-
-    /// The steps of `lab` reported so far.
-    pub(super) fn done(&self, lab: &str) -> Vec<String> {
-        self.reported
-            .lock()
-            .map(|d| {
-                d.iter()
-                    .filter(|(l, _)| l == lab)
-                    .map(|(_, s)| s.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 }

@@ -1,7 +1,6 @@
 //! Loading a lab file: JSON with positions, limits and validation, so every
 //! mistake is one message with file:line:column.
 
-use super::loader::Loader;
 use super::model::*;
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
@@ -9,6 +8,15 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use step::Loader;
+
+// One step's items checked in order (nodes, devices, ranges), and the
+// items that call real components and capture points.
+mod captures;
+mod items;
+mod step;
+#[cfg(test)]
+mod tests;
 
 /// A lab file: the topology a field note describes, rebuilt in steps.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -93,9 +101,14 @@ impl Hints {
     }
 }
 
-/// Set by `vethlab run --bless` before it loads labs: a capture point whose
-/// fixture does not exist yet is what the bless will write, not an error.
-pub static BLESSING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// How a lab file is read: the caller's choices, passed in (the library
+/// keeps no process-wide setting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `vethlab run --bless`: a capture point whose fixture does not exist
+    /// yet is what the bless will write, not an error.
+    pub bless: bool,
+}
 
 /// Features a step may declare in `requires` (the optional link kinds).
 pub fn features() -> impl Iterator<Item = &'static str> {
@@ -147,15 +160,25 @@ impl Lab {
     /// Load and check a lab file; fixtures come from `<root>/fixtures/<lab>`
     /// for `<root>/labs/<lab>/lab.json`, or else `fixtures/` beside it.
     pub fn load(path: &Path) -> Result<Lab> {
+        Lab::load_with(path, LoadOptions::default())
+    }
+
+    /// [`Lab::load`] with options (`--bless`).
+    pub fn load_with(path: &Path, opts: LoadOptions) -> Result<Lab> {
         let text =
             crate::lab::input::read_text(path, "lab file", crate::lab::input::MAX_LAB_BYTES)?;
-        Lab::parse(path, &text)
+        Lab::parse_with(path, &text, opts)
     }
 
     /// Check a lab given as text. `path` names it in messages and locates
     /// its fixtures (see [`Lab::load`]); it need not exist when the lab has
     /// no fixtures.
     pub fn parse(path: &Path, text: &str) -> Result<Lab> {
+        Lab::parse_with(path, text, LoadOptions::default())
+    }
+
+    /// [`Lab::parse`] with options (`--bless`).
+    pub fn parse_with(path: &Path, text: &str, opts: LoadOptions) -> Result<Lab> {
         let mut raw = parse_raw(path, text)?;
         let spans = crate::lab::spans::Spans::scan(text);
         if let Some(off) = spans.duplicate_key() {
@@ -173,6 +196,8 @@ impl Lab {
         // Names, sysctl keys, plugins, daemon files: before anything is read or built.
         crate::lab::validate::check(path, text, &spans)?;
         let mut l = Loader::new(path, spans, &raw)?;
+        l.opts = opts;
+
         if raw.steps.is_empty() {
             return Err(Error::input(
                 l.loc.at(l.loc.value("/steps", 0)),

@@ -1,14 +1,14 @@
 //! The loader's capture points: each `NODE:IFACE` of a device that exists,
 //! with its fixture opened once beneath the lab's tree.
 
-use super::load::{RawStep, BLESSING};
-use super::loader::{CapState, Loader};
-use super::model::CapturePoint;
+use super::items::same_frames_points;
+use super::step::{CapState, Loader};
+use super::RawStep;
 use crate::error::{Error, Result};
 use crate::lab::expect::split_at;
 use crate::lab::fixture::Fixture;
 use crate::lab::input;
-use crate::lab::items::same_frames_points;
+use crate::lab::model::CapturePoint;
 use crate::lab::spans::token;
 use std::path::Path;
 
@@ -43,7 +43,8 @@ impl Loader<'_> {
             }
             let rel = self.fixtures.1.join(&rs.name).join(format!("{n}-{i}.txt"));
             let fpath = self.fixtures.0.join(&rel);
-            let blessing = BLESSING.load(std::sync::atomic::Ordering::Relaxed);
+            let blessing = self.opts.bless;
+
             let fixture = self.fixture(&rel, &fpath, id.is_none() || blessing, &bad)?;
             // A point with nothing to compare would pass on any capture.
             let compared = same_frames_points(rs).any(|p| p == point);

@@ -330,14 +330,14 @@ fn same_frames_needs_both_capture_points() {
         e.contains("same-frames: `pod:eth0` is not among this step's capture points"),
         "{e}"
     );
-    assert!(load(&lab_with(
+    load(&lab_with(
         &[
             PAIR,
-            r#"{"expect": "same-frames", "a": "host:veth0", "b": "pod:eth0"}"#
+            r#"{"expect": "same-frames", "a": "host:veth0", "b": "pod:eth0"}"#,
         ],
         r#"{"host:veth0": null, "pod:eth0": null}"#,
     ))
-    .is_ok());
+    .unwrap();
 }
 
 #[test]

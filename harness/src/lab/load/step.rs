@@ -2,13 +2,13 @@
 //! used, devices present when named, fields in range, capture points real.
 //! Every error names file:line:column and the step and item.
 
-use super::load::{all_node_names, features, in_range, limits, strip_pos, RawLab, RawStep};
-use super::model::*;
+use super::fixtures_base;
+use super::{all_node_names, features, in_range, limits, strip_pos, RawLab, RawStep};
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
 use crate::iproute::devices::Devices;
 use crate::lab::expect::{split_at, Expect};
-use crate::lab::load::fixtures_base;
+use crate::lab::model::*;
 use crate::lab::spans::{token, Spans};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -47,6 +47,8 @@ pub(super) struct Loader<'a> {
     /// The directory fixtures are opened beneath, and their path under it.
     pub(super) fixtures: (PathBuf, PathBuf),
     pub(super) known: Known,
+    /// The caller's options (`--bless`).
+    pub(super) opts: super::LoadOptions,
 }
 
 /// Whether a capture point's device exists at the step's first traffic.
@@ -82,6 +84,7 @@ impl<'a> Loader<'a> {
                 default_node,
                 devs,
             },
+            opts: Default::default(),
         })
     }
 
@@ -124,7 +127,7 @@ impl<'a> Loader<'a> {
                     .and_then(|r| r.split('/').next())
                     .and_then(|x| x.parse::<usize>().ok())
                     .unwrap_or(ii);
-                let it = Item {
+                let it = ItemAt {
                     loc: &self.loc,
                     rs,
                     list: if li == 0 { "given item" } else { "item" },
@@ -199,7 +202,7 @@ fn cap_state(devs: &Devices, rs: &RawStep) -> CapState {
 }
 
 /// One item of a step's `do` list, with what it needs to say where it is.
-pub(super) struct Item<'a> {
+pub(super) struct ItemAt<'a> {
     loc: &'a Locator<'a>,
     rs: &'a RawStep,
     /// "item" (of `do`) or "given item".
@@ -213,7 +216,7 @@ pub(super) struct Item<'a> {
     ioff: usize,
 }
 
-impl Item<'_> {
+impl ItemAt<'_> {
     pub(super) fn err_at(&self, off: usize, m: String) -> Error {
         Error::input(
             self.loc.at(off),

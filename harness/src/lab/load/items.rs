@@ -2,13 +2,13 @@
 //! plugins, daemons) and of questions: each a typed object, its nodes and
 //! devices known.
 
-use super::load::RawStep;
-use super::loader::{Item, Known};
-use super::model::*;
+use super::step::{ItemAt, Known};
+use super::RawStep;
 use crate::error::Result;
+use crate::lab::model::*;
 use serde_json::Value;
 
-impl Item<'_> {
+impl ItemAt<'_> {
     pub(super) fn cni(&self, k: &mut Known, v: &Value) -> Result<Action> {
         let c: CniSpec = self.typed("cni", v)?;
         if !["ADD", "CHECK", "DEL"].contains(&c.cni.as_str()) {
