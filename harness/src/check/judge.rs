@@ -1,6 +1,7 @@
 //! Judging an expectation against kernel state handed over as a [`State`]:
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
+use crate::check::judge_literal::{and_brd, and_bridge_id, and_peer_number};
 use crate::check::judge_more::{bgp, expand_tabs, name_at, peer_mismatch, sysctl};
 pub use crate::check::judge_more::{brctl_show, NO_BIRD};
 use crate::check::lines::resolve;
@@ -40,7 +41,11 @@ impl Expect {
                 dev,
                 exactly,
                 has,
-            } => addr(st, node, dev, exactly.as_deref(), has),
+                brd,
+            } => {
+                let v = addr(st, node, dev, exactly.as_deref(), has)?;
+                and_brd(st, node, dev, brd.as_deref(), v)
+            }
             Expect::Routes { node, has, lacks } => routes(st, node, has, lacks),
             Expect::Neigh {
                 node,
@@ -55,8 +60,20 @@ impl Expect {
                 dev,
                 peer,
                 methods,
-            } => peer_index_of(st, node, dev, peer, methods),
-            Expect::Bridge { node, dev, members } => bridge(st, node, dev, members),
+                index,
+            } => {
+                let v = peer_index_of(st, node, dev, peer, methods)?;
+                and_peer_number(st, node, dev, methods, *index, v)
+            }
+            Expect::Bridge {
+                node,
+                dev,
+                members,
+                id,
+            } => {
+                let v = bridge(st, node, dev, members)?;
+                and_bridge_id(st, node, dev, id.as_deref(), v)
+            }
             Expect::SameFrames { .. } => Ok(Ok(String::new())),
             Expect::Ipam { network, allocated } => ipam(st, network, allocated),
             Expect::Bgp { node } => bgp(st, node),
@@ -364,6 +381,7 @@ fn link(st: &dyn State, e: &Expect) -> Result<Verdict> {
         dev,
         index,
         mtu,
+        txqueuelen,
         state,
         flags,
         mac,
@@ -392,6 +410,15 @@ fn link(st: &dyn State, e: &Expect) -> Result<Verdict> {
     }
     if let Some(m) = mtu {
         differs(&mut bad, "mtu", l.mtu.to_string(), m.to_string());
+    }
+    if let Some(q) = txqueuelen {
+        let got = l.txqueuelen.map(|g| g.to_string());
+        differs(
+            &mut bad,
+            "txqueuelen",
+            got.unwrap_or("?".into()),
+            q.to_string(),
+        );
     }
     if let Some(s) = state {
         differs(&mut bad, "state", l.operstate.clone(), s.clone());

@@ -70,12 +70,16 @@ pub(crate) fn bgp(st: &dyn State, node: &str) -> Result<Verdict> {
 
 /// What `brctl show BRIDGE` prints.
 pub fn brctl_show(br: &Link, members: &[String]) -> String {
-    let id = format!(
-        "8000.{}",
-        br.mac
-            .map(|m| fmt_mac(&m).replace(':', ""))
-            .unwrap_or_default()
-    );
+    // The kernel's own id; a state without one (a unit test's) shows the
+    // default priority and the MAC, as the kernel would.
+    let id = br.bridge_id.clone().unwrap_or_else(|| {
+        format!(
+            "8000.{}",
+            br.mac
+                .map(|m| fmt_mac(&m).replace(':', ""))
+                .unwrap_or_default()
+        )
+    });
     let stp = if br.stp.unwrap_or(0) == 0 {
         "no"
     } else {

@@ -43,6 +43,9 @@ pub enum Expect {
         index: Option<u32>,
         /// MTU in bytes, as `ip link` prints it.
         mtu: Option<u32>,
+        /// Transmit queue length: `qlen N` of `ip link`, `txqueuelen N` of
+        /// `ifconfig` (IFLA_TXQLEN).
+        txqueuelen: Option<u32>,
         /// Operational state as `ip link` prints it (`UP`, `DOWN`, `LOWERLAYERDOWN`, ...).
         state: Option<String>,
         /// Flags that must be among those in `<…>` (`UP`, `LOWER_UP`, `NO-CARRIER`, ...).
@@ -71,6 +74,9 @@ pub enum Expect {
         /// task does not say it holds nothing else.
         #[serde(default)]
         has: Vec<String>,
+        /// The broadcast address every one of them holds: `brd` of
+        /// `ip addr`, `broadcast` of `ifconfig` (`0.0.0.0`: none).
+        brd: Option<String>,
     },
     /// Lines `ip route` must and must not print in a node.
     Routes {
@@ -115,6 +121,9 @@ pub enum Expect {
         peer: String,
         /// The methods to ask; each must give the peer's ifindex.
         methods: Vec<Method>,
+        /// The number each method must print, as the article shows it
+        /// (a lab ifindex, mapped where fallback devices move indexes).
+        index: Option<u32>,
     },
     /// Bridge membership, exactly (what `brctl show` lists).
     Bridge {
@@ -124,6 +133,8 @@ pub enum Expect {
         dev: String,
         /// Every interface enslaved to it, in any order.
         members: Vec<String>,
+        /// Its bridge id as `brctl show` prints it (`8000.0242dfd605c0`).
+        id: Option<String>,
     },
     /// Two capture points saw byte-identical frames (needs both in `capture`).
     SameFrames {
@@ -219,6 +230,7 @@ impl Expect {
                 dev,
                 exactly,
                 has,
+                ..
             } => match exactly {
                 Some(x) if x.is_empty() => format!("{dev} in {node} holds no IPv4 address"),
                 Some(x) => format!("{dev} in {node} holds {}", x.join(", ")),
@@ -257,6 +269,7 @@ impl Expect {
                 dev,
                 peer,
                 methods,
+                ..
             } => format!(
                 "peer of {dev} in {node} is {peer} by {}",
                 methods
@@ -265,7 +278,9 @@ impl Expect {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Expect::Bridge { node, dev, members } => format!(
+            Expect::Bridge {
+                node, dev, members, ..
+            } => format!(
                 "bridge {dev} in {node} has exactly [{}]",
                 members.join(", ")
             ),
