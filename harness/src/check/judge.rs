@@ -69,10 +69,10 @@ impl Expect {
                 node,
                 dev,
                 members,
-                id,
+                bridge_id,
             } => {
                 let v = bridge(st, node, dev, members)?;
-                and_bridge_id(st, node, dev, id.as_deref(), v)
+                and_bridge_id(st, node, dev, bridge_id.as_deref(), v)
             }
             Expect::SameFrames { .. } => Ok(Ok(String::new())),
             Expect::Ipam { network, allocated } => ipam(st, network, allocated),

@@ -133,8 +133,9 @@ pub enum Expect {
         dev: String,
         /// Every interface enslaved to it, in any order.
         members: Vec<String>,
-        /// Its bridge id as `brctl show` prints it (`8000.0242dfd605c0`).
-        id: Option<String>,
+        /// Its bridge id as `brctl show` prints it (`8000.0242dfd605c0`);
+        /// not `id`, which names the observation.
+        bridge_id: Option<String>,
     },
     /// Two capture points saw byte-identical frames (needs both in `capture`).
     SameFrames {
@@ -230,12 +231,21 @@ impl Expect {
                 dev,
                 exactly,
                 has,
-                ..
-            } => match exactly {
-                Some(x) if x.is_empty() => format!("{dev} in {node} holds no IPv4 address"),
-                Some(x) => format!("{dev} in {node} holds {}", x.join(", ")),
-                None => format!("{dev} in {node} holds {} (among others)", has.join(", ")),
-            },
+                brd,
+            } => {
+                let brd = brd
+                    .as_ref()
+                    .map(|b| format!(" brd {b}"))
+                    .unwrap_or_default();
+                match exactly {
+                    Some(x) if x.is_empty() => format!("{dev} in {node} holds no IPv4 address"),
+                    Some(x) => format!("{dev} in {node} holds {}{brd}", x.join(", ")),
+                    None => format!(
+                        "{dev} in {node} holds {}{brd} (among others)",
+                        has.join(", ")
+                    ),
+                }
+            }
             Expect::Routes { node, has, lacks } => {
                 // What is asserted, so four checks of one node read apart.
                 let q = |v: &[String]| {
@@ -269,9 +279,10 @@ impl Expect {
                 dev,
                 peer,
                 methods,
-                ..
+                index,
             } => format!(
-                "peer of {dev} in {node} is {peer} by {}",
+                "peer of {dev} in {node} is {peer}{} by {}",
+                index.map(|i| format!(", ifindex {i},")).unwrap_or_default(),
                 methods
                     .iter()
                     .map(|m| format!("{m:?}").to_lowercase())
@@ -279,9 +290,16 @@ impl Expect {
                     .join(", ")
             ),
             Expect::Bridge {
-                node, dev, members, ..
+                node,
+                dev,
+                members,
+                bridge_id,
             } => format!(
-                "bridge {dev} in {node} has exactly [{}]",
+                "bridge {dev} in {node}{} has exactly [{}]",
+                bridge_id
+                    .as_ref()
+                    .map(|i| format!(" (id {i})"))
+                    .unwrap_or_default(),
                 members.join(", ")
             ),
             Expect::SameFrames { a, b } => format!("frames on {a} and {b} are byte-identical"),
