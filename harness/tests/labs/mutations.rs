@@ -10,6 +10,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
+use vethlab::lab::expect::Expect;
 use vethlab::lab::{Action, Lab};
 use vethlab::report::{Outcome, Status};
 use vethlab::run::{self, RunOpts};
@@ -252,18 +253,26 @@ fn mutate(dir: &Path, to: &Path, m: &Mutation) -> Result<std::path::PathBuf, Fai
 /// The step reduced to its commands and its assertions with `id`, each
 /// looked at once: no traffic, captures or answers, and no settling window
 /// (a literal of kernel state is wrong at once or not at all; `control`
-/// shows the unmutated lab passes the same way).
+/// shows the unmutated lab passes the same way). What settles by itself is
+/// left to the full step trials: operstate and flags (a bridge on 6.1 is
+/// UNKNOWN for a moment after its port comes up), neighbour entries.
 fn quick(l: &mut Lab, idx: usize, id: &str) {
     let step = &mut l.steps[idx];
     step.captures.clear();
     step.actions.retain(|a| match a {
         Action::Cmd { .. } => true,
-        Action::Expect { id: i, .. } => i.as_deref() == Some(id),
+        Action::Expect { id: i, e, .. } => {
+            i.as_deref() == Some(id)
+                && !matches!(e, Expect::Neigh { .. } | Expect::SameFrames { .. })
+        }
         _ => false,
     });
     for a in &mut step.actions {
-        if let Action::Expect { within_ms, .. } = a {
+        if let Action::Expect { within_ms, e, .. } = a {
             *within_ms = Some(1);
+            if let Expect::Link { state, flags, .. } = e {
+                (*state, *flags) = (None, None);
+            }
         }
     }
 }
