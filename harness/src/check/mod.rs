@@ -3,11 +3,7 @@
 
 pub mod answer;
 pub mod doctor;
-pub mod judge;
-mod judge_literal;
-mod judge_more;
 pub mod lines;
-pub mod route_match;
 pub mod state;
 pub mod transcript;
 

@@ -262,16 +262,15 @@ fn quick(l: &mut Lab, idx: usize, id: &str) {
     step.actions.retain(|a| match a {
         Action::Cmd { .. } => true,
         Action::Expect { id: i, e, .. } => {
-            i.as_deref() == Some(id)
-                && !matches!(e, Expect::Neigh { .. } | Expect::SameFrames { .. })
+            i.as_deref() == Some(id) && !matches!(e, Expect::Neigh(_) | Expect::SameFrames(_))
         }
         _ => false,
     });
     for a in &mut step.actions {
         if let Action::Expect { within_ms, e, .. } = a {
             *within_ms = Some(1);
-            if let Expect::Link { state, flags, .. } = e {
-                (*state, *flags) = (None, None);
+            if let Expect::Link(l) = e {
+                (l.state, l.flags) = (None, None);
             }
         }
     }
