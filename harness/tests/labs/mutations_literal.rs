@@ -180,8 +180,8 @@ pub(crate) fn mutations() -> Vec<Mutation> {
              ["ip link add index 8 name veth-method3 address d2:4a:3c:0e:2f:6b txqueuelen 0 type veth peer index 5 name eth0 address 02:42:ac:11:00:05 txqueuelen 0 netns method3"],
              "book-methods", "O2.7"),
         // seed 000: broadcast 10.188.2.1, txqueuelen 0, 8000.36dae477639c, 8000.0242fd0b0cf4
-        lit!("gke-ptp", "pod5-veth-without-brd", "ip addr add 10.188.2.1/32 brd 10.188.2.1 dev vetheee4e8e3",
-             ["ip addr add 10.188.2.1/32 dev vetheee4e8e3"], "node-view", "O0.2"),
+        lit!("gke-ptp", "pod3-veth-without-brd", "ip addr add 10.188.2.1/32 brd 10.188.2.1 dev veth8bcf1494",
+             ["ip addr add 10.188.2.1/32 dev veth8bcf1494"], "node-view", "O0.2"),
         lit!("gke-ptp", "pod4-veth-without-brd", "ip addr add 10.188.2.1/32 brd 10.188.2.1 dev vethbb2135c7",
              ["ip addr add 10.188.2.1/32 dev vethbb2135c7"], "node-view", "O0.2"),
         lit!("gke-ptp", "pod1-veth-txqueuelen-1000",
