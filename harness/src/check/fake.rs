@@ -59,6 +59,7 @@ pub fn addr(index: u32, ip: &str, prefix: u8) -> Addr {
         index,
         ip: ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED),
         prefix,
+        broadcast: None,
     }
 }
 

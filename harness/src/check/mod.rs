@@ -17,6 +17,8 @@ mod judge_form_tests;
 #[cfg(test)]
 mod judge_link_tests;
 #[cfg(test)]
+mod judge_literal_tests;
+#[cfg(test)]
 mod judge_tests;
 #[cfg(test)]
 mod lines_tests;

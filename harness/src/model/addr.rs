@@ -13,6 +13,8 @@ pub struct Addr {
     pub ip: Ipv4Addr,
     /// Prefix length (`/24`).
     pub prefix: u8,
+    /// IFA_BROADCAST: `brd` of `ip addr`, `broadcast` of `ifconfig`.
+    pub broadcast: Option<Ipv4Addr>,
 }
 
 /// A neighbour (ARP) entry, as `ip neigh` shows it.

@@ -13,6 +13,12 @@ pub fn fmt_mac(m: &[u8]) -> String {
         .join(":")
 }
 
+/// A bridge id as `brctl show` prints it: the priority in four hex digits,
+/// a dot, the MAC without colons (`8000.0242dfd605c0`).
+pub fn fmt_bridge_id(priority: u16, mac: &[u8]) -> String {
+    format!("{priority:04x}.{}", fmt_mac(mac).replace(':', ""))
+}
+
 /// Parses `aa:bb:cc:dd:ee:ff` (one or two hex digits per byte).
 pub fn parse_mac(s: &str) -> Option<Mac> {
     let parts: Vec<&str> = s.split(':').collect();
@@ -58,6 +64,11 @@ pub struct Link {
     /// A tunnel's underlay device, by ifindex in this namespace
     /// (IFLA_VXLAN_LINK, IFLA_IPTUN_LINK: `dev eth0` when it was made).
     pub underlay: Option<u32>,
+    /// IFLA_TXQLEN: `qlen` of `ip link`, `txqueuelen` of `ifconfig`.
+    pub txqueuelen: Option<u32>,
+    /// A bridge's id as `brctl show` prints it (`8000.0242dfd605c0`), from
+    /// IFLA_BR_BRIDGE_ID: its priority, then the MAC it was given.
+    pub bridge_id: Option<String>,
 }
 
 impl Link {

@@ -292,3 +292,15 @@ fn neighbour_states_as_ip_neigh_prints_them() {
     assert_eq!(neigh_state_name(NeighbourState::Noarp), "NOARP");
     assert_eq!(neigh_state_name(NeighbourState::Incomplete), "INCOMPLETE");
 }
+
+#[test]
+fn bridge_id_is_priority_then_mac_as_brctl_prints_it() {
+    use crate::model::link::fmt_bridge_id;
+    // docker0 of seed 001 and k8s-2's cni0 of seed 000, default priority.
+    let docker0 = [0x02, 0x42, 0xdf, 0xd6, 0x05, 0xc0];
+    assert_eq!(fmt_bridge_id(0x8000, &docker0), "8000.0242dfd605c0");
+    let cni0 = [0x36, 0xda, 0xe4, 0x77, 0x63, 0x9c];
+    assert_eq!(fmt_bridge_id(0x8000, &cni0), "8000.36dae477639c");
+    // A lowered priority keeps its four digits, leading zeros included.
+    assert_eq!(fmt_bridge_id(0x0100, &cni0), "0100.36dae477639c");
+}

@@ -81,6 +81,7 @@ fn report_with(
         index: 3,
         ip: "10.244.1.2".parse().unwrap(),
         prefix: 24,
+        broadcast: None,
     }];
     for (i, ls) in links.iter().enumerate() {
         for x in ls {

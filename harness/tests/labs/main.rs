@@ -22,6 +22,7 @@ mod host_sockets;
 mod kernels;
 mod learner;
 mod mutations;
+mod mutations_literal;
 mod parity;
 mod peers;
 mod pictures;

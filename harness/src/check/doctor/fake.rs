@@ -33,6 +33,7 @@ impl FakeSnapshot {
             index: 1,
             ip: Ipv4Addr::LOCALHOST,
             prefix: 8,
+            broadcast: None,
         });
         n.sysctls.insert("net.ipv4.ip_forward".into(), "0".into());
         n.sysctls
@@ -88,6 +89,7 @@ impl FakeSnapshot {
             index,
             ip: a,
             prefix: p,
+            broadcast: None,
         });
         if p < 32 {
             let net = Ipv4Addr::from(u32::from(a) & (u32::MAX << (32 - p)));

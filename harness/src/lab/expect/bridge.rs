@@ -15,6 +15,9 @@ pub struct ExpectBridge {
     pub dev: String,
     /// Every interface enslaved to it, in any order.
     pub members: Vec<String>,
+    /// Its bridge id as `brctl show` prints it (`8000.0242dfd605c0`);
+    /// not `id`, which names the observation.
+    pub bridge_id: Option<String>,
 }
 
 impl Kind for ExpectBridge {
@@ -28,7 +31,12 @@ impl Kind for ExpectBridge {
 
     fn describe(&self) -> String {
         let (node, dev) = (&self.node, &self.dev);
-        format!("bridge {dev} in {node} has exactly [{}]", self.members.join(", "))
+        let id = self.bridge_id.as_ref().map(|i| format!(" (id {i})"));
+        format!(
+            "bridge {dev} in {node}{} has exactly [{}]",
+            id.unwrap_or_default(),
+            self.members.join(", ")
+        )
     }
 
     fn judge(&self, st: &dyn State) -> Result<Judgement> {
@@ -47,9 +55,15 @@ impl Kind for ExpectBridge {
             Some(format!("{node}: {dev} is not a bridge"))
         } else if let Some(w) = want.iter().find(|w| !got.contains(w)) {
             Some(format!("{node}: {w} is not in {dev}"))
+        } else if let Some(g) = got.iter().find(|g| !want.contains(g)) {
+            Some(format!("{node}: {g} should not be in {dev}"))
         } else {
-            let extra = got.iter().find(|g| !want.contains(g));
-            extra.map(|g| format!("{node}: {g} should not be in {dev}"))
+            // The article's bridge id, read from the kernel (IFLA_BR_BRIDGE_ID).
+            let id = self.bridge_id.as_ref();
+            id.filter(|i| br.bridge_id.as_ref() != Some(*i)).map(|want| {
+                let got = br.bridge_id.as_deref().unwrap_or("unknown");
+                format!("{node}: {dev}'s bridge id is {got} (want {want})")
+            })
         };
         Ok(judged(miss, expand_tabs(&brctl_show(&br, &got))))
     }
@@ -57,12 +71,12 @@ impl Kind for ExpectBridge {
 
 /// What `brctl show BRIDGE` prints.
 pub fn brctl_show(br: &Link, members: &[String]) -> String {
-    let id = format!(
-        "8000.{}",
-        br.mac
-            .map(|m| fmt_mac(&m).replace(':', ""))
-            .unwrap_or_default()
-    );
+    // The kernel's own id; a state without one (a unit test's) shows the
+    // default priority and the MAC, as the kernel would.
+    let id = br.bridge_id.clone().unwrap_or_else(|| {
+        let mac = br.mac.map(|m| fmt_mac(&m).replace(':', ""));
+        format!("8000.{}", mac.unwrap_or_default())
+    });
     let stp = if br.stp.unwrap_or(0) == 0 {
         "no"
     } else {

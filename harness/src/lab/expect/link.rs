@@ -20,6 +20,9 @@ pub struct ExpectLink {
     pub index: Option<u32>,
     /// MTU in bytes, as `ip link` prints it.
     pub mtu: Option<u32>,
+    /// Transmit queue length: `qlen N` of `ip link`, `txqueuelen N` of
+    /// `ifconfig` (IFLA_TXQLEN).
+    pub txqueuelen: Option<u32>,
     /// Operational state as `ip link` prints it (`UP`, `DOWN`, `LOWERLAYERDOWN`, ...).
     pub state: Option<String>,
     /// Flags that must be among those in `<…>` (`UP`, `LOWER_UP`, `NO-CARRIER`, ...).
@@ -83,6 +86,10 @@ impl ExpectLink {
         }
         if let Some(m) = self.mtu {
             differs(&mut bad, "mtu", l.mtu.to_string(), m.to_string());
+        }
+        if let Some(q) = self.txqueuelen {
+            let got = l.txqueuelen.map(|g| g.to_string());
+            differs(&mut bad, "txqueuelen", got.unwrap_or("?".into()), q.to_string());
         }
         if let Some(s) = &self.state {
             differs(&mut bad, "state", l.operstate.clone(), s.clone());

@@ -29,6 +29,9 @@ pub struct ExpectPeerIndex {
     pub peer: String,
     /// The methods to ask; each must give the peer's ifindex.
     pub methods: Vec<Method>,
+    /// The number each method must print, as the article shows it
+    /// (a lab ifindex, mapped where fallback devices move indexes).
+    pub index: Option<u32>,
 }
 
 impl Kind for ExpectPeerIndex {
@@ -54,11 +57,13 @@ impl Kind for ExpectPeerIndex {
             .iter()
             .map(|m| format!("{m:?}").to_lowercase())
             .collect();
+        let index = self.index.map(|i| format!(", ifindex {i},"));
         format!(
-            "peer of {} in {} is {} by {}",
+            "peer of {} in {} is {}{} by {}",
             self.dev,
             self.node,
             self.peer,
+            index.unwrap_or_default(),
             methods.join(", ")
         )
     }
@@ -89,7 +94,7 @@ impl Kind for ExpectPeerIndex {
         }
         let shown = format!("{}; {pd} in {pn} is ifindex {want}", seen.join(", "));
         if !bad {
-            return Ok(Ok(shown));
+            return self.article_number(st, shown);
         }
         // Name what the wrong index is: `IFLA_LINK 3` alone sends the
         // reader to count interfaces in every namespace.
@@ -102,6 +107,32 @@ impl Kind for ExpectPeerIndex {
             _ => String::new(),
         };
         Ok(Err(format!("{shown}{what}")))
+    }
+}
+
+impl ExpectPeerIndex {
+    /// `shown`, failed when a method prints another number than the
+    /// article's `index` (mapped as the lab's `index N` was on this kernel).
+    fn article_number(&self, st: &dyn State, shown: String) -> Result<Judgement> {
+        let Some(i) = self.index else {
+            return Ok(Ok(shown));
+        };
+        let (node, dev) = (&self.node, &self.dev);
+        let want = st.map_index(i);
+        let mut bad = vec![];
+        for m in &self.methods {
+            let got = peer_index(st, node, dev, m)?;
+            if got != want {
+                bad.push(format!("{m:?} gives {got}").to_lowercase());
+            }
+        }
+        let article = match want == i {
+            true => format!("{i}"),
+            false => format!("{want} (the article's {i} on this kernel)"),
+        };
+        let miss = (!bad.is_empty())
+            .then(|| format!("{node}: {dev}: {} (want peer_ifindex {article})", bad.join(", ")));
+        Ok(super::judged(miss, shown))
     }
 }
 

@@ -27,12 +27,17 @@ pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
         if m.header.family != AddressFamily::Inet {
             continue;
         }
+        let broadcast = m.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Broadcast(b) => Some(*b),
+            _ => None,
+        });
         for a in &m.attributes {
             if let AddressAttribute::Local(IpAddr::V4(ip)) = a {
                 out.push(Addr {
                     index: m.header.index,
                     ip: *ip,
                     prefix: m.header.prefix_len,
+                    broadcast,
                 });
             }
         }

@@ -22,6 +22,7 @@ fn link_from_msg(m: LinkMessage) -> Link {
         match a {
             LinkAttribute::IfName(n) => l.name = n,
             LinkAttribute::Mtu(v) => l.mtu = v,
+            LinkAttribute::TxQueueLen(v) => l.txqueuelen = Some(v),
             LinkAttribute::Address(a) if a.len() == 6 => l.mac = a.try_into().ok(),
             LinkAttribute::Controller(v) => l.master = Some(v),
             LinkAttribute::Link(v) => l.link = Some(v),
@@ -33,8 +34,15 @@ fn link_from_msg(m: LinkMessage) -> Link {
                         LinkInfo::Kind(k) => l.kind = Some(k.to_string()),
                         LinkInfo::Data(InfoData::Bridge(bs)) => {
                             for b in bs {
-                                if let InfoBridge::StpState(s) = b {
-                                    l.stp = Some(u32::from(s));
+                                match b {
+                                    InfoBridge::StpState(s) => l.stp = Some(u32::from(s)),
+                                    InfoBridge::BridgeId(id) => {
+                                        l.bridge_id = Some(crate::model::link::fmt_bridge_id(
+                                            id.priority,
+                                            &id.address,
+                                        ))
+                                    }
+                                    _ => {}
                                 }
                             }
                         }
