@@ -49,16 +49,16 @@ pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
     let t = step_text(lab, idx);
     let head = format!("{}/{} ({}/{})", lab.name, r.step, idx + 1, lab.steps.len());
     if verbose {
-        print!("{}", r.text_in(true, crate::out::ui().colour_out));
+        put!("{}", r.text_in(true, crate::out::ui().colour_out));
     }
     match &r.status {
         Status::Pass => {
-            println!("{} {head}: {}", pick("PASS", "通过"), esc(&t.title));
-            println!("\n{}", next_step(lab, idx));
+            say!("{} {head}: {}", pick("PASS", "通过"), esc(&t.title));
+            say!("\n{}", next_step(lab, idx));
             Ok(ExitCode::SUCCESS)
         }
         Status::Skip(why) => {
-            println!(
+            say!(
                 "{} {head}: {}\n{}",
                 pick("SKIP", "跳过"),
                 esc(why),
@@ -74,9 +74,9 @@ pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
                 true => vethlab::tools::lang::zh_diag(&first_unmet(&r)),
                 false => first_unmet(&r),
             };
-            println!("{} {head}: {}", pick("NOT YET", "未完成"), esc(&diag));
+            say!("{} {head}: {}", pick("NOT YET", "未完成"), esc(&diag));
             if !verbose {
-                println!(
+                say!(
                     "{}",
                     pick(
                         "(check -v shows every part; hint gives a hint)",

@@ -18,8 +18,8 @@ impl super::Command for Hint {
     fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let (lab, idx) = exercise::current()?;
         match exercise::next_hint(&lab, idx)? {
-            Some((i, n, h)) => println!("{} {i}/{n}: {}", pick("hint", "提示"), esc(&h)),
-            None => println!(
+            Some((i, n, h)) => say!("{} {i}/{n}: {}", pick("hint", "提示"), esc(&h)),
+            None => say!(
                 "{}",
                 pick(
                     "no more hints; `solution` prints the reference commands",

@@ -4,7 +4,6 @@
 macro_rules! say {
     ($($t:tt)*) => { crate::out::println(&format!($($t)*)) };
 }
-#[allow(unused_macros)]
 macro_rules! put {
     ($($t:tt)*) => { crate::out::print(&format!($($t)*)) };
 }

@@ -27,7 +27,7 @@ impl super::Command for Solution {
         if text.is_empty() {
             println("# nothing to type: this step's task is to look (see `vethlab task`)");
         } else {
-            print!("{text}");
+            put!("{text}");
         }
         Ok(ExitCode::SUCCESS)
     }

@@ -17,7 +17,7 @@ impl super::Command for Task {
     fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         let (lab, idx) = exercise::current()?;
         let t = step_text(&lab, idx);
-        println!(
+        say!(
             "{} {} {}/{} `{}`: {}",
             lab.name,
             pick("step", "步骤"),
@@ -26,7 +26,7 @@ impl super::Command for Task {
             lab.steps[idx].name,
             esc(&t.title)
         );
-        println!("\n{} {}", pick("Task:", "任务："), esc(&t.task));
+        say!("\n{} {}", pick("Task:", "任务："), esc(&t.task));
         Ok(ExitCode::SUCCESS)
     }
 }
