@@ -205,3 +205,34 @@ fn same_frames_is_judged_on_captures_and_bgp_without_notifications() {
     assert!(bgp.hopeless("no BIRD runs in r: routes written by hand are not learned over BGP"));
     assert!(!bgp.hopeless("BIRD in r: no BGP session is Established"));
 }
+
+#[test]
+fn each_kind_names_what_validation_must_find_plain() {
+    use crate::lab::expect::Untrusted::{At, Iface};
+    let cases = [
+        (
+            json!({"expect": "links", "node": "n", "names": ["lo", "eth0"]}),
+            vec![Iface("lo"), Iface("eth0")],
+        ),
+        (
+            json!({"expect": "bridge", "node": "n", "dev": "br0", "members": ["v1"]}),
+            vec![Iface("v1")],
+        ),
+        (
+            json!({"expect": "link", "node": "n", "dev": "v", "peer": "pod:eth0"}),
+            vec![At("pod:eth0")],
+        ),
+        (json!({"expect": "link", "node": "n", "dev": "v"}), vec![]),
+        (
+            json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["sysfs"]}),
+            vec![At("p")],
+        ),
+        (
+            json!({"expect": "same-frames", "a": "n:a", "b": "m:b"}),
+            vec![At("n:a"), At("m:b")],
+        ),
+    ];
+    for (v, want) in cases {
+        assert_eq!(ex(v.clone()).untrusted(), want, "{v}");
+    }
+}
