@@ -60,6 +60,12 @@ impl Expect {
             Expect::SameFrames { .. } => Ok(Ok(String::new())),
             Expect::Ipam { network, allocated } => ipam(st, network, allocated),
             Expect::Bgp { node } => bgp(st, node),
+            Expect::Fdb {
+                node,
+                dev,
+                mac,
+                dst,
+            } => crate::check::fdb::fdb(st, node, dev, mac, dst.as_deref()),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod doctor;
+pub mod fdb;
 pub mod judge;
 mod judge_more;
 pub mod lines;
@@ -17,7 +18,7 @@ mod judge_form_tests;
 #[cfg(test)]
 mod judge_link_tests;
 #[cfg(test)]
-mod judge_tests;
+pub(crate) mod judge_tests;
 #[cfg(test)]
 mod lines_tests;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! implements over live namespaces and unit tests implement with plain values.
 
 use crate::error::Result;
-use crate::model::{Addr, Link, Neigh, Route};
+use crate::model::{Addr, Fdb, Link, Neigh, Route};
 
 /// Read-only access to the state of a lab's nodes.
 pub trait State {
@@ -21,6 +21,12 @@ pub trait State {
     fn routes(&self, node: &str) -> Result<Vec<Route>>;
     /// IPv4 neighbour entries of `node`.
     fn neighbours(&self, node: &str) -> Result<Vec<Neigh>>;
+    /// Bridge FDB entries of `node` (`bridge fdb show`).
+    fn fdb(&self, node: &str) -> Result<Vec<Fdb>> {
+        Err(crate::error::Error::other(format!(
+            "no FDB can be read in {node} here"
+        )))
+    }
     /// A sysctl of `node`, as `sysctl -n` prints it.
     fn sysctl(&self, node: &str, key: &str) -> Result<String>;
     /// `/sys/class/net/DEV/iflink` read inside `node`.

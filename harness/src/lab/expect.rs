@@ -125,6 +125,18 @@ pub enum Expect {
         /// Every interface enslaved to it, in any order.
         members: Vec<String>,
     },
+    /// A bridge FDB entry (`bridge fdb show dev DEV`): where the device sends
+    /// a frame for `mac` (on VXLAN, the all-zeros default entry counts).
+    Fdb {
+        /// The lab node (network namespace) to look in.
+        node: String,
+        /// The bridge port or VXLAN device the entry is on.
+        dev: String,
+        /// The MAC.
+        mac: String,
+        /// The remote VTEP it is sent to (`dst`), if the entry must name one.
+        dst: Option<String>,
+    },
     /// Two capture points saw byte-identical frames (needs both in `capture`).
     SameFrames {
         /// One capture point, as the step's `capture` names it.
@@ -160,6 +172,7 @@ impl Expect {
             | Expect::Neigh { node, .. }
             | Expect::Sysctl { node, .. }
             | Expect::Bridge { node, .. }
+            | Expect::Fdb { node, .. }
             | Expect::Bgp { node } => vec![node],
             Expect::Ipam { .. } => vec![],
             Expect::Link { node, peer, .. } => {
@@ -190,7 +203,8 @@ impl Expect {
             | Expect::Addr { node, dev, .. }
             | Expect::Neigh { node, dev, .. }
             | Expect::PeerIndex { node, dev, .. }
-            | Expect::Bridge { node, dev, .. } => vec![(node.as_str(), dev.as_str())],
+            | Expect::Bridge { node, dev, .. }
+            | Expect::Fdb { node, dev, .. } => vec![(node.as_str(), dev.as_str())],
             _ => vec![],
         }
     }
@@ -204,6 +218,7 @@ impl Expect {
                 | Expect::Ipam { .. }
                 | Expect::Sysctl { .. }
                 | Expect::Bgp { .. }
+                | Expect::Fdb { .. }
         )
     }
 
@@ -269,6 +284,15 @@ impl Expect {
                 "bridge {dev} in {node} has exactly [{}]",
                 members.join(", ")
             ),
+            Expect::Fdb {
+                node,
+                dev,
+                mac,
+                dst,
+            } => match dst {
+                Some(d) => format!("FDB entry {mac} on {dev} in {node} sends to {d}"),
+                None => format!("FDB entry {mac} on {dev} in {node}"),
+            },
             Expect::SameFrames { a, b } => format!("frames on {a} and {b} are byte-identical"),
             Expect::Bgp { node } => format!("BIRD in {node} has a BGP session Established"),
             Expect::Ipam { network, allocated } => format!(

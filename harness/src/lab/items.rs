@@ -79,6 +79,12 @@ pub(super) fn vacuous(e: &Expect) -> Option<&'static str> {
         Expect::Routes { has, lacks, .. } if has.is_empty() && lacks.is_empty() => {
             Some("neither `has` nor `lacks`: nothing is compared, it could never fail")
         }
+        Expect::Fdb { mac, .. } if crate::model::parse_mac(mac).is_none() => {
+            Some("`mac` is not a MAC such as 82:1a:3c:bd:43:04: it could never hold")
+        }
+        Expect::Fdb { dst: Some(d), .. } if d.parse::<std::net::Ipv4Addr>().is_err() => {
+            Some("`dst` is not an IPv4 address: it could never hold")
+        }
         _ => None,
     }
 }

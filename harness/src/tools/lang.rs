@@ -154,6 +154,22 @@ const DIAGNOSES: &[(&str, &str)] = &[
         "`{}` 只答了一半:哪个命名空间?回答 命名空间:{}",
     ),
     ("`{}` is not it", "`{}` 不对"),
+    (
+        "{}: the FDB entry for {} on {} is missing",
+        "{}:缺少 {} 在 {} 上的 FDB 表项",
+    ),
+    (
+        "{}: the FDB entry for {} on {} has dst {}, not {}",
+        "{}:{} 在 {} 上的 FDB 表项 dst 是 {},不是 {}",
+    ),
+    (
+        "{}: the FDB entry for {} is on {}, not {}",
+        "{}:{} 的 FDB 表项在 {} 上,不在 {} 上",
+    ),
+    (
+        "no CNI ADD has made {}'s interface yet",
+        "还没有 CNI ADD 为 {} 建好网卡",
+    ),
     ("{}: {}", "{}:{}"),
 ];
 
@@ -222,6 +238,10 @@ mod tests {
         assert_eq!(
             zh_diag("vms103: route blackhole 10.244.38.128/26 is proto boot, not bird"),
             "vms103:路由 blackhole 10.244.38.128/26 是 proto boot,不是 proto bird"
+        );
+        assert_eq!(
+            zh_diag("node03: the FDB entry for 82:1a:3c:bd:43:04 on flannel.1 is missing"),
+            "node03:缺少 82:1a:3c:bd:43:04 在 flannel.1 上的 FDB 表项"
         );
         assert_eq!(zh_diag("something else"), "something else");
     }
