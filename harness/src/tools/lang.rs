@@ -170,12 +170,73 @@ const DIAGNOSES: &[(&str, &str)] = &[
         "no CNI ADD has made {}'s interface yet",
         "还没有 CNI ADD 为 {} 建好网卡",
     ),
-    ("{}: {}", "{}:{}"),
+    ("no node `{}` in this lab", "命名空间 {} 不存在"),
+    (
+        "[{}] nothing arrived at {}: {}",
+        "[{}] {} 在时限内没有收到任何数据",
+    ),
+    (
+        "kernel {} has no `{}` support (no `{}` module, not built in)",
+        "内核 {} 不支持 `{}`(没有 `{}` 模块,也未内建)",
+    ),
 ];
 
-/// `line` (a check's diagnosis) in Chinese where a template fits; else as is.
+/// Parts of a diagnosis that follow a `NODE: DEV:` head or stand alone
+/// ("state DOWN (want UP)"), never matched across a `: `.
+const PARTS: &[(&str, &str)] = &[
+    ("{} of {} answered", "收到 {} 个回复(共 {} 个请求)"),
+    ("no reply ({} sent)", "没有回复(发出 {} 个)"),
+    (
+        "answered with ttl {}, want ttl {}",
+        "回复的 ttl 是 {},应为 {}",
+    ),
+    ("shown as @{} (want @{})", "显示为 @{},应为 @{}"),
+    ("flag {} missing", "缺少标志 {}"),
+    ("{} {} (want {})", "{} 是 {},应为 {}"),
+    ("{}, want {}", "{},应为 {}"),
+    ("no entry for {} on {}", "{} 在 {} 上没有表项"),
+];
+
+/// A check's diagnosis as the learner reads it.
+pub fn diag(line: &str) -> String {
+    match zh() {
+        true => zh_diag(line),
+        false => line.to_string(),
+    }
+}
+
+/// `line` (a check's diagnosis) in Chinese: each `; `-separated part where
+/// a template fits, after any `NODE: DEV:` head; else as is.
 pub fn zh_diag(line: &str) -> String {
-    for (en, zh) in DIAGNOSES {
+    line.split("; ").map(zh_part).collect::<Vec<_>>().join(";")
+}
+
+fn zh_part(part: &str) -> String {
+    if let Some(z) = zh_whole(DIAGNOSES, part) {
+        return z;
+    }
+    // `node03: cni0: state DOWN (want UP)`: the head kept, the rest translated.
+    let mut at = 0;
+    while let Some(i) = part[at..].find(": ") {
+        let (head, rest) = (&part[..at + i], &part[at + i + 2..]);
+        let z = zh_whole(DIAGNOSES, rest).or_else(|| {
+            (!rest.contains(": "))
+                .then(|| zh_whole(PARTS, rest))
+                .flatten()
+        });
+        if let Some(z) = z {
+            return format!("{head}:{z}");
+        }
+        at += i + 2;
+    }
+    match part.contains(": ") {
+        true => part.to_string(),
+        false => zh_whole(PARTS, part).unwrap_or(part.to_string()),
+    }
+}
+
+fn zh_whole(table: &[(&str, &str)], line: &str) -> Option<String> {
+    for (en, zh) in table {
         if let Some(parts) = fit(en, line) {
             let mut out = String::new();
             let mut it = parts.into_iter();
@@ -186,10 +247,10 @@ pub fn zh_diag(line: &str) -> String {
                     out.push_str(&it.next().unwrap_or_default());
                 }
             }
-            return out;
+            return Some(out);
         }
     }
-    line.to_string()
+    None
 }
 
 /// The parts of `s` where template `t` has `{}`, if `s` fits it (each part
@@ -242,6 +303,14 @@ mod tests {
         assert_eq!(
             zh_diag("node03: the FDB entry for 82:1a:3c:bd:43:04 on flannel.1 is missing"),
             "node03:缺少 82:1a:3c:bd:43:04 在 flannel.1 上的 FDB 表项"
+        );
+        assert_eq!(
+            zh_diag("netns_demo: lo: state DOWN (want UNKNOWN)"),
+            "netns_demo: lo:state 是 DOWN,应为 UNKNOWN"
+        );
+        assert_eq!(
+            zh_diag("pod1 has no route default; pod1 has no route 10.0.0.1"),
+            "pod1 没有路由 default;pod1 没有路由 10.0.0.1"
         );
         assert_eq!(zh_diag("something else"), "something else");
     }
