@@ -3,11 +3,7 @@
 
 pub mod answer;
 pub mod doctor;
-pub mod fdb;
-pub mod judge;
-mod judge_more;
 pub mod lines;
-pub mod route_match;
 pub mod state;
 pub mod transcript;
 
@@ -18,7 +14,7 @@ mod judge_form_tests;
 #[cfg(test)]
 mod judge_link_tests;
 #[cfg(test)]
-pub(crate) mod judge_tests;
+mod judge_tests;
 #[cfg(test)]
 mod lines_tests;
 #[cfg(test)]

@@ -4,10 +4,12 @@
 pub mod addr;
 pub mod link;
 pub mod route;
+pub mod state;
 
 pub use addr::{Addr, Fdb, Neigh};
 pub use link::{fmt_mac, parse_mac, Link, LinkCommon, LinkKind, Mac};
 pub use route::Route;
+pub use state::State;
 
 #[cfg(test)]
 mod tests;

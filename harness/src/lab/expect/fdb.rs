@@ -1,13 +1,67 @@
-//! `"expect": "fdb"`: a bridge FDB entry (`bridge fdb show dev DEV`), judged
-//! by where the kernel sends a frame for that MAC: the entry for the MAC on
-//! that device, or (VXLAN) the all-zeros default entry, which sends every
+//! `fdb`: a bridge FDB entry (`bridge fdb show dev DEV`), judged by where
+//! the kernel sends a frame for that MAC: the entry for the MAC on that
+//! device, or (VXLAN) the all-zeros default entry, which sends every
 //! unknown MAC to its `dst` too.
 
-use crate::check::judge::Verdict;
-use crate::check::state::State;
-use crate::error::Result;
-use crate::model::{fmt_mac, parse_mac, Fdb};
+use super::{Judgement, Kind};
+use crate::error::{Error, Result};
+use crate::model::{fmt_mac, parse_mac, Fdb, State};
+use serde::Deserialize;
 use std::net::Ipv4Addr;
+
+/// A bridge FDB entry (`bridge fdb show dev DEV`): where the device sends
+/// a frame for `mac` (on VXLAN, the all-zeros default entry counts).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFdb {
+    /// The lab node (network namespace) to look in.
+    pub node: String,
+    /// The bridge port or VXLAN device the entry is on.
+    pub dev: String,
+    /// The MAC.
+    pub mac: String,
+    /// The remote VTEP it is sent to (`dst`), if the entry must name one.
+    pub dst: Option<String>,
+}
+
+impl Kind for ExpectFdb {
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.node]
+    }
+
+    fn devices(&self) -> Vec<(&str, &str)> {
+        vec![(&self.node, &self.dev)]
+    }
+
+    fn vacuous(&self) -> Option<&'static str> {
+        if parse_mac(&self.mac).is_none() {
+            return Some("`mac` is not a MAC such as 82:1a:3c:bd:43:04: it could never hold");
+        }
+        match &self.dst {
+            Some(d) if d.parse::<Ipv4Addr>().is_err() => {
+                Some("`dst` is not an IPv4 address: it could never hold")
+            }
+            _ => None,
+        }
+    }
+
+    /// Written by the command that returned: nothing to await.
+    fn settles(&self) -> bool {
+        false
+    }
+
+    fn describe(&self) -> String {
+        let (node, dev, mac) = (&self.node, &self.dev, &self.mac);
+        match &self.dst {
+            Some(d) => format!("FDB entry {mac} on {dev} in {node} sends to {d}"),
+            None => format!("FDB entry {mac} on {dev} in {node}"),
+        }
+    }
+
+    fn judge(&self, st: &dyn State) -> Result<Judgement> {
+        fdb(st, &self.node, &self.dev, &self.mac, self.dst.as_deref())
+    }
+}
 
 /// One FDB entry as `bridge fdb show` prints it.
 fn line(e: &Fdb, dev: &str) -> String {
@@ -17,13 +71,13 @@ fn line(e: &Fdb, dev: &str) -> String {
 }
 
 /// Judge the FDB entry for `mac` on `dev` in `node`, with remote `dst` if given.
-pub fn fdb(st: &dyn State, node: &str, dev: &str, mac: &str, dst: Option<&str>) -> Result<Verdict> {
+fn fdb(st: &dyn State, node: &str, dev: &str, mac: &str, dst: Option<&str>) -> Result<Judgement> {
     let want = parse_mac(mac)
-        .ok_or_else(|| crate::error::Error::other(format!("fdb: `{mac}` is not a MAC")))?;
+        .ok_or_else(|| Error::other(format!("fdb: `{mac}` is not a MAC")))?;
     let want_dst: Option<Ipv4Addr> = match dst {
         Some(d) => Some(
             d.parse()
-                .map_err(|_| crate::error::Error::other(format!("fdb: `{d}` is not IPv4")))?,
+                .map_err(|_| Error::other(format!("fdb: `{d}` is not IPv4")))?,
         ),
         None => None,
     };
@@ -71,7 +125,7 @@ pub fn fdb(st: &dyn State, node: &str, dev: &str, mac: &str, dst: Option<&str>) 
 #[cfg(test)]
 mod tests {
     use crate::check::fake::{link, Fake};
-    use crate::check::judge_tests::judge;
+    use crate::lab::expect::Expect;
     use crate::model::Fdb;
     use serde_json::json;
 
@@ -93,6 +147,11 @@ mod tests {
             });
         }
         f
+    }
+
+    fn judge(f: &Fake, v: serde_json::Value) -> Result<String, String> {
+        let e: Expect = serde_json::from_value(v).unwrap();
+        e.check(f).unwrap()
     }
 
     fn want() -> serde_json::Value {
