@@ -215,6 +215,12 @@ const ATTEMPTS: &[(&str, &str, Want, &str)] = &[
     ("calico-bird", "bird-learns-blocks", Wrong, "solution | head -3 | sh -e"),
     ("calico-bird", "cross-node-by-bird", Wrong, "ip netns exec vms105 sysctl -qw net.ipv4.conf.cali39888f400bd.forwarding=1"),
     ("calico-bird", "cross-node-by-bird", Valid, "solution | sh -e"),
+    // The kernel forwards by the input device's own forwarding flag
+    // (ip_forward only sets every device's): both devices on the path do.
+    ("calico-bird", "cross-node-by-bird", Valid,
+     "for d in ens32 cali39888f400bd; do ip netns exec vms105 sysctl -qw net.ipv4.conf.$d.forwarding=1; done"),
+    ("gke-ptp-cni", "pod-to-pod", Valid,
+     "for d in $(ip -o link show type veth | awk -F'[ :@]+' '{print $2}'); do sysctl -qw net.ipv4.conf.$d.forwarding=1; done"),
 ];
 
 /// One trial per attempt on a step the kernel can run.
