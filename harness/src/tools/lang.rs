@@ -167,6 +167,10 @@ const DIAGNOSES: &[(&str, &str)] = &[
         "{}:{} 的 FDB 表项在 {} 上,不在 {} 上",
     ),
     (
+        "{}: no entry for {} on {}, want {}",
+        "{}:{} 在 {} 上没有邻居表项,应为 {}",
+    ),
+    (
         "no CNI ADD has made {}'s interface yet",
         "还没有 CNI ADD 为 {} 建好网卡",
     ),
@@ -205,10 +209,105 @@ pub fn diag(line: &str) -> String {
     }
 }
 
+/// What a check's part asserts (`vethlab check -v`), in Chinese.
+const WHAT: &[(&str, &str)] = &[
+    ("routes of {} have {}", "{} 的路由含有 {}"),
+    ("routes of {} lack {}", "{} 的路由没有 {}"),
+    ("links in {} are exactly {}", "{} 里的网卡恰好是 {}"),
+    ("link {} in {}", "网卡 {}(在 {} 里)"),
+    (
+        "{} in {} holds no IPv4 address",
+        "{}(在 {} 里)没有 IPv4 地址",
+    ),
+    (
+        "{} in {} holds {} (among others)",
+        "{}(在 {} 里)持有 {}(及其他)",
+    ),
+    ("{} in {} holds {}", "{}(在 {} 里)恰好持有 {}"),
+    (
+        "neighbour {} on {} in {} is {}",
+        "邻居 {}(在 {} 上,{} 里)是 {}",
+    ),
+    (
+        "bridge {} in {} has exactly [{}]",
+        "网桥 {}(在 {} 里)恰好含有 [{}]",
+    ),
+    (
+        "peer of {} in {} is {} by {}",
+        "{}(在 {} 里)的对端是 {},依据 {}",
+    ),
+    (
+        "FDB entry {} on {} in {} sends to {}",
+        "FDB 表项 {}(在 {} 上,{} 里)发往 {}",
+    ),
+    (
+        "BIRD in {} has a BGP session Established",
+        "{} 里的 BIRD 有 Established 的 BGP 会话",
+    ),
+    (
+        "host-local holds exactly [{}] for network {}",
+        "host-local 恰好分配了 [{}](网络 {})",
+    ),
+    (
+        "frames on {} and {} are byte-identical",
+        "{} 与 {} 上的帧逐字节相同",
+    ),
+    ("answer: the peer of {} (in {})", "回答:{} 的对端(在 {} 里)"),
+    ("answer: the peer of {}", "回答:{} 的对端"),
+    (
+        "ping {} from {} replies with ttl {}",
+        "ping {}(从 {} 发出)应答 ttl {}",
+    ),
+    ("ping {} from {} replies", "ping {}(从 {} 发出)有应答"),
+    ("ping {} from {} fails", "ping {}(从 {} 发出)不通"),
+    ("{} = {} in {}", "{} = {}(在 {} 里)"),
+];
+
+/// `vethlab check -v`'s report in Chinese: the status word, the step's
+/// title, each part's assertion and each diagnosis where a template fits;
+/// what the kernel printed stays as it printed it.
+pub fn zh_report(text: &str, en_title: &str, zh_title: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        let zh_line = if let Some(rest) = line.strip_prefix("FAIL ") {
+            format!("未完成 {rest}")
+        } else if let Some(rest) = line.strip_prefix("PASS ") {
+            format!("通过 {rest}")
+        } else if let Some(rest) = line.strip_prefix("SKIP ") {
+            format!("跳过 {rest}")
+        } else if !body.is_empty() && body == en_title {
+            format!("{indent}{zh_title}")
+        } else if let Some((mark, rest)) = ["✓ ", "✗ "]
+            .iter()
+            .find_map(|m| body.strip_prefix(m).map(|r| (*m, r)))
+        {
+            // `✓ O1.6   what`: the id (if any), then what was asserted.
+            let (id, what) = match rest.split_once("   ") {
+                Some((id, w)) if !id.contains(' ') => (format!("{id}   "), w.trim_start()),
+                _ => (String::new(), rest),
+            };
+            let what = zh_whole(WHAT, what).unwrap_or(what.to_string());
+            format!("{indent}{mark}{id}{what}")
+        } else {
+            format!("{indent}{}", zh_diag(body))
+        };
+        out.push_str(&zh_line);
+        out.push('\n');
+    }
+    out
+}
+
 /// `line` (a check's diagnosis) in Chinese: each `; `-separated part where
 /// a template fits, after any `NODE: DEV:` head; else as is.
 pub fn zh_diag(line: &str) -> String {
-    line.split("; ").map(zh_part).collect::<Vec<_>>().join(";")
+    let parts: Vec<&str> = line.split("; ").collect();
+    let zh: Vec<String> = parts.iter().map(|p| zh_part(p)).collect();
+    match zh.iter().zip(&parts).all(|(z, p)| z == p) {
+        true => line.to_string(),
+        false => zh.join(";"),
+    }
 }
 
 fn zh_part(part: &str) -> String {
@@ -284,7 +383,17 @@ fn fit(t: &str, s: &str) -> Option<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    use super::zh_diag;
+    use super::{zh_diag, zh_report};
+
+    #[test]
+    fn verbose_report_in_chinese_keeps_what_the_kernel_printed() {
+        let en = "FAIL  lab/s  [O1]  3 ms\n      Title\n  \u{2717} O1   link cni0 in node03\n             node03: cni0: state DOWN (want UP)\n             3: cni0: <BROADCAST,MULTICAST> mtu 1500; x\n";
+        let zh = zh_report(en, "Title", "标题");
+        assert_eq!(
+            zh,
+            "未完成  lab/s  [O1]  3 ms\n      标题\n  \u{2717} O1   网卡 cni0(在 node03 里)\n             node03: cni0:state 是 DOWN,应为 UP\n             3: cni0: <BROADCAST,MULTICAST> mtu 1500; x\n"
+        );
+    }
 
     #[test]
     fn diagnoses_in_chinese_keep_their_names() {

@@ -45,7 +45,7 @@ pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
     let t = step_text(lab, idx);
     let head = format!("{}/{} ({}/{})", lab.name, r.step, idx + 1, lab.steps.len());
     if verbose {
-        print!("{}", r.text_in(true, crate::out::ui().colour_out));
+        print!("{}", verbose_text(&r, lab, idx));
     }
     match &r.status {
         Status::Pass => {
@@ -79,6 +79,25 @@ pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
             }
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+/// Every part of the check, in the learner's language. While a question is
+/// unanswered or answered wrong, only the answer's part: the others name
+/// the answer (a peer-index part shows `host:veth0`).
+fn verbose_text(r: &StepReport, lab: &Lab, idx: usize) -> String {
+    let mut r = r.clone();
+    let unanswered = |c: &vethlab::report::CheckResult| {
+        c.what.starts_with("answer") && matches!(c.outcome, Outcome::Fail(_))
+    };
+    if r.checks.iter().any(unanswered) {
+        r.checks.retain(unanswered);
+        r.captures.clear();
+    }
+    let text = r.text_in(true, crate::out::ui().colour_out);
+    match vethlab::tools::lang::zh() {
+        true => vethlab::tools::lang::zh_report(&text, &r.title, &step_text(lab, idx).title),
+        false => text,
     }
 }
 
