@@ -258,6 +258,15 @@ const ATTEMPTS: &[(&str, &str, Want, &str)] = &[
     ("veth-pair", "pair-into-netns", Wrong,
      "ip netns add other; ip link set veth3 up; ip link set veth4 up; ifconfig veth3 10.20.30.40/24; ifconfig veth4 10.20.30.41/24; ip link set veth4 netns other"),
     ("veth-pair", "second-pair", Wrong, "ip link add veth3 type veth"),
+    // Orders and spellings of the same fix.
+    ("bridge-arp", "veth-in-bridge", Valid, "ip link add br0 type bridge; ip link set veth0 master br0; ip link set br0 up"),
+    ("bridge-arp", "eth0-into-bridge", Valid,
+     "brctl addif br0 eth0; ip addr del 192.168.122.10/24 dev eth0; ip addr add 192.168.122.10/24 brd + dev br0"),
+    ("bridge-arp", "ip-on-bridge", Valid, "ip addr add 192.168.122.101/24 dev br0; ip addr del 192.168.122.101/24 dev veth0"),
+    ("gke-ptp", "pod-to-vpc-gateway", Valid, "ip route add 10.10.1.1/32 dev eth0; ip route add default via 10.10.1.1"),
+    ("veth-pair", "ping-pair", Valid,
+     "ip link set veth0 up; ip addr add 10.1.1.2/24 brd + dev veth0; ip netns exec netns_demo ip addr add 10.1.1.1/24 brd + dev veth1; ip netns exec netns_demo ip link set veth1 up"),
+    ("calico", "proxy-arp", Valid, "echo 1 > /proc/sys/net/ipv4/conf/all/proxy_arp"),
 ];
 
 /// One trial per attempt on a step the kernel can run.
