@@ -115,6 +115,7 @@ fn walk(lab: &Lab, idx: usize) -> Result<(), Failed> {
         "vethlab check >/var/run/walk-before 2>&1; c=$?\n\
          if [ $c -ne 1 ]; then echo \"WALK: the check before the task exited $c\"; cat /var/run/walk-before; exit 10; fi\n\
          vethlab solution >/var/run/walk-solution.sh || exit 11\n\
+         {{ vethlab task; vethlab hint; }} >/var/run/walk-told 2>&1\n\
          {NO_SPOILER}\
          sh -e /var/run/walk-solution.sh || {{ echo 'WALK: the solution failed:'; cat /var/run/walk-solution.sh; exit 12; }}\n\
          {}{wait}\
@@ -127,7 +128,8 @@ fn walk(lab: &Lab, idx: usize) -> Result<(), Failed> {
 }
 
 /// The first failing check holds no line of the solution and not the
-/// answer (issue 28: no answer before the learner tries).
+/// answer, nor do the title, task or first hint hold the answer (issue 28:
+/// no answer before the learner tries).
 const NO_SPOILER: &str = r#"while IFS= read -r l; do
   case "$l" in
     "vethlab answer "*) s=${l#vethlab answer }; s=${s#\'}; s=${s%\'} ;;
@@ -136,6 +138,11 @@ const NO_SPOILER: &str = r#"while IFS= read -r l; do
   if grep -qF -- "$s" /var/run/walk-before; then
     echo "WALK: the first check gives away \`$s\`"; cat /var/run/walk-before; exit 15
   fi
+  case "$l" in "vethlab answer "*)
+    if grep -qF -- "$s" /var/run/walk-told; then
+      echo "WALK: the title, task or hint 1 gives away the answer \`$s\`"; cat /var/run/walk-told; exit 16
+    fi ;;
+  esac
 done </var/run/walk-solution.sh
 "#;
 
