@@ -176,6 +176,10 @@ const DIAGNOSES: &[(&str, &str)] = &[
     ),
     ("no node `{}` in this lab", "命名空间 {} 不存在"),
     (
+        "there is no namespace {} (ip netns list)",
+        "命名空间 {} 不存在(ip netns list)",
+    ),
+    (
         "[{}] nothing arrived at {}: {}",
         "[{}] {} 在时限内没有收到任何数据",
     ),
