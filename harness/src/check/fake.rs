@@ -3,7 +3,7 @@
 
 use crate::check::state::State;
 use crate::error::{Error, Result};
-use crate::model::{Addr, Link, Neigh, Route};
+use crate::model::{Addr, Fdb, Link, Neigh, Route};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -22,6 +22,7 @@ pub struct Node {
     pub addrs: Vec<Addr>,
     pub routes: Vec<Route>,
     pub neighs: Vec<Neigh>,
+    pub fdb: Vec<Fdb>,
     pub sysctls: BTreeMap<String, String>,
     /// `/sys/class/net/DEV/iflink` by device.
     pub iflink: BTreeMap<String, u32>,
@@ -123,6 +124,9 @@ impl State for Fake {
     }
     fn neighbours(&self, node: &str) -> Result<Vec<Neigh>> {
         Ok(self.get(node)?.neighs.clone())
+    }
+    fn fdb(&self, node: &str) -> Result<Vec<Fdb>> {
+        Ok(self.get(node)?.fdb.clone())
     }
     fn sysctl(&self, node: &str, key: &str) -> Result<String> {
         self.get(node)?

@@ -3,7 +3,7 @@
 //! Here, below every pure folder, so the assertion kinds (`lab::expect`)
 //! and the rest of `check` judge through the same trait without a cycle.
 
-use super::{Addr, Link, Neigh, Route};
+use super::{Addr, Fdb, Link, Neigh, Route};
 use crate::error::Result;
 
 /// Read-only access to the state of a lab's nodes.
@@ -23,6 +23,12 @@ pub trait State {
     fn routes(&self, node: &str) -> Result<Vec<Route>>;
     /// IPv4 neighbour entries of `node`.
     fn neighbours(&self, node: &str) -> Result<Vec<Neigh>>;
+    /// Bridge FDB entries of `node` (`bridge fdb show`).
+    fn fdb(&self, node: &str) -> Result<Vec<Fdb>> {
+        Err(crate::error::Error::other(format!(
+            "no FDB can be read in {node} here"
+        )))
+    }
     /// A sysctl of `node`, as `sysctl -n` prints it.
     fn sysctl(&self, node: &str, key: &str) -> Result<String>;
     /// `/sys/class/net/DEV/iflink` read inside `node`.

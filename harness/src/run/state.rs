@@ -2,7 +2,7 @@
 
 use crate::check::state::State;
 use crate::error::{Error, Result};
-use crate::model::{Addr, Link, Neigh, Route};
+use crate::model::{Addr, Fdb, Link, Neigh, Route};
 use crate::sys::netlink;
 use crate::topo::Topo;
 
@@ -24,6 +24,10 @@ impl State for Topo {
     fn neighbours(&self, node: &str) -> Result<Vec<Neigh>> {
         let ns = self.node(node)?;
         ns.block_on(netlink::neighbours(ns.nl()))
+    }
+    fn fdb(&self, node: &str) -> Result<Vec<Fdb>> {
+        let ns = self.node(node)?;
+        ns.block_on(netlink::fdb(ns.nl()))
     }
     fn sysctl(&self, node: &str, key: &str) -> Result<String> {
         self.sysctl_read(node, key)

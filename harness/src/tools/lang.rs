@@ -154,12 +154,192 @@ const DIAGNOSES: &[(&str, &str)] = &[
         "`{}` 只答了一半:哪个命名空间?回答 命名空间:{}",
     ),
     ("`{}` is not it", "`{}` 不对"),
-    ("{}: {}", "{}:{}"),
+    (
+        "{}: the FDB entry for {} on {} is missing",
+        "{}:缺少 {} 在 {} 上的 FDB 表项",
+    ),
+    (
+        "{}: the FDB entry for {} on {} has dst {}, not {}",
+        "{}:{} 在 {} 上的 FDB 表项 dst 是 {},不是 {}",
+    ),
+    (
+        "{}: the FDB entry for {} is on {}, not {}",
+        "{}:{} 的 FDB 表项在 {} 上,不在 {} 上",
+    ),
+    (
+        "{}: no entry for {} on {}, want {}",
+        "{}:{} 在 {} 上没有邻居表项,应为 {}",
+    ),
+    (
+        "no CNI ADD has made {}'s interface yet",
+        "还没有 CNI ADD 为 {} 建好网卡",
+    ),
+    ("no node `{}` in this lab", "命名空间 {} 不存在"),
+    (
+        "there is no namespace {} (ip netns list)",
+        "命名空间 {} 不存在(ip netns list)",
+    ),
+    (
+        "[{}] nothing arrived at {}: {}",
+        "[{}] {} 在时限内没有收到任何数据",
+    ),
+    (
+        "kernel {} has no `{}` support (no `{}` module, not built in)",
+        "内核 {} 不支持 `{}`(没有 `{}` 模块,也未内建)",
+    ),
 ];
 
-/// `line` (a check's diagnosis) in Chinese where a template fits; else as is.
+/// Parts of a diagnosis that follow a `NODE: DEV:` head or stand alone
+/// ("state DOWN (want UP)"), never matched across a `: `.
+const PARTS: &[(&str, &str)] = &[
+    ("{} of {} answered", "收到 {} 个回复(共 {} 个请求)"),
+    ("no reply ({} sent)", "没有回复(发出 {} 个)"),
+    (
+        "answered with ttl {}, want ttl {}",
+        "回复的 ttl 是 {},应为 {}",
+    ),
+    ("shown as @{} (want @{})", "显示为 @{},应为 @{}"),
+    ("flag {} missing", "缺少标志 {}"),
+    ("{} {} (want {})", "{} 是 {},应为 {}"),
+    ("{}, want {}", "{},应为 {}"),
+    ("no entry for {} on {}", "{} 在 {} 上没有表项"),
+];
+
+/// A check's diagnosis as the learner reads it.
+pub fn diag(line: &str) -> String {
+    match zh() {
+        true => zh_diag(line),
+        false => line.to_string(),
+    }
+}
+
+/// What a check's part asserts (`vethlab check -v`), in Chinese.
+const WHAT: &[(&str, &str)] = &[
+    ("routes of {} have {}", "{} 的路由含有 {}"),
+    ("routes of {} lack {}", "{} 的路由没有 {}"),
+    ("links in {} are exactly {}", "{} 里的网卡恰好是 {}"),
+    ("link {} in {}", "网卡 {}(在 {} 里)"),
+    (
+        "{} in {} holds no IPv4 address",
+        "{}(在 {} 里)没有 IPv4 地址",
+    ),
+    (
+        "{} in {} holds {} (among others)",
+        "{}(在 {} 里)持有 {}(及其他)",
+    ),
+    ("{} in {} holds {}", "{}(在 {} 里)恰好持有 {}"),
+    (
+        "neighbour {} on {} in {} is {}",
+        "邻居 {}(在 {} 上,{} 里)是 {}",
+    ),
+    (
+        "bridge {} in {} has exactly [{}]",
+        "网桥 {}(在 {} 里)恰好含有 [{}]",
+    ),
+    (
+        "peer of {} in {} is {} by {}",
+        "{}(在 {} 里)的对端是 {},依据 {}",
+    ),
+    (
+        "FDB entry {} on {} in {} sends to {}",
+        "FDB 表项 {}(在 {} 上,{} 里)发往 {}",
+    ),
+    (
+        "BIRD in {} has a BGP session Established",
+        "{} 里的 BIRD 有 Established 的 BGP 会话",
+    ),
+    (
+        "host-local holds exactly [{}] for network {}",
+        "host-local 恰好分配了 [{}](网络 {})",
+    ),
+    (
+        "frames on {} and {} are byte-identical",
+        "{} 与 {} 上的帧逐字节相同",
+    ),
+    ("answer: the peer of {} (in {})", "回答:{} 的对端(在 {} 里)"),
+    ("answer: the peer of {}", "回答:{} 的对端"),
+    (
+        "ping {} from {} replies with ttl {}",
+        "ping {}(从 {} 发出)应答 ttl {}",
+    ),
+    ("ping {} from {} replies", "ping {}(从 {} 发出)有应答"),
+    ("ping {} from {} fails", "ping {}(从 {} 发出)不通"),
+    ("{} = {} in {}", "{} = {}(在 {} 里)"),
+];
+
+/// `vethlab check -v`'s report in Chinese: the status word, the step's
+/// title, each part's assertion and each diagnosis where a template fits;
+/// what the kernel printed stays as it printed it.
+pub fn zh_report(text: &str, en_title: &str, zh_title: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        let zh_line = if let Some(rest) = line.strip_prefix("FAIL ") {
+            format!("未完成 {rest}")
+        } else if let Some(rest) = line.strip_prefix("PASS ") {
+            format!("通过 {rest}")
+        } else if let Some(rest) = line.strip_prefix("SKIP ") {
+            format!("跳过 {rest}")
+        } else if !body.is_empty() && body == en_title {
+            format!("{indent}{zh_title}")
+        } else if let Some((mark, rest)) = ["✓ ", "✗ "]
+            .iter()
+            .find_map(|m| body.strip_prefix(m).map(|r| (*m, r)))
+        {
+            // `✓ O1.6   what`: the id (if any), then what was asserted.
+            let (id, what) = match rest.split_once("   ") {
+                Some((id, w)) if !id.contains(' ') => (format!("{id}   "), w.trim_start()),
+                _ => (String::new(), rest),
+            };
+            let what = zh_whole(WHAT, what).unwrap_or(what.to_string());
+            format!("{indent}{mark}{id}{what}")
+        } else {
+            format!("{indent}{}", zh_diag(body))
+        };
+        out.push_str(&zh_line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `line` (a check's diagnosis) in Chinese: each `; `-separated part where
+/// a template fits, after any `NODE: DEV:` head; else as is.
 pub fn zh_diag(line: &str) -> String {
-    for (en, zh) in DIAGNOSES {
+    let parts: Vec<&str> = line.split("; ").collect();
+    let zh: Vec<String> = parts.iter().map(|p| zh_part(p)).collect();
+    match zh.iter().zip(&parts).all(|(z, p)| z == p) {
+        true => line.to_string(),
+        false => zh.join(";"),
+    }
+}
+
+fn zh_part(part: &str) -> String {
+    if let Some(z) = zh_whole(DIAGNOSES, part) {
+        return z;
+    }
+    // `node03: cni0: state DOWN (want UP)`: the head kept, the rest translated.
+    let mut at = 0;
+    while let Some(i) = part[at..].find(": ") {
+        let (head, rest) = (&part[..at + i], &part[at + i + 2..]);
+        let z = zh_whole(DIAGNOSES, rest).or_else(|| {
+            (!rest.contains(": "))
+                .then(|| zh_whole(PARTS, rest))
+                .flatten()
+        });
+        if let Some(z) = z {
+            return format!("{head}:{z}");
+        }
+        at += i + 2;
+    }
+    match part.contains(": ") {
+        true => part.to_string(),
+        false => zh_whole(PARTS, part).unwrap_or(part.to_string()),
+    }
+}
+
+fn zh_whole(table: &[(&str, &str)], line: &str) -> Option<String> {
+    for (en, zh) in table {
         if let Some(parts) = fit(en, line) {
             let mut out = String::new();
             let mut it = parts.into_iter();
@@ -170,10 +350,10 @@ pub fn zh_diag(line: &str) -> String {
                     out.push_str(&it.next().unwrap_or_default());
                 }
             }
-            return out;
+            return Some(out);
         }
     }
-    line.to_string()
+    None
 }
 
 /// The parts of `s` where template `t` has `{}`, if `s` fits it (each part
@@ -207,7 +387,17 @@ fn fit(t: &str, s: &str) -> Option<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    use super::zh_diag;
+    use super::{zh_diag, zh_report};
+
+    #[test]
+    fn verbose_report_in_chinese_keeps_what_the_kernel_printed() {
+        let en = "FAIL  lab/s  [O1]  3 ms\n      Title\n  \u{2717} O1   link cni0 in node03\n             node03: cni0: state DOWN (want UP)\n             3: cni0: <BROADCAST,MULTICAST> mtu 1500; x\n";
+        let zh = zh_report(en, "Title", "标题");
+        assert_eq!(
+            zh,
+            "未完成  lab/s  [O1]  3 ms\n      标题\n  \u{2717} O1   网卡 cni0(在 node03 里)\n             node03: cni0:state 是 DOWN,应为 UP\n             3: cni0: <BROADCAST,MULTICAST> mtu 1500; x\n"
+        );
+    }
 
     #[test]
     fn diagnoses_in_chinese_keep_their_names() {
@@ -222,6 +412,18 @@ mod tests {
         assert_eq!(
             zh_diag("vms103: route blackhole 10.244.38.128/26 is proto boot, not bird"),
             "vms103:路由 blackhole 10.244.38.128/26 是 proto boot,不是 proto bird"
+        );
+        assert_eq!(
+            zh_diag("node03: the FDB entry for 82:1a:3c:bd:43:04 on flannel.1 is missing"),
+            "node03:缺少 82:1a:3c:bd:43:04 在 flannel.1 上的 FDB 表项"
+        );
+        assert_eq!(
+            zh_diag("netns_demo: lo: state DOWN (want UNKNOWN)"),
+            "netns_demo: lo:state 是 DOWN,应为 UNKNOWN"
+        );
+        assert_eq!(
+            zh_diag("pod1 has no route default; pod1 has no route 10.0.0.1"),
+            "pod1 没有路由 default;pod1 没有路由 10.0.0.1"
         );
         assert_eq!(zh_diag("something else"), "something else");
     }

@@ -145,18 +145,25 @@ pub fn write_marker(lab: &Path, step: usize) -> Result<()> {
 /// Inside a vethlab shell: the lab file and step it holds. Elsewhere, an
 /// input error (exit 2) that says how to get into one.
 pub fn read_marker() -> Result<(PathBuf, usize)> {
+    use crate::tools::lang::pick;
     let outside = |why: &str| {
         Error::input(
-            "not in a lab's shell",
-            format!("start one with `vethlab shell LAB --step N` ({why})"),
+            pick("not in a lab's shell", "不在实验的 shell 里"),
+            pick(
+                &format!("start one with `vethlab shell LAB --step N` ({why})"),
+                &format!("先用 `vethlab shell LAB --step N` 打开一个({why})"),
+            )
+            .to_string(),
         )
     };
-    let text = std::fs::read_to_string(MARKER).map_err(|_| outside("no lab here"))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| outside("no lab here"))?;
+    let text = std::fs::read_to_string(MARKER)
+        .map_err(|_| outside(pick("no lab here", "这里没有实验")))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|_| outside(pick("no lab here", "这里没有实验")))?;
     let (Some(lab), Some(step), Some(ns)) =
         (v["lab"].as_str(), v["step"].as_u64(), v["userns"].as_u64())
     else {
-        return Err(outside("no lab here"));
+        return Err(outside(pick("no lab here", "这里没有实验")));
     };
     // The sandbox's user namespace is never the machine's: a marker there,
     // or one seen from another sandbox, is not ours.
@@ -164,7 +171,10 @@ pub fn read_marker() -> Result<(PathBuf, usize)> {
     if map.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"]
         || userns_id() != Some(ns)
     {
-        return Err(outside("this is not the shell's sandbox"));
+        return Err(outside(pick(
+            "this is not the shell's sandbox",
+            "这不是该 shell 的沙箱",
+        )));
     }
     Ok((PathBuf::from(lab), step as usize))
 }
@@ -208,8 +218,11 @@ pub fn attach_named() -> Result<Topo> {
         let fd: OwnedFd = std::fs::File::open(&p)
             .map_err(|e| Error::io(format!("open {}", p.display()), e))?
             .into();
-        topo.attach_node(&name, fd)
-            .context(|| format!("namespace {name}"))?;
+        // A file that is no namespace (`touch /var/run/netns/X`) holds no
+        // node: the check then says the namespace is missing.
+        if topo.attach_node(&name, fd).is_err() {
+            continue;
+        }
     }
     Ok(topo)
 }

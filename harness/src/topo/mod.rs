@@ -97,8 +97,10 @@ impl Topo {
                 .ok_or_else(|| Error::parse(format!("`{s}`"), "unclosed placeholder"))?
                 + a;
             let key = &out[a + 1..b];
+            // Named by the pod: a learner reads which ADD is missing.
             let v = self.vars.get(key).ok_or_else(|| {
-                Error::not_found(format!("`{{{key}}}`: no earlier CNI ADD produced it"))
+                let pod = key[4..].rsplit_once('.').map_or(&key[4..], |p| p.0);
+                Error::not_found(format!("no CNI ADD has made {pod}'s interface yet"))
             })?;
             out.replace_range(a..=b, v);
         }

@@ -1,6 +1,7 @@
 //! Every step walked through as a learner would, through the same code path
 //! as `vethlab shell LAB --step N` (with a command instead of a terminal):
-//! the check fails on the given state; the reference solution, typed into
+//! the check fails on the given state, naming neither a line of the
+//! solution nor the answer; the reference solution, typed into
 //! the shell, does the task; the learner pings what the step is about
 //! (warm caches); the check then passes, twice in a row. And per lab: the
 //! finished lab (`vethlab shell LAB`) passes the steps' checks.
@@ -114,6 +115,8 @@ fn walk(lab: &Lab, idx: usize) -> Result<(), Failed> {
         "vethlab check >/var/run/walk-before 2>&1; c=$?\n\
          if [ $c -ne 1 ]; then echo \"WALK: the check before the task exited $c\"; cat /var/run/walk-before; exit 10; fi\n\
          vethlab solution >/var/run/walk-solution.sh || exit 11\n\
+         {{ vethlab task; vethlab hint; }} >/var/run/walk-told 2>&1\n\
+         {NO_SPOILER}\
          sh -e /var/run/walk-solution.sh || {{ echo 'WALK: the solution failed:'; cat /var/run/walk-solution.sh; exit 12; }}\n\
          {}{wait}\
          vethlab check || {{ echo 'WALK: the check after the solution failed'; exit 13; }}\n\
@@ -123,6 +126,25 @@ fn walk(lab: &Lab, idx: usize) -> Result<(), Failed> {
     let step = (idx + 1).to_string();
     shell(lab, &["--step", &step], &script)
 }
+
+/// The first failing check holds no line of the solution and not the
+/// answer, nor do the title, task or first hint hold the answer (issue 28:
+/// no answer before the learner tries).
+const NO_SPOILER: &str = r#"while IFS= read -r l; do
+  case "$l" in
+    "vethlab answer "*) s=${l#vethlab answer }; s=${s#\'}; s=${s%\'} ;;
+    *) s=$l; [ ${#s} -gt 8 ] || continue ;;
+  esac
+  if grep -qF -- "$s" /var/run/walk-before; then
+    echo "WALK: the first check gives away \`$s\`"; cat /var/run/walk-before; exit 15
+  fi
+  case "$l" in "vethlab answer "*)
+    if grep -qF -- "$s" /var/run/walk-told; then
+      echo "WALK: the title, task or hint 1 gives away the answer \`$s\`"; cat /var/run/walk-told; exit 16
+    fi ;;
+  esac
+done </var/run/walk-solution.sh
+"#;
 
 /// Steps whose check a later step undoes on purpose, with why: in the
 /// finished lab they fail, and must.

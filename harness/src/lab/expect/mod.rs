@@ -43,6 +43,9 @@ kinds! {
     /// The addresses host-local holds for a CNI network, exactly (in the
     /// run's scratch directory: after DEL, none).
     "ipam" => Ipam(ipam::ExpectIpam),
+    /// A bridge FDB entry (`bridge fdb show dev DEV`): where the device
+    /// sends a frame for a MAC (on VXLAN, the all-zeros default entry counts).
+    "fdb" => Fdb(fdb::ExpectFdb),
 }
 
 pub use peer_index::{peer_index, Method};

@@ -49,7 +49,7 @@ pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
     let t = step_text(lab, idx);
     let head = format!("{}/{} ({}/{})", lab.name, r.step, idx + 1, lab.steps.len());
     if verbose {
-        put!("{}", r.text_in(true, crate::out::ui().colour_out));
+        put!("{}", verbose_text(&r, lab, idx));
     }
     match &r.status {
         Status::Pass => {
@@ -61,7 +61,7 @@ pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
             say!(
                 "{} {head}: {}\n{}",
                 pick("SKIP", "跳过"),
-                esc(why),
+                esc(&vethlab::tools::lang::diag(why)),
                 pick(
                     "This kernel cannot run this step's check: nothing was judged.",
                     "此内核无法运行本步的检查：没有做出判定。"
@@ -70,10 +70,7 @@ pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_SKIP))
         }
         Status::Fail => {
-            let diag = match vethlab::tools::lang::zh() {
-                true => vethlab::tools::lang::zh_diag(&first_unmet(&r)),
-                false => first_unmet(&r),
-            };
+            let diag = vethlab::tools::lang::diag(&learner_words(&first_unmet(&r)));
             say!("{} {head}: {}", pick("NOT YET", "未完成"), esc(&diag));
             if !verbose {
                 say!(
@@ -86,6 +83,37 @@ pub fn verdict(lab: &Lab, idx: usize, verbose: bool) -> Result<ExitCode> {
             }
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+/// Every part of the check, in the learner's language. While a question is
+/// unanswered or answered wrong, only the answer's part: the others name
+/// the answer (a peer-index part shows `host:veth0`).
+fn verbose_text(r: &StepReport, lab: &Lab, idx: usize) -> String {
+    let mut r = r.clone();
+    let unanswered = |c: &vethlab::report::CheckResult| {
+        c.what.starts_with("answer") && matches!(c.outcome, Outcome::Fail(_))
+    };
+    if r.checks.iter().any(unanswered) {
+        r.checks.retain(unanswered);
+        r.captures.clear();
+    }
+    let text = r.text_in(true, crate::out::ui().colour_out);
+    match vethlab::tools::lang::zh() {
+        true => vethlab::tools::lang::zh_report(&text, &r.title, &step_text(lab, idx).title),
+        false => text,
+    }
+}
+
+/// The runner's words for a lab author, as a learner reads them: a node
+/// the check cannot find is a namespace that does not exist (yet).
+fn learner_words(d: &str) -> String {
+    match d
+        .strip_prefix("no node `")
+        .and_then(|r| r.strip_suffix("` in this lab"))
+    {
+        Some(n) => format!("there is no namespace {n} (ip netns list)"),
+        None => d.to_string(),
     }
 }
 
@@ -108,6 +136,9 @@ fn first_unmet(r: &StepReport) -> String {
             };
             // Traffic's detail ("0 of 2 answered") needs what was sent;
             // state's names its node and device itself.
+            if let Some(d) = ping_diag(&c.what, &first) {
+                return d;
+            }
             return match c.what.starts_with("ping ") || c.what.starts_with("udp ") {
                 true if first != c.what => format!("{}: {first}", c.what),
                 _ => first,
@@ -115,6 +146,32 @@ fn first_unmet(r: &StepReport) -> String {
         }
     }
     "the check did not hold".into()
+}
+
+/// A failed ping as a diagnosis, not ping(8)'s output: "ping 10.244.2.2
+/// from pod1: no reply (2 sent); From … Destination Host Unreachable",
+/// "1 of 2 answered", or "answered with ttl 63, want ttl 62".
+fn ping_diag(what: &str, first: &str) -> Option<String> {
+    let (head, want_ttl) = match what.split_once(" replies") {
+        Some((h, rest)) => (h, rest.strip_prefix(" with ttl ")),
+        None => return None,
+    };
+    let w: Vec<&str> = first.split_whitespace().collect();
+    let (sent, got) = match w.as_slice() {
+        [s, "packets", "transmitted,", g, "received,", ..] => (*s, *g),
+        _ => return None,
+    };
+    let extra = first.split_once(" (").map(|(_, x)| x.trim_end_matches(')'));
+    let d = match (got, extra) {
+        ("0", Some(x)) => format!("no reply ({sent} sent); {x}"),
+        ("0", None) => format!("no reply ({sent} sent)"),
+        (g, _) if g != sent => format!("{g} of {sent} answered"),
+        _ => {
+            let ttl = extra?.rsplit_once("ttl=")?.1;
+            format!("answered with ttl {ttl}, want ttl {}", want_ttl?)
+        }
+    };
+    Some(format!("{head}: {d}"))
 }
 
 /// After "Well done": where to go next, or what the lab showed.

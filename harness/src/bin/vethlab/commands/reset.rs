@@ -17,7 +17,10 @@ impl super::Command for Reset {
     fn exec(self: Box<Self>, _: &super::Ctx) -> Result<ExitCode> {
         exercise::current()?;
         exercise::request_reset()?;
-        eprintln!("vethlab reset: tearing the lab down ...");
+        eprintln!(
+            "vethlab reset: {}",
+            vethlab::tools::lang::pick("tearing the lab down ...", "正在拆除实验并重建……")
+        );
         // The shell's vethlab ends this process with the shell.
         std::thread::sleep(std::time::Duration::from_secs(10));
         Err(Error::other("the shell did not restart"))

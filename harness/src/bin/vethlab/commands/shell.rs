@@ -140,7 +140,7 @@ fn banner(lab: &Lab, topo: &vethlab::topo::Topo, chosen: Option<usize>, node: &s
                         "Note: this kernel cannot run this step:",
                         "注意：此内核无法运行本步："
                     ),
-                    esc(&why),
+                    esc(&vethlab::tools::lang::diag(&why)),
                     pick(
                         "its check will say SKIP (exit status 3), never PASS.",
                         "它的检查只会显示「跳过」（退出码 3），不会显示通过。"
@@ -149,7 +149,8 @@ fn banner(lab: &Lab, topo: &vethlab::topo::Topo, chosen: Option<usize>, node: &s
             }
         }
         None => {
-            eprintln!("vethlab shell: {} — {}", lab.name, esc(&lab.title));
+            let title = step_text(lab, 0).lab_title;
+            eprintln!("vethlab shell: {} — {}", lab.name, esc(&title));
             eprintln!(
                 "{}",
                 pick(

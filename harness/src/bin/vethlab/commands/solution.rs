@@ -25,7 +25,10 @@ impl super::Command for Solution {
         }
         let text = exercise::solution(&lab, idx)?;
         if text.is_empty() {
-            println("# nothing to type: this step's task is to look (see `vethlab task`)");
+            println(vethlab::tools::lang::pick(
+                "# nothing to type: this step's task is to look (see `vethlab task`)",
+                "# 无需输入命令：本步的任务是观察（见 `vethlab task`）",
+            ));
         } else {
             put!("{text}");
         }
