@@ -1,13 +1,14 @@
 //! Judging an expectation against kernel state handed over as a [`State`]:
 //! Ok(what was seen) or Err(what differs). No I/O of its own.
 
+use crate::check::addrs;
 use crate::check::judge_more::{bgp, expand_tabs, name_at, peer_mismatch, sysctl};
 pub use crate::check::judge_more::{brctl_show, NO_BIRD};
 use crate::check::lines::resolve;
 use crate::check::route_match::{route_matches, route_miss};
 use crate::check::state::State;
 use crate::error::{Error, Result};
-use crate::lab::expect::{split_at, Expect, Method};
+use crate::lab::expect::{split_at, Expect, Family, Method};
 use crate::model::{fmt_mac, Link};
 
 /// Ok(what was seen) or Err(what differs).
@@ -40,15 +41,21 @@ impl Expect {
                 dev,
                 exactly,
                 has,
-            } => addr(st, node, dev, exactly.as_deref(), has),
-            Expect::Routes { node, has, lacks } => routes(st, node, has, lacks),
+                family,
+            } => addrs::addr(st, node, dev, exactly.as_deref(), has, *family),
+            Expect::Routes {
+                node,
+                has,
+                lacks,
+                family,
+            } => routes(st, node, has, lacks, *family == Some(Family::Inet6)),
             Expect::Neigh {
                 node,
                 dev,
                 ip,
                 state,
                 lladdr,
-            } => neigh(st, node, dev, ip, state, lladdr.as_deref()),
+            } => addrs::neigh(st, node, dev, ip, state, lladdr.as_deref()),
             Expect::Sysctl { node, key, value } => sysctl(st, node, key, value),
             Expect::PeerIndex {
                 node,
@@ -110,62 +117,18 @@ fn links(st: &dyn State, node: &str, names: &[String]) -> Result<Verdict> {
     })
 }
 
-fn addr(
+fn routes(
     st: &dyn State,
     node: &str,
-    dev: &str,
-    exactly: Option<&[String]>,
     has: &[String],
+    lacks: &[String],
+    six: bool,
 ) -> Result<Verdict> {
     Ok({
-        let l = st.link(node, dev)?;
-        let all = st.addrs(node)?;
-        let mut got: Vec<String> = all
-            .iter()
-            .filter(|a| a.index == l.index)
-            .map(|a| format!("{}/{}", a.ip, a.prefix))
-            .collect();
-        got.sort();
-        let (mut want, only) = match exactly {
-            Some(x) => (x.to_vec(), true),
-            None => (has.to_vec(), false),
+        let lines = match six {
+            true => addrs::route6_lines(st, node)?,
+            false => route_lines(st, node)?,
         };
-        want.sort();
-        let shown = if got.is_empty() {
-            format!("{dev}: no IPv4 address")
-        } else {
-            format!("{dev}: inet {}", got.join(", inet "))
-        };
-        let ok = match only {
-            true => got == want,
-            false => want.iter().all(|w| got.contains(w)),
-        };
-        if ok {
-            Ok(shown)
-        } else {
-            Err(format!("{}\n{shown}", addr_miss(node, dev, &got, &want)))
-        }
-    })
-}
-
-/// The first address part unmet, in one line ("song: veth1 has no 10.1.1.1/24").
-fn addr_miss(node: &str, dev: &str, got: &[String], want: &[String]) -> String {
-    if let Some(w) = want.iter().find(|w| !got.contains(w)) {
-        let ip = w.split('/').next().unwrap_or(w);
-        return match got.iter().find(|g| g.split('/').next() == Some(ip)) {
-            Some(g) => format!("{node}: {dev} holds {g}, not {w}"),
-            None => format!("{node}: {dev} holds no {w}"),
-        };
-    }
-    match got.iter().find(|g| !want.contains(g)) {
-        Some(g) => format!("{node}: {dev} should not hold {g}"),
-        None => format!("{node}: {dev}'s addresses differ"),
-    }
-}
-
-fn routes(st: &dyn State, node: &str, has: &[String], lacks: &[String]) -> Result<Verdict> {
-    Ok({
-        let lines = route_lines(st, node)?;
         let mut bad = vec![];
         for h in has {
             if !lines.iter().any(|l| route_matches(h, l)) {
@@ -177,53 +140,13 @@ fn routes(st: &dyn State, node: &str, has: &[String], lacks: &[String]) -> Resul
                 bad.push(format!("{node} still has `{l}`"));
             }
         }
-        let shown = format!("ip route:\n      {}", lines.join("\n      "));
+        let cmd = if six { "ip -6 route" } else { "ip route" };
+        let shown = format!("{cmd}:\n      {}", lines.join("\n      "));
         if bad.is_empty() {
             Ok(shown)
         } else {
             // The first line is the diagnosis; the listing follows.
             Err(format!("{}\n{shown}", bad.join("; ")))
-        }
-    })
-}
-
-fn neigh(
-    st: &dyn State,
-    node: &str,
-    dev: &str,
-    ip: &str,
-    state: &[String],
-    lladdr: Option<&str>,
-) -> Result<Verdict> {
-    Ok({
-        let l = st.link(node, dev)?;
-        let all = st.neighbours(node)?;
-        let n = all
-            .iter()
-            .find(|n| n.index == l.index && n.ip.to_string() == *ip);
-        let shown = match n {
-            Some(n) => format!(
-                "{} dev {dev}{} {}",
-                n.ip,
-                n.lladdr
-                    .map(|m| format!(" lladdr {}", fmt_mac(&m)))
-                    .unwrap_or_default(),
-                n.state
-            ),
-            None => format!("no entry for {ip} on {dev}"),
-        };
-        let mut ok = n.is_some_and(|n| state.contains(&n.state));
-        if let (Some(want), Some(n)) = (lladdr, n) {
-            ok &= n.lladdr.map(|m| fmt_mac(&m)) == Some(resolve(st, want)?);
-        }
-        if ok {
-            Ok(shown)
-        } else {
-            Err(format!(
-                "{node}: {shown}, want {}{}",
-                state.join("/"),
-                lladdr.map(|m| format!(" lladdr {m}")).unwrap_or_default()
-            ))
         }
     })
 }

@@ -4,7 +4,7 @@
 use crate::check::state::State;
 use crate::error::{Error, Result};
 use crate::lab::fixture::{placeholders, FixtureLine};
-use crate::model::fmt_mac;
+use crate::model::{fmt_mac, link_local};
 
 /// Replace placeholders with what the kernel holds now.
 pub fn resolve(st: &dyn State, text: &str) -> Result<String> {
@@ -22,6 +22,12 @@ pub fn resolve(st: &dyn State, text: &str) -> Result<String> {
         let v = match p[2] {
             "mac" => l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
             "ifindex" => l.index.to_string(),
+            // The link-local address the kernel derives from the MAC
+            // (EUI-64): a fixture need not pin MACs to name it.
+            "ll6" => l
+                .mac
+                .map(|m| link_local(&m).to_string())
+                .unwrap_or_default(),
             _ => continue,
         };
         out = out.replace(&format!("{{{ph}}}"), &v);

@@ -1,6 +1,7 @@
 //! Judging: expectations on kernel state and article transcripts, compared
 //! with what was read or captured.
 
+pub mod addrs;
 pub mod answer;
 pub mod doctor;
 pub mod judge;
@@ -10,6 +11,8 @@ pub mod route_match;
 pub mod state;
 pub mod transcript;
 
+#[cfg(test)]
+mod addrs_tests;
 #[cfg(test)]
 pub(crate) mod fake;
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //! what `ip route` prints, and what differs, in one line.
 
 /// Attributes of `ip route` that take a value.
-const ROUTE_KEYS: &[&str] = &["via", "dev", "proto", "scope", "src", "metric"];
+const ROUTE_KEYS: &[&str] = &["via", "dev", "proto", "scope", "src", "metric", "pref"];
 /// Attributes a route line may carry beyond what a lab line names: the
 /// kernel forwards the same way (`proto`, `metric`, `src`, `scope`, `onlink`).
-const ROUTE_FREE: &[&str] = &["proto", "metric", "src", "scope", "onlink", "linkdown"];
+const ROUTE_FREE: &[&str] = &[
+    "proto", "metric", "src", "scope", "onlink", "linkdown", "pref",
+];
 
 /// A route line split into its destination (`default`, `blackhole 10.0.0.0/8`)
 /// and its attributes (flags have an empty value).
@@ -32,7 +34,8 @@ pub fn route_parts(line: &str) -> (String, Vec<(String, String)>) {
 /// Whether the kernel's route line `got` is the lab's `want`: the same
 /// destination and every attribute `want` names; others only where they do
 /// not change where packets go (a route written with `onlink`, or without
-/// `proto X`, is the same route unless the lab line names it).
+/// `proto X`, is the same route unless the lab line names it). IPv6
+/// routes carry a router preference (`pref medium`) that does not either.
 pub fn route_matches(want: &str, got: &str) -> bool {
     let (wh, wa) = route_parts(want);
     let (gh, ga) = route_parts(got);

@@ -2,7 +2,7 @@
 //! implements over live namespaces and unit tests implement with plain values.
 
 use crate::error::Result;
-use crate::model::{Addr, Link, Neigh, Route};
+use crate::model::{Addr, Addr6, Link, Neigh, Neigh6, Route, Route6};
 
 /// Read-only access to the state of a lab's nodes.
 pub trait State {
@@ -21,6 +21,12 @@ pub trait State {
     fn routes(&self, node: &str) -> Result<Vec<Route>>;
     /// IPv4 neighbour entries of `node`.
     fn neighbours(&self, node: &str) -> Result<Vec<Neigh>>;
+    /// IPv6 addresses of `node`, link-local ones included (`ip -6 addr`).
+    fn addrs6(&self, node: &str) -> Result<Vec<Addr6>>;
+    /// IPv6 routes of `node`'s main table (`ip -6 route`).
+    fn routes6(&self, node: &str) -> Result<Vec<Route6>>;
+    /// IPv6 neighbour (NDP) entries of `node` (`ip -6 neigh`).
+    fn neighbours6(&self, node: &str) -> Result<Vec<Neigh6>>;
     /// A sysctl of `node`, as `sysctl -n` prints it.
     fn sysctl(&self, node: &str, key: &str) -> Result<String>;
     /// `/sys/class/net/DEV/iflink` read inside `node`.

@@ -1,6 +1,7 @@
 //! Assertions on kernel state as written in lab files (`"expect": KIND`):
 //! what each one names and how it is described. Judging is in `check::judge`.
 
+pub use crate::lab::inet6::Family;
 use serde::Deserialize;
 
 /// A `node:iface` reference, as written in lab files.
@@ -58,24 +59,34 @@ pub enum Expect {
         /// What iproute2 prints after `@`: `if3`, or a name in the same namespace.
         at: Option<String>,
     },
-    /// The IPv4 addresses of one interface, exactly.
+    /// The addresses of one interface (IPv4, IPv6 or both, see `family`).
     Addr {
         /// The lab node (network namespace) to look in.
         node: String,
         /// The interface name.
         dev: String,
-        /// Every IPv4 address as `IP/PREFIX`, in any order.
+        /// Every address of the compared families as `IP/PREFIX`, in any
+        /// order (`{node.dev.ll6}/64` is the link-local address).
         #[serde(default)]
         exactly: Option<Vec<String>>,
         /// Addresses it must hold among others (`IP/PREFIX`), where the
         /// task does not say it holds nothing else.
         #[serde(default)]
         has: Vec<String>,
+        /// The families `exactly` is exact in: `inet`, `inet6` or `all`.
+        /// Default: those its addresses are of (IPv4 when it is empty), so
+        /// the link-local `inet6` address every interface gets is listed
+        /// only where the lab speaks of IPv6.
+        #[serde(default)]
+        family: Option<Family>,
     },
-    /// Lines `ip route` must and must not print in a node.
+    /// Lines `ip route` (or `ip -6 route`) must and must not print in a node.
     Routes {
         /// The lab node (network namespace) to look in.
         node: String,
+        /// `inet6`: the lines are `ip -6 route`'s (default `inet`, `ip route`).
+        #[serde(default)]
+        family: Option<Family>,
         /// Route lines that must be present (blanks need not match exactly).
         #[serde(default)]
         has: Vec<String>,
@@ -83,13 +94,13 @@ pub enum Expect {
         #[serde(default)]
         lacks: Vec<String>,
     },
-    /// One neighbour (ARP) entry, as `ip neigh` shows it.
+    /// One neighbour entry, as `ip neigh` (ARP) or `ip -6 neigh` (NDP) shows it.
     Neigh {
         /// The lab node (network namespace) to look in.
         node: String,
         /// The interface the entry is on.
         dev: String,
-        /// The neighbour's IPv4 address.
+        /// The neighbour's IPv4 or IPv6 address (or `{node.dev.ll6}`).
         ip: String,
         /// States any one of which passes (`REACHABLE`, `STALE`, `PERMANENT`, ...).
         state: Vec<String>,
@@ -219,12 +230,18 @@ impl Expect {
                 dev,
                 exactly,
                 has,
+                family,
             } => match exactly {
-                Some(x) if x.is_empty() => format!("{dev} in {node} holds no IPv4 address"),
+                Some(x) if x.is_empty() => format!(
+                    "{dev} in {node} holds no {} address",
+                    Family::of(x, *family).word()
+                ),
                 Some(x) => format!("{dev} in {node} holds {}", x.join(", ")),
                 None => format!("{dev} in {node} holds {} (among others)", has.join(", ")),
             },
-            Expect::Routes { node, has, lacks } => {
+            Expect::Routes {
+                node, has, lacks, ..
+            } => {
                 // What is asserted, so four checks of one node read apart.
                 let q = |v: &[String]| {
                     v.iter()

@@ -9,6 +9,7 @@ pub mod expand;
 pub mod expect;
 pub mod fixture;
 pub mod format;
+pub mod inet6;
 pub mod input;
 mod items;
 pub mod load;

@@ -4,10 +4,12 @@
 pub mod addr;
 pub mod link;
 pub mod route;
+pub mod route6;
 
-pub use addr::{Addr, Fdb, Neigh};
+pub use addr::{link_local, Addr, Addr6, Fdb, Neigh, Neigh6};
 pub use link::{fmt_mac, parse_mac, Link, LinkCommon, LinkKind, Mac};
 pub use route::Route;
+pub use route6::Route6;
 
 #[cfg(test)]
 mod tests;
