@@ -59,8 +59,8 @@ impl<'a> Loader<'a> {
         // Membership by hash: a lab may make thousands of pods.
         let mut node_set: HashSet<String> = HashSet::new();
         let mut devs = Devices::default();
-        for (ni, n) in raw.nodes.iter().enumerate() {
-            if !node_set.insert(n.clone()) {
+        for (ni, n) in raw.nodes.iter().map(|n| n.name()).enumerate() {
+            if !node_set.insert(n.to_string()) {
                 return Err(Error::input(
                     loc.at(loc.value(&format!("/nodes/{ni}"), 0)),
                     format!("node `{n}` is declared twice"),
@@ -68,7 +68,7 @@ impl<'a> Loader<'a> {
             }
             devs.add_node(n);
         }
-        let Some(default_node) = raw.nodes.first().cloned() else {
+        let Some(default_node) = raw.nodes.first().map(|n| n.name().to_string()) else {
             return Err(Error::input(
                 loc.at(loc.value("/nodes", 0)),
                 "a lab needs at least one node (the first runs commands that name none)",

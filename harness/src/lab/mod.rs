@@ -33,4 +33,6 @@ mod files_tests;
 #[cfg(test)]
 mod load_tests;
 #[cfg(test)]
+mod nodes_tests;
+#[cfg(test)]
 mod spans_bless_tests;

@@ -124,12 +124,20 @@ impl Topo {
 
     /// Create node `name`, a new network namespace; an error if it exists.
     pub fn add_node(&mut self, name: &str) -> Result<()> {
+        self.add_node_with(name, true)
+    }
+
+    /// Create node `name` with IPv6 on or off (`"ipv6": false` in the lab).
+    pub fn add_node_with(&mut self, name: &str, ipv6: bool) -> Result<()> {
         if self.by_name.contains_key(name) {
             return Err(Error::other(format!(
                 "Cannot create namespace \"{name}\": it already exists"
             )));
         }
         let ns = Netns::new(name)?;
+        if !ipv6 {
+            ns.disable_ipv6()?;
+        }
         self.push_node(ns);
         Ok(())
     }
