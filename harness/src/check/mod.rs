@@ -1,13 +1,9 @@
 //! Judging: expectations on kernel state and article transcripts, compared
 //! with what was read or captured.
 
-pub mod addrs;
 pub mod answer;
 pub mod doctor;
-pub mod judge;
-mod judge_more;
 pub mod lines;
-pub mod route_match;
 pub mod state;
 pub mod transcript;
 

@@ -1,8 +1,7 @@
 //! IPv6 in expectations: which address families an `addr` or `routes`
-//! assertion compares, and the load-time check that what it names is of
-//! those families (a clear error at load, not a puzzling miss at run).
+//! assertion compares, and of which family what it names is (each kind's
+//! `mistake` refuses the wrong one at load, not as a puzzling miss at run).
 
-use crate::lab::expect::Expect;
 use serde::Deserialize;
 use std::net::IpAddr;
 
@@ -50,6 +49,14 @@ impl Family {
     pub fn covers(self, f: Family) -> bool {
         self == Family::All || self == f
     }
+    /// As a lab file writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Inet => "inet",
+            Family::Inet6 => "inet6",
+            Family::All => "all",
+        }
+    }
     /// `IPv4`, `IPv6`, `IPv4 or IPv6`.
     pub fn word(self) -> &'static str {
         match self {
@@ -60,91 +67,18 @@ impl Family {
     }
 }
 
-/// What an IPv6-aware expectation names that cannot be compared: an entry
-/// that is no address, an address outside `family`, an IPv6 route line
-/// without `"family": "inet6"` (or the reverse).
-pub fn check(e: &Expect) -> Result<(), String> {
-    match e {
-        Expect::Addr {
-            exactly,
-            has,
-            family,
-            ..
-        } => {
-            for a in exactly.iter().flatten().chain(has) {
-                let Some(f) = entry_family(a) else {
-                    return Err(format!(
-                        "`{a}` is not an address (IP/PREFIX, IPv4 or IPv6, or {{node.dev.ll6}}/64)"
-                    ));
-                };
-                if !a.contains('/') {
-                    return Err(format!(
-                        "`{a}`: give its prefix length (`{a}/64`, `{a}/24`)"
-                    ));
-                }
-                if let (Some(x), Some(g)) = (exactly, family) {
-                    if !g.covers(f) && x.contains(a) {
-                        return Err(format!(
-                            "`{a}` is an {} address but `family` is `{}`",
-                            f.word(),
-                            fam_name(*g)
-                        ));
-                    }
-                }
-            }
-            Ok(())
-        }
-        Expect::Routes {
-            family, has, lacks, ..
-        } => {
-            let six = match family {
-                None | Some(Family::Inet) => false,
-                Some(Family::Inet6) => true,
-                Some(Family::All) => return Err(
-                    "`family` of routes is `inet` (ip route) or `inet6` (ip -6 route), not `all`"
-                        .into(),
-                ),
-            };
-            for l in has.iter().chain(lacks) {
-                let v6 = l
-                    .split_whitespace()
-                    .any(|w| matches!(entry_family(w), Some(Family::Inet6)));
-                let v4 = l
-                    .split_whitespace()
-                    .any(|w| matches!(entry_family(w), Some(Family::Inet)));
-                if v6 && !six {
-                    return Err(format!("`{l}` is an IPv6 route: add `\"family\": \"inet6\"` (its lines are `ip -6 route`'s)"));
-                }
-                if v4 && six {
-                    return Err(format!(
-                        "`{l}` names an IPv4 address, but `family` is `inet6` (`ip -6 route`)"
-                    ));
-                }
-            }
-            Ok(())
-        }
-        Expect::Neigh { ip, .. } if !ip.contains('{') && entry_family(ip).is_none() => Err(
-            format!("`{ip}` is not an IPv4 or IPv6 address (the neighbour's, without a prefix)"),
-        ),
-        _ => Ok(()),
-    }
-}
-
-fn fam_name(f: Family) -> &'static str {
-    match f {
-        Family::Inet => "inet",
-        Family::Inet6 => "inet6",
-        Family::All => "all",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::expect::Expect;
     use serde_json::json;
 
     fn e(v: serde_json::Value) -> Expect {
         serde_json::from_value(v).unwrap()
+    }
+
+    fn check(e: &Expect) -> Result<(), String> {
+        e.mistake().map_or(Ok(()), Err)
     }
 
     #[test]

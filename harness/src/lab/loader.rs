@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
 use crate::iproute::devices::Devices;
 use crate::lab::expect::{split_at, Expect};
-use crate::lab::items::vacuous;
 use crate::lab::load::fixtures_base;
 use crate::lab::spans::{token, Spans};
 use serde_json::{Map, Value};
@@ -428,18 +427,18 @@ impl Item<'_> {
                     .map_err(|m| self.err(format!("expect {}: {m}", e.describe())))?;
             }
         }
-        if let Some(why) = vacuous(&e) {
+        if let Some(why) = e.vacuous() {
             return Err(self.err(format!("expect {}: {why}", e.describe())));
         }
-        crate::lab::inet6::check(&e)
-            .map_err(|m| self.err(format!("expect {}: {m}", e.describe())))?;
-        if let Expect::SameFrames { a, b } = &e {
-            for p in [a, b] {
-                if !self.rs.capture.contains_key(p) {
-                    return Err(self.err(format!(
-                        "same-frames: `{p}` is not among this step's capture points"
-                    )));
-                }
+        if let Some(m) = e.mistake() {
+            return Err(self.err(format!("expect {}: {m}", e.describe())));
+        }
+        for p in e.capture_points() {
+            if !self.rs.capture.contains_key(p) {
+                return Err(self.err(format!(
+                    "{}: `{p}` is not among this step's capture points",
+                    e.tag()
+                )));
             }
         }
         Ok(Action::Expect {

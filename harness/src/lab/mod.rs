@@ -7,6 +7,7 @@ mod captures;
 pub mod catalog;
 pub mod expand;
 pub mod expect;
+pub mod fill;
 pub mod fixture;
 pub mod format;
 pub mod inet6;
