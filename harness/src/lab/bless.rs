@@ -66,15 +66,20 @@ pub fn line(l: &str, macs: &[Mac]) -> String {
 }
 
 /// `addr` replaced where it stands as a whole address (`fe80::1` is not
-/// the start of `fe80::1a`): followed by no hex digit, `:` or `.`.
+/// the start of `fe80::1a` or `fe80::1:2`, but is in tcpdump's `fe80::1: `).
 fn replace_addr(s: &str, addr: &str, by: &str) -> String {
+    let addr_char = |c: char| c.is_ascii_hexdigit() || c == ':' || c == '.';
     let mut out = String::new();
     let mut rest = s;
     while let Some(i) = rest.find(addr) {
-        let after = rest[i + addr.len()..].chars().next();
+        let mut after = rest[i + addr.len()..].chars();
+        let continues = match after.next() {
+            Some(':') => after.next().is_some_and(addr_char),
+            Some(c) => addr_char(c),
+            None => false,
+        };
         let before = rest[..i].chars().next_back();
-        let whole = !after.is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-            && !before.is_some_and(|c| c.is_ascii_hexdigit() || c == ':');
+        let whole = !continues && !before.is_some_and(|c| c.is_ascii_hexdigit() || c == ':');
         out.push_str(&rest[..i]);
         out.push_str(if whole { by } else { addr });
         rest = &rest[i + addr.len()..];
@@ -204,8 +209,8 @@ mod tests {
         );
         // Not a whole address: left alone.
         assert_eq!(
-            replace_addr("fe80::1a fe80::1 fe80::1:2", "fe80::1", "X"),
-            "fe80::1a X fe80::1:2"
+            replace_addr("fe80::1a fe80::1 fe80::1:2 fe80::1: x", "fe80::1", "X"),
+            "fe80::1a X fe80::1:2 X: x"
         );
     }
 
