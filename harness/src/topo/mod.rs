@@ -288,22 +288,7 @@ impl Topo {
                 let (ip, prefix) = (*ip, *prefix);
                 ns.block_on(async move { netlink::del_addr(&h, index, ip, prefix).await })
             }
-            Cmd::Addr6 {
-                add,
-                dev,
-                ip,
-                prefix,
-                nodad,
-            } => {
-                let index = self.index(node, dev)?;
-                let (add, ip, prefix, nodad) = (*add, *ip, *prefix, *nodad);
-                ns.block_on(async move {
-                    match add {
-                        true => netlink::add_addr6(&h, index, ip, prefix, nodad).await,
-                        false => netlink::del_addr6(&h, index, ip, prefix).await,
-                    }
-                })
-            }
+            Cmd::Addr6 { .. } => self.addr6(node, cmd),
             Cmd::Route6 { op, route } => self.route6(node, *op, route),
             Cmd::RouteAdd(r) => self.route(node, r, true),
             Cmd::RouteDel(r) => self.route(node, r, false),
@@ -404,6 +389,30 @@ impl Topo {
                 netlink::add_route(&h, &route, replace).await
             } else {
                 netlink::del_route(&h, &route).await
+            }
+        })
+    }
+
+    /// `ip -6 addr add|del`.
+    fn addr6(&self, node: &str, cmd: &Cmd) -> Result<()> {
+        let Cmd::Addr6 {
+            add,
+            dev,
+            ip,
+            prefix,
+            nodad,
+        } = cmd
+        else {
+            return Ok(());
+        };
+        let ns = self.node(node)?;
+        let h = ns.nl().clone();
+        let index = self.index(node, dev)?;
+        let (add, ip, prefix, nodad) = (*add, *ip, *prefix, *nodad);
+        ns.block_on(async move {
+            match add {
+                true => netlink::add_addr6(&h, index, ip, prefix, nodad).await,
+                false => netlink::del_addr6(&h, index, ip, prefix).await,
             }
         })
     }
