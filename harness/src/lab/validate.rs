@@ -11,6 +11,7 @@
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
 use crate::iproute::devices::{check_ifname, shell_literal};
+use crate::lab::expect::{Expect, Untrusted};
 use serde_json::Value;
 use std::path::Path;
 
@@ -285,12 +286,10 @@ fn object(cx: &Ctx, v: &Value) -> Result<()> {
             }
         }
     }
-    if v.get("expect").is_some() {
-        if let Some(k) = v["key"].as_str() {
-            net_sysctl_key(k).map_err(|m| cx.err(k, m))?;
-        }
-        if let Some(n) = v["network"].as_str() {
-            cx.name("CNI network name", n)?;
+    for u in Expect::of_item(v).iter().flat_map(|e| e.untrusted()) {
+        match u {
+            Untrusted::SysctlKey(k) => net_sysctl_key(k).map_err(|m| cx.err(k, m))?,
+            Untrusted::Name(what, n) => cx.name(what, n)?,
         }
     }
     if v.get("cni").is_some() {
