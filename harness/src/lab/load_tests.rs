@@ -489,6 +489,22 @@ fn ipv6_in_commands_and_expectations_loads_and_its_mistakes_are_located() {
         r#"{"expect": "addr", "node": "pod", "dev": "eth0", "family": "inet", "exactly": ["2001:db8::2/64"]}"#,
     ]));
     assert!(e.contains("item 2: expect eth0 in pod holds 2001:db8::2/64: `2001:db8::2/64` is an IPv6 address but `family` is `inet`"), "{e}");
+    // A placeholder names a node and device that must exist there, as `dev` must.
+    let e = err(&lab(&[
+        PAIR,
+        r#"{"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["{nobody.eth0.ll6}/64"]}"#,
+    ]));
+    assert!(
+        e.starts_with(&format!(
+            "{P}:6:4: step `s1`, item 2: unknown node `nobody`"
+        )),
+        "{e}"
+    );
+    let e = err(&lab(&[
+        PAIR,
+        r#"{"expect": "neigh", "node": "host", "dev": "veth0", "ip": "{pod.eth9.ll6}", "state": ["REACHABLE"]}"#,
+    ]));
+    assert!(e.contains("no interface `eth9` in pod"), "{e}");
     let e = err(&lab(&[
         PAIR,
         r#""ip -6 neigh add 2001:db8::2 lladdr 02:00:00:00:00:01 dev veth0""#,
