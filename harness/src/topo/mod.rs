@@ -430,11 +430,6 @@ impl Topo {
             metric: r.metric,
             ..Default::default()
         };
-        let op = match op {
-            Route6Op::Add => netlink::RouteOp::Add,
-            Route6Op::Replace => netlink::RouteOp::Replace,
-            Route6Op::Del => netlink::RouteOp::Del,
-        };
         ns.block_on(async move { netlink::route6(&h, &route, op).await })
     }
 }
