@@ -98,15 +98,11 @@ fn unknown_fields_and_kinds_are_refused() {
     let e = serde_json::from_value::<Expect>(
         json!({"expect": "link", "node": "n", "dev": "d", "colour": "red"}),
     );
-    assert!(e
-        .unwrap_err()
-        .to_string()
-        .contains("unknown field `colour`"));
+    let e = e.unwrap_err().to_string();
+    assert!(e.contains("unknown field `colour`"), "{e}");
     let e = serde_json::from_value::<Expect>(json!({"expect": "linkz", "node": "n"}));
-    assert!(e
-        .unwrap_err()
-        .to_string()
-        .contains("unknown variant `linkz`"));
+    let e = e.unwrap_err().to_string();
+    assert!(e.contains("unknown variant `linkz`"), "{e}");
     let e = serde_json::from_value::<Expect>(
         json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["guess"]}),
     );
@@ -168,8 +164,13 @@ fn an_item_is_read_without_the_fields_every_item_takes() {
         e.untrusted(),
         vec![Untrusted::Name("CNI network name", "k8s-pod-network")]
     );
-    assert!(Expect::of_item(&json!({"ping": "x"})).is_none());
-    assert!(Expect::of_item(&json!({"expect": "sysctl", "node": "n"})).is_none());
+    for other in [
+        json!({"ping": "x"}),
+        json!({"expect": "sysctl", "node": "n"}),
+    ] {
+        let e = Expect::of_item(&other);
+        assert!(e.is_none(), "{other} read as {e:?}");
+    }
 }
 
 #[test]
@@ -203,4 +204,35 @@ fn same_frames_is_judged_on_captures_and_bgp_without_notifications() {
     );
     assert!(bgp.hopeless("no BIRD runs in r: routes written by hand are not learned over BGP"));
     assert!(!bgp.hopeless("BIRD in r: no BGP session is Established"));
+}
+
+#[test]
+fn each_kind_names_what_validation_must_find_plain() {
+    use crate::lab::expect::Untrusted::{At, Iface};
+    let cases = [
+        (
+            json!({"expect": "links", "node": "n", "names": ["lo", "eth0"]}),
+            vec![Iface("lo"), Iface("eth0")],
+        ),
+        (
+            json!({"expect": "bridge", "node": "n", "dev": "br0", "members": ["v1"]}),
+            vec![Iface("v1")],
+        ),
+        (
+            json!({"expect": "link", "node": "n", "dev": "v", "peer": "pod:eth0"}),
+            vec![At("pod:eth0")],
+        ),
+        (json!({"expect": "link", "node": "n", "dev": "v"}), vec![]),
+        (
+            json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["sysfs"]}),
+            vec![At("p")],
+        ),
+        (
+            json!({"expect": "same-frames", "a": "n:a", "b": "m:b"}),
+            vec![At("n:a"), At("m:b")],
+        ),
+    ];
+    for (v, want) in cases {
+        assert_eq!(ex(v.clone()).untrusted(), want, "{v}");
+    }
 }

@@ -54,6 +54,10 @@ pub enum Untrusted<'a> {
     SysctlKey(&'a str),
     /// A name that becomes a file name: what it names, and the name.
     Name(&'static str, &'a str),
+    /// An interface name (it becomes a sysfs path and a file name).
+    Iface(&'a str),
+    /// An interface as `dev` (in the kind's node) or `node:dev`.
+    At(&'a str),
 }
 
 /// What a judge found: `Ok(what was seen)` or `Err(what differs)`, its
@@ -94,7 +98,7 @@ pub trait Kind {
 
     /// Strings it takes that become more than text (a sysctl key becomes a
     /// path under /proc/sys, a name a file name): refused at load unless
-    /// plain. Its nodes and devices are checked as every item's are.
+    /// plain. Its `node` and `dev` are checked as every item's are.
     fn untrusted(&self) -> Vec<Untrusted<'_>> {
         vec![]
     }
