@@ -11,6 +11,8 @@ pub mod state;
 pub mod transcript;
 
 #[cfg(test)]
+mod addrs_tests;
+#[cfg(test)]
 pub(crate) mod fake;
 #[cfg(test)]
 mod judge_form_tests;

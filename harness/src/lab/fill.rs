@@ -1,9 +1,10 @@
-//! Placeholders in lab text (`{song.veth1.mac}`, `{pod.eth0.ifindex}`)
+//! Placeholders in lab text (`{song.veth1.mac}`, `{pod.eth0.ifindex}`,
+//! `{pod.eth0.ll6}`)
 //! filled from the kernel's state: by fixtures and by assertion kinds alike.
 
 use crate::error::{Context, Error, Result};
 use crate::lab::fixture::placeholders;
-use crate::model::{fmt_mac, State};
+use crate::model::{fmt_mac, link_local, State};
 
 /// Replace placeholders with what the kernel holds now.
 pub fn resolve(st: &dyn State, text: &str) -> Result<String> {
@@ -22,6 +23,12 @@ pub fn resolve(st: &dyn State, text: &str) -> Result<String> {
         let v = match p[2] {
             "mac" => l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
             "ifindex" => l.index.to_string(),
+            // The link-local address the kernel derives from the MAC
+            // (EUI-64): a fixture need not pin MACs to name it.
+            "ll6" => l
+                .mac
+                .map(|m| link_local(&m).to_string())
+                .unwrap_or_default(),
             _ => continue,
         };
         out = out.replace(&format!("{{{ph}}}"), &v);

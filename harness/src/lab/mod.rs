@@ -9,6 +9,7 @@ pub mod expect;
 pub mod fill;
 pub mod fixture;
 pub mod format;
+pub mod inet6;
 pub mod input;
 pub mod load;
 pub mod model;
@@ -27,5 +28,7 @@ mod expand_tests;
 mod expect_tests;
 #[cfg(test)]
 mod files_tests;
+#[cfg(test)]
+mod nodes_tests;
 #[cfg(test)]
 mod spans_bless_tests;

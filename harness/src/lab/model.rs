@@ -5,7 +5,7 @@ use crate::lab::expect::Expect;
 use crate::lab::fixture::Fixture;
 use serde::Deserialize;
 use serde_json::Value;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::path::PathBuf;
 
 /// A loaded, checked lab file: the topology a field note describes, in steps.
@@ -21,8 +21,80 @@ pub struct Lab {
     pub path: PathBuf,
     /// Names of the network namespaces the lab builds.
     pub nodes: Vec<String>,
+    /// Declared nodes whose IPv6 stays off (`{"name": N, "ipv6": false}`):
+    /// machines whose article shows no `inet6` line where the kernel would
+    /// have one. Every other node has IPv6 on, as a kernel has by default.
+    pub ipv6_off: Vec<String>,
     /// The steps, in the order a run takes them.
     pub steps: Vec<Step>,
+}
+
+impl Lab {
+    /// Whether node `node` has IPv6 (`::1` on lo, link-local addresses).
+    pub fn ipv6(&self, node: &str) -> bool {
+        !self.ipv6_off.iter().any(|n| n == node)
+    }
+}
+
+/// A node as the lab file declares it: a name, or a name with settings.
+#[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum NodeDecl {
+    /// The namespace's name: a machine with the kernel's defaults (IPv6 on).
+    Name(String),
+    /// The name with settings.
+    With(NodeSpec),
+}
+
+/// `{"name": N, "ipv6": false}`: a node with settings.
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    /// The namespace's name.
+    pub name: String,
+    /// `false`: IPv6 off in this node (no `::1` on lo, no link-local
+    /// addresses), for a machine whose article shows none. Default `true`.
+    #[serde(default = "ipv6_default")]
+    pub ipv6: bool,
+}
+
+fn ipv6_default() -> bool {
+    true
+}
+
+impl NodeDecl {
+    /// The node's name.
+    pub fn name(&self) -> &str {
+        match self {
+            NodeDecl::Name(n) => n,
+            NodeDecl::With(s) => &s.name,
+        }
+    }
+
+    /// Whether the node has IPv6.
+    pub fn ipv6(&self) -> bool {
+        match self {
+            NodeDecl::Name(_) => true,
+            NodeDecl::With(s) => s.ipv6,
+        }
+    }
+}
+
+/// By hand, for one precise message where an untagged enum says only "did
+/// not match any variant": the field that is wrong, or what a node is.
+impl<'de> Deserialize<'de> for NodeDecl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(NodeDecl::Name(s)),
+            v @ Value::Object(_) => serde_json::from_value(v)
+                .map(NodeDecl::With)
+                .map_err(|e| D::Error::custom(format!("node: {e}"))),
+            _ => Err(D::Error::custom(
+                "a node is a name, or {\"name\": NAME, \"ipv6\": false}",
+            )),
+        }
+    }
 }
 
 /// One step: a task on the state earlier steps built, and its check.
@@ -192,8 +264,8 @@ pub enum PingResultWanted {
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PingSpec {
-    /// The destination address.
-    pub ping: Ipv4Addr,
+    /// The destination address, IPv4 or IPv6 (`ping -6`).
+    pub ping: std::net::IpAddr,
     /// The node that pings.
     pub from: String,
     /// The interface to send from (`ping -I`).

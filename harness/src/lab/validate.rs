@@ -159,7 +159,7 @@ pub fn check(path: &Path, text: &str, spans: &crate::lab::spans::Spans) -> Resul
         cx.name("lab name", s)?;
     }
     for n in v["nodes"].as_array().into_iter().flatten() {
-        if let Some(s) = n.as_str() {
+        if let Some(s) = n.as_str().or(n["name"].as_str()) {
             cx.name("node name", s)?;
         }
     }

@@ -3,7 +3,7 @@
 //! Here, below every pure folder, so the assertion kinds (`lab::expect`)
 //! and the rest of `check` judge through the same trait without a cycle.
 
-use super::{Addr, Fdb, Link, Neigh, Route};
+use super::{Addr, Addr6, Fdb, Link, Neigh, Neigh6, Route, Route6};
 use crate::error::Result;
 
 /// Read-only access to the state of a lab's nodes.
@@ -25,10 +25,16 @@ pub trait State {
     fn neighbours(&self, node: &str) -> Result<Vec<Neigh>>;
     /// Bridge FDB entries of `node` (`bridge fdb show`).
     fn fdb(&self, node: &str) -> Result<Vec<Fdb>> {
-        Err(crate::error::Error::other(format!(
+        Err(crate::error::Error::Unsupported(format!(
             "no FDB can be read in {node} here"
         )))
     }
+    /// IPv6 addresses of `node`, link-local ones included (`ip -6 addr`).
+    fn addrs6(&self, node: &str) -> Result<Vec<Addr6>>;
+    /// IPv6 routes of `node`'s main table (`ip -6 route`).
+    fn routes6(&self, node: &str) -> Result<Vec<Route6>>;
+    /// IPv6 neighbour (NDP) entries of `node` (`ip -6 neigh`).
+    fn neighbours6(&self, node: &str) -> Result<Vec<Neigh6>>;
     /// A sysctl of `node`, as `sysctl -n` prints it.
     fn sysctl(&self, node: &str, key: &str) -> Result<String>;
     /// `/sys/class/net/DEV/iflink` read inside `node`.

@@ -260,6 +260,7 @@ fn lab_and_step() -> (Lab, Step) {
         seeds: vec![],
         path: "/x".into(),
         nodes: vec![],
+        ipv6_off: vec![],
         steps: vec![step.clone()],
     };
     (lab, step)

@@ -69,7 +69,8 @@ pub fn new_topo(lab: &Lab) -> Result<Topo> {
     t.set_index_plan(index_plan(lab));
     let lo_up = cmd::parse("ip link set lo up").map_err(Error::other)?;
     for n in &lab.nodes {
-        t.add_node(n).context(|| format!("node {n}"))?;
+        t.add_node_with(n, lab.ipv6(n))
+            .context(|| format!("node {n}"))?;
         t.apply(n, &lo_up.cmds[0])
             .context(|| format!("node {n}: lo up"))?;
     }

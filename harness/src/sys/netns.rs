@@ -36,22 +36,48 @@ pub struct Netns {
     rt: tokio::runtime::Runtime,
 }
 
-/// Sysctls every lab namespace gets before it holds any device: no IPv6, so
-/// captures hold only the lab's own traffic. (A child namespace has no
-/// `conf/all` and no `neigh/default`: new devices copy `conf/default` here,
-/// but the *init* namespace's neighbour defaults, hence `Topo::tune_neigh`.)
+/// Sysctls every lab namespace gets before it holds any device, so new
+/// devices copy them from `conf/default` (a child namespace's IPv6 defaults
+/// are the kernel's, never the caller's: `devconf_inherit_init_net`). IPv6
+/// stays on, as on the articles' machines (`::1`, link-local addresses
+/// derived from each device's MAC), without the traffic that would break
+/// captures of the lab's own frames:
+/// - `accept_dad=0`: no duplicate-address probe (a neighbour solicitation
+///   from `::`) and no address left `tentative` for a second or more;
+/// - `router_solicitations=0`: no router solicitation to `ff02::2`;
+/// - `mld*_unsolicited_report_interval=1`: the MLD reports a new address
+///   sends for its solicited-node group (no sysctl stops them: the kernel
+///   repeats them `mld_qrv` times, a global) all leave within a few jiffies
+///   of the device coming up, before a step's captures start, instead of
+///   at random up to 1 s (MLDv2) or 10 s (MLDv1) later.
+///
 /// The directory is looked up once: in a new namespace, the lookup of
 /// `ipv6` (or `ipv4`) walks past every other live namespace's entry of that
 /// name, ~0.7 µs each (350 µs with 500 alive); the files below it are cheap.
 const LAB_SYSCTLS: (&str, &[(&str, &str)]) = (
     "/proc/sys/net/ipv6/conf",
+    &[
+        ("default/accept_dad", "0"),
+        ("default/router_solicitations", "0"),
+        ("default/mldv2_unsolicited_report_interval", "1"),
+        ("default/mldv1_unsolicited_report_interval", "1"),
+    ],
+);
+
+/// What a node with IPv6 off (`"ipv6": false`) gets on top: no `::1` on lo,
+/// no link-local address on any device it will hold.
+const NO_IPV6: (&str, &[(&str, &str)]) = (
+    "/proc/sys/net/ipv6/conf",
     &[("default/disable_ipv6", "1"), ("lo/disable_ipv6", "1")],
 );
 
 /// Write `LAB_SYSCTLS` in the calling thread's namespace. A kernel without
-/// IPv6 has no such files: nothing to turn off.
+/// IPv6 has no such files: nothing to set.
 fn lab_sysctls() {
-    let (dir, files) = LAB_SYSCTLS;
+    write_all(LAB_SYSCTLS);
+}
+
+fn write_all((dir, files): (&str, &[(&str, &str)])) {
     let Ok(d) = File::open(dir) else { return };
     for (f, v) in files {
         write_at(&d, f, v);
@@ -220,6 +246,13 @@ impl Netns {
         })
     }
 
+    /// Turn IPv6 off in this namespace, before it holds any device but lo
+    /// (lo may be up: its `::1` goes). Not on a spare made ahead: most
+    /// nodes keep IPv6, and this costs a lookup of `/proc/sys/net/ipv6`.
+    pub fn disable_ipv6(&self) -> Result<()> {
+        self.run(|| write_all(NO_IPV6))
+    }
+
     /// The node's name, as the lab file gives it.
     pub fn name(&self) -> &str {
         &self.name
@@ -366,10 +399,13 @@ impl Changes {
         use rtnetlink::sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
         let mut s = Socket::new(NETLINK_ROUTE)?;
         s.set_non_blocking(true)?;
+        // IPv6's too: an address leaving `tentative`, a route, an NDP entry.
         let groups = libc::RTMGRP_LINK
             | libc::RTMGRP_NEIGH
             | libc::RTMGRP_IPV4_IFADDR
-            | libc::RTMGRP_IPV4_ROUTE;
+            | libc::RTMGRP_IPV4_ROUTE
+            | libc::RTMGRP_IPV6_IFADDR
+            | libc::RTMGRP_IPV6_ROUTE;
         s.bind(&SocketAddr::new(0, groups as u32))?;
         Ok(Changes(s))
     }

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{Cmd, RouteSpec, SetSpec};
+use crate::iproute::inet6::{Route6Op, Route6Spec};
 use crate::sys::kernel::IndexPlan;
 use crate::sys::netlink::{self, Link, LinkCommon, LinkKind, LinkSet, Route};
 use crate::sys::netns::Netns;
@@ -125,6 +126,11 @@ impl Topo {
 
     /// Create node `name`, a new network namespace; an error if it exists.
     pub fn add_node(&mut self, name: &str) -> Result<()> {
+        self.add_node_with(name, true)
+    }
+
+    /// Create node `name` with IPv6 on or off (`"ipv6": false` in the lab).
+    pub fn add_node_with(&mut self, name: &str, ipv6: bool) -> Result<()> {
         if self.by_name.contains_key(name) {
             return Err(Error::sys(
                 format!("Cannot create namespace \"{name}\""),
@@ -132,6 +138,9 @@ impl Topo {
             ));
         }
         let ns = Netns::new(name)?;
+        if !ipv6 {
+            ns.disable_ipv6()?;
+        }
         self.push_node(ns);
         Ok(())
     }
@@ -286,6 +295,8 @@ impl Topo {
                 let (ip, prefix) = (*ip, *prefix);
                 ns.block_on(async move { netlink::del_addr(&h, index, ip, prefix).await })
             }
+            Cmd::Addr6 { .. } => self.addr6(node, cmd),
+            Cmd::Route6 { op, route } => self.route6(node, *op, route),
             Cmd::RouteAdd(r) => self.route(node, r, true),
             Cmd::RouteDel(r) => self.route(node, r, false),
             Cmd::NeighAdd {
@@ -387,6 +398,46 @@ impl Topo {
                 netlink::del_route(&h, &route).await
             }
         })
+    }
+
+    /// `ip -6 addr add|del`.
+    fn addr6(&self, node: &str, cmd: &Cmd) -> Result<()> {
+        let Cmd::Addr6 {
+            add,
+            dev,
+            ip,
+            prefix,
+            nodad,
+        } = cmd
+        else {
+            return Ok(());
+        };
+        let ns = self.node(node)?;
+        let h = ns.nl().clone();
+        let index = self.index(node, dev)?;
+        let (add, ip, prefix, nodad) = (*add, *ip, *prefix, *nodad);
+        ns.block_on(async move {
+            match add {
+                true => netlink::add_addr6(&h, index, ip, prefix, nodad).await,
+                false => netlink::del_addr6(&h, index, ip, prefix).await,
+            }
+        })
+    }
+
+    /// `ip -6 route add|replace|del`.
+    fn route6(&self, node: &str, op: Route6Op, r: &Route6Spec) -> Result<()> {
+        let ns = self.node(node)?;
+        let h = ns.nl().clone();
+        let route = netlink::Route6 {
+            kind: r.kind,
+            dst: r.dst,
+            gw: r.gw,
+            oif: r.dev.as_deref().map(|d| self.index(node, d)).transpose()?,
+            proto: r.proto,
+            metric: r.metric,
+            ..Default::default()
+        };
+        ns.block_on(async move { netlink::route6(&h, &route, op).await })
     }
 }
 

@@ -1,11 +1,18 @@
-//! `addr`: the IPv4 addresses of one interface, exactly or among others.
+//! `addr`: the addresses of one interface, exactly or among others, in
+//! IPv4 (`inet`), IPv6 (`inet6`) or both. `exactly` is exact in the
+//! families its list names (IPv4 when it is empty, as before IPv6 was on in
+//! lab namespaces), or in `family`: the link-local `inet6` address every
+//! interface gets is listed only where a lab speaks of IPv6.
 
 use super::{judged, Judgement, Kind};
 use crate::error::Result;
+use crate::lab::fill::resolve;
+use crate::lab::inet6::{entry_family, placeholder_devices, Family};
 use crate::model::{Addr, State};
 use serde::Deserialize;
+use std::net::IpAddr;
 
-/// The IPv4 addresses of one interface, exactly.
+/// The addresses of one interface (IPv4, IPv6 or both, see `family`).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectAddr {
@@ -13,7 +20,8 @@ pub struct ExpectAddr {
     pub node: String,
     /// The interface name.
     pub dev: String,
-    /// Every IPv4 address as `IP/PREFIX`, in any order.
+    /// Every address of the compared families as `IP/PREFIX`, in any
+    /// order (`{node.dev.ll6}/64` is the link-local address).
     #[serde(default)]
     pub exactly: Option<Vec<String>>,
     /// Addresses it must hold among others (`IP/PREFIX`), where the
@@ -23,15 +31,45 @@ pub struct ExpectAddr {
     /// The broadcast address every one of them holds: `brd` of
     /// `ip addr`, `broadcast` of `ifconfig` (`0.0.0.0`: none).
     pub brd: Option<String>,
+    /// The families `exactly` is exact in: `inet`, `inet6` or `all`.
+    /// Default: those its addresses are of (IPv4 when it is empty).
+    #[serde(default)]
+    pub family: Option<Family>,
 }
 
 impl Kind for ExpectAddr {
     fn nodes(&self) -> Vec<&str> {
-        vec![&self.node]
+        let mut v = vec![self.node.as_str()];
+        v.extend(self.placeholders().into_iter().map(|p| p.0));
+        v
     }
 
     fn devices(&self) -> Vec<(&str, &str)> {
-        vec![(&self.node, &self.dev)]
+        let mut v = vec![(self.node.as_str(), self.dev.as_str())];
+        v.extend(self.placeholders());
+        v
+    }
+
+    fn mistake(&self) -> Option<String> {
+        for a in self.exactly.iter().flatten().chain(&self.has) {
+            let Some(f) = entry_family(a) else {
+                return Some(format!(
+                    "`{a}` is not an address (IP/PREFIX, IPv4 or IPv6, or {{node.dev.ll6}}/64)"
+                ));
+            };
+            if !a.contains('/') {
+                return Some(format!("`{a}`: give its prefix length (`{a}/24`, `{a}/64`)"));
+            }
+            let listed = self.exactly.as_ref().is_some_and(|x| x.contains(a));
+            if let Some(g) = self.family.filter(|g| listed && !g.covers(f)) {
+                return Some(format!(
+                    "`{a}` is an {} address but `family` is `{}`",
+                    f.word(),
+                    g.name()
+                ));
+            }
+        }
+        None
     }
 
     fn describe(&self) -> String {
@@ -39,7 +77,10 @@ impl Kind for ExpectAddr {
         let brd = self.brd.as_ref().map(|b| format!(" brd {b}"));
         let brd = brd.unwrap_or_default();
         match &self.exactly {
-            Some(x) if x.is_empty() => format!("{dev} in {node} holds no IPv4 address"),
+            Some(x) if x.is_empty() => format!(
+                "{dev} in {node} holds no {} address",
+                Family::of(x, self.family).word()
+            ),
             Some(x) => format!("{dev} in {node} holds {}{brd}", x.join(", ")),
             None => format!("{dev} in {node} holds {}{brd} (among others)", self.has.join(", ")),
         }
@@ -48,37 +89,103 @@ impl Kind for ExpectAddr {
     fn judge(&self, st: &dyn State) -> Result<Judgement> {
         let (node, dev) = (&self.node, &self.dev);
         let l = st.link(node, dev)?;
-        let mine: Vec<Addr> = st
-            .addrs(node)?
-            .into_iter()
-            .filter(|a| a.index == l.index)
-            .collect();
-        let mut got: Vec<String> = mine.iter().map(|a| format!("{}/{}", a.ip, a.prefix)).collect();
-        got.sort();
-        let (mut want, only) = match &self.exactly {
-            Some(x) => (x.to_vec(), true),
-            None => (self.has.to_vec(), false),
+        let (list, only) = match &self.exactly {
+            Some(x) => (x.as_slice(), true),
+            None => (self.has.as_slice(), false),
         };
+        let fam = match only {
+            true => Family::of(list, self.family),
+            false => Family::All,
+        };
+        let mut want = vec![];
+        for w in list {
+            want.push(canonical(&resolve(st, w)?));
+        }
         want.sort();
-        let shown = match (got.is_empty(), &self.brd) {
-            (true, _) => format!("{dev}: no IPv4 address"),
-            (false, None) => format!("{dev}: inet {}", got.join(", inet ")),
-            // Each address with its broadcast, as `ip addr` prints it.
-            (false, Some(_)) => {
-                let with: Vec<String> = mine.iter().map(with_brd).collect();
-                format!("{dev}: inet {}", with.join(", inet "))
-            }
-        };
+        let got = held(st, node, l.index, fam)?;
         let ok = match only {
-            true => got == want,
+            true => {
+                let mut g = got.clone();
+                g.sort();
+                g == want
+            }
             false => want.iter().all(|w| got.contains(w)),
         };
-        let miss = match ok {
-            false => Some(addr_miss(node, dev, &got, &want)),
-            true => self.brd.as_deref().and_then(|b| brd_miss(node, dev, &mine, b)),
+        // The broadcast is IPv4's: each address of `dev` must hold it.
+        let brd = match (&self.brd, ok) {
+            (Some(b), true) => {
+                let mine: Vec<Addr> = st.addrs(node)?.into_iter().filter(|a| a.index == l.index).collect();
+                brd_miss(node, dev, &mine, b).map(|m| (m, mine))
+            }
+            _ => None,
         };
-        Ok(judged(miss, shown))
+        let miss = (!ok).then(|| addr_miss(node, dev, &got, &want));
+        Ok(match brd {
+            Some((m, mine)) => {
+                let with: Vec<String> = mine.iter().map(with_brd).collect();
+                judged(Some(m), format!("{dev}: inet {}", with.join(", inet ")))
+            }
+            None => judged(miss, shown(dev, &got, fam)),
+        })
     }
+}
+
+impl ExpectAddr {
+    /// The devices its `{node.dev.ll6}` entries name.
+    fn placeholders(&self) -> Vec<(&str, &str)> {
+        let all = self.exactly.iter().flatten().chain(&self.has);
+        placeholder_devices(all.map(String::as_str))
+    }
+}
+
+/// `dev`'s addresses in the families compared, as `ip addr` prints them
+/// (`IP/PREFIX`), IPv4 first.
+fn held(st: &dyn State, node: &str, index: u32, fam: Family) -> Result<Vec<String>> {
+    let mut got = vec![];
+    if fam.covers(Family::Inet) {
+        let mut v: Vec<String> = st
+            .addrs(node)?
+            .iter()
+            .filter(|a| a.index == index)
+            .map(|a| format!("{}/{}", a.ip, a.prefix))
+            .collect();
+        v.sort();
+        got.extend(v);
+    }
+    if fam.covers(Family::Inet6) {
+        let mut v: Vec<String> = st
+            .addrs6(node)?
+            .iter()
+            .filter(|a| a.index == index)
+            .map(|a| format!("{}/{}", a.ip, a.prefix))
+            .collect();
+        v.sort();
+        got.extend(v);
+    }
+    Ok(got)
+}
+
+/// An address as `ip addr` prints it (`2001:DB8:0::1/64` is `2001:db8::1/64`).
+fn canonical(s: &str) -> String {
+    match s.split_once('/').map(|(ip, p)| (ip.parse::<IpAddr>(), p)) {
+        Some((Ok(a), p)) => format!("{a}/{p}"),
+        _ => s.to_string(),
+    }
+}
+
+/// `veth0: inet 10.0.0.1/24, inet6 2001:db8::1/64`.
+fn shown(dev: &str, got: &[String], fam: Family) -> String {
+    if got.is_empty() {
+        return format!("{dev}: no {} address", fam.word());
+    }
+    let words: Vec<String> = got
+        .iter()
+        .map(|a| match entry_family(a) {
+            Some(Family::Inet6) => format!("inet6 {a}"),
+            _ => format!("inet {a}"),
+        })
+        .collect();
+    format!("{dev}: {}", words.join(", "))
 }
 
 /// The first address part unmet, in one line ("song: veth1 has no 10.1.1.1/24").

@@ -22,11 +22,11 @@ kinds! {
     "links" => Links(links::ExpectLinks),
     /// One link's attributes; only the ones given are compared.
     "link" => Link(link::ExpectLink),
-    /// The IPv4 addresses of one interface, exactly.
+    /// The addresses of one interface (IPv4, IPv6 or both, see `family`).
     "addr" => Addr(addr::ExpectAddr),
-    /// Lines `ip route` must and must not print in a node.
+    /// Lines `ip route` (or `ip -6 route`) must and must not print in a node.
     "routes" => Routes(routes::ExpectRoutes),
-    /// One neighbour (ARP) entry, as `ip neigh` shows it.
+    /// One neighbour entry, as `ip neigh` (ARP) or `ip -6 neigh` (NDP) shows it.
     "neigh" => Neigh(neigh::ExpectNeigh),
     /// A sysctl's value in a node (`net.ipv4.ip_forward` = `1`).
     "sysctl" => Sysctl(sysctl::ExpectSysctl),
@@ -80,6 +80,12 @@ pub trait Kind {
 
     /// Why it could never fail, if it could not: refused at load.
     fn vacuous(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// What it names that cannot be compared (an address of another family
+    /// than it reads, an entry that is no address), refused at load.
+    fn mistake(&self) -> Option<String> {
         None
     }
 

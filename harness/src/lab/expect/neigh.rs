@@ -1,12 +1,14 @@
-//! `neigh`: one neighbour (ARP) entry, as `ip neigh` shows it.
+//! `neigh`: one neighbour entry, as `ip neigh` (ARP) or `ip -6 neigh`
+//! (NDP) shows it, by the family of its address.
 
 use super::{Judgement, Kind};
 use crate::error::Result;
 use crate::lab::fill::resolve;
 use crate::model::{fmt_mac, State};
 use serde::Deserialize;
+use std::net::IpAddr;
 
-/// One neighbour (ARP) entry, as `ip neigh` shows it.
+/// One neighbour entry, as `ip neigh` (ARP) or `ip -6 neigh` (NDP) shows it.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectNeigh {
@@ -14,7 +16,7 @@ pub struct ExpectNeigh {
     pub node: String,
     /// The interface the entry is on.
     pub dev: String,
-    /// The neighbour's IPv4 address.
+    /// The neighbour's IPv4 or IPv6 address (or `{node.dev.ll6}`).
     pub ip: String,
     /// States any one of which passes (`REACHABLE`, `STALE`, `PERMANENT`, ...).
     pub state: Vec<String>,
@@ -24,11 +26,22 @@ pub struct ExpectNeigh {
 
 impl Kind for ExpectNeigh {
     fn nodes(&self) -> Vec<&str> {
-        vec![&self.node]
+        let mut v = vec![self.node.as_str()];
+        v.extend(self.placeholders().into_iter().map(|p| p.0));
+        v
     }
 
     fn devices(&self) -> Vec<(&str, &str)> {
-        vec![(&self.node, &self.dev)]
+        let mut v = vec![(self.node.as_str(), self.dev.as_str())];
+        v.extend(self.placeholders());
+        v
+    }
+
+    fn mistake(&self) -> Option<String> {
+        let ip = &self.ip;
+        (!ip.contains('{') && ip.parse::<IpAddr>().is_err()).then(|| {
+            format!("`{ip}` is not an IPv4 or IPv6 address (the neighbour's, without a prefix)")
+        })
     }
 
     fn describe(&self) -> String {
@@ -37,26 +50,34 @@ impl Kind for ExpectNeigh {
     }
 
     fn judge(&self, st: &dyn State) -> Result<Judgement> {
-        let (node, dev, ip, state) = (&self.node, &self.dev, &self.ip, &self.state);
+        let (node, dev, state) = (&self.node, &self.dev, &self.state);
         let l = st.link(node, dev)?;
-        let all = st.neighbours(node)?;
-        let n = all
-            .iter()
-            .find(|n| n.index == l.index && n.ip.to_string() == *ip);
-        let shown = match n {
-            Some(n) => format!(
-                "{} dev {dev}{} {}",
-                n.ip,
-                n.lladdr
-                    .map(|m| format!(" lladdr {}", fmt_mac(&m)))
+        let ip = resolve(st, &self.ip)?;
+        // ARP for an IPv4 address, NDP for an IPv6 one.
+        let entry = match ip.parse::<IpAddr>().ok() {
+            Some(IpAddr::V6(a)) => st
+                .neighbours6(node)?
+                .into_iter()
+                .find(|n| n.index == l.index && n.ip == a)
+                .map(|n| (IpAddr::V6(n.ip), n.lladdr, n.state)),
+            Some(IpAddr::V4(a)) => st
+                .neighbours(node)?
+                .into_iter()
+                .find(|n| n.index == l.index && n.ip == a)
+                .map(|n| (IpAddr::V4(n.ip), n.lladdr, n.state)),
+            None => None,
+        };
+        let shown = match &entry {
+            Some((a, ll, s)) => format!(
+                "{a} dev {dev}{} {s}",
+                ll.map(|m| format!(" lladdr {}", fmt_mac(&m)))
                     .unwrap_or_default(),
-                n.state
             ),
             None => format!("no entry for {ip} on {dev}"),
         };
-        let mut ok = n.is_some_and(|n| state.contains(&n.state));
-        if let (Some(want), Some(n)) = (&self.lladdr, n) {
-            ok &= n.lladdr.map(|m| fmt_mac(&m)) == Some(resolve(st, want)?);
+        let mut ok = entry.as_ref().is_some_and(|e| state.contains(&e.2));
+        if let (Some(want), Some(e)) = (&self.lladdr, &entry) {
+            ok &= e.1.map(|m| fmt_mac(&m)) == Some(resolve(st, want)?);
         }
         Ok(match ok {
             true => Ok(shown),
@@ -69,5 +90,13 @@ impl Kind for ExpectNeigh {
                     .unwrap_or_default()
             )),
         })
+    }
+}
+
+impl ExpectNeigh {
+    /// The devices its `ip` (`{node.dev.ll6}`) and `lladdr` placeholders name.
+    fn placeholders(&self) -> Vec<(&str, &str)> {
+        let texts = std::iter::once(self.ip.as_str()).chain(self.lladdr.as_deref());
+        crate::lab::inet6::placeholder_devices(texts)
     }
 }

@@ -4,10 +4,11 @@
 
 use super::{judged, Judgement, Kind};
 use crate::error::Result;
+use crate::lab::inet6::{entry_family, Family};
 use crate::model::State;
 use serde::Deserialize;
 
-/// Lines `ip route` must and must not print in a node.
+/// Lines `ip route` (or `ip -6 route`) must and must not print in a node.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectRoutes {
@@ -19,6 +20,15 @@ pub struct ExpectRoutes {
     /// Route lines that must be absent.
     #[serde(default)]
     pub lacks: Vec<String>,
+    /// `inet6`: the lines are `ip -6 route`'s (default `inet`, `ip route`).
+    #[serde(default)]
+    pub family: Option<Family>,
+}
+
+impl ExpectRoutes {
+    fn six(&self) -> bool {
+        self.family == Some(Family::Inet6)
+    }
 }
 
 impl Kind for ExpectRoutes {
@@ -31,8 +41,30 @@ impl Kind for ExpectRoutes {
             .then_some("neither `has` nor `lacks`: nothing is compared, it could never fail")
     }
 
+    fn mistake(&self) -> Option<String> {
+        if self.family == Some(Family::All) {
+            return Some("`family` of routes is `inet` (ip route) or `inet6` (ip -6 route), not `all`".into());
+        }
+        for l in self.has.iter().chain(&self.lacks) {
+            let fams: Vec<_> = l.split_whitespace().filter_map(entry_family).collect();
+            if fams.contains(&Family::Inet6) && !self.six() {
+                return Some(format!("`{l}` is an IPv6 route: add `\"family\": \"inet6\"` (its lines are `ip -6 route`'s)"));
+            }
+            if fams.contains(&Family::Inet) && self.six() {
+                return Some(format!(
+                    "`{l}` names an IPv4 address, but `family` is `inet6` (`ip -6 route`)"
+                ));
+            }
+        }
+        None
+    }
+
     fn describe(&self) -> String {
-        let (node, has, lacks) = (&self.node, &self.has, &self.lacks);
+        let (has, lacks) = (&self.has, &self.lacks);
+        let node = &match self.six() {
+            true => format!("{} (IPv6)", self.node),
+            false => self.node.clone(),
+        };
         // What is asserted, so four checks of one node read apart.
         let q = |v: &[String]| {
             v.iter()
@@ -50,7 +82,10 @@ impl Kind for ExpectRoutes {
 
     fn judge(&self, st: &dyn State) -> Result<Judgement> {
         let node = &self.node;
-        let lines = route_lines(st, node)?;
+        let lines = match self.six() {
+            true => route6_lines(st, node)?,
+            false => route_lines(st, node)?,
+        };
         let mut bad = vec![];
         for h in &self.has {
             if !lines.iter().any(|l| route_matches(h, l)) {
@@ -62,7 +97,8 @@ impl Kind for ExpectRoutes {
                 bad.push(format!("{node} still has `{l}`"));
             }
         }
-        let shown = format!("ip route:\n      {}", lines.join("\n      "));
+        let cmd = if self.six() { "ip -6 route" } else { "ip route" };
+        let shown = format!("{cmd}:\n      {}", lines.join("\n      "));
         // The first line is the diagnosis; the listing follows.
         Ok(judged((!bad.is_empty()).then(|| bad.join("; ")), shown))
     }
@@ -82,11 +118,27 @@ pub fn route_lines(st: &dyn State, node: &str) -> Result<Vec<String>> {
     Ok(routes.iter().map(|r| r.render(&name)).collect())
 }
 
+/// `ip -6 route` of a node, one rendered line per route.
+pub fn route6_lines(st: &dyn State, node: &str) -> Result<Vec<String>> {
+    let links = st.links(node)?;
+    let name = |i: u32| {
+        links
+            .iter()
+            .find(|l| l.index == i)
+            .map(|l| l.name.clone())
+            .unwrap_or(format!("if{i}"))
+    };
+    Ok(st.routes6(node)?.iter().map(|r| r.render(&name)).collect())
+}
+
 /// Attributes of `ip route` that take a value.
-const ROUTE_KEYS: &[&str] = &["via", "dev", "proto", "scope", "src", "metric"];
+const ROUTE_KEYS: &[&str] = &["via", "dev", "proto", "scope", "src", "metric", "pref"];
 /// Attributes a route line may carry beyond what a lab line names: the
-/// kernel forwards the same way (`proto`, `metric`, `src`, `scope`, `onlink`).
-const ROUTE_FREE: &[&str] = &["proto", "metric", "src", "scope", "onlink", "linkdown"];
+/// kernel forwards the same way (`proto`, `metric`, `src`, `scope`, `onlink`;
+/// an IPv6 route's router preference, `pref medium`).
+const ROUTE_FREE: &[&str] = &[
+    "proto", "metric", "src", "scope", "onlink", "linkdown", "pref",
+];
 
 /// A route line split into its destination (`default`, `blackhole 10.0.0.0/8`)
 /// and its attributes (flags have an empty value).

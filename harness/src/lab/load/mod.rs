@@ -17,6 +17,8 @@ mod items;
 mod step;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests6;
 
 /// A lab file: the topology a field note describes, rebuilt in steps.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -39,7 +41,7 @@ pub(super) struct RawLab {
     #[allow(dead_code)]
     pub(super) about: Option<String>,
     /// The machines: one network namespace each, `lo` up; the first runs commands that name no node.
-    pub(super) nodes: Vec<String>,
+    pub(super) nodes: Vec<NodeDecl>,
     /// The steps, in the order a run takes them.
     pub(super) steps: Vec<RawStep>,
 }
@@ -221,7 +223,13 @@ impl Lab {
             title: raw.title,
             seeds: raw.seeds,
             path: path.to_path_buf(),
-            nodes: raw.nodes,
+            nodes: raw.nodes.iter().map(|n| n.name().to_string()).collect(),
+            ipv6_off: raw
+                .nodes
+                .iter()
+                .filter(|n| !n.ipv6())
+                .map(|n| n.name().to_string())
+                .collect(),
             steps,
         })
     }
@@ -381,7 +389,7 @@ pub(super) fn strip_pos(s: &str) -> String {
 }
 
 pub(super) fn all_node_names(raw: &RawLab) -> Vec<String> {
-    let mut v = raw.nodes.clone();
+    let mut v: Vec<String> = raw.nodes.iter().map(|n| n.name().to_string()).collect();
     for s in &raw.steps {
         for a in s.given.iter().chain(&s.actions) {
             if let Value::String(t) = a {

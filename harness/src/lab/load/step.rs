@@ -60,8 +60,8 @@ impl<'a> Loader<'a> {
         // Membership by hash: a lab may make thousands of pods.
         let mut node_set: HashSet<String> = HashSet::new();
         let mut devs = Devices::default();
-        for (ni, n) in raw.nodes.iter().enumerate() {
-            if !node_set.insert(n.clone()) {
+        for (ni, n) in raw.nodes.iter().map(|n| n.name()).enumerate() {
+            if !node_set.insert(n.to_string()) {
                 return Err(Error::input(
                     loc.at(loc.value(&format!("/nodes/{ni}"), 0)),
                     format!("node `{n}` is declared twice"),
@@ -69,7 +69,7 @@ impl<'a> Loader<'a> {
             }
             devs.add_node(n);
         }
-        let Some(default_node) = raw.nodes.first().cloned() else {
+        let Some(default_node) = raw.nodes.first().map(|n| n.name().to_string()) else {
             return Err(Error::input(
                 loc.at(loc.value("/nodes", 0)),
                 "a lab needs at least one node (the first runs commands that name none)",
@@ -284,7 +284,8 @@ impl ItemAt<'_> {
             Err(self.err(format!("unknown node `{n}` (nodes: {})", names.join(", "))))
         }
     }
-    /// A field holding an address: IPv6 is refused with its position.
+    /// A field holding an address where only IPv4 goes (UDP): IPv6 is
+    /// refused with its position.
     fn no_v6(&self, m: &Map<String, Value>, k: &str, what: &str) -> Result<()> {
         let v6 = |a: &&str| {
             a.starts_with('[') || a.matches(':').count() > usize::from(k == "udp" || k == "listen")
@@ -292,7 +293,7 @@ impl ItemAt<'_> {
         match m.get(k).and_then(Value::as_str).filter(v6) {
             Some(a) => Err(self.err_at(
                 self.field(k),
-                format!("{what}: `{a}`: IPv6 is not supported here (lab namespaces run IPv4 only)"),
+                format!("{what}: `{a}`: IPv6 is not supported here (UDP exchanges are IPv4 only; ping takes IPv6)"),
             )),
             None => Ok(()),
         }
@@ -301,7 +302,7 @@ impl ItemAt<'_> {
     fn action(&self, k: &mut Known, v: &Value, requires: &mut Vec<String>) -> Result<Action> {
         match v {
             Value::String(s) => self.command(k, s, requires),
-            Value::Object(m) if m.contains_key("ping") => self.ping(k, v, m),
+            Value::Object(m) if m.contains_key("ping") => self.ping(k, v),
             Value::Object(m) if m.contains_key("udp") => self.udp(k, v, m),
             Value::Object(m) if m.contains_key("expect") => self.expect(k, m),
             Value::Object(m) if m.contains_key("cni") => self.cni(k, v),
@@ -346,9 +347,16 @@ impl ItemAt<'_> {
         })
     }
 
-    fn ping(&self, k: &Known, v: &Value, m: &Map<String, Value>) -> Result<Action> {
-        self.no_v6(m, "ping", "ping")?;
+    fn ping(&self, k: &Known, v: &Value) -> Result<Action> {
         let p: PingSpec = self.typed("ping", v)?;
+        if let (std::net::IpAddr::V6(a), None) = (p.ping, &p.dev) {
+            if a.is_unicast_link_local() {
+                return Err(self.err_at(
+                    self.field("ping"),
+                    format!("ping: `{a}` is link-local: name the interface it is on (`\"dev\"`), as `ping {a}%DEV` does"),
+                ));
+            }
+        }
         self.known(k, &p.from)?;
         if let Some(c) = p.count {
             in_range("count", c.into(), limits::PING_COUNT).map_err(|e| {
@@ -424,6 +432,9 @@ impl ItemAt<'_> {
         }
         if let Some(why) = e.vacuous() {
             return Err(self.err(format!("expect {}: {why}", e.describe())));
+        }
+        if let Some(m) = e.mistake() {
+            return Err(self.err(format!("expect {}: {m}", e.describe())));
         }
         for p in e.capture_points() {
             if !self.rs.capture.contains_key(p) {

@@ -5,13 +5,13 @@ use crate::lab::{limits, Action, Lab};
 use crate::model::LinkKind;
 use std::path::Path;
 
-const P: &str = "/nonexistent/labs/t/lab.json";
+pub(super) const P: &str = "/nonexistent/labs/t/lab.json";
 
-fn load(text: &str) -> crate::error::Result<Lab> {
+pub(super) fn load(text: &str) -> crate::error::Result<Lab> {
     Lab::parse(Path::new(P), text)
 }
 
-fn err(text: &str) -> String {
+pub(super) fn err(text: &str) -> String {
     let e = load(text).unwrap_err();
     assert!(e.is_usage(), "an input error: {e}");
     e.to_string()
@@ -26,14 +26,14 @@ fn lab_with(items: &[&str], caps: &str) -> String {
     )
 }
 
-fn lab(items: &[&str]) -> String {
+pub(super) fn lab(items: &[&str]) -> String {
     lab_with(items, "{}")
 }
 
 /// Something to judge: a step of commands alone could never fail.
-const PING: &str = r#"{"ping": "10.0.0.9", "from": "host"}"#;
+pub(super) const PING: &str = r#"{"ping": "10.0.0.9", "from": "host"}"#;
 
-const PAIR: &str = r#""ip link add veth0 type veth peer name eth0 netns pod""#;
+pub(super) const PAIR: &str = r#""ip link add veth0 type veth peer name eth0 netns pod""#;
 
 #[test]
 fn a_good_lab_loads_with_its_actions_in_their_nodes() {
@@ -229,7 +229,10 @@ fn ping_ranges_are_located_at_the_field() {
 #[test]
 fn ping_mistakes() {
     let e = err(&lab(&[r#"{"ping": "fe80::1", "from": "host"}"#]));
-    assert_eq!(e, format!("{P}:5:13: step `s1`, item 1: ping: `fe80::1`: IPv6 is not supported here (lab namespaces run IPv4 only)"));
+    assert_eq!(e, format!("{P}:5:13: step `s1`, item 1: ping: `fe80::1` is link-local: name the interface it is on (`\"dev\"`), as `ping fe80::1%DEV` does"));
+    load(&lab(&[r#"{"ping": "2001:db8::2", "from": "host"}"#])).unwrap();
+    let e = err(&lab(&[r#"{"ping": "2001:db8::g", "from": "host"}"#]));
+    assert!(e.starts_with(&format!("{P}:5:13: ")), "{e}");
     // An unknown field: the key is pointed at.
     let e = err(&lab(&[
         r#"{"ping": "10.0.0.2", "from": "host", "size": 9}"#,
