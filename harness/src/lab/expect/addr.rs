@@ -111,21 +111,21 @@ impl Kind for ExpectAddr {
             }
             false => want.iter().all(|w| got.contains(w)),
         };
-        // The broadcast is IPv4's: each address of `dev` must hold it.
-        let brd = match (&self.brd, ok) {
-            (Some(b), true) => {
-                let mine: Vec<Addr> = st.addrs(node)?.into_iter().filter(|a| a.index == l.index).collect();
-                brd_miss(node, dev, &mine, b).map(|m| (m, mine))
-            }
-            _ => None,
-        };
         let miss = (!ok).then(|| addr_miss(node, dev, &got, &want));
-        Ok(match brd {
-            Some((m, mine)) => {
+        // The broadcast is IPv4's: each address of `dev` must hold it, and
+        // each is shown with it, as `ip addr` prints them.
+        Ok(match (&self.brd, miss) {
+            (Some(b), None) => {
+                let mine: Vec<Addr> = st
+                    .addrs(node)?
+                    .into_iter()
+                    .filter(|a| a.index == l.index)
+                    .collect();
                 let with: Vec<String> = mine.iter().map(with_brd).collect();
-                judged(Some(m), format!("{dev}: inet {}", with.join(", inet ")))
+                let seen = format!("{dev}: inet {}", with.join(", inet "));
+                judged(brd_miss(node, dev, &mine, b), seen)
             }
-            None => judged(miss, shown(dev, &got, fam)),
+            (_, miss) => judged(miss, shown(dev, &got, fam)),
         })
     }
 }
