@@ -25,6 +25,7 @@ mod mutations;
 mod parity;
 mod peers;
 mod pictures;
+mod pool;
 mod readmes;
 mod reports;
 mod safety;

@@ -274,7 +274,7 @@ pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
 }
 
 /// How many kill moments run at once.
-const KILL_WORKERS: usize = 6;
+const KILL_WORKERS: usize = 12;
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
@@ -286,21 +286,8 @@ fn parallel<J: Sync, R: Send>(
     jobs: &[J],
     f: impl Fn(&J) -> Result<R, Failed> + Sync,
 ) -> Result<Vec<R>, Failed> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let done = std::sync::Mutex::new(vec![]);
-    std::thread::scope(|s| {
-        for _ in 0..KILL_WORKERS.min(jobs.len()) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(j) = jobs.get(i) else { break };
-                let r = f(j);
-                done.lock().unwrap_or_else(|p| p.into_inner()).push((i, r));
-            });
-        }
-    });
-    let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
-    done.sort_by_key(|(i, _)| *i);
-    let (ok, bad): (Vec<_>, Vec<_>) = done.into_iter().map(|(_, r)| r).partition(Result::is_ok);
+    let done = crate::pool::each(KILL_WORKERS, jobs.iter().collect(), f);
+    let (ok, bad): (Vec<_>, Vec<_>) = done.into_iter().partition(Result::is_ok);
     if !bad.is_empty() {
         let why: Vec<String> = bad
             .into_iter()
