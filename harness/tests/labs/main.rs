@@ -115,8 +115,8 @@ fn whole_lab(name: &str) -> bool {
 }
 
 /// `RUST_TEST_THREADS` if set, else eight per core: most trials wait
-/// (timers, pings, processes starting); at four per core a quiet 2-core
-/// machine sat half idle (see README, "How long the tests take").
+/// (timers, pings, processes starting); at four per core the binary used
+/// ~60 s of CPU in 80-100 s on 2 cores (timed with ci/trial-times.sh).
 fn default_threads() -> usize {
     std::env::var("RUST_TEST_THREADS")
         .ok()
