@@ -200,7 +200,7 @@ fn events_of(args: &[&str]) -> Result<Vec<String>, Failed> {
 /// SIGKILL at 30+ moments spread over every lab's build, captures, traffic,
 /// assertions and teardown, and inside `vethlab shell` (with a learner's
 /// background processes and a running `vethlab check`). Each moment is its
-/// own run, killed and then looked after alone: they run `KILL_WORKERS` at a
+/// own run, killed and then looked after alone: they run [`kill_workers`] at a
 /// time, as the runs mostly wait (timers, pings, the learner's sleeps).
 pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
     let before = snapshot();
@@ -273,20 +273,23 @@ pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
     Ok(())
 }
 
-/// How many kill moments run at once.
-const KILL_WORKERS: usize = 12;
+/// How many kill moments run at once: six per core (12 here; 6 in the
+/// kernel matrix's one-CPU VM, as before).
+fn kill_workers() -> usize {
+    6 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-/// `f` over every job, `KILL_WORKERS` at a time; the results in the jobs'
+/// `f` over every job, [`kill_workers`] at a time; the results in the jobs'
 /// order, or every job's failure.
 fn parallel<J: Sync, R: Send>(
     jobs: &[J],
     f: impl Fn(&J) -> Result<R, Failed> + Sync,
 ) -> Result<Vec<R>, Failed> {
-    let done = crate::pool::each(KILL_WORKERS, jobs.iter().collect(), f);
+    let done = crate::pool::each(kill_workers(), jobs.iter().collect(), f);
     let (ok, bad): (Vec<_>, Vec<_>) = done.into_iter().partition(Result::is_ok);
     if !bad.is_empty() {
         let why: Vec<String> = bad
