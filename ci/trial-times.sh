@@ -8,7 +8,7 @@
 #   bash ci/trial-times.sh [THREADS [TOP [FILTER…]]]   # after cargo test --no-run
 set -euo pipefail
 cd "$(dirname "$0")/../harness"
-threads=${1:-$((8 * $(nproc)))}
+threads=${1:-$((6 * $(nproc)))}
 top=${2:-25}
 shift $(($# < 2 ? $# : 2))
 bin=$(cargo test --no-run --message-format=json --test labs 2>/dev/null |
