@@ -22,9 +22,15 @@
 # README quotes) and the `cargo test` labs binary once (WITH_TESTS=0 skips it).
 #   ci/kernel-matrix.sh [none|all|ipip|5.10-none|5.10-tunnels]...
 #   RUNS=20 WITH_TESTS=0 ci/kernel-matrix.sh
+# VM_THREADS (default 2): the test binary's --test-threads inside the VM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
+# Trials at once in the VM's one CPU (default 2). The mutation trials alone
+# took 46 s at 2 and 22 s at 8, but a whole run at 8 under a host load of
+# 45-70 took 1299 s and lost two trials to their 30 s event timeouts (the
+# shell under tmux, the kill-9 moments): more only on a quiet host.
+vm_threads=${VM_THREADS:-2}
 modes=("$@"); [ ${#modes[@]} -gt 0 ] || modes=(none all 5.10-none 5.10-tunnels)
 all_mods=ipip,gre,ip_gre,sit,ip6_tunnel,vxlan,dummy,vrf
 optional='^(ipip|ip_gre|gre|sit|ip6_tunnel|vxlan|dummy|vrf|geneve)$'
@@ -65,7 +71,7 @@ for i in $(seq "$RUNS"); do
   timeout 300 target/release/vethlab run >"$OUT/run-$i.txt" 2>&1; echo $? >"$OUT/run-$i.rc"
 done
 if [ "$WITH_TESTS" = 1 ]; then
-  (cd harness && timeout 2400 "$TESTS" --test-threads 2 $FILTER >"$OUT/tests.txt" 2>&1; echo $? >"$OUT/tests.rc")
+  (cd harness && timeout 2400 "$TESTS" --test-threads "$THREADS" $FILTER >"$OUT/tests.txt" 2>&1; echo $? >"$OUT/tests.rc")
 fi
 ip -o link | sed 's/ link-netnsid [0-9]*//' >"$OUT/links-after"; mods >"$OUT/mods-after"
 INVM
@@ -90,7 +96,7 @@ for mode in "${modes[@]}"; do
   esac
   echo "== kernel matrix, mode $mode: vethlab run x$mode_runs$([ "$with_tests" = 1 ] && echo ' and the labs test binary')"
   set +e
-  OUT=$out RUNS=$mode_runs TESTS=$tests FILTER=$filter WITH_TESTS=$with_tests "$vm" "${args[@]}" --rw "$out" --timeout 3000 -- bash "$out/in-vm.sh"
+  OUT=$out RUNS=$mode_runs TESTS=$tests FILTER=$filter WITH_TESTS=$with_tests THREADS=$vm_threads "$vm" "${args[@]}" --rw "$out" --timeout 3000 -- bash "$out/in-vm.sh"
   rc=$?
   set -e
   [ $rc -eq 0 ] || { echo "  the VM failed (exit $rc)"; fail=1; continue; }

@@ -94,8 +94,12 @@ pub(crate) fn tmux_session() -> Result<Completion, Failed> {
             return Err(fail(format!("check before the fix:\n{s}")));
         }
         // The workspace is the learner's: home, working directory, /tmp.
-        t.type_line("touch x /tmp/y && echo WRITABLE=$HOME:$(pwd); type reset lab-reset")?;
-        let s = t.wait_for("WRITABLE=")?;
+        // Waits for the last line: `type` answers after the echo, and a
+        // screen read between the two missed it under load.
+        t.type_line(
+            "touch x /tmp/y && echo WRITABLE=$HOME:$(pwd); type reset lab-reset; echo TYPED",
+        )?;
+        let s = t.wait_for("TYPED")?;
         let home = s
             .lines()
             .find_map(|l| l.strip_prefix("WRITABLE="))

@@ -382,7 +382,17 @@ pub(crate) fn copied_binary_lists_every_lab() -> Result<(), Failed> {
     want.sort();
     let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     let bin = tmp.path().join("vethlab");
-    std::fs::copy(env!("CARGO_BIN_EXE_vethlab"), &bin).map_err(|e| fail(e.to_string()))?;
+    // Copied by `cp`, not in this process: a file open for writing here is
+    // inherited by every child another trial forks until that child execs,
+    // and exec of the copy then fails with ETXTBSY ("Text file busy").
+    let cp = Command::new("cp")
+        .arg(env!("CARGO_BIN_EXE_vethlab"))
+        .arg(&bin)
+        .status()
+        .map_err(|e| fail(format!("cp: {e}")))?;
+    if !cp.success() {
+        return Err(fail(format!("cp of the vethlab binary exited {cp}")));
+    }
     let list = |extra: &[&str]| -> Result<Vec<String>, Failed> {
         let o = Command::new(&bin)
             .args(extra)

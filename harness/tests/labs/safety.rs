@@ -200,7 +200,7 @@ fn events_of(args: &[&str]) -> Result<Vec<String>, Failed> {
 /// SIGKILL at 30+ moments spread over every lab's build, captures, traffic,
 /// assertions and teardown, and inside `vethlab shell` (with a learner's
 /// background processes and a running `vethlab check`). Each moment is its
-/// own run, killed and then looked after alone: they run `KILL_WORKERS` at a
+/// own run, killed and then looked after alone: they run [`kill_workers`] at a
 /// time, as the runs mostly wait (timers, pings, the learner's sleeps).
 pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
     let before = snapshot();
@@ -273,34 +273,26 @@ pub(crate) fn kill_at_any_moment(labs: &[String]) -> Result<(), Failed> {
     Ok(())
 }
 
-/// How many kill moments run at once.
-const KILL_WORKERS: usize = 6;
+/// How many kill moments run at once: four per core (8 here; 4 in the
+/// kernel matrix's one-CPU VM). More starved the other trials' full runs
+/// of CPU at the start of the binary, where their pings and neighbour
+/// timers must keep time.
+fn kill_workers() -> usize {
+    4 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-/// `f` over every job, `KILL_WORKERS` at a time; the results in the jobs'
+/// `f` over every job, [`kill_workers`] at a time; the results in the jobs'
 /// order, or every job's failure.
 fn parallel<J: Sync, R: Send>(
     jobs: &[J],
     f: impl Fn(&J) -> Result<R, Failed> + Sync,
 ) -> Result<Vec<R>, Failed> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let done = std::sync::Mutex::new(vec![]);
-    std::thread::scope(|s| {
-        for _ in 0..KILL_WORKERS.min(jobs.len()) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(j) = jobs.get(i) else { break };
-                let r = f(j);
-                done.lock().unwrap_or_else(|p| p.into_inner()).push((i, r));
-            });
-        }
-    });
-    let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
-    done.sort_by_key(|(i, _)| *i);
-    let (ok, bad): (Vec<_>, Vec<_>) = done.into_iter().map(|(_, r)| r).partition(Result::is_ok);
+    let done = crate::pool::each(kill_workers(), jobs.iter().collect(), f);
+    let (ok, bad): (Vec<_>, Vec<_>) = done.into_iter().partition(Result::is_ok);
     if !bad.is_empty() {
         let why: Vec<String> = bad
             .into_iter()
