@@ -392,8 +392,8 @@ pub unsafe fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A netlink socket subscribed to a namespace's link, address, route and
-/// neighbour notifications.
+/// A netlink socket subscribed to a namespace's link, address (IPv4 and
+/// IPv6), route and neighbour notifications.
 pub struct Changes(rtnetlink::sys::Socket);
 
 impl Changes {
@@ -405,7 +405,8 @@ impl Changes {
         let groups = libc::RTMGRP_LINK
             | libc::RTMGRP_NEIGH
             | libc::RTMGRP_IPV4_IFADDR
-            | libc::RTMGRP_IPV4_ROUTE;
+            | libc::RTMGRP_IPV4_ROUTE
+            | libc::RTMGRP_IPV6_IFADDR;
         s.bind(&SocketAddr::new(0, groups as u32))?;
         Ok(Changes(s))
     }
