@@ -102,7 +102,7 @@ pub fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Addr, Link, Neigh, Route};
+    use crate::model::{Addr, Addr6, Link, Neigh, Neigh6, Route, Route6};
 
     struct Two;
     impl State for Two {
@@ -131,6 +131,15 @@ mod tests {
             Ok(vec![])
         }
         fn neighbours(&self, _: &str) -> Result<Vec<Neigh>> {
+            Ok(vec![])
+        }
+        fn addrs6(&self, _: &str) -> Result<Vec<Addr6>> {
+            Ok(vec![])
+        }
+        fn routes6(&self, _: &str) -> Result<Vec<Route6>> {
+            Ok(vec![])
+        }
+        fn neighbours6(&self, _: &str) -> Result<Vec<Neigh6>> {
             Ok(vec![])
         }
         fn sysctl(&self, _: &str, _: &str) -> Result<String> {

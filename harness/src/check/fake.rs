@@ -3,7 +3,7 @@
 
 use crate::check::state::State;
 use crate::error::{Error, Result};
-use crate::model::{Addr, Link, Neigh, Route};
+use crate::model::{Addr, Addr6, Link, Neigh, Neigh6, Route, Route6};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -22,6 +22,9 @@ pub struct Node {
     pub addrs: Vec<Addr>,
     pub routes: Vec<Route>,
     pub neighs: Vec<Neigh>,
+    pub addrs6: Vec<Addr6>,
+    pub routes6: Vec<Route6>,
+    pub neighs6: Vec<Neigh6>,
     pub sysctls: BTreeMap<String, String>,
     /// `/sys/class/net/DEV/iflink` by device.
     pub iflink: BTreeMap<String, u32>,
@@ -58,6 +61,14 @@ pub fn addr(index: u32, ip: &str, prefix: u8) -> Addr {
     Addr {
         index,
         ip: ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED),
+        prefix,
+    }
+}
+
+pub fn addr6(index: u32, ip: &str, prefix: u8) -> Addr6 {
+    Addr6 {
+        index,
+        ip: ip.parse().unwrap_or(std::net::Ipv6Addr::UNSPECIFIED),
         prefix,
     }
 }
@@ -122,6 +133,15 @@ impl State for Fake {
     }
     fn neighbours(&self, node: &str) -> Result<Vec<Neigh>> {
         Ok(self.get(node)?.neighs.clone())
+    }
+    fn addrs6(&self, node: &str) -> Result<Vec<Addr6>> {
+        Ok(self.get(node)?.addrs6.clone())
+    }
+    fn routes6(&self, node: &str) -> Result<Vec<Route6>> {
+        Ok(self.get(node)?.routes6.clone())
+    }
+    fn neighbours6(&self, node: &str) -> Result<Vec<Neigh6>> {
+        Ok(self.get(node)?.neighs6.clone())
     }
     fn sysctl(&self, node: &str, key: &str) -> Result<String> {
         self.get(node)?

@@ -9,7 +9,7 @@ use serde_json::json;
 
 #[test]
 fn route_forms_the_kernel_treats_the_same_match() {
-    use crate::check::route_match::route_matches;
+    use crate::lab::expect::routes::route_matches;
     let want = "default via 169.254.1.1 dev eth0";
     assert!(route_matches(
         want,

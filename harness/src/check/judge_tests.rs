@@ -2,8 +2,9 @@
 //! with the message that says what differs.
 
 use crate::check::fake::{addr, link, Fake};
-use crate::check::judge::{brctl_show, peer_index, route_lines};
-use crate::lab::expect::{Expect, Method};
+use crate::lab::expect::bridge::brctl_show;
+use crate::lab::expect::routes::route_lines;
+use crate::lab::expect::{peer_index, Expect, Method};
 use crate::model::{Neigh, Route};
 use rtnetlink::packet_route::route::{RouteProtocol, RouteScope};
 use serde_json::{json, Value};

@@ -1,33 +1,10 @@
 //! Matching captured lines against a fixture: placeholders filled from the
 //! kernel's state, `*` globs, order, and lines that must never appear.
 
-use crate::check::state::State;
-use crate::error::{Error, Result};
-use crate::lab::fixture::{placeholders, FixtureLine};
-use crate::model::fmt_mac;
-
-/// Replace placeholders with what the kernel holds now.
-pub fn resolve(st: &dyn State, text: &str) -> Result<String> {
-    let mut out = text.to_string();
-    let phs = placeholders(text)
-        .map_err(|col| Error::other(format!("unclosed `{{` at column {}: {text}", col + 1)))?;
-    for (_, ph) in phs {
-        let p: Vec<&str> = ph.split('.').collect();
-        if p.len() != 3 {
-            continue;
-        }
-        let l = st
-            .link(p[0], p[1])
-            .map_err(|e| Error::other(format!("placeholder {{{ph}}}: {e}")))?;
-        let v = match p[2] {
-            "mac" => l.mac.map(|m| fmt_mac(&m)).unwrap_or_default(),
-            "ifindex" => l.index.to_string(),
-            _ => continue,
-        };
-        out = out.replace(&format!("{{{ph}}}"), &v);
-    }
-    Ok(out)
-}
+use crate::error::Result;
+/// Placeholders are filled where assertion kinds fill theirs.
+pub use crate::lab::fill::resolve;
+use crate::lab::fixture::FixtureLine;
 
 /// `*` matches any run of characters; everything else literally.
 pub fn glob(pat: &str, s: &str) -> bool {

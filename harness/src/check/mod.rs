@@ -3,13 +3,12 @@
 
 pub mod answer;
 pub mod doctor;
-pub mod judge;
-mod judge_more;
 pub mod lines;
-pub mod route_match;
 pub mod state;
 pub mod transcript;
 
+#[cfg(test)]
+mod addrs_tests;
 #[cfg(test)]
 pub(crate) mod fake;
 #[cfg(test)]

@@ -103,6 +103,27 @@ pub enum Cmd {
         /// Its prefix length; 32 when not given.
         prefix: u8,
     },
+    /// `ip -6 addr add|del IP6/PREFIX dev DEV [nodad]` (or `ip addr` of an
+    /// IPv6 address).
+    Addr6 {
+        /// `add` (else `del`).
+        add: bool,
+        /// The interface.
+        dev: String,
+        /// The IPv6 address.
+        ip: std::net::Ipv6Addr,
+        /// Its prefix length; 128 when not given.
+        prefix: u8,
+        /// `nodad`: usable at once, no duplicate address detection.
+        nodad: bool,
+    },
+    /// `ip -6 route add|replace|del …`.
+    Route6 {
+        /// What is done with it.
+        op: super::inet6::Route6Op,
+        /// The route.
+        route: super::inet6::Route6Spec,
+    },
     /// `ip route add …` or `ip route replace …`.
     RouteAdd(RouteSpec),
     /// `ip route del …`.
@@ -201,6 +222,14 @@ pub fn parse(text: &str) -> R<Line> {
 fn parse_words(t: &[&str]) -> R<Vec<Cmd>> {
     match t {
         [] => Err("empty command".into()),
+        ["ip", "-6", obj, rest @ ..] => super::inet6::ip6(obj, rest).map(|c| vec![c]),
+        ["ip", obj, rest @ ..]
+            if ("address".starts_with(*obj) || *obj == "addr" || "route".starts_with(*obj))
+                && rest.iter().any(|w| super::inet6::is_v6(w)) =>
+        {
+            // iproute2 takes an IPv6 address as `-6` by itself.
+            super::inet6::ip6(obj, rest).map(|c| vec![c])
+        }
         ["ip", obj, rest @ ..] => {
             let obj = *obj;
             if "netns".starts_with(obj) && obj.len() >= 2 {
@@ -273,13 +302,12 @@ pub(super) fn ip4(what: &str, s: Option<&&str>) -> R<Ipv4Addr> {
     s.parse().map_err(|_| format!("`{s}`: not an IPv4 address"))
 }
 
-/// Lab namespaces run IPv4 only (IPv6 is off so captures are exact): say so,
-/// rather than "prefix over 32" or "not an IPv4 address".
+/// Where only IPv4 goes (a tunnel's `local`, a neighbour, `ifconfig`): say
+/// so, rather than "prefix over 32" or "not an IPv4 address".
 pub(super) fn not_v6(s: &str) -> R<()> {
-    let ip = s.split('/').next().unwrap_or(s);
-    if ip.contains(':') && ip.parse::<std::net::Ipv6Addr>().is_ok() {
+    if super::inet6::is_v6(s) {
         return Err(format!(
-            "`{s}`: IPv6 is not supported here (lab namespaces run IPv4 only)"
+            "`{s}`: IPv6 is not supported here (IPv6 goes only in `ip -6 addr` and `ip -6 route`)"
         ));
     }
     Ok(())

@@ -121,7 +121,10 @@ fn addr_errors() {
     assert!(err("ip addr show").contains("expected `ip addr add|del"));
     assert!(err("ip addr add 10.1.1.1/24 brd x dev e").contains("brd `x` is not an IPv4 address"));
     assert!(err("ip addr add 10.1.1.1/24 dev").contains("`dev` needs a device"));
-    assert!(err("ip addr add fd00::1/64 dev e").contains("IPv6 is not supported here"));
+    // IPv6 goes to `ip -6 addr` (iproute2 infers -6); where only IPv4 goes, said so.
+    assert!(err("ip addr add fd00::1/129 dev e").contains("prefix length over 128"));
+    assert!(err("ip neigh add fd00::1 lladdr 02:00:00:00:00:01 dev e")
+        .contains("IPv6 is not supported here"));
     assert!(err("ip addr add 10.1.1.1/x dev e").contains("bad prefix length"));
 }
 

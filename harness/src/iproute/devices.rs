@@ -197,11 +197,17 @@ impl Devices {
             }
             Cmd::AddrAdd { dev, .. }
             | Cmd::AddrDel { dev, .. }
+            | Cmd::Addr6 { dev, .. }
             | Cmd::NeighAdd { dev, .. }
             | Cmd::NeighFlush { dev }
             | Cmd::FdbAdd { dev, .. } => self.need(node, dev)?,
             Cmd::RouteAdd(r) | Cmd::RouteDel(r) => {
                 if let Some(d) = &r.dev {
+                    self.need(node, d)?;
+                }
+            }
+            Cmd::Route6 { route, .. } => {
+                if let Some(d) = &route.dev {
                     self.need(node, d)?;
                 }
             }

@@ -4,6 +4,7 @@
 mod addr;
 pub mod cmd;
 pub mod devices;
+pub mod inet6;
 mod link;
 
 #[cfg(test)]

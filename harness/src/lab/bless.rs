@@ -2,8 +2,9 @@
 //! step's fixtures, so someone writing a lab does not type them by hand.
 //! Pure: captured lines and the lab's MACs in, fixture text out; the caller
 //! writes the files. MACs become `{node.iface.mac}` placeholders (the
-//! kernel picks most of them at random) and ICMP ids become `*` (a ping's
-//! id changes every run), so a bless followed by a plain run passes.
+//! kernel picks most of them at random), link-local IPv6 addresses derived
+//! from them `{node.iface.ll6}`, and ICMP and ICMP6 echo ids become `*` (a
+//! ping's id changes every run), so a bless followed by a plain run passes.
 
 /// One interface's MAC, as the finished lab holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,14 +54,45 @@ pub fn line(l: &str, macs: &[Mac]) -> String {
         if !m.mac.is_empty() && s.contains(&m.mac) {
             s = s.replace(&m.mac, &format!("{{{}.{}.mac}}", m.node, m.iface));
         }
+        if let Some(ll) = crate::model::parse_mac(&m.mac).map(|m| crate::model::link_local(&m)) {
+            s = replace_addr(
+                &s,
+                &ll.to_string(),
+                &format!("{{{}.{}.ll6}}", m.node, m.iface),
+            );
+        }
     }
     icmp_id(&s)
 }
 
-/// `ICMP echo request, id 4711, seq 1` -> `… id *, seq 1`.
+/// `addr` replaced where it stands as a whole address (`fe80::1` is not
+/// the start of `fe80::1a` or `fe80::1:2`, but is in tcpdump's `fe80::1: `).
+fn replace_addr(s: &str, addr: &str, by: &str) -> String {
+    let addr_char = |c: char| c.is_ascii_hexdigit() || c == ':' || c == '.';
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(addr) {
+        let mut after = rest[i + addr.len()..].chars();
+        let continues = match after.next() {
+            Some(':') => after.next().is_some_and(addr_char),
+            Some(c) => addr_char(c),
+            None => false,
+        };
+        let before = rest[..i].chars().next_back();
+        let whole = !continues && !before.is_some_and(|c| c.is_ascii_hexdigit() || c == ':');
+        out.push_str(&rest[..i]);
+        out.push_str(if whole { by } else { addr });
+        rest = &rest[i + addr.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `ICMP echo request, id 4711, seq 1` -> `… id *, seq 1`; the same for
+/// `ICMP6, echo request, id 4711, seq 1`.
 fn icmp_id(l: &str) -> String {
     match l.find(", id ") {
-        Some(i) if l.contains("ICMP echo") => {
+        Some(i) if l.contains("ICMP echo") || l.contains("ICMP6, echo") => {
             let rest = &l[i + 5..];
             let end = rest
                 .find(|c: char| !c.is_ascii_digit())
@@ -156,6 +188,30 @@ mod tests {
         for (pat, got) in lines.iter().zip(&captured) {
             assert!(crate::check::lines::glob(pat, got), "{pat} vs {got}");
         }
+    }
+
+    #[test]
+    fn icmp6_ids_star_and_link_local_addresses_name_their_interface() {
+        assert_eq!(
+            line(
+                "IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id 4711, seq 1, length 64",
+                &macs()
+            ),
+            "IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id *, seq 1, length 64"
+        );
+        // song's veth1 f2:05:c3:82:ae:5e is seed 004's fe80::f005:c3ff:fe82:ae5e.
+        assert_eq!(
+            line(
+                "IP6 fe80::f005:c3ff:fe82:ae5e > ff02::1:ff5b:4a85: ICMP6, neighbor solicitation, who has fe80::3c78:e0ff:fe5b:4a85, length 32",
+                &macs()
+            ),
+            "IP6 {song.veth1.ll6} > ff02::1:ff5b:4a85: ICMP6, neighbor solicitation, who has {host.veth0.ll6}, length 32"
+        );
+        // Not a whole address: left alone.
+        assert_eq!(
+            replace_addr("fe80::1a fe80::1 fe80::1:2 fe80::1: x", "fe80::1", "X"),
+            "fe80::1a X fe80::1:2 X: x"
+        );
     }
 
     #[test]

@@ -45,10 +45,10 @@ fn each_repeats_its_items_per_row_in_order_and_the_step_id_fills_in() {
         .iter()
         .filter_map(|a| match a {
             Action::Expect {
-                e: crate::lab::expect::Expect::Link { mtu, .. },
+                e: crate::lab::expect::Expect::Link(l),
                 id,
                 ..
-            } => Some((*mtu, id.clone())),
+            } => Some((l.mtu, id.clone())),
             _ => None,
         })
         .collect();

@@ -114,7 +114,7 @@ fn unknown_fields_and_kinds_are_refused() {
     match ex(
         json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["sysfs"]}),
     ) {
-        Expect::PeerIndex { methods, .. } => assert_eq!(methods, vec![Method::Sysfs]),
+        Expect::PeerIndex(p) => assert_eq!(p.methods, vec![Method::Sysfs]),
         e => panic!("{e:?}"),
     }
 }

@@ -47,7 +47,7 @@ impl Fixture {
             let phs = placeholders(body).map_err(|col| {
                 Error::input(
                     format!("{}:{}:{}", path.display(), i + 1, col + 1 + (l.len() - l.trim_start().len())),
-                    "`{` without its `}` (placeholders are {node.iface.mac} or {node.iface.ifindex})",
+                    "`{` without its `}` (placeholders are {node.iface.mac}, {node.iface.ifindex} or {node.iface.ll6})",
                 )
             })?;
             for (col, ph) in phs {
@@ -58,8 +58,8 @@ impl Fixture {
                     i + 1,
                     col + 1 + (l.len() - l.trim_start().len())
                 );
-                if parts.len() != 3 || !["mac", "ifindex"].contains(&parts[2]) {
-                    return Err(Error::input(at, format!("unknown placeholder `{{{ph}}}` (use {{node.iface.mac}} or {{node.iface.ifindex}})")));
+                if parts.len() != 3 || !["mac", "ifindex", "ll6"].contains(&parts[2]) {
+                    return Err(Error::input(at, format!("unknown placeholder `{{{ph}}}` (use {{node.iface.mac}}, {{node.iface.ifindex}} or {{node.iface.ll6}})")));
                 }
                 if !nodes.iter().any(|n| n == parts[0]) {
                     return Err(Error::input(

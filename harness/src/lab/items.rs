@@ -6,7 +6,6 @@ use super::load::RawStep;
 use super::loader::{Item, Known};
 use super::model::*;
 use crate::error::Result;
-use crate::lab::expect::Expect;
 use serde_json::Value;
 
 impl Item<'_> {
@@ -67,19 +66,6 @@ impl Item<'_> {
             .need(&a.node, &a.dev)
             .map_err(|m| self.err(format!("answer: {m}")))?;
         Ok(Action::Answer(a))
-    }
-}
-
-/// Why an expectation could never fail, if it could not.
-pub(super) fn vacuous(e: &Expect) -> Option<&'static str> {
-    match e {
-        Expect::PeerIndex { methods, .. } if methods.is_empty() => {
-            Some("`methods` is empty: nothing is compared, it could never fail (give iflink, sysfs and/or ethtool)")
-        }
-        Expect::Routes { has, lacks, .. } if has.is_empty() && lacks.is_empty() => {
-            Some("neither `has` nor `lacks`: nothing is compared, it could never fail")
-        }
-        _ => None,
     }
 }
 

@@ -229,7 +229,10 @@ fn ping_ranges_are_located_at_the_field() {
 #[test]
 fn ping_mistakes() {
     let e = err(&lab(&[r#"{"ping": "fe80::1", "from": "host"}"#]));
-    assert_eq!(e, format!("{P}:5:13: step `s1`, item 1: ping: `fe80::1`: IPv6 is not supported here (lab namespaces run IPv4 only)"));
+    assert_eq!(e, format!("{P}:5:13: step `s1`, item 1: ping: `fe80::1` is link-local: name the interface it is on (`\"dev\"`), as `ping fe80::1%DEV` does"));
+    load(&lab(&[r#"{"ping": "2001:db8::2", "from": "host"}"#])).unwrap();
+    let e = err(&lab(&[r#"{"ping": "2001:db8::g", "from": "host"}"#]));
+    assert!(e.starts_with(&format!("{P}:5:13: ")), "{e}");
     // An unknown field: the key is pointed at.
     let e = err(&lab(&[
         r#"{"ping": "10.0.0.2", "from": "host", "size": 9}"#,
@@ -458,4 +461,40 @@ fn within_ms_limits_hold_at_both_ends() {
     w(limits::WITHIN_MS.0).unwrap();
     w(limits::WITHIN_MS.1).unwrap();
     w(limits::WITHIN_MS.1 + 1).unwrap_err();
+}
+
+#[test]
+fn ipv6_in_commands_and_expectations_loads_and_its_mistakes_are_located() {
+    load(&lab(&[
+        PAIR,
+        r#""ip netns exec pod ip -6 addr add 2001:db8::2/64 dev eth0""#,
+        r#""ip -6 route add default via 2001:db8::2 dev veth0""#,
+        r#"{"ping": "2001:db8::2", "from": "host"}"#,
+        r#"{"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["2001:db8::2/64", "{pod.eth0.ll6}/64"]}"#,
+        r#"{"expect": "routes", "node": "host", "family": "inet6", "has": ["default via 2001:db8::2 dev veth0"]}"#,
+        r#"{"expect": "neigh", "node": "host", "dev": "veth0", "ip": "2001:db8::2", "state": ["REACHABLE"]}"#,
+    ]))
+    .unwrap();
+    let e = err(&lab(&[
+        PAIR,
+        PING,
+        r#"{"expect": "routes", "node": "host", "has": ["2001:db8::/64 dev veth0"]}"#,
+    ]));
+    assert!(
+        e.starts_with(&format!("{P}:7:4: step `s1`, item 3: expect routes of host have `2001:db8::/64 dev veth0`: `2001:db8::/64 dev veth0` is an IPv6 route: add `\"family\": \"inet6\"`")),
+        "{e}"
+    );
+    let e = err(&lab(&[
+        PAIR,
+        r#"{"expect": "addr", "node": "pod", "dev": "eth0", "family": "inet", "exactly": ["2001:db8::2/64"]}"#,
+    ]));
+    assert!(e.contains("item 2: expect eth0 in pod holds 2001:db8::2/64: `2001:db8::2/64` is an IPv6 address but `family` is `inet`"), "{e}");
+    let e = err(&lab(&[
+        PAIR,
+        r#""ip -6 neigh add 2001:db8::2 lladdr 02:00:00:00:00:01 dev veth0""#,
+    ]));
+    assert!(
+        e.starts_with(&format!("{P}:6:4: ")) && e.contains("learnt by NDP"),
+        "{e}"
+    );
 }

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
 use crate::iproute::devices::Devices;
 use crate::lab::expect::{split_at, Expect};
-use crate::lab::items::vacuous;
 use crate::lab::load::fixtures_base;
 use crate::lab::spans::{token, Spans};
 use serde_json::{Map, Value};
@@ -282,7 +281,8 @@ impl Item<'_> {
             Err(self.err(format!("unknown node `{n}` (nodes: {})", names.join(", "))))
         }
     }
-    /// A field holding an address: IPv6 is refused with its position.
+    /// A field holding an address where only IPv4 goes (UDP): IPv6 is
+    /// refused with its position.
     fn no_v6(&self, m: &Map<String, Value>, k: &str, what: &str) -> Result<()> {
         let v6 = |a: &&str| {
             a.starts_with('[') || a.matches(':').count() > usize::from(k == "udp" || k == "listen")
@@ -290,7 +290,7 @@ impl Item<'_> {
         match m.get(k).and_then(Value::as_str).filter(v6) {
             Some(a) => Err(self.err_at(
                 self.field(k),
-                format!("{what}: `{a}`: IPv6 is not supported here (lab namespaces run IPv4 only)"),
+                format!("{what}: `{a}`: IPv6 is not supported here (UDP exchanges are IPv4 only; ping takes IPv6)"),
             )),
             None => Ok(()),
         }
@@ -299,7 +299,7 @@ impl Item<'_> {
     fn action(&self, k: &mut Known, v: &Value, requires: &mut Vec<String>) -> Result<Action> {
         match v {
             Value::String(s) => self.command(k, s, requires),
-            Value::Object(m) if m.contains_key("ping") => self.ping(k, v, m),
+            Value::Object(m) if m.contains_key("ping") => self.ping(k, v),
             Value::Object(m) if m.contains_key("udp") => self.udp(k, v, m),
             Value::Object(m) if m.contains_key("expect") => self.expect(k, m),
             Value::Object(m) if m.contains_key("cni") => self.cni(k, v),
@@ -344,9 +344,16 @@ impl Item<'_> {
         })
     }
 
-    fn ping(&self, k: &Known, v: &Value, m: &Map<String, Value>) -> Result<Action> {
-        self.no_v6(m, "ping", "ping")?;
+    fn ping(&self, k: &Known, v: &Value) -> Result<Action> {
         let p: PingSpec = self.typed("ping", v)?;
+        if let (std::net::IpAddr::V6(a), None) = (p.ping, &p.dev) {
+            if a.is_unicast_link_local() {
+                return Err(self.err_at(
+                    self.field("ping"),
+                    format!("ping: `{a}` is link-local: name the interface it is on (`\"dev\"`), as `ping {a}%DEV` does"),
+                ));
+            }
+        }
         self.known(k, &p.from)?;
         if let Some(c) = p.count {
             in_range("count", c.into(), limits::PING_COUNT).map_err(|e| {
@@ -420,16 +427,18 @@ impl Item<'_> {
                     .map_err(|m| self.err(format!("expect {}: {m}", e.describe())))?;
             }
         }
-        if let Some(why) = vacuous(&e) {
+        if let Some(why) = e.vacuous() {
             return Err(self.err(format!("expect {}: {why}", e.describe())));
         }
-        if let Expect::SameFrames { a, b } = &e {
-            for p in [a, b] {
-                if !self.rs.capture.contains_key(p) {
-                    return Err(self.err(format!(
-                        "same-frames: `{p}` is not among this step's capture points"
-                    )));
-                }
+        if let Some(m) = e.mistake() {
+            return Err(self.err(format!("expect {}: {m}", e.describe())));
+        }
+        for p in e.capture_points() {
+            if !self.rs.capture.contains_key(p) {
+                return Err(self.err(format!(
+                    "{}: `{p}` is not among this step's capture points",
+                    e.tag()
+                )));
             }
         }
         Ok(Action::Expect {

@@ -5,7 +5,7 @@ use crate::lab::expect::Expect;
 use crate::lab::fixture::Fixture;
 use serde::Deserialize;
 use serde_json::Value;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::path::PathBuf;
 
 /// A loaded, checked lab file: the topology a field note describes, in steps.
@@ -264,8 +264,8 @@ pub enum PingResultWanted {
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PingSpec {
-    /// The destination address.
-    pub ping: Ipv4Addr,
+    /// The destination address, IPv4 or IPv6 (`ping -6`).
+    pub ping: std::net::IpAddr,
     /// The node that pings.
     pub from: String,
     /// The interface to send from (`ping -I`).

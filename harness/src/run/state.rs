@@ -2,7 +2,7 @@
 
 use crate::check::state::State;
 use crate::error::{Error, Result};
-use crate::model::{Addr, Link, Neigh, Route};
+use crate::model::{Addr, Addr6, Link, Neigh, Neigh6, Route, Route6};
 use crate::sys::netlink;
 use crate::topo::Topo;
 
@@ -24,6 +24,18 @@ impl State for Topo {
     fn neighbours(&self, node: &str) -> Result<Vec<Neigh>> {
         let ns = self.node(node)?;
         ns.block_on(netlink::neighbours(ns.nl()))
+    }
+    fn addrs6(&self, node: &str) -> Result<Vec<Addr6>> {
+        let ns = self.node(node)?;
+        ns.block_on(netlink::addrs6(ns.nl()))
+    }
+    fn routes6(&self, node: &str) -> Result<Vec<Route6>> {
+        let ns = self.node(node)?;
+        ns.block_on(netlink::routes6(ns.nl()))
+    }
+    fn neighbours6(&self, node: &str) -> Result<Vec<Neigh6>> {
+        let ns = self.node(node)?;
+        ns.block_on(netlink::neighbours6(ns.nl()))
     }
     fn sysctl(&self, node: &str, key: &str) -> Result<String> {
         self.sysctl_read(node, key)

@@ -200,11 +200,9 @@ impl StepRun<'_> {
                 self.checks
                     .push(run_udp(topo, u, Duration::from_millis(wait)))
             }
-            Action::Expect {
-                id,
-                e: e @ Expect::SameFrames { .. },
-                ..
-            } => self.deferred.push((id.clone(), e.clone())),
+            Action::Expect { id, e, .. } if !e.capture_points().is_empty() => {
+                self.deferred.push((id.clone(), e.clone()))
+            }
             Action::Cni(c) => self.checks.push(run_cni(topo, c)),
             Action::Answer(x) => self.checks.push(self.answer(topo, x)),
             Action::Daemon(d) => self.checks.push(run_daemon(topo, d)),
@@ -313,28 +311,14 @@ impl StepRun<'_> {
     /// `same-frames` assertions, on the captures now in.
     fn same_frames(&mut self, reports: &[CaptureReport]) {
         for (id, e) in std::mem::take(&mut self.deferred) {
-            let Expect::SameFrames { a, b } = &e else {
-                continue;
+            let frames = |p: &str| {
+                let c = reports.iter().find(|c| c.at == *p)?;
+                Some(c.frames.iter().map(|f| &f.frame.data[..]).collect())
             };
-            let get = |p: &str| reports.iter().find(|c| c.at == *p).map(|c| &c.frames);
-            let outcome = match (get(a), get(b)) {
-                (Some(x), Some(y))
-                    if crate::capture::frame::same_per_sender(
-                        x.iter().map(|f| &f.frame.data[..]),
-                        y.iter().map(|f| &f.frame.data[..]),
-                    ) =>
-                {
-                    Outcome::Pass(format!(
-                        "{} frames, byte for byte the same on both ends",
-                        x.len()
-                    ))
-                }
-                (Some(x), Some(y)) => Outcome::Fail(format!(
-                    "{a}: {} frames, {b}: {} frames, not identical",
-                    x.len(),
-                    y.len()
-                )),
-                _ => Outcome::Fail("capture missing".into()),
+            let outcome = match e.judge_captures(&frames) {
+                Some(Ok(s)) => Outcome::Pass(s),
+                Some(Err(s)) => Outcome::Fail(s),
+                None => continue,
             };
             self.checks.push(CheckResult {
                 id,
@@ -399,7 +383,7 @@ pub(crate) fn check_expect(
     };
     let first = look();
     // No daemon at all: nothing that waiting would change.
-    if matches!(&first, Outcome::Fail(s) if s.starts_with(crate::check::judge::NO_BIRD)) {
+    if matches!(&first, Outcome::Fail(s) if e.hopeless(s)) {
         return (what, first);
     }
     // Kernel state settles by itself after a command returns (a bridge's
@@ -414,16 +398,11 @@ pub(crate) fn check_expect(
         return (what, first);
     }
     // Subscribed before the next look, so no change between look and wait is
-    // missed. Host-local's files (ipam) announce nothing: those re-look every
-    // 20 ms.
-    // A BGP session's state is announced by no netlink message: re-looked.
-    let changes = match e {
-        Expect::Bgp { .. } => None,
-        _ => e
-            .nodes()
-            .first()
-            .and_then(|n| topo.node(n).ok()?.changes().ok()),
-    };
+    // missed. What no node's kernel announces (host-local's files, a BGP
+    // session) is looked at again every 20 ms.
+    let changes = e
+        .announced_in()
+        .and_then(|n| topo.node(n).ok()?.changes().ok());
     loop {
         let outcome = look();
         if matches!(outcome, Outcome::Pass(_)) || Instant::now() >= deadline {

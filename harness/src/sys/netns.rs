@@ -402,11 +402,13 @@ impl Changes {
         use rtnetlink::sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
         let mut s = Socket::new(NETLINK_ROUTE)?;
         s.set_non_blocking(true)?;
+        // IPv6's too: an address leaving `tentative`, a route, an NDP entry.
         let groups = libc::RTMGRP_LINK
             | libc::RTMGRP_NEIGH
             | libc::RTMGRP_IPV4_IFADDR
             | libc::RTMGRP_IPV4_ROUTE
-            | libc::RTMGRP_IPV6_IFADDR;
+            | libc::RTMGRP_IPV6_IFADDR
+            | libc::RTMGRP_IPV6_ROUTE;
         s.bind(&SocketAddr::new(0, groups as u32))?;
         Ok(Changes(s))
     }

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{Cmd, RouteSpec, SetSpec};
+use crate::iproute::inet6::{Route6Op, Route6Spec};
 use crate::sys::kernel::IndexPlan;
 use crate::sys::netlink::{self, Link, LinkCommon, LinkKind, LinkSet, Route};
 use crate::sys::netns::Netns;
@@ -290,6 +291,23 @@ impl Topo {
                 let (ip, prefix) = (*ip, *prefix);
                 ns.block_on(async move { netlink::del_addr(&h, index, ip, prefix).await })
             }
+            Cmd::Addr6 {
+                add,
+                dev,
+                ip,
+                prefix,
+                nodad,
+            } => {
+                let index = self.index(node, dev)?;
+                let (add, ip, prefix, nodad) = (*add, *ip, *prefix, *nodad);
+                ns.block_on(async move {
+                    match add {
+                        true => netlink::add_addr6(&h, index, ip, prefix, nodad).await,
+                        false => netlink::del_addr6(&h, index, ip, prefix).await,
+                    }
+                })
+            }
+            Cmd::Route6 { op, route } => self.route6(node, *op, route),
             Cmd::RouteAdd(r) => self.route(node, r, true),
             Cmd::RouteDel(r) => self.route(node, r, false),
             Cmd::NeighAdd {
@@ -405,6 +423,27 @@ impl Topo {
                 netlink::del_route(&h, &route).await
             }
         })
+    }
+
+    /// `ip -6 route add|replace|del`.
+    fn route6(&self, node: &str, op: Route6Op, r: &Route6Spec) -> Result<()> {
+        let ns = self.node(node)?;
+        let h = ns.nl().clone();
+        let route = netlink::Route6 {
+            kind: r.kind,
+            dst: r.dst,
+            gw: r.gw,
+            oif: r.dev.as_deref().map(|d| self.index(node, d)).transpose()?,
+            proto: r.proto,
+            metric: r.metric,
+            ..Default::default()
+        };
+        let op = match op {
+            Route6Op::Add => netlink::RouteOp::Add,
+            Route6Op::Replace => netlink::RouteOp::Replace,
+            Route6Op::Del => netlink::RouteOp::Del,
+        };
+        ns.block_on(async move { netlink::route6(&h, &route, op).await })
     }
 }
 

@@ -6,7 +6,9 @@
 use crate::error::{Error, Result};
 use crate::sys::netns::Netns;
 use etherparse::{IcmpEchoHeader, Icmpv4Header, Icmpv4Type};
-use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4, UdpSocket};
+
+mod ping6;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
@@ -14,8 +16,8 @@ use std::time::{Duration, Instant};
 /// What to ping, and how.
 #[derive(Debug, Clone)]
 pub struct Ping {
-    /// Destination address.
-    pub dst: Ipv4Addr,
+    /// Destination address (IPv6: `ping -6`).
+    pub dst: IpAddr,
     /// How many echo requests to send.
     pub count: u16,
     /// Interface to bind to (`ping -I`).
@@ -32,7 +34,7 @@ pub struct Reply {
     /// TTL of the reply, as received.
     pub ttl: u8,
     /// The address that replied.
-    pub from: Ipv4Addr,
+    pub from: IpAddr,
 }
 
 /// What a ping got back.
@@ -48,7 +50,7 @@ pub struct PingResult {
 
 impl PingResult {
     /// ping(8)'s closing line (`N packets transmitted, ...`), with the first reply or error.
-    pub fn summary(&self, dst: Ipv4Addr) -> String {
+    pub fn summary(&self, dst: IpAddr) -> String {
         let mut s = format!(
             "{} packets transmitted, {} received, {}% packet loss",
             self.sent,
@@ -60,8 +62,10 @@ impl PingResult {
             }
         );
         if let Some(r) = self.replies.first() {
+            // ping(8) says `hlim` for IPv6's hop limit.
+            let ttl = if dst.is_ipv6() { "hlim" } else { "ttl" };
             s.push_str(&format!(
-                " (64 bytes from {dst}: icmp_seq={} ttl={})",
+                " (64 bytes from {dst}: icmp_seq={} {ttl}={})",
                 r.seq, r.ttl
             ));
         }
@@ -72,7 +76,7 @@ impl PingResult {
     }
 }
 
-fn next_id() -> u16 {
+pub(super) fn next_id() -> u16 {
     static ID: AtomicU16 = AtomicU16::new(0);
     let base = (std::process::id() as u16).wrapping_mul(31);
     base.wrapping_add(ID.fetch_add(1, Ordering::Relaxed))
@@ -125,6 +129,10 @@ fn raw_icmp_socket(dev: Option<String>) -> std::io::Result<OwnedFd> {
 /// Ping `p.dst` from `ns`, one request after the other (each waits for its
 /// reply or error, like `ping -A`), and report what came back.
 pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
+    let dst4 = match p.dst {
+        IpAddr::V4(a) => a,
+        IpAddr::V6(a) => return ping6::ping6(ns, p, a),
+    };
     let dev = p.dev.clone();
     let fd = ns
         .run(move || raw_icmp_socket(dev))?
@@ -136,7 +144,7 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
         sin_family: libc::AF_INET as u16,
         sin_port: 0,
         sin_addr: libc::in_addr {
-            s_addr: u32::from(p.dst).to_be(),
+            s_addr: u32::from(dst4).to_be(),
         },
         sin_zero: [0; 8],
     };
@@ -161,7 +169,7 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
             ));
             continue;
         }
-        match wait_reply(&fd, id, seq, p.dst, deadline) {
+        match wait_reply(&fd, id, seq, dst4, deadline) {
             Ok(r) => res.replies.push(r),
             Err(e) => res.errors.push(e),
         }
@@ -222,7 +230,7 @@ fn wait_reply(
             return Ok(Reply {
                 seq,
                 ttl,
-                from: src,
+                from: IpAddr::V4(src),
             });
         }
         if ty == 3 || ty == 11 {

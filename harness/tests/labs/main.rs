@@ -192,6 +192,9 @@ const KIT: &[(&str, KitFn)] = &[
     ("learner/html-report-well-formed", |k| {
         done(learner::html_report(&k.labs))
     }),
+    ("harness/tcpdump-agrees-ipv6-lab", |k| {
+        parity::tcpdump_agrees_with_ipv6_fixtures(&k.labs)
+    }),
     ("harness/tcpdump-agrees-synthetic", |_| {
         parity::tcpdump_agrees_synthetic()
     }),

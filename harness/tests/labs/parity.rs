@@ -259,3 +259,73 @@ fn write_pcap(
     }
     file.flush()
 }
+
+/// The MACs veth-pair-ipv6 pins (seed 004's), by `node.iface`: what its
+/// fixtures' `{…mac}` and `{…ll6}` placeholders stand for.
+const DUAL_STACK_MACS: &[(&str, [u8; 6])] = &[
+    ("host.veth0", [0x3e, 0x78, 0xe0, 0x5b, 0x4a, 0x85]),
+    ("song.veth1", [0xf2, 0x05, 0xc3, 0x82, 0xae, 0x5e]),
+];
+
+/// veth-pair-ipv6's fixture lines, placeholders filled, match what real
+/// `tcpdump -n -r` prints for the step's .pcapng, in order: the lab's
+/// expectations are tcpdump's words, neighbour discovery included (not only
+/// vethlab's own rendering, which `tcpdump_agrees` compares).
+pub(crate) fn tcpdump_agrees_with_ipv6_fixtures(labs: &[Lab]) -> Result<Completion, Failed> {
+    if let Some(why) = no_tcpdump() {
+        return crate::skipped(why);
+    }
+    let lab = labs
+        .iter()
+        .find(|l| l.name == "veth-pair-ipv6")
+        .ok_or_else(|| fail("no lab veth-pair-ipv6"))?;
+    let fill = |t: &str| {
+        let mut t = t.to_string();
+        for (at, mac) in DUAL_STACK_MACS {
+            t = t.replace(&format!("{{{at}.mac}}"), &vethlab::model::fmt_mac(mac));
+            let ll = vethlab::model::link_local(mac).to_string();
+            t = t.replace(&format!("{{{at}.ll6}}"), &ll);
+        }
+        t
+    };
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let opts = RunOpts {
+        pcap_dir: Some(tmp.path().to_path_buf()),
+        ..Default::default()
+    };
+    let (mut ndp, mut lines) = (0, 0);
+    for r in run::run_lab(lab, &opts, &|_| {}) {
+        let step = lab.steps.iter().find(|s| s.name == r.step);
+        for cp in step.into_iter().flat_map(|s| &s.captures) {
+            let Some(fx) = &cp.fixture else { continue };
+            let p = tmp.path().join(&r.lab).join(&r.step);
+            let theirs = tcpdump_lines(&p.join(format!("{}-{}.pcapng", cp.node, cp.iface)))?;
+            let expected: Vec<_> = fx
+                .lines
+                .iter()
+                .map(|l| (l.clone(), fill(&l.text)))
+                .collect();
+            if let Some(e) = expected.iter().find(|e| e.1.contains('{')) {
+                return Err(fail(format!(
+                    "{}: a placeholder left: {}",
+                    fx.path.display(),
+                    e.1
+                )));
+            }
+            vethlab::check::lines::match_lines(&expected, &theirs)
+                .map_err(|m| fail(format!("{}/{} against tcpdump:\n{m}", r.lab, r.step)))?;
+            lines += expected.len();
+            ndp += expected
+                .iter()
+                .filter(|e| e.1.contains("ICMP6, neighbor"))
+                .count();
+        }
+    }
+    // Both steps' solicitation and advertisement: NDP is what this compares.
+    if ndp < 4 || lines == 0 {
+        return Err(fail(format!(
+            "{lines} fixture lines, {ndp} of NDP: too few compared"
+        )));
+    }
+    Ok(Completion::Completed)
+}

@@ -152,6 +152,11 @@ const UNDONE_LATER: &[(&str, &str, &str)] = &[
     ),
     ("flannel-cni", "same-node-ping", "del removes pod2"),
     (
+        "veth-pair-ipv6",
+        "link-local",
+        "dual-stack gives veth0 addresses beside its link-local one",
+    ),
+    (
         "bridge-arp",
         "veth-in-bridge",
         "ip-on-bridge moves the address to br0: ping works again",

@@ -5,7 +5,6 @@
 use crate::check::state::State;
 use crate::error::Result;
 use crate::iproute::cmd::Cmd;
-use crate::lab::expect::Expect;
 use crate::lab::{Action, Lab};
 use crate::model::{fmt_mac, Link};
 
@@ -72,10 +71,11 @@ pub fn sysctl_keys(lab: &Lab) -> Vec<(String, String)> {
                     _ => None,
                 })
                 .collect(),
-            Action::Expect {
-                e: Expect::Sysctl { node, key, .. },
-                ..
-            } => vec![(node.clone(), key.clone())],
+            Action::Expect { e, .. } => e
+                .sysctls()
+                .into_iter()
+                .map(|(n, k)| (n.to_string(), k.to_string()))
+                .collect(),
             _ => vec![],
         };
         for k in found {

@@ -4,11 +4,13 @@
 //! `neigh` (neighbours and the bridge FDB).
 
 mod addr_route;
+mod inet6;
 mod link;
 mod neigh;
 mod ntable;
 
 pub use addr_route::{add_addr, add_route, addrs, del_addr, del_route, routes};
+pub use inet6::{add_addr6, addrs6, del_addr6, neighbours6, route6, routes6, RouteOp};
 pub use link::{add_link, del_link, link_by_name, links, set_link, LinkSet};
 pub use neigh::{add_fdb, add_neigh, fdb, flush_neigh, flush_neigh_where, neighbours};
 pub use ntable::{neigh_key, neigh_param, set_neigh_param};
@@ -21,9 +23,10 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::Handle;
 use std::os::fd::RawFd;
 
-pub use crate::model::addr::{neigh_state_name, Addr, Fdb, Neigh};
+pub use crate::model::addr::{neigh_state_name, Addr, Addr6, Fdb, Neigh, Neigh6};
 pub use crate::model::link::{fmt_mac, parse_mac, Link, LinkCommon, LinkKind, Mac};
 pub use crate::model::route::{parse_proto, proto_name, Route};
+pub use crate::model::route6::Route6;
 
 /// The kernel's answer, worded like iproute2's so learners recognise it.
 pub fn nl_error(e: rtnetlink::Error) -> Error {

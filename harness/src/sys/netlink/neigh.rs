@@ -13,9 +13,13 @@ use rtnetlink::Handle;
 use std::net::{IpAddr, Ipv4Addr};
 
 async fn neigh_msgs(h: &Handle) -> Result<Vec<NeighbourMessage>> {
+    neigh_msgs_of(h, AddressFamily::Inet).await
+}
+
+async fn neigh_msgs_of(h: &Handle, family: AddressFamily) -> Result<Vec<NeighbourMessage>> {
     h.neighbours()
         .get()
-        .set_address_family(AddressFamily::Inet)
+        .set_address_family(family)
         .execute()
         .try_collect()
         .await
@@ -74,14 +78,19 @@ pub async fn add_neigh(
         .map_err(nl_error)
 }
 
-/// Delete the learnt IPv4 neighbours of one device, as `ip neigh flush dev` does.
+/// Delete the learnt neighbours of one device, ARP and NDP, as `ip neigh
+/// flush dev` does.
 pub async fn flush_neigh(h: &Handle, index: u32) -> Result<()> {
     flush_neigh_where(h, |i| i == index).await
 }
 
-/// Delete the learnt IPv4 neighbours of the devices `dev` accepts (by ifindex).
+/// Delete the learnt IPv4 and IPv6 neighbours of the devices `dev` accepts
+/// (by ifindex). Never a dump of every family: that would hold the bridge
+/// FDB too.
 pub async fn flush_neigh_where(h: &Handle, dev: impl Fn(u32) -> bool) -> Result<()> {
-    for m in neigh_msgs(h).await? {
+    let mut msgs = neigh_msgs_of(h, AddressFamily::Inet).await?;
+    msgs.extend(neigh_msgs_of(h, AddressFamily::Inet6).await?);
+    for m in msgs {
         if dev(m.header.ifindex)
             && !matches!(
                 m.header.state,

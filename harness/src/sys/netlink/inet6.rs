@@ -1,0 +1,227 @@
+//! IPv6 addresses, routes of the main table and neighbours (NDP), as
+//! `ip -6 addr`, `ip -6 route` and `ip -6 neigh` read them; and the
+//! `ip -6 addr`/`ip -6 route` changes a lab makes.
+
+use super::nl_error;
+use crate::error::{Error, Result};
+use crate::model::addr::{neigh_state_name, Addr6, Neigh6};
+use crate::model::route6::Route6;
+use futures_util::TryStreamExt;
+use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags, AddressHeaderFlags};
+use rtnetlink::packet_route::neighbour::{NeighbourAddress, NeighbourAttribute};
+use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteFlags, RouteProtocol};
+use rtnetlink::packet_route::AddressFamily;
+use rtnetlink::{Handle, RouteMessageBuilder};
+use std::net::{IpAddr, Ipv6Addr};
+
+/// Every IPv6 address in the namespace, link-local ones included, but not
+/// those still `tentative`: a new address is tentative until the kernel's
+/// address work has run (at once without DAD, a second or more with it),
+/// and the kernel will not send from it until then (a ping in between goes
+/// from the link-local address). Left out, an expectation naming it waits
+/// for the RTM_NEWADDR that announces it usable, and traffic after it finds
+/// the address a source.
+pub async fn addrs6(h: &Handle) -> Result<Vec<Addr6>> {
+    let msgs: Vec<_> = h
+        .address()
+        .get()
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    let mut out = vec![];
+    for m in msgs
+        .iter()
+        .filter(|m| m.header.family == AddressFamily::Inet6)
+    {
+        let tentative = m.header.flags.contains(AddressHeaderFlags::Tentative)
+            || m.attributes.iter().any(
+                |a| matches!(a, AddressAttribute::Flags(f) if f.contains(AddressFlags::Tentative)),
+            );
+        if tentative {
+            continue;
+        }
+        // IPv6 puts the address in IFA_ADDRESS (IFA_LOCAL only on
+        // point-to-point links, where it is the local end).
+        let local = m.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Local(IpAddr::V6(ip)) => Some(*ip),
+            _ => None,
+        });
+        let addr = m.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Address(IpAddr::V6(ip)) => Some(*ip),
+            _ => None,
+        });
+        if let Some(ip) = local.or(addr) {
+            out.push(Addr6 {
+                index: m.header.index,
+                ip,
+                prefix: m.header.prefix_len,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `ip -6 addr add IP/PREFIX dev DEV [nodad]`.
+pub async fn add_addr6(
+    h: &Handle,
+    index: u32,
+    ip: Ipv6Addr,
+    prefix: u8,
+    nodad: bool,
+) -> Result<()> {
+    let mut req = h.address().add(index, IpAddr::V6(ip), prefix);
+    if nodad {
+        let attrs = &mut req.message_mut().attributes;
+        attrs.push(AddressAttribute::Flags(AddressFlags::Nodad));
+    }
+    req.execute().await.map_err(nl_error)
+}
+
+/// `ip -6 addr del IP/PREFIX dev DEV`.
+pub async fn del_addr6(h: &Handle, index: u32, ip: Ipv6Addr, prefix: u8) -> Result<()> {
+    let msgs: Vec<_> = h
+        .address()
+        .get()
+        .set_link_index_filter(index)
+        .set_address_filter(IpAddr::V6(ip))
+        .set_prefix_length_filter(prefix)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    let Some(m) = msgs.into_iter().next() else {
+        return Err(Error::Other(
+            "RTNETLINK answers: Cannot assign requested address".into(),
+        ));
+    };
+    h.address().del(m).execute().await.map_err(nl_error)
+}
+
+/// Every IPv6 route of the main table (what `ip -6 route` lists).
+pub async fn routes6(h: &Handle) -> Result<Vec<Route6>> {
+    let req = RouteMessageBuilder::<Ipv6Addr>::new().build();
+    let msgs: Vec<_> = h
+        .route()
+        .get(req)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    let mut out = vec![];
+    for m in msgs {
+        let mut table = m.header.table as u32;
+        let mut r = Route6 {
+            kind: Some(m.header.kind),
+            proto: Some(m.header.protocol),
+            scope: Some(m.header.scope),
+            onlink: m.header.flags.contains(RouteFlags::Onlink),
+            linkdown: m.header.flags.contains(RouteFlags::Linkdown),
+            ..Default::default()
+        };
+        for a in &m.attributes {
+            match a {
+                RouteAttribute::Destination(RouteAddress::Inet6(ip)) => {
+                    r.dst = Some((*ip, m.header.destination_prefix_length))
+                }
+                RouteAttribute::Gateway(RouteAddress::Inet6(ip)) => r.gw = Some(*ip),
+                RouteAttribute::PrefSource(RouteAddress::Inet6(ip)) => r.src = Some(*ip),
+                RouteAttribute::Oif(i) => r.oif = Some(*i),
+                RouteAttribute::Priority(p) => r.metric = Some(*p),
+                RouteAttribute::Preference(p) => r.pref = Some(*p),
+                RouteAttribute::Table(t) => table = *t,
+                _ => {}
+            }
+        }
+        if m.header.destination_prefix_length == 0 {
+            r.dst = None;
+        }
+        if table == 254 {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// `ip -6 route add|replace|del`: destination, gateway, device, metric.
+pub async fn route6(h: &Handle, r: &Route6, op: RouteOp) -> Result<()> {
+    let mut b = RouteMessageBuilder::<Ipv6Addr>::new();
+    if let Some((ip, p)) = r.dst {
+        b = b.destination_prefix(ip, p);
+    }
+    if let Some(g) = r.gw {
+        b = b.gateway(g);
+    }
+    if let Some(o) = r.oif {
+        b = b.output_interface(o);
+    }
+    if let Some(m) = r.metric {
+        b = b.priority(m);
+    }
+    if let Some(k) = r.kind {
+        b = b.kind(k);
+    }
+    match op {
+        RouteOp::Del => {
+            let b = b.protocol(r.proto.unwrap_or(RouteProtocol::Unspec));
+            h.route().del(b.build()).execute().await.map_err(nl_error)
+        }
+        RouteOp::Add | RouteOp::Replace => {
+            // `ip route add` says proto boot unless told otherwise.
+            let b = b.protocol(r.proto.unwrap_or(RouteProtocol::Boot));
+            let req = h.route().add(b.build());
+            let req = if op == RouteOp::Replace {
+                req.replace()
+            } else {
+                req
+            };
+            req.execute().await.map_err(nl_error)
+        }
+    }
+}
+
+/// What `ip -6 route` does with a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteOp {
+    /// `add`.
+    Add,
+    /// `replace`.
+    Replace,
+    /// `del`.
+    Del,
+}
+
+/// Every IPv6 neighbour (NDP) entry in the namespace (`ip -6 neigh show`).
+pub async fn neighbours6(h: &Handle) -> Result<Vec<Neigh6>> {
+    let msgs: Vec<_> = h
+        .neighbours()
+        .get()
+        .set_address_family(AddressFamily::Inet6)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    let mut out = vec![];
+    for m in msgs {
+        let mut ip = None;
+        let mut ll = None;
+        for a in &m.attributes {
+            match a {
+                NeighbourAttribute::Destination(NeighbourAddress::Inet6(i)) => ip = Some(*i),
+                NeighbourAttribute::LinkLayerAddress(l) if l.len() == 6 => {
+                    ll = l.clone().try_into().ok()
+                }
+                _ => {}
+            }
+        }
+        if let Some(ip) = ip {
+            out.push(Neigh6 {
+                index: m.header.ifindex,
+                ip,
+                lladdr: ll,
+                state: neigh_state_name(m.header.state),
+            });
+        }
+    }
+    Ok(out)
+}
