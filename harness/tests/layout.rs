@@ -149,6 +149,102 @@ fn every_folder_says_what_it_owns() {
     }
 }
 
+/// The folder of assertion kinds and the file that lists them.
+const KINDS: &str = "lab/expect";
+
+/// The kinds the list in `lab/expect/mod.rs` registers, as
+/// (tag, variant, module, type), from its `"tag" => Variant(module::Type),` lines.
+fn registered_kinds() -> Vec<(String, String, String, String)> {
+    let list = std::fs::read_to_string(src().join(KINDS).join("mod.rs")).expect("the list");
+    let mut out = vec![];
+    for l in list.lines().map(str::trim) {
+        let Some((tag, rest)) = l.split_once(" => ") else {
+            continue;
+        };
+        let (Some(tag), Some((variant, path))) = (
+            tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')),
+            rest.trim_end_matches(',')
+                .trim_end_matches(')')
+                .split_once('('),
+        ) else {
+            continue;
+        };
+        let (module, ty) = path.split_once("::").expect("module::Type");
+        out.push((tag.into(), variant.into(), module.into(), ty.into()));
+    }
+    out
+}
+
+#[test]
+fn each_assertion_kind_is_one_file_registered_once() {
+    let kinds = registered_kinds();
+    assert!(kinds.len() >= 11, "the list in {KINDS}/mod.rs: {kinds:?}");
+    for (i, (tag, variant, module, ty)) in kinds.iter().enumerate() {
+        for (j, other) in kinds.iter().enumerate().filter(|(j, _)| *j != i) {
+            assert!(
+                other.0 != *tag && other.1 != *variant && other.2 != *module,
+                "kinds {i} and {j} share a tag, variant or file: {tag:?} / {other:?}"
+            );
+        }
+        let p = src().join(KINDS).join(format!("{module}.rs"));
+        let text = std::fs::read_to_string(&p)
+            .unwrap_or_else(|e| panic!("kind `{tag}` has no file {}: {e}", p.display()));
+        let impls = code(&text).matches("impl Kind for ").count();
+        assert_eq!(impls, 1, "{}: one `impl Kind for`", p.display());
+        assert!(
+            code(&text).contains(&format!("impl Kind for {ty} ")),
+            "{}: the kind is {ty}, as the list says",
+            p.display()
+        );
+    }
+    // Every other file of the folder is a kind the list names, or its machinery.
+    let machinery = ["mod.rs", "registry.rs"];
+    for e in std::fs::read_dir(src().join(KINDS))
+        .expect("the kinds folder")
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let module = name.trim_end_matches(".rs");
+        assert!(
+            machinery.contains(&name.as_str()) || kinds.iter().any(|k| k.2 == module),
+            "{KINDS}/{name} is not a kind the list in {KINDS}/mod.rs registers"
+        );
+    }
+}
+
+#[test]
+fn only_the_kinds_own_files_name_a_kind() {
+    let kinds = registered_kinds();
+    let mut bad = vec![];
+    for (_, path, text) in files() {
+        let name = path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into());
+        // A unit test of one kind may name it; code may not dispatch on it.
+        if path.starts_with(KINDS) || name.ends_with("tests.rs") {
+            continue;
+        }
+        let code = code(&text);
+        for (tag, variant, _, ty) in &kinds {
+            if code.contains(&format!("Expect::{variant}")) || code.contains(ty.as_str()) {
+                bad.push(format!("{} names kind `{tag}`", path.display()));
+            }
+        }
+        // The list is the only place kinds are registered.
+        if code.contains("kinds! {") {
+            bad.push(format!(
+                "{} registers kinds outside {KINDS}",
+                path.display()
+            ));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "adding a kind must touch only its file and the list:\n{}",
+        bad.join("\n")
+    );
+}
+
 #[test]
 fn files_stay_under_500_lines() {
     let big: Vec<String> = files()

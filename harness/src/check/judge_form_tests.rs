@@ -2,7 +2,7 @@
 //! one-line diagnoses.
 
 use crate::check::fake::addr;
-use crate::check::judge_tests::{judge, pod};
+use crate::check::judge_tests::{fails, judge, passes, pod};
 use crate::model::Route;
 use rtnetlink::packet_route::route::RouteType;
 use serde_json::json;
@@ -67,13 +67,13 @@ fn proxy_arp_of_conf_all_counts_for_every_device() {
         .insert("net.ipv4.conf.all.proxy_arp".into(), "1".into());
     let on = json!({"expect": "sysctl", "node": "host", "key": key, "value": "1"});
     let off = json!({"expect": "sysctl", "node": "host", "key": key, "value": "0"});
-    assert!(judge(&f, on.clone()).is_ok());
-    assert!(judge(&f, off.clone()).is_err());
+    passes(&f, on.clone());
+    fails(&f, off.clone());
     f.node("host")
         .sysctls
         .insert("net.ipv4.conf.all.proxy_arp".into(), "0".into());
-    assert!(judge(&f, on).is_err());
-    assert!(judge(&f, off).is_ok());
+    fails(&f, on);
+    passes(&f, off);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! `@ifN` iproute2 prints, the index plan, and the peer with its
 //! link-netnsid.
 
-use super::judge_tests::{ex, judge, pod};
+use super::judge_tests::{ex, fails, judge, passes, pod};
 use crate::check::fake::{link, Fake, RUNNING, UP};
 use serde_json::json;
 
@@ -40,11 +40,10 @@ fn link_index_goes_through_the_index_plan() {
     let mut f = Fake::new().with_link("n", link(6, "eth0", Some("veth")));
     f.node("n");
     f.shift = 3;
-    assert!(judge(
+    passes(
         &f,
-        json!({"expect": "link", "node": "n", "dev": "eth0", "index": 3})
-    )
-    .is_ok());
+        json!({"expect": "link", "node": "n", "dev": "eth0", "index": 3}),
+    );
     let e = judge(
         &f,
         json!({"expect": "link", "node": "n", "dev": "eth0", "index": 6}),
@@ -56,11 +55,10 @@ fn link_index_goes_through_the_index_plan() {
         shift: 3,
         ..Fake::new().with_link("n", link(2, "eth0", None))
     };
-    assert!(judge(
+    passes(
         &f2,
-        json!({"expect": "link", "node": "n", "dev": "eth0", "index": 2})
-    )
-    .is_ok());
+        json!({"expect": "link", "node": "n", "dev": "eth0", "index": 2}),
+    );
 }
 
 #[test]
@@ -101,11 +99,10 @@ fn link_mac_placeholder_resolves_to_another_link() {
     let mut f = pod();
     f.node("pod").links[1].mac = Some([0xee; 6]);
     f.node("host").links[1].mac = Some([0xee; 6]);
-    assert!(judge(
+    passes(
         &f,
-        json!({"expect": "link", "node": "host", "dev": "veth0", "mac": "{pod.eth0.mac}"})
-    )
-    .is_ok());
+        json!({"expect": "link", "node": "host", "dev": "veth0", "mac": "{pod.eth0.mac}"}),
+    );
     let e = judge(
         &f,
         json!({"expect": "link", "node": "host", "dev": "veth0", "mac": "{host.br0.mac}"}),
@@ -156,23 +153,20 @@ fn link_at_is_if_n_across_namespaces_and_mapped() {
     // seed 001: eth0@if3 in the pod even though the pod has its own ifindex 3.
     let mut f = Fake::new().veth(("host", "veth0", 6), ("pod", "eth0", 3));
     f.node("pod").links.push(link(6, "other", None));
-    assert!(judge(
+    passes(
         &f,
-        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if6"})
-    )
-    .is_ok());
-    assert!(judge(
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if6"}),
+    );
+    passes(
         &f,
-        json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if3"})
-    )
-    .is_ok());
+        json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if3"}),
+    );
     // With a shift of 3, a lab's `if3` is the kernel's if6.
     f.shift = 3;
-    assert!(judge(
+    passes(
         &f,
-        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if3"})
-    )
-    .is_ok());
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if3"}),
+    );
     let e = judge(
         &f,
         json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if6"}),
@@ -185,21 +179,18 @@ fn link_at_is_if_n_across_namespaces_and_mapped() {
 fn link_at_placeholder_is_the_kernels_own_index() {
     let mut f = Fake::new().veth(("host", "veth0", 7), ("pod", "eth0", 3));
     f.shift = 40; // a placeholder is not mapped again
-    assert!(judge(
+    passes(
         &f,
-        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if{host.veth0.ifindex}"})
-    )
-    .is_ok());
-    assert!(judge(
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "at": "if{host.veth0.ifindex}"}),
+    );
+    passes(
         &f,
-        json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if{pod.eth0.ifindex}"})
-    )
-    .is_ok());
-    assert!(judge(
+        json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if{pod.eth0.ifindex}"}),
+    );
+    fails(
         &f,
-        json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if{host.veth0.ifindex}"})
-    )
-    .is_err());
+        json!({"expect": "link", "node": "host", "dev": "veth0", "at": "if{host.veth0.ifindex}"}),
+    );
 }
 
 #[test]
@@ -215,31 +206,27 @@ fn link_without_iflink_shows_no_at() {
 
 #[test]
 fn link_peer_in_another_node_by_nsid() {
-    assert!(judge(
+    passes(
         &pod(),
-        json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:eth0"})
-    )
-    .is_ok());
-    assert!(judge(
+        json!({"expect": "link", "node": "host", "dev": "veth0", "peer": "pod:eth0"}),
+    );
+    passes(
         &pod(),
-        json!({"expect": "link", "node": "pod", "dev": "eth0", "peer": "host:veth0"})
-    )
-    .is_ok());
+        json!({"expect": "link", "node": "pod", "dev": "eth0", "peer": "host:veth0"}),
+    );
 }
 
 #[test]
 fn link_peer_in_the_same_node_by_name() {
     let f = Fake::new().veth(("n", "veth0", 3), ("n", "veth1", 4));
-    assert!(judge(
+    passes(
         &f,
-        json!({"expect": "link", "node": "n", "dev": "veth0", "peer": "veth1"})
-    )
-    .is_ok());
-    assert!(judge(
+        json!({"expect": "link", "node": "n", "dev": "veth0", "peer": "veth1"}),
+    );
+    passes(
         &f,
-        json!({"expect": "link", "node": "n", "dev": "veth1", "peer": "n:veth0"})
-    )
-    .is_ok());
+        json!({"expect": "link", "node": "n", "dev": "veth1", "peer": "n:veth0"}),
+    );
 }
 
 #[test]

@@ -18,6 +18,23 @@ pub(super) fn judge(st: &Fake, v: Value) -> Result<String, String> {
     ex(v).check(st).unwrap()
 }
 
+/// What was seen where `v` holds; where it does not, the test fails
+/// saying what differed.
+#[track_caller]
+pub(super) fn passes(st: &Fake, v: Value) -> String {
+    judge(st, v.clone()).unwrap_or_else(|e| panic!("{v} should hold, yet: {e}"))
+}
+
+/// What differs where `v` does not hold; where it does, the test fails
+/// saying what was seen.
+#[track_caller]
+pub(super) fn fails(st: &Fake, v: Value) -> String {
+    match judge(st, v.clone()) {
+        Err(e) => e,
+        Ok(s) => panic!("{v} should not hold, yet it does: {s}"),
+    }
+}
+
 /// host: veth0 (3) <-> pod:eth0 (2); host: br0 (4) bridge with veth0 in it.
 pub(super) fn pod() -> Fake {
     let mut f = Fake::new().veth(("host", "veth0", 3), ("pod", "eth0", 2));
@@ -61,29 +78,27 @@ fn links_missing_or_extra_fails_with_what_is_there() {
 fn links_leave_out_fallback_devices_unless_named() {
     let mut f = pod().with_link("pod", link(5, "tunl0", Some("ipip")));
     f.fallback = vec!["tunl0".into()];
-    assert!(judge(
+    passes(
         &f,
-        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0"]})
-    )
-    .is_ok());
-    assert!(judge(
+        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0"]}),
+    );
+    passes(
         &f,
-        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0", "tunl0"]})
-    )
-    .is_ok());
+        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0", "tunl0"]}),
+    );
     // Not a fallback on this kernel: it counts.
     f.fallback.clear();
-    assert!(judge(
+    fails(
         &f,
-        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0"]})
-    )
-    .is_err());
+        json!({"expect": "links", "node": "pod", "names": ["lo", "eth0"]}),
+    );
 }
 
 #[test]
 fn links_of_an_unknown_node_is_an_error_not_a_verdict() {
     let r = ex(json!({"expect": "links", "node": "nowhere", "names": []})).check(&pod());
-    assert!(r.unwrap_err().to_string().contains("no node `nowhere`"));
+    let e = r.unwrap_err().to_string();
+    assert!(e.contains("no node `nowhere`"), "{e}");
 }
 
 #[test]
@@ -123,11 +138,10 @@ fn addr_wrong_prefix_or_other_device_fails() {
     let mut f = pod();
     f.node("pod").addrs.push(addr(2, "10.1.1.1", 16));
     f.node("pod").addrs.push(addr(1, "10.1.1.2", 24));
-    assert!(judge(
+    fails(
         &f,
-        json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/24"]})
-    )
-    .is_err());
+        json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/24"]}),
+    );
     judge(&f, json!({"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["10.1.1.1/16", "10.1.1.2/24"]})).unwrap_err();
 }
 
@@ -192,16 +206,14 @@ fn routes_missing_and_unexpected_fail() {
         "{e}"
     );
     // A prefix of a line is not the line.
-    assert!(judge(
+    fails(
         &routed(),
-        json!({"expect": "routes", "node": "pod", "has": ["default via 10.244.1.1"]})
-    )
-    .is_err());
-    assert!(judge(
+        json!({"expect": "routes", "node": "pod", "has": ["default via 10.244.1.1"]}),
+    );
+    passes(
         &routed(),
-        json!({"expect": "routes", "node": "pod", "lacks": ["default via 10.244.1.1"]})
-    )
-    .is_ok());
+        json!({"expect": "routes", "node": "pod", "lacks": ["default via 10.244.1.1"]}),
+    );
 }
 
 #[test]
@@ -255,18 +267,16 @@ fn neigh_in_another_state_or_absent_fails() {
 #[test]
 fn neigh_lladdr_placeholder_must_match() {
     let f = neighboured("PERMANENT");
-    assert!(judge(
+    passes(
         &f,
         json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": "10.244.1.1",
-                            "state": ["PERMANENT"], "lladdr": "{host.veth0.mac}"})
-    )
-    .is_ok());
-    assert!(judge(
+                            "state": ["PERMANENT"], "lladdr": "{host.veth0.mac}"}),
+    );
+    fails(
         &f,
         json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": "10.244.1.1",
-                            "state": ["PERMANENT"], "lladdr": "{host.br0.mac}"})
-    )
-    .is_err());
+                            "state": ["PERMANENT"], "lladdr": "{host.br0.mac}"}),
+    );
 }
 
 #[test]
@@ -322,11 +332,10 @@ fn peer_index_one_method_disagreeing_fails() {
     .unwrap_err();
     assert!(e.contains("peer_ifindex: 9"), "{e}");
     // The same with only the agreeing method passes.
-    assert!(judge(
+    passes(
         &three_methods(3, 9),
-        json!({"expect": "peer-index", "node": "pod", "dev": "eth0", "peer": "host:veth0", "methods": ["sysfs"]})
-    )
-    .is_ok());
+        json!({"expect": "peer-index", "node": "pod", "dev": "eth0", "peer": "host:veth0", "methods": ["sysfs"]}),
+    );
 }
 
 #[test]
@@ -354,22 +363,19 @@ fn bridge_members_exactly_pass_and_show_brctl() {
 
 #[test]
 fn bridge_wrong_members_or_not_a_bridge_fails() {
-    assert!(judge(
+    fails(
         &pod(),
-        json!({"expect": "bridge", "node": "host", "dev": "br0", "members": []})
-    )
-    .is_err());
-    assert!(judge(
+        json!({"expect": "bridge", "node": "host", "dev": "br0", "members": []}),
+    );
+    fails(
         &pod(),
-        json!({"expect": "bridge", "node": "host", "dev": "br0", "members": ["veth0", "veth1"]})
-    )
-    .is_err());
+        json!({"expect": "bridge", "node": "host", "dev": "br0", "members": ["veth0", "veth1"]}),
+    );
     // veth0 has no members, and is no bridge: an empty list still fails.
-    assert!(judge(
+    fails(
         &pod(),
-        json!({"expect": "bridge", "node": "host", "dev": "veth0", "members": []})
-    )
-    .is_err());
+        json!({"expect": "bridge", "node": "host", "dev": "veth0", "members": []}),
+    );
 }
 
 #[test]
@@ -403,11 +409,10 @@ fn ipam_allocated_exactly() {
         ),
         Err("allocated: [10.22.0.2, 10.22.0.3]".into())
     );
-    assert!(judge(
+    passes(
         &f,
-        json!({"expect": "ipam", "network": "other", "allocated": []})
-    )
-    .is_ok());
+        json!({"expect": "ipam", "network": "other", "allocated": []}),
+    );
 }
 
 #[test]

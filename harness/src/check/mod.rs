@@ -1,5 +1,8 @@
-//! Judging: expectations on kernel state and article transcripts, compared
-//! with what was read or captured.
+//! Judging what was read or captured: fixtures' lines, article
+//! transcripts, a learner's answers, the doctor's findings. Each assertion
+//! kind on kernel state judges itself in its file of `lab::expect`, through
+//! the [`State`](state::State) trait named here; its unit tests are here,
+//! against a fake state.
 
 pub mod answer;
 pub mod doctor;

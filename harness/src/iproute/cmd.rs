@@ -165,6 +165,15 @@ pub enum Cmd {
 }
 
 impl Cmd {
+    /// The `dev` a route command names, of either family.
+    pub fn route_dev(&self) -> Option<&str> {
+        match self {
+            Cmd::RouteAdd(r) | Cmd::RouteDel(r) => r.dev.as_deref(),
+            Cmd::Route6 { route, .. } => route.dev.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Node names this command refers to besides the one it runs in.
     pub fn nodes(&self) -> Vec<&str> {
         match self {

@@ -201,15 +201,8 @@ impl Devices {
             | Cmd::NeighAdd { dev, .. }
             | Cmd::NeighFlush { dev }
             | Cmd::FdbAdd { dev, .. } => self.need(node, dev)?,
-            Cmd::RouteAdd(r) | Cmd::RouteDel(r) => {
-                if let Some(d) = &r.dev {
-                    self.need(node, d)?;
-                }
-            }
-            Cmd::Route6 { route, .. } => {
-                if let Some(d) = &route.dev {
-                    self.need(node, d)?;
-                }
+            Cmd::RouteAdd(_) | Cmd::RouteDel(_) | Cmd::Route6 { .. } => {
+                cmd.route_dev().map_or(Ok(()), |d| self.need(node, d))?
             }
             Cmd::Sysctl { key, .. } => {
                 // net.ipv4.conf.DEV.x, net.ipv4.neigh.DEV.x, net.ipv6.conf.DEV.x

@@ -46,7 +46,7 @@ impl Loader<'_> {
             let blessing = BLESSING.load(std::sync::atomic::Ordering::Relaxed);
             let fixture = self.fixture(&rel, &fpath, id.is_none() || blessing, &bad)?;
             // A point with nothing to compare would pass on any capture.
-            let compared = same_frames_points(rs).any(|p| p == point);
+            let compared = same_frames_points(rs).any(|p| p == *point);
             if fixture.is_none() && id.is_none() && !compared && !blessing {
                 return Err(bad(format!(
                     ": nothing to compare (no fixture at {}, no observation id, no same-frames): it could never fail",

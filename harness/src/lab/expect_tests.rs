@@ -98,15 +98,11 @@ fn unknown_fields_and_kinds_are_refused() {
     let e = serde_json::from_value::<Expect>(
         json!({"expect": "link", "node": "n", "dev": "d", "colour": "red"}),
     );
-    assert!(e
-        .unwrap_err()
-        .to_string()
-        .contains("unknown field `colour`"));
+    let e = e.unwrap_err().to_string();
+    assert!(e.contains("unknown field `colour`"), "{e}");
     let e = serde_json::from_value::<Expect>(json!({"expect": "linkz", "node": "n"}));
-    assert!(e
-        .unwrap_err()
-        .to_string()
-        .contains("unknown variant `linkz`"));
+    let e = e.unwrap_err().to_string();
+    assert!(e.contains("unknown variant `linkz`"), "{e}");
     let e = serde_json::from_value::<Expect>(
         json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["guess"]}),
     );
@@ -116,5 +112,127 @@ fn unknown_fields_and_kinds_are_refused() {
     ) {
         Expect::PeerIndex(p) => assert_eq!(p.methods, vec![Method::Sysfs]),
         e => panic!("{e:?}"),
+    }
+}
+
+#[test]
+fn every_listed_kind_is_read_by_its_tag_and_in_the_schema() {
+    use crate::lab::expect::TAGS;
+    for tag in TAGS {
+        // No fields: refused for what is missing, never as an unknown kind.
+        let e = serde_json::from_value::<Expect>(json!({ "expect": tag })).unwrap_err();
+        assert!(e.to_string().contains("missing field"), "{tag}: {e}");
+    }
+    let schema = serde_json::to_value(schemars::schema_for!(Expect)).unwrap();
+    let consts: Vec<&str> = schema["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["properties"]["expect"]["const"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        consts, TAGS,
+        "one schema entry per kind, in the list's order"
+    );
+    for k in schema["oneOf"].as_array().unwrap() {
+        assert_eq!(k["required"][0], "expect", "{k}");
+        assert_eq!(k["additionalProperties"], false, "{k}");
+    }
+}
+
+#[test]
+fn a_parsed_kind_knows_its_tag() {
+    let e =
+        ex(json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": []}));
+    assert_eq!(e.tag(), "peer-index");
+    assert_eq!(
+        e.vacuous().map(|w| w.contains("`methods` is empty")),
+        Some(true)
+    );
+}
+
+#[test]
+fn an_item_is_read_without_the_fields_every_item_takes() {
+    use crate::lab::expect::Untrusted;
+    let item = json!({"expect": "sysctl", "node": "n", "key": "net.x", "value": "1", "id": "O1", "within_ms": 5});
+    let e = Expect::of_item(&item).expect("a sysctl assertion");
+    assert_eq!(e.untrusted(), vec![Untrusted::SysctlKey("net.x")]);
+    assert_eq!(e.sysctls(), vec![("n", "net.x")]);
+    let ipam = json!({"expect": "ipam", "network": "k8s-pod-network", "allocated": []});
+    let e = Expect::of_item(&ipam).expect("an ipam assertion");
+    assert_eq!(
+        e.untrusted(),
+        vec![Untrusted::Name("CNI network name", "k8s-pod-network")]
+    );
+    for other in [
+        json!({"ping": "x"}),
+        json!({"expect": "sysctl", "node": "n"}),
+    ] {
+        let e = Expect::of_item(&other);
+        assert!(e.is_none(), "{other} read as {e:?}");
+    }
+}
+
+#[test]
+fn same_frames_is_judged_on_captures_and_bgp_without_notifications() {
+    let e = ex(json!({"expect": "same-frames", "a": "n:a", "b": "m:b"}));
+    assert_eq!(e.capture_points(), vec!["n:a", "m:b"]);
+    let one: &[u8] = &[1, 2, 3];
+    let two: &[u8] = &[4, 5, 6];
+    let both = |_: &str| Some(vec![one]);
+    assert_eq!(
+        e.judge_captures(&both),
+        Some(Ok("1 frames, byte for byte the same on both ends".into()))
+    );
+    let differ = |p: &str| Some(if p == "n:a" { vec![one] } else { vec![two] });
+    assert_eq!(
+        e.judge_captures(&differ),
+        Some(Err("n:a: 1 frames, m:b: 1 frames, not identical".into()))
+    );
+    assert_eq!(
+        e.judge_captures(&|_| None),
+        Some(Err("capture missing".into()))
+    );
+    let routes = ex(json!({"expect": "routes", "node": "n", "has": ["x"]}));
+    assert_eq!(routes.judge_captures(&both), None, "judged on kernel state");
+    assert_eq!(routes.announced_in(), Some("n"));
+    let bgp = ex(json!({"expect": "bgp", "node": "r"}));
+    assert_eq!(
+        bgp.announced_in(),
+        None,
+        "BIRD's sessions: no netlink message"
+    );
+    assert!(bgp.hopeless("no BIRD runs in r: routes written by hand are not learned over BGP"));
+    assert!(!bgp.hopeless("BIRD in r: no BGP session is Established"));
+}
+
+#[test]
+fn each_kind_names_what_validation_must_find_plain() {
+    use crate::lab::expect::Untrusted::{At, Iface};
+    let cases = [
+        (
+            json!({"expect": "links", "node": "n", "names": ["lo", "eth0"]}),
+            vec![Iface("lo"), Iface("eth0")],
+        ),
+        (
+            json!({"expect": "bridge", "node": "n", "dev": "br0", "members": ["v1"]}),
+            vec![Iface("v1")],
+        ),
+        (
+            json!({"expect": "link", "node": "n", "dev": "v", "peer": "pod:eth0"}),
+            vec![At("pod:eth0")],
+        ),
+        (json!({"expect": "link", "node": "n", "dev": "v"}), vec![]),
+        (
+            json!({"expect": "peer-index", "node": "n", "dev": "d", "peer": "p", "methods": ["sysfs"]}),
+            vec![At("p")],
+        ),
+        (
+            json!({"expect": "same-frames", "a": "n:a", "b": "m:b"}),
+            vec![At("n:a"), At("m:b")],
+        ),
+    ];
+    for (v, want) in cases {
+        assert_eq!(ex(v.clone()).untrusted(), want, "{v}");
     }
 }

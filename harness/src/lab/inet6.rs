@@ -30,6 +30,22 @@ pub fn entry_family(s: &str) -> Option<Family> {
     }
 }
 
+/// The (node, device) pairs the `{node.dev.mac|ifindex|ll6}` placeholders
+/// of `texts` name: they must exist where the expectation is, as its own
+/// device must (a misspelt node is refused at load, not at run).
+pub fn placeholder_devices<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<(&'a str, &'a str)> {
+    let mut out = vec![];
+    for t in texts {
+        for (_, ph) in crate::lab::fixture::placeholders(t).unwrap_or_default() {
+            let p: Vec<&str> = ph.split('.').collect();
+            if let [n, d, "mac" | "ifindex" | "ll6"] = p[..] {
+                out.push((n, d));
+            }
+        }
+    }
+    out
+}
+
 impl Family {
     /// The families an `addr` list is exact in: `given`, else those its
     /// entries are of (IPv4 for an empty list: what `exactly` meant

@@ -6,6 +6,7 @@ use super::load::RawStep;
 use super::loader::{Item, Known};
 use super::model::*;
 use crate::error::Result;
+use crate::lab::expect::Expect;
 use serde_json::Value;
 
 impl Item<'_> {
@@ -69,12 +70,15 @@ impl Item<'_> {
     }
 }
 
-/// The capture points the step's `same-frames` expectations compare.
-pub(super) fn same_frames_points(rs: &RawStep) -> impl Iterator<Item = &str> {
+/// The capture points the step's assertions compare (`same-frames`), as
+/// each kind says.
+pub(super) fn same_frames_points(rs: &RawStep) -> impl Iterator<Item = String> + '_ {
     rs.given
         .iter()
         .chain(&rs.actions)
-        .filter(|v| v["expect"] == "same-frames")
-        .flat_map(|v| [v["a"].as_str(), v["b"].as_str()])
-        .flatten()
+        .filter_map(Expect::of_item)
+        .flat_map(|e| {
+            let points: Vec<String> = e.capture_points().into_iter().map(String::from).collect();
+            points
+        })
 }

@@ -5,13 +5,13 @@ use crate::lab::{limits, Action, Lab};
 use crate::model::LinkKind;
 use std::path::Path;
 
-const P: &str = "/nonexistent/labs/t/lab.json";
+pub(super) const P: &str = "/nonexistent/labs/t/lab.json";
 
-fn load(text: &str) -> crate::error::Result<Lab> {
+pub(super) fn load(text: &str) -> crate::error::Result<Lab> {
     Lab::parse(Path::new(P), text)
 }
 
-fn err(text: &str) -> String {
+pub(super) fn err(text: &str) -> String {
     let e = load(text).unwrap_err();
     assert!(e.is_usage(), "an input error: {e}");
     e.to_string()
@@ -26,14 +26,14 @@ fn lab_with(items: &[&str], caps: &str) -> String {
     )
 }
 
-fn lab(items: &[&str]) -> String {
+pub(super) fn lab(items: &[&str]) -> String {
     lab_with(items, "{}")
 }
 
 /// Something to judge: a step of commands alone could never fail.
-const PING: &str = r#"{"ping": "10.0.0.9", "from": "host"}"#;
+pub(super) const PING: &str = r#"{"ping": "10.0.0.9", "from": "host"}"#;
 
-const PAIR: &str = r#""ip link add veth0 type veth peer name eth0 netns pod""#;
+pub(super) const PAIR: &str = r#""ip link add veth0 type veth peer name eth0 netns pod""#;
 
 #[test]
 fn a_good_lab_loads_with_its_actions_in_their_nodes() {
@@ -461,40 +461,4 @@ fn within_ms_limits_hold_at_both_ends() {
     w(limits::WITHIN_MS.0).unwrap();
     w(limits::WITHIN_MS.1).unwrap();
     w(limits::WITHIN_MS.1 + 1).unwrap_err();
-}
-
-#[test]
-fn ipv6_in_commands_and_expectations_loads_and_its_mistakes_are_located() {
-    load(&lab(&[
-        PAIR,
-        r#""ip netns exec pod ip -6 addr add 2001:db8::2/64 dev eth0""#,
-        r#""ip -6 route add default via 2001:db8::2 dev veth0""#,
-        r#"{"ping": "2001:db8::2", "from": "host"}"#,
-        r#"{"expect": "addr", "node": "pod", "dev": "eth0", "exactly": ["2001:db8::2/64", "{pod.eth0.ll6}/64"]}"#,
-        r#"{"expect": "routes", "node": "host", "family": "inet6", "has": ["default via 2001:db8::2 dev veth0"]}"#,
-        r#"{"expect": "neigh", "node": "host", "dev": "veth0", "ip": "2001:db8::2", "state": ["REACHABLE"]}"#,
-    ]))
-    .unwrap();
-    let e = err(&lab(&[
-        PAIR,
-        PING,
-        r#"{"expect": "routes", "node": "host", "has": ["2001:db8::/64 dev veth0"]}"#,
-    ]));
-    assert!(
-        e.starts_with(&format!("{P}:7:4: step `s1`, item 3: expect routes of host have `2001:db8::/64 dev veth0`: `2001:db8::/64 dev veth0` is an IPv6 route: add `\"family\": \"inet6\"`")),
-        "{e}"
-    );
-    let e = err(&lab(&[
-        PAIR,
-        r#"{"expect": "addr", "node": "pod", "dev": "eth0", "family": "inet", "exactly": ["2001:db8::2/64"]}"#,
-    ]));
-    assert!(e.contains("item 2: expect eth0 in pod holds 2001:db8::2/64: `2001:db8::2/64` is an IPv6 address but `family` is `inet`"), "{e}");
-    let e = err(&lab(&[
-        PAIR,
-        r#""ip -6 neigh add 2001:db8::2 lladdr 02:00:00:00:00:01 dev veth0""#,
-    ]));
-    assert!(
-        e.starts_with(&format!("{P}:6:4: ")) && e.contains("learnt by NDP"),
-        "{e}"
-    );
 }

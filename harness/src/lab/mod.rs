@@ -32,6 +32,8 @@ mod expect_tests;
 #[cfg(test)]
 mod files_tests;
 #[cfg(test)]
+mod load6_tests;
+#[cfg(test)]
 mod load_tests;
 #[cfg(test)]
 mod nodes_tests;

@@ -11,6 +11,7 @@
 use crate::error::{Error, Result};
 use crate::iproute::cmd::{self, Cmd};
 use crate::iproute::devices::{check_ifname, shell_literal};
+use crate::lab::expect::{Expect, Untrusted};
 use serde_json::Value;
 use std::path::Path;
 
@@ -264,33 +265,19 @@ fn object(cx: &Ctx, v: &Value) -> Result<()> {
             cx.iface(s, s)?;
         }
     }
-    for k in ["names", "members"] {
-        for s in v[k]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            cx.iface(s, s)?;
-        }
-    }
-    for k in ["peer", "a", "b"] {
-        if let Some(p) = v[k].as_str() {
-            match p.split_once(':') {
+    // What an assertion takes beyond its node and device, as its kind says.
+    for u in Expect::of_item(v).iter().flat_map(|e| e.untrusted()) {
+        match u {
+            Untrusted::SysctlKey(k) => net_sysctl_key(k).map_err(|m| cx.err(k, m))?,
+            Untrusted::Name(what, n) => cx.name(what, n)?,
+            Untrusted::Iface(s) => cx.iface(s, s)?,
+            Untrusted::At(p) => match p.split_once(':') {
                 Some((n, i)) => {
                     cx.name_in("node name", n, p)?;
                     cx.iface(i, p)?;
                 }
                 None => cx.iface(p, p)?,
-            }
-        }
-    }
-    if v.get("expect").is_some() {
-        if let Some(k) = v["key"].as_str() {
-            net_sysctl_key(k).map_err(|m| cx.err(k, m))?;
-        }
-        if let Some(n) = v["network"].as_str() {
-            cx.name("CNI network name", n)?;
+            },
         }
     }
     if v.get("cni").is_some() {

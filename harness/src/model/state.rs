@@ -42,7 +42,8 @@ pub trait State {
     /// BIRD's protocols in `node` (name, protocol, state and info), from its
     /// control socket; `None` when no BIRD runs there.
     fn bird_protocols(&self, node: &str) -> Result<Option<Vec<(String, String, String)>>> {
-        Err(crate::error::Error::other(format!(
+        // A state with no daemons (a unit test's) lacks the capability.
+        Err(crate::error::Error::Unsupported(format!(
             "no BIRD can run in {node} here"
         )))
     }

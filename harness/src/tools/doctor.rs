@@ -114,14 +114,19 @@ fn read(o: &Opened, label: String) -> Ns {
         ..Default::default()
     };
     let h = o.ns.nl().clone();
-    let (routes, neigh, fdb) = o.ns.block_on(async move {
+    let (addrs6, routes, neigh, fdb) = o.ns.block_on(async move {
         (
+            netlink::addrs6(&h).await,
             netlink::routes(&h).await,
             netlink::neighbours(&h).await,
             netlink::fdb(&h).await,
         )
     });
     let mut note = |what: &str, e: Error| ns.unread.push(format!("{what}: {e}"));
+    match addrs6 {
+        Ok(a) => ns.addrs6 = a,
+        Err(e) => note("ip -6 addr", e),
+    }
     match routes {
         Ok(r) => ns.routes = r,
         Err(e) => note("ip route", e),

@@ -1,5 +1,6 @@
 //! `bridge-port-address` (seed 004): an interface enslaved to a bridge
-//! holds an IPv4 address. Every frame arriving on a port is handed to the
+//! holds an IPv4 address, or an IPv6 one beyond the link-local address the
+//! kernel gives every port (NDP for it is answered by the bridge as ARP is). Every frame arriving on a port is handed to the
 //! bridge (its rx handler), so ARP for that address is answered from the
 //! bridge's table, never from the port: move the address to the bridge.
 //!
@@ -21,7 +22,16 @@ pub(super) fn check(s: &Snapshot) -> Vec<Finding> {
             else {
                 continue;
             };
-            let addrs: Vec<_> = ns.addrs_of(l.index).collect();
+            let mut addrs: Vec<(String, u8, &str)> = ns
+                .addrs_of(l.index)
+                .map(|a| (a.ip.to_string(), a.prefix, "ip"))
+                .collect();
+            addrs.extend(
+                ns.addrs6
+                    .iter()
+                    .filter(|a| a.index == l.index && !a.ip.is_unicast_link_local())
+                    .map(|a| (a.ip.to_string(), a.prefix, "ip -6")),
+            );
             if addrs.is_empty() {
                 continue;
             }
@@ -30,11 +40,9 @@ pub(super) fn check(s: &Snapshot) -> Vec<Finding> {
             f.evidence.extend(ns.addr_lines(l.index));
             let moves: Vec<String> = addrs
                 .iter()
-                .map(|a| {
+                .map(|(ip, p, cmd)| {
                     format!(
-                        "ip addr del {ip}/{p} dev {dev}; ip addr add {ip}/{p} dev {br}",
-                        ip = a.ip,
-                        p = a.prefix,
+                        "{cmd} addr del {ip}/{p} dev {dev}; {cmd} addr add {ip}/{p} dev {br}",
                         dev = l.name,
                         br = br.name
                     )

@@ -25,7 +25,7 @@ mod tests;
 #[cfg(test)]
 mod tests_more;
 
-use crate::model::{fmt_mac, Addr, Fdb, Link, Neigh, Route};
+use crate::model::{fmt_mac, Addr, Addr6, Fdb, Link, Neigh, Route};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -51,6 +51,8 @@ pub struct Ns {
     pub links: Vec<Link>,
     /// `ip -4 addr`.
     pub addrs: Vec<Addr>,
+    /// `ip -6 addr`.
+    pub addrs6: Vec<Addr6>,
     /// `ip route` (main table).
     pub routes: Vec<Route>,
     /// `ip neigh`.
@@ -177,11 +179,20 @@ impl Ns {
             })
     }
 
-    /// `ip -o addr` lines of ifindex `i`.
+    /// `ip -o addr` lines of ifindex `i`: `inet`, then `inet6`.
     pub fn addr_lines(&self, i: u32) -> Vec<String> {
-        self.addrs_of(i)
-            .map(|a| format!("{}: {} inet {}/{}", i, self.name(i), a.ip, a.prefix))
-            .collect()
+        let v4 = self
+            .addrs_of(i)
+            .map(|a| format!("{}: {} inet {}/{}", i, self.name(i), a.ip, a.prefix));
+        let v6 = self.addrs6.iter().filter(|a| a.index == i).map(|a| {
+            let scope = if a.ip.is_unicast_link_local() {
+                " scope link"
+            } else {
+                ""
+            };
+            format!("{}: {} inet6 {}/{}{scope}", i, self.name(i), a.ip, a.prefix)
+        });
+        v4.chain(v6).collect()
     }
 
     /// `ip link` line of `l`, with its master and peer as `ip` shows them.

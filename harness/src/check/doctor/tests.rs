@@ -226,3 +226,37 @@ fn bridged_pods_without_an_uplink_route_need_no_forwarding() {
     f.route(0, "default", Some("198.51.100.1"), 2);
     assert!(has(&f, "forwarding-off", "rack7", "all"));
 }
+
+#[test]
+fn an_ipv6_address_on_a_bridge_port_is_the_same_mistake_but_its_link_local_is_not() {
+    use crate::model::Addr6;
+    let six = |ip: &str, index: u32| Addr6 {
+        index,
+        ip: ip.parse().unwrap(),
+        prefix: 64,
+    };
+    let mut f = bridged();
+    // Every port has its link-local address: the kernel's, not a mistake.
+    f.get(0).addrs6.push(six("fe80::1", 10));
+    assert_eq!(problems(&f), vec![]);
+    f.get(0).addrs6.push(six("2001:db8::10", 10));
+    let fnd = super::diagnose(&f.0);
+    let x = fnd.iter().find(|x| x.id == "bridge-port-address").unwrap();
+    assert_eq!(x.device, "vp10");
+    assert!(
+        x.evidence
+            .contains(&"10: vp10 inet6 fe80::1/64 scope link".to_string()),
+        "{:?}",
+        x.evidence
+    );
+    assert!(x
+        .evidence
+        .contains(&"10: vp10 inet6 2001:db8::10/64".to_string()));
+    assert!(
+        x.fix.ends_with(
+            "ip -6 addr del 2001:db8::10/64 dev vp10; ip -6 addr add 2001:db8::10/64 dev br-lab"
+        ),
+        "{}",
+        x.fix
+    );
+}

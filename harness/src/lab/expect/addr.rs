@@ -7,7 +7,7 @@
 use super::{judged, Judgement, Kind};
 use crate::error::Result;
 use crate::lab::fill::resolve;
-use crate::lab::inet6::{entry_family, Family};
+use crate::lab::inet6::{entry_family, placeholder_devices, Family};
 use crate::model::State;
 use serde::Deserialize;
 use std::net::IpAddr;
@@ -36,11 +36,15 @@ pub struct ExpectAddr {
 
 impl Kind for ExpectAddr {
     fn nodes(&self) -> Vec<&str> {
-        vec![&self.node]
+        let mut v = vec![self.node.as_str()];
+        v.extend(self.placeholders().into_iter().map(|p| p.0));
+        v
     }
 
     fn devices(&self) -> Vec<(&str, &str)> {
-        vec![(&self.node, &self.dev)]
+        let mut v = vec![(self.node.as_str(), self.dev.as_str())];
+        v.extend(self.placeholders());
+        v
     }
 
     fn mistake(&self) -> Option<String> {
@@ -104,6 +108,14 @@ impl Kind for ExpectAddr {
         };
         let miss = (!ok).then(|| addr_miss(node, dev, &got, &want));
         Ok(judged(miss, shown(dev, &got, fam)))
+    }
+}
+
+impl ExpectAddr {
+    /// The devices its `{node.dev.ll6}` entries name.
+    fn placeholders(&self) -> Vec<(&str, &str)> {
+        let all = self.exactly.iter().flatten().chain(&self.has);
+        placeholder_devices(all.map(String::as_str))
     }
 }
 

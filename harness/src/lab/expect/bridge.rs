@@ -1,6 +1,6 @@
 //! `bridge`: a bridge's members, exactly, as `brctl show` lists them.
 
-use super::{judged, Judgement, Kind};
+use super::{judged, Judgement, Kind, Untrusted};
 use crate::error::Result;
 use crate::model::{fmt_mac, Link, State};
 use serde::Deserialize;
@@ -24,6 +24,10 @@ impl Kind for ExpectBridge {
 
     fn devices(&self) -> Vec<(&str, &str)> {
         vec![(&self.node, &self.dev)]
+    }
+
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
+        self.members.iter().map(|m| Untrusted::Iface(m)).collect()
     }
 
     fn describe(&self) -> String {

@@ -1,6 +1,6 @@
 //! `ipam`: the addresses host-local holds for a CNI network, exactly.
 
-use super::{Judgement, Kind};
+use super::{Judgement, Kind, Untrusted};
 use crate::error::Result;
 use crate::model::State;
 use serde::Deserialize;
@@ -20,6 +20,11 @@ impl Kind for ExpectIpam {
     /// Host-local's files are in the run's scratch directory, in no node.
     fn nodes(&self) -> Vec<&str> {
         vec![]
+    }
+
+    /// Host-local names its directory after the network.
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
+        vec![Untrusted::Name("CNI network name", &self.network)]
     }
 
     /// Written by the plugin before it returns: nothing to await.

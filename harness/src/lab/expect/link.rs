@@ -2,7 +2,7 @@
 //! a lab gives are compared.
 
 use super::peer_index::name_at;
-use super::{judged, split_at, Judgement, Kind};
+use super::{judged, split_at, Judgement, Kind, Untrusted};
 use crate::error::Result;
 use crate::lab::fill::resolve;
 use crate::model::{fmt_mac, Link, State};
@@ -45,6 +45,10 @@ impl Kind for ExpectLink {
 
     fn devices(&self) -> Vec<(&str, &str)> {
         vec![(&self.node, &self.dev)]
+    }
+
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
+        self.peer.iter().map(|p| Untrusted::At(p)).collect()
     }
 
     fn describe(&self) -> String {

@@ -1,6 +1,6 @@
 //! `links`: the exact set of links in a node, as `ip link` lists them.
 
-use super::{judged, Judgement, Kind};
+use super::{judged, Judgement, Kind, Untrusted};
 use crate::error::Result;
 use crate::model::State;
 use serde::Deserialize;
@@ -19,6 +19,10 @@ pub struct ExpectLinks {
 impl Kind for ExpectLinks {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.node]
+    }
+
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
+        self.names.iter().map(|n| Untrusted::Iface(n)).collect()
     }
 
     fn describe(&self) -> String {

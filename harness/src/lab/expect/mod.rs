@@ -14,6 +14,9 @@ use crate::model::State;
 #[macro_use]
 mod registry;
 
+// The list: `"tag" => Variant(file::Type),` per kind (a doc comment is
+// optional), where `file.rs` in this folder holds `Type` and its
+// `impl Kind`. Nothing else names a kind.
 kinds! {
     /// The exact set of links in a node.
     "links" => Links(links::ExpectLinks),
@@ -43,6 +46,19 @@ kinds! {
 }
 
 pub use peer_index::{peer_index, Method};
+
+/// A string a kind takes that `lab::validate` must find plain before it is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Untrusted<'a> {
+    /// A per-namespace `net.*` sysctl key (read under /proc/sys).
+    SysctlKey(&'a str),
+    /// A name that becomes a file name: what it names, and the name.
+    Name(&'static str, &'a str),
+    /// An interface name (it becomes a sysfs path and a file name).
+    Iface(&'a str),
+    /// An interface as `dev` (in the kind's node) or `node:dev`.
+    At(&'a str),
+}
 
 /// What a judge found: `Ok(what was seen)` or `Err(what differs)`, its
 /// first line the diagnosis and the rest what was seen.
@@ -80,6 +96,13 @@ pub trait Kind {
         vec![]
     }
 
+    /// Strings it takes that become more than text (a sysctl key becomes a
+    /// path under /proc/sys, a name a file name): refused at load unless
+    /// plain. Its `node` and `dev` are checked as every item's are.
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
+        vec![]
+    }
+
     /// Whether this is kernel state that may still be settling when read
     /// (and whose changes the kernel announces), so a miss is awaited.
     fn settles(&self) -> bool {
@@ -114,6 +137,17 @@ pub trait Kind {
 }
 
 impl Expect {
+    /// The assertion a lab item is, if it is one that parses: the loader
+    /// takes an item's `id` and `within_ms` off before its kind reads the
+    /// rest. A malformed one is `None` here, the loader's to report.
+    pub fn of_item(item: &serde_json::Value) -> Option<Expect> {
+        let mut m = item.as_object()?.clone();
+        m.get("expect")?;
+        m.remove("id");
+        m.remove("within_ms");
+        serde_json::from_value(serde_json::Value::Object(m)).ok()
+    }
+
     /// Check against the kernel now. Ok(what was seen) or Err(what differs).
     pub fn check(&self, st: &dyn State) -> Result<Judgement> {
         let r = self.judge(st);

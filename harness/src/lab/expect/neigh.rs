@@ -26,11 +26,15 @@ pub struct ExpectNeigh {
 
 impl Kind for ExpectNeigh {
     fn nodes(&self) -> Vec<&str> {
-        vec![&self.node]
+        let mut v = vec![self.node.as_str()];
+        v.extend(self.placeholders().into_iter().map(|p| p.0));
+        v
     }
 
     fn devices(&self) -> Vec<(&str, &str)> {
-        vec![(&self.node, &self.dev)]
+        let mut v = vec![(self.node.as_str(), self.dev.as_str())];
+        v.extend(self.placeholders());
+        v
     }
 
     fn mistake(&self) -> Option<String> {
@@ -86,5 +90,13 @@ impl Kind for ExpectNeigh {
                     .unwrap_or_default()
             )),
         })
+    }
+}
+
+impl ExpectNeigh {
+    /// The devices its `ip` (`{node.dev.ll6}`) and `lladdr` placeholders name.
+    fn placeholders(&self) -> Vec<(&str, &str)> {
+        let texts = std::iter::once(self.ip.as_str()).chain(self.lladdr.as_deref());
+        crate::lab::inet6::placeholder_devices(texts)
     }
 }

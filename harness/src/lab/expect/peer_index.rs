@@ -1,6 +1,6 @@
 //! `peer-index`: a veth's peer ifindex by each of seed 002's methods.
 
-use super::{split_at, Judgement, Kind};
+use super::{split_at, Judgement, Kind, Untrusted};
 use crate::error::{Error, Result};
 use crate::model::State;
 use serde::Deserialize;
@@ -40,6 +40,10 @@ impl Kind for ExpectPeerIndex {
 
     fn devices(&self) -> Vec<(&str, &str)> {
         vec![(&self.node, &self.dev)]
+    }
+
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
+        vec![Untrusted::At(&self.peer)]
     }
 
     fn vacuous(&self) -> Option<&'static str> {

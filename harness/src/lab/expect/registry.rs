@@ -19,6 +19,7 @@ macro_rules! kinds {
         pub enum Expect {
             $(
                 $(#[$doc])*
+                #[doc = concat!("`\"expect\": \"", $tag, "\"`: see [`", stringify!($ty), "`].")]
                 #[serde(rename = $tag)]
                 $variant($module::$ty),
             )*

@@ -1,7 +1,7 @@
 //! `same-frames`: two capture points saw byte-identical frames. Judged on
 //! the step's captures once they are in, not on kernel state.
 
-use super::{split_at, Judgement, Kind};
+use super::{split_at, Judgement, Kind, Untrusted};
 use crate::capture::frame::same_per_sender;
 use crate::error::Result;
 use crate::model::State;
@@ -23,6 +23,10 @@ impl Kind for ExpectSameFrames {
             .iter()
             .filter_map(|s| split_at(s).map(|p| p.0))
             .collect()
+    }
+
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
+        vec![Untrusted::At(&self.a), Untrusted::At(&self.b)]
     }
 
     fn capture_points(&self) -> Vec<&str> {

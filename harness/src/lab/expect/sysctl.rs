@@ -1,6 +1,6 @@
 //! `sysctl`: a sysctl's value in a node, as the kernel combines it.
 
-use super::{Judgement, Kind};
+use super::{Judgement, Kind, Untrusted};
 use crate::error::Result;
 use crate::model::State;
 use serde::Deserialize;
@@ -20,6 +20,10 @@ pub struct ExpectSysctl {
 impl Kind for ExpectSysctl {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.node]
+    }
+
+    fn untrusted(&self) -> Vec<Untrusted<'_>> {
+        vec![Untrusted::SysctlKey(&self.key)]
     }
 
     fn sysctls(&self) -> Vec<(&str, &str)> {

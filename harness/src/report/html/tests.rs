@@ -136,3 +136,46 @@ fn no_carrier_without_the_same_inner_packet() {
     assert_ne!(encapsulated(12, &outer), Some(&b[..]));
     assert_eq!(encapsulated(12, &a), None);
 }
+
+/// A picture shows IPv6 beside IPv4: the addresses the lab gave, a
+/// link-local one only where the MAC shown does not derive it, `ip -6
+/// route` but not the fe80::/64 every link has, and NDP entries.
+#[test]
+fn ipv6_addresses_routes_and_neighbours_are_drawn() {
+    use crate::check::fake::{addr, addr6, link, Fake};
+    use crate::model::{Neigh6, Route6};
+    let mut f = Fake::new().with_link("n", link(2, "eth0", Some("veth")));
+    let node = f.node("n");
+    node.addrs.push(addr(2, "10.0.0.1", 24));
+    // eth0's MAC is 02:00:00:00:00:02: fe80::ff:fe00:2 is what it derives.
+    node.addrs6.push(addr6(2, "fe80::ff:fe00:2", 64));
+    node.addrs6.push(addr6(2, "fe80::8039:68ff:fee4:fb6a", 64));
+    node.addrs6.push(addr6(2, "2001:db8::1", 64));
+    let route = |net: &str| Route6 {
+        dst: Some((net.parse().unwrap(), 64)),
+        oif: Some(2),
+        metric: Some(256),
+        ..Default::default()
+    };
+    node.routes6 = vec![route("fe80::"), route("2001:db8::")];
+    node.neighs6.push(Neigh6 {
+        index: 2,
+        ip: "2001:db8::2".parse().unwrap(),
+        lladdr: Some([2, 0, 0, 0, 0, 9]),
+        state: "REACHABLE".into(),
+    });
+    let v = super::view(&f, &["n".to_string()], &[]).unwrap();
+    assert_eq!(
+        v[0].ifaces[0].addrs,
+        [
+            "10.0.0.1/24",
+            "fe80::8039:68ff:fee4:fb6a/64",
+            "2001:db8::1/64"
+        ]
+    );
+    assert_eq!(v[0].routes, ["2001:db8::/64 dev eth0 metric 256"]);
+    assert_eq!(
+        v[0].neigh,
+        ["2001:db8::2 dev eth0 lladdr 02:00:00:00:00:09 REACHABLE"]
+    );
+}

@@ -6,7 +6,7 @@ use crate::check::state::State;
 use crate::error::Result;
 use crate::iproute::cmd::Cmd;
 use crate::lab::{Action, Lab};
-use crate::model::{fmt_mac, Link};
+use crate::model::{fmt_mac, link_local, Addr6, Link, Mac};
 
 /// One interface of a node, as drawn.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,23 +99,39 @@ pub fn view(st: &dyn State, nodes: &[String], keys: &[(String, String)]) -> Resu
                 .find(|x| x.index == i)
                 .map_or(format!("if{i}"), |x| x.name.clone())
         };
-        let routes = st.routes(n)?.iter().map(|r| r.render(&name_of)).collect();
-        let neigh = st
+        let mut routes: Vec<String> = st.routes(n)?.iter().map(|r| r.render(&name_of)).collect();
+        // `ip -6 route` after `ip route`, but not the fe80::/64 every link
+        // gets by itself: the lab's own IPv6 routes.
+        routes.extend(
+            st.routes6(n)?
+                .iter()
+                .filter(|r| {
+                    !r.dst
+                        .is_some_and(|(a, p)| p == 64 && a.is_unicast_link_local())
+                })
+                .map(|r| r.render(&name_of)),
+        );
+        let entry = |ip: String, index: u32, ll: Option<Mac>, state: &str| {
+            let ll = ll.map(|m| format!(" lladdr {}", fmt_mac(&m)));
+            format!(
+                "{ip} dev {}{} {state}",
+                name_of(index),
+                ll.unwrap_or_default()
+            )
+        };
+        // ARP, then NDP; NOARP entries (multicast, broadcast, lo) are the kernel's own.
+        let mut neigh: Vec<String> = st
             .neighbours(n)?
             .iter()
-            // NOARP entries (multicast, broadcast, lo) are the kernel's own.
             .filter(|x| x.state != "NOARP")
-            .map(|x| {
-                let ll = x.lladdr.map(|m| format!(" lladdr {}", fmt_mac(&m)));
-                format!(
-                    "{} dev {}{} {}",
-                    x.ip,
-                    name_of(x.index),
-                    ll.unwrap_or_default(),
-                    x.state
-                )
-            })
+            .map(|x| entry(x.ip.to_string(), x.index, x.lladdr, &x.state))
             .collect();
+        neigh.extend(
+            st.neighbours6(n)?
+                .iter()
+                .filter(|x| x.state != "NOARP")
+                .map(|x| entry(x.ip.to_string(), x.index, x.lladdr, &x.state)),
+        );
         let sysctls = keys
             .iter()
             .filter(|(kn, _)| kn == n)
@@ -135,6 +151,7 @@ pub fn view(st: &dyn State, nodes: &[String], keys: &[(String, String)]) -> Resu
 /// A node's interfaces but `lo`, each with its peer, master and underlay.
 fn ifaces(st: &dyn State, n: &str, links: &[Link]) -> Result<Vec<IfaceView>> {
     let addrs = st.addrs(n)?;
+    let addrs6 = st.addrs6(n)?;
     let local = |i: u32| links.iter().find(|x| x.index == i).map(|x| x.name.clone());
     // The kernel's fallback devices (`tunl0`, `gre0`, …) sit in every
     // namespace; drawn only once a lab uses one (up, or addressed).
@@ -178,10 +195,23 @@ fn ifaces(st: &dyn State, n: &str, links: &[Link]) -> Result<Vec<IfaceView>> {
                 .iter()
                 .filter(|a| a.index == l.index)
                 .map(|a| format!("{}/{}", a.ip, a.prefix))
+                .chain(shown6(&addrs6, l))
                 .collect(),
             peer,
             lower,
         });
     }
     Ok(out)
+}
+
+/// `l`'s IPv6 addresses as the picture shows them: each the lab gave it, and
+/// a link-local one only where it is not what the MAC shown derives (a
+/// bridge keeps the one of the MAC it came up with, seed 004's br0): the
+/// usual one says nothing the MAC beside it does not.
+fn shown6<'a>(addrs6: &'a [Addr6], l: &'a Link) -> impl Iterator<Item = String> + 'a {
+    let derived = l.mac.map(|m| link_local(&m));
+    addrs6
+        .iter()
+        .filter(move |a| a.index == l.index && !(a.prefix == 64 && Some(a.ip) == derived))
+        .map(|a| format!("{}/{}", a.ip, a.prefix))
 }

@@ -4,6 +4,7 @@
 
 use super::nl_error;
 use crate::error::{Error, Result};
+pub use crate::iproute::inet6::Route6Op;
 use crate::model::addr::{neigh_state_name, Addr6, Neigh6};
 use crate::model::route6::Route6;
 use futures_util::TryStreamExt;
@@ -144,7 +145,7 @@ pub async fn routes6(h: &Handle) -> Result<Vec<Route6>> {
 }
 
 /// `ip -6 route add|replace|del`: destination, gateway, device, metric.
-pub async fn route6(h: &Handle, r: &Route6, op: RouteOp) -> Result<()> {
+pub async fn route6(h: &Handle, r: &Route6, op: Route6Op) -> Result<()> {
     let mut b = RouteMessageBuilder::<Ipv6Addr>::new();
     if let Some((ip, p)) = r.dst {
         b = b.destination_prefix(ip, p);
@@ -162,15 +163,15 @@ pub async fn route6(h: &Handle, r: &Route6, op: RouteOp) -> Result<()> {
         b = b.kind(k);
     }
     match op {
-        RouteOp::Del => {
+        Route6Op::Del => {
             let b = b.protocol(r.proto.unwrap_or(RouteProtocol::Unspec));
             h.route().del(b.build()).execute().await.map_err(nl_error)
         }
-        RouteOp::Add | RouteOp::Replace => {
+        Route6Op::Add | Route6Op::Replace => {
             // `ip route add` says proto boot unless told otherwise.
             let b = b.protocol(r.proto.unwrap_or(RouteProtocol::Boot));
             let req = h.route().add(b.build());
-            let req = if op == RouteOp::Replace {
+            let req = if op == Route6Op::Replace {
                 req.replace()
             } else {
                 req
@@ -178,17 +179,6 @@ pub async fn route6(h: &Handle, r: &Route6, op: RouteOp) -> Result<()> {
             req.execute().await.map_err(nl_error)
         }
     }
-}
-
-/// What `ip -6 route` does with a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RouteOp {
-    /// `add`.
-    Add,
-    /// `replace`.
-    Replace,
-    /// `del`.
-    Del,
 }
 
 /// Every IPv6 neighbour (NDP) entry in the namespace (`ip -6 neigh show`).
