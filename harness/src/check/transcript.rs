@@ -35,8 +35,6 @@ pub enum Norm {
     Ws,
     /// Traffic counters (RX/TX packets, bytes, errors…) become `N`.
     Counters,
-    /// IPv6 lines (`inet6 …` and the `valid_lft` line under it) dropped.
-    Ipv6,
     /// A literal text replaced (e.g. a typo of the copy, a newer tool's field).
     Replace(String, String),
     /// Lines matching a `*` glob dropped.
@@ -188,7 +186,14 @@ fn parse_norm(s: &str) -> Result<(Norm, String), String> {
     let norm = match what.split_once(' ') {
         None if what == "ws" => Norm::Ws,
         None if what == "counters" => Norm::Counters,
-        None if what == "ipv6" => Norm::Ipv6,
+        // Lab nodes have IPv6 as the articles' machines had: their inet6
+        // lines are compared, not dropped wholesale.
+        None if what == "ipv6" => {
+            return Err(format!(
+                "`~ {what}`: no longer a normalization: lab nodes have IPv6 on, so the article's inet6 lines are compared; \
+                 drop a line that cannot match with `~ drop GLOB -- reason`"
+            ))
+        }
         None if what == "netns" => Norm::Netns,
         Some(("drop", g)) => Norm::Drop(g.trim().to_string()),
         Some(("mask", g)) => Norm::Mask(g.trim().to_string()),
@@ -201,7 +206,7 @@ fn parse_norm(s: &str) -> Result<(Norm, String), String> {
         }
         _ => {
             return Err(format!(
-            "`~ {what}`: unknown normalization (ws, counters, ipv6, drop GLOB, replace OLD => NEW)"
+            "`~ {what}`: unknown normalization (ws, counters, netns, drop GLOB, mask GLOB, replace OLD => NEW)"
         ))
         }
     };
@@ -219,24 +224,6 @@ pub fn normalize(lines: &[String], norms: &[(Norm, String)]) -> Vec<String> {
                 .filter(|l| !l.is_empty())
                 .collect(),
             Norm::Counters => v.iter().map(|l| counters(l)).collect(),
-            Norm::Ipv6 => {
-                let mut out = vec![];
-                let mut skip_lft = false;
-                for l in v {
-                    let t = l.trim_start();
-                    if t.starts_with("inet6 ") {
-                        skip_lft = true;
-                        continue;
-                    }
-                    if skip_lft && t.starts_with("valid_lft") {
-                        skip_lft = false;
-                        continue;
-                    }
-                    skip_lft = false;
-                    out.push(l);
-                }
-                out
-            }
             Norm::Replace(a, b) => v.iter().map(|l| l.replace(a.as_str(), b)).collect(),
             Norm::Netns => v.iter().map(|l| netns_word(l)).collect(),
             Norm::Drop(g) => v
@@ -439,7 +426,7 @@ RX packets 32  bytes 2306 (2.2 KiB)\n";
         let n = normalize(
             &lines,
             &[
-                (Norm::Ipv6, "off".into()),
+                (Norm::Drop("inet6 *".into()), "no IPv6 there".into()),
                 (
                     Norm::Replace(" qlen 1000".into(), String::new()),
                     "newer".into(),

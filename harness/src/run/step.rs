@@ -97,6 +97,9 @@ impl StepRun<'_> {
     fn start_captures(&self, topo: &Topo) -> Result<Vec<Capture>> {
         topo.tune_neigh()?;
         await_carriers(topo, Duration::from_millis(SETTLE_MS))?;
+        // Link-local addresses made and valid: a step that reads them (or
+        // pings one) sees them as the articles' long-settled hosts showed.
+        topo.await_addrconf(Duration::from_millis(SETTLE_MS))?;
         // What the learner's own pings left in the neighbour caches must
         // not decide the verdict: every step's traffic starts cold.
         topo.flush_neigh_all()?;

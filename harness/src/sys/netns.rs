@@ -389,8 +389,8 @@ pub unsafe fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A netlink socket subscribed to a namespace's link, address, route and
-/// neighbour notifications.
+/// A netlink socket subscribed to a namespace's link, address (IPv4 and
+/// IPv6), route and neighbour notifications.
 pub struct Changes(rtnetlink::sys::Socket);
 
 impl Changes {

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
+mod addrconf;
 mod sysctl;
 
 /// A lab being built: its nodes, daemons, scratch directory and the values actions produced.
@@ -223,8 +224,9 @@ impl Topo {
     /// Wait until the kernel has settled every veth and bridge that is up:
     /// right after it comes up, its operstate reads UNKNOWN until the
     /// kernel's link watcher runs (up to a second later), where `ip link`
-    /// then shows DOWN/NO-CARRIER or UP. Awaited on change notifications,
-    /// bounded; what is still unsettled then is left as it is.
+    /// then shows DOWN/NO-CARRIER or UP; and IPv6 addresses configured
+    /// (see `await_addrconf`). Awaited on change notifications, bounded;
+    /// what is still unsettled then is left as it is.
     pub fn settle(&self) -> Result<()> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
         for n in &self.nodes {
@@ -240,7 +242,8 @@ impl Topo {
                 }
             }
         }
-        Ok(())
+        // Carriers taken in, link-local addresses made and valid.
+        self.await_addrconf(deadline.saturating_duration_since(std::time::Instant::now()))
     }
 
     /// Run one parsed command in `node`.
@@ -371,7 +374,21 @@ impl Topo {
                 .map(|n| self.node(n).map(|n| n.raw_fd()))
                 .transpose()?,
         };
-        ns.block_on(async move { netlink::set_link(&h, index, &s).await })
+        ns.block_on(async move { netlink::set_link(&h, index, &s).await })?;
+        // A bridge's link-local address, made before the next command (see
+        // `await_link_local`): once it is up, or has a new port.
+        let within = std::time::Duration::from_secs(2);
+        if let Some(Some(m)) = &set.master {
+            self.await_link_local(node, m, within)?;
+        }
+        let now = set.name.as_deref().unwrap_or(dev);
+        if set.up == Some(true)
+            && set.netns.is_none()
+            && self.link(node, now)?.kind.as_deref() == Some("bridge")
+        {
+            self.await_link_local(node, now, within)?;
+        }
+        Ok(())
     }
 
     /// `ip route add` (or `replace`) when `add`, else `ip route del`.

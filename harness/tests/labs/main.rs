@@ -19,6 +19,7 @@ mod doctor;
 mod errors;
 mod escape;
 mod host_sockets;
+mod ipv6;
 mod kernels;
 mod learner;
 mod mutations;
@@ -305,6 +306,12 @@ const KIT: &[(&str, KitFn)] = &[
             "bridge-arp",
             &[("veth-in-bridge", "192.168.122.102 dev veth0 FAILED")],
         )
+    }),
+    ("harness/ipv6-link-local-and-opt-out", |_| {
+        done(ipv6::link_local_and_opt_out())
+    }),
+    ("harness/capture-filter-drops-mld-only", |_| {
+        done(ipv6::capture_filter_drops_mld_only())
     }),
     ("harness/neigh-params-over-netlink", |_| {
         done(kernels::neigh_params_over_netlink())

@@ -1,0 +1,107 @@
+//! IPv6 address configuration, awaited: a device's link-local address is
+//! made when the kernel's linkwatch takes in its carrier, and stays
+//! `tentative` until the address work runs (at once with `accept_dad=0`,
+//! but on a workqueue, after the command that caused it returned).
+
+use super::Topo;
+use crate::error::Result;
+use crate::sys::netns::Netns;
+use std::time::{Duration, Instant};
+
+/// IFA_F_TENTATIVE in `/proc/net/if_inet6`'s flags column.
+const TENTATIVE: u32 = 0x40;
+/// IFA_F_DADFAILED: tentative for good, nothing to wait for.
+const DADFAILED: u32 = 0x08;
+
+impl Topo {
+    /// Wait until every node's IPv6 addresses are configured: each link
+    /// that is up with its carrier has had it taken in (its link-local
+    /// address exists then), and no address is still tentative. Awaited on
+    /// the node's announced changes, at most `within`; what is still
+    /// pending then is left as it is (a read shows it as the kernel has it).
+    pub fn await_addrconf(&self, within: Duration) -> Result<()> {
+        let deadline = Instant::now() + within;
+        for ns in self.nodes() {
+            let pending = || -> Result<bool> {
+                let carrier_pending = self.links(ns.name())?.iter().any(|l| {
+                    l.up()
+                        && l.lower_up()
+                        && matches!(l.operstate.as_str(), "DOWN" | "LOWERLAYERDOWN")
+                });
+                Ok(carrier_pending || tentative(ns)?)
+            };
+            if !pending()? {
+                continue;
+            }
+            // Subscribed before the next look: no change between is missed.
+            let changes = ns.changes()?;
+            while pending()? && changes.wait(deadline) {}
+        }
+        Ok(())
+    }
+}
+
+impl Topo {
+    /// After a bridge comes up or gains a port: wait (at most `within`)
+    /// until the kernel gave it its link-local address, as it has by the
+    /// time a person types the next command. The address is made from the
+    /// MAC the bridge has then, once its carrier is on and taken in by the
+    /// kernel's linkwatch, later than the command; a MAC change right after
+    /// (a port lending it, `ip link set br0 address`) would otherwise come
+    /// first (seed 004's br0 shows the address from its own first MAC).
+    /// Nothing to wait for while no carrier is coming (no port up) or
+    /// without IPv6 on the device.
+    pub(super) fn await_link_local(&self, node: &str, dev: &str, within: Duration) -> Result<()> {
+        let deadline = Instant::now() + within;
+        let ns = self.node(node)?;
+        let pending = || -> Result<bool> {
+            let links = self.links(node)?;
+            let Some(br) = links.iter().find(|l| l.name == dev) else {
+                return Ok(false);
+            };
+            let carrier = br.lower_up()
+                || links
+                    .iter()
+                    .any(|p| p.master == Some(br.index) && p.up() && p.lower_up());
+            if !(br.up() && carrier) {
+                return Ok(false);
+            }
+            let name = dev.to_string();
+            ns.run(move || !has_link_local(&name))
+        };
+        if !pending()? {
+            return Ok(());
+        }
+        let changes = ns.changes()?;
+        while pending()? && changes.wait(deadline) {}
+        Ok(())
+    }
+}
+
+/// Whether device `name` of the calling thread's namespace has a
+/// link-local address, or never will (IPv6 off on it).
+fn has_link_local(name: &str) -> bool {
+    let off = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
+    if std::fs::read_to_string(off).map_or(true, |v| v.trim() != "0") {
+        return true;
+    }
+    let text = std::fs::read_to_string("/proc/thread-self/net/if_inet6");
+    text.unwrap_or_default().lines().any(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.first().is_some_and(|a| a.starts_with("fe80")) && f.get(5) == Some(&name)
+    })
+}
+
+/// Whether an IPv6 address of `ns` is still tentative. `/proc/net` of the
+/// reading thread's namespace (`thread-self`: `self` is the process's); a
+/// kernel without IPv6 has no such file, and nothing pending.
+fn tentative(ns: &Netns) -> Result<bool> {
+    let text = ns.run(|| std::fs::read_to_string("/proc/thread-self/net/if_inet6"))?;
+    Ok(text.unwrap_or_default().lines().any(|l| {
+        let flags = l.split_whitespace().nth(4);
+        let f = flags
+            .and_then(|f| u32::from_str_radix(f, 16).ok())
+            .unwrap_or(0);
+        f & TENTATIVE != 0 && f & DADFAILED == 0
+    }))
+}
