@@ -5,8 +5,8 @@
 use super::step::{ItemAt, Known};
 use super::RawStep;
 use crate::error::Result;
-use crate::lab::model::*;
 use crate::lab::expect::Expect;
+use crate::lab::model::*;
 use serde_json::Value;
 
 impl ItemAt<'_> {
