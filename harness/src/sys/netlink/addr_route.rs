@@ -75,23 +75,34 @@ pub async fn add_addr(
 
 /// Remove address `ip/prefix` from the interface with ifindex `index` (`ip addr del`).
 pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Result<()> {
-    let msgs: Vec<_> = h
-        .address()
-        .get()
-        .set_link_index_filter(index)
-        .set_address_filter(IpAddr::V4(ip))
-        .set_prefix_length_filter(prefix)
-        .execute()
-        .try_collect()
-        .await
-        .map_err(nl_error)?;
-    let Some(m) = msgs.into_iter().next() else {
+    let Some(m) = addr_msg(h, index, IpAddr::V4(ip), prefix).await? else {
         return Err(Error::Netlink {
             errno: Some(libc::EADDRNOTAVAIL),
             msg: "RTNETLINK answers: Cannot assign requested address".into(),
         });
     };
     h.address().del(m).execute().await.map_err(nl_error)
+}
+
+/// The message of address `ip/prefix` on ifindex `index`, if it holds it:
+/// what `ip addr del` hands back to the kernel.
+pub(super) async fn addr_msg(
+    h: &Handle,
+    index: u32,
+    ip: IpAddr,
+    prefix: u8,
+) -> Result<Option<AddressMessage>> {
+    let msgs: Vec<_> = h
+        .address()
+        .get()
+        .set_link_index_filter(index)
+        .set_address_filter(ip)
+        .set_prefix_length_filter(prefix)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)?;
+    Ok(msgs.into_iter().next())
 }
 
 /// Every IPv4 route in the namespace, of every table.

@@ -2,14 +2,13 @@
 //! `ip -6 addr`, `ip -6 route` and `ip -6 neigh` read them; and the
 //! `ip -6 addr`/`ip -6 route` changes a lab makes.
 
-use super::addr_route::{address_msgs, route_msgs};
+use super::addr_route::{addr_msg, address_msgs, route_msgs};
 use super::neigh::neighbours_of;
 use super::nl_error;
 use crate::error::{Error, Result};
 pub use crate::iproute::inet6::Route6Op;
 use crate::model::addr::{Addr6, Neigh6};
 use crate::model::route6::Route6;
-use futures_util::TryStreamExt;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags, AddressHeaderFlags};
 use rtnetlink::packet_route::neighbour::NeighbourAddress;
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteFlags, RouteProtocol};
@@ -78,17 +77,7 @@ pub async fn add_addr6(
 
 /// `ip -6 addr del IP/PREFIX dev DEV`.
 pub async fn del_addr6(h: &Handle, index: u32, ip: Ipv6Addr, prefix: u8) -> Result<()> {
-    let msgs: Vec<_> = h
-        .address()
-        .get()
-        .set_link_index_filter(index)
-        .set_address_filter(IpAddr::V6(ip))
-        .set_prefix_length_filter(prefix)
-        .execute()
-        .try_collect()
-        .await
-        .map_err(nl_error)?;
-    let Some(m) = msgs.into_iter().next() else {
+    let Some(m) = addr_msg(h, index, IpAddr::V6(ip), prefix).await? else {
         return Err(Error::Other(
             "RTNETLINK answers: Cannot assign requested address".into(),
         ));
