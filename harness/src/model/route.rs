@@ -1,6 +1,7 @@
 //! IPv4 routes as `ip route` shows them.
 
 use rtnetlink::packet_route::route::{RouteProtocol, RouteScope, RouteType};
+use std::fmt::Display;
 use std::net::Ipv4Addr;
 
 /// An IPv4 route of the main table, as `ip route` shows it.
@@ -59,45 +60,84 @@ impl Route {
     /// One `ip route` line; `dev` names interfaces of this namespace.
     pub fn render(&self, dev: &dyn Fn(u32) -> String) -> String {
         let mut s = String::new();
-        match self.kind {
-            Some(RouteType::BlackHole) => s.push_str("blackhole "),
-            Some(RouteType::Unreachable) => s.push_str("unreachable "),
-            Some(RouteType::Prohibit) => s.push_str("prohibit "),
-            _ => {}
-        }
-        match self.dst {
-            None | Some((_, 0)) => s.push_str("default"),
-            Some((ip, 32)) => s.push_str(&ip.to_string()),
-            Some((ip, p)) => s.push_str(&format!("{ip}/{p}")),
-        }
-        if let Some(g) = self.gw {
-            s.push_str(&format!(" via {g}"));
-        }
-        if let Some(o) = self.oif {
-            s.push_str(&format!(" dev {}", dev(o)));
-        }
-        if let Some(p) = &self.proto {
-            if *p != RouteProtocol::Boot && *p != RouteProtocol::Unspec {
-                s.push_str(&format!(" proto {}", proto_name(p)));
-            }
-        }
-        match self.scope {
-            Some(RouteScope::Link) => s.push_str(" scope link"),
-            Some(RouteScope::Host) => s.push_str(" scope host"),
-            _ => {}
-        }
-        if let Some(src) = self.src {
-            s.push_str(&format!(" src {src}"));
-        }
+        push_dst(&mut s, self.kind, self.dst, 32);
+        push_next_hop(&mut s, self.gw, self.oif, dev);
+        push_origin(&mut s, self.proto, self.scope, self.src);
         if let Some(m) = self.metric.filter(|m| *m != 0) {
             s.push_str(&format!(" metric {m}"));
         }
-        if self.onlink {
-            s.push_str(" onlink");
-        }
-        if self.linkdown {
-            s.push_str(" linkdown");
-        }
+        push_flags(&mut s, self.onlink, self.linkdown);
         s
+    }
+}
+
+// The words below are printed alike by `ip route` and `ip -6 route` (one
+// iproute2 function for both), so `Route` and `Route6` share them.
+
+/// The type (`blackhole`, `unreachable`, `prohibit` first) and destination:
+/// `default`, a host route (prefix length `host`) bare, else `NET/LEN`.
+pub(super) fn push_dst<A: Display>(
+    s: &mut String,
+    kind: Option<RouteType>,
+    dst: Option<(A, u8)>,
+    host: u8,
+) {
+    match kind {
+        Some(RouteType::BlackHole) => s.push_str("blackhole "),
+        Some(RouteType::Unreachable) => s.push_str("unreachable "),
+        Some(RouteType::Prohibit) => s.push_str("prohibit "),
+        _ => {}
+    }
+    match dst {
+        None | Some((_, 0)) => s.push_str("default"),
+        Some((ip, p)) if p == host => s.push_str(&ip.to_string()),
+        Some((ip, p)) => s.push_str(&format!("{ip}/{p}")),
+    }
+}
+
+/// ` via GW` and ` dev DEV`.
+pub(super) fn push_next_hop<A: Display>(
+    s: &mut String,
+    gw: Option<A>,
+    oif: Option<u32>,
+    dev: &dyn Fn(u32) -> String,
+) {
+    if let Some(g) = gw {
+        s.push_str(&format!(" via {g}"));
+    }
+    if let Some(o) = oif {
+        s.push_str(&format!(" dev {}", dev(o)));
+    }
+}
+
+/// ` proto P` (not `boot`, the default), ` scope link|host`, ` src IP`.
+pub(super) fn push_origin<A: Display>(
+    s: &mut String,
+    proto: Option<RouteProtocol>,
+    scope: Option<RouteScope>,
+    src: Option<A>,
+) {
+    if let Some(p) = &proto {
+        if *p != RouteProtocol::Boot && *p != RouteProtocol::Unspec {
+            s.push_str(&format!(" proto {}", proto_name(p)));
+        }
+    }
+    match scope {
+        Some(RouteScope::Link) => s.push_str(" scope link"),
+        Some(RouteScope::Host) => s.push_str(" scope host"),
+        _ => {}
+    }
+    if let Some(src) = src {
+        s.push_str(&format!(" src {src}"));
+    }
+}
+
+/// ` onlink` and ` linkdown`.
+pub(super) fn push_flags(s: &mut String, onlink: bool, linkdown: bool) {
+    if onlink {
+        s.push_str(" onlink");
+    }
+    if linkdown {
+        s.push_str(" linkdown");
     }
 }

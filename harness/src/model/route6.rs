@@ -2,7 +2,7 @@
 //! reports what IPv4 routes lack (a router preference, `pref medium`) and
 //! `ip -6 route` prints it, while scopes it prints for IPv4 never appear.
 
-use super::route::proto_name;
+use super::route::{push_dst, push_flags, push_next_hop, push_origin};
 use rtnetlink::packet_route::route::{RoutePreference, RouteProtocol, RouteScope, RouteType};
 use std::net::Ipv6Addr;
 
@@ -38,45 +38,13 @@ impl Route6 {
     /// One `ip -6 route` line; `dev` names interfaces of this namespace.
     pub fn render(&self, dev: &dyn Fn(u32) -> String) -> String {
         let mut s = String::new();
-        match self.kind {
-            Some(RouteType::BlackHole) => s.push_str("blackhole "),
-            Some(RouteType::Unreachable) => s.push_str("unreachable "),
-            Some(RouteType::Prohibit) => s.push_str("prohibit "),
-            _ => {}
-        }
-        match self.dst {
-            None | Some((_, 0)) => s.push_str("default"),
-            Some((ip, 128)) => s.push_str(&ip.to_string()),
-            Some((ip, p)) => s.push_str(&format!("{ip}/{p}")),
-        }
-        if let Some(g) = self.gw {
-            s.push_str(&format!(" via {g}"));
-        }
-        if let Some(o) = self.oif {
-            s.push_str(&format!(" dev {}", dev(o)));
-        }
-        if let Some(p) = &self.proto {
-            if *p != RouteProtocol::Boot && *p != RouteProtocol::Unspec {
-                s.push_str(&format!(" proto {}", proto_name(p)));
-            }
-        }
-        match self.scope {
-            Some(RouteScope::Link) => s.push_str(" scope link"),
-            Some(RouteScope::Host) => s.push_str(" scope host"),
-            _ => {}
-        }
-        if let Some(src) = self.src {
-            s.push_str(&format!(" src {src}"));
-        }
+        push_dst(&mut s, self.kind, self.dst, 128);
+        push_next_hop(&mut s, self.gw, self.oif, dev);
+        push_origin(&mut s, self.proto, self.scope, self.src);
         if let Some(m) = self.metric {
             s.push_str(&format!(" metric {m}"));
         }
-        if self.onlink {
-            s.push_str(" onlink");
-        }
-        if self.linkdown {
-            s.push_str(" linkdown");
-        }
+        push_flags(&mut s, self.onlink, self.linkdown);
         match self.pref {
             Some(RoutePreference::Medium) => s.push_str(" pref medium"),
             Some(RoutePreference::High) => s.push_str(" pref high"),

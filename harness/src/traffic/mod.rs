@@ -137,8 +137,6 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
     let fd = ns
         .run(move || raw_icmp_socket(dev))?
         .map_err(|e| Error::io(format!("[{}] raw ICMP socket", ns.name()), e))?;
-    let id = next_id();
-    let mut res = PingResult::default();
     let deadline = Instant::now() + p.timeout;
     let dst = libc::sockaddr_in {
         sin_family: libc::AF_INET as u16,
@@ -148,8 +146,31 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
         },
         sin_zero: [0; 8],
     };
-    for seq in 1..=p.count {
-        let pkt = echo_request(id, seq);
+    Ok(echo_each(
+        &fd,
+        &dst,
+        p.count,
+        deadline,
+        echo_request,
+        |id, seq| wait_reply(&fd, id, seq, dst4, deadline),
+    ))
+}
+
+/// What `ping` and `ping -6` do alike: send request after request to `to`
+/// (a `sockaddr_in` or `sockaddr_in6`), each built by `request` and awaited
+/// by `wait` (its reply or error) until `deadline`.
+fn echo_each<T>(
+    fd: &OwnedFd,
+    to: &T,
+    count: u16,
+    deadline: Instant,
+    request: fn(u16, u16) -> Vec<u8>,
+    wait: impl Fn(u16, u16) -> Result<Reply, String>,
+) -> PingResult {
+    let id = next_id();
+    let mut res = PingResult::default();
+    for seq in 1..=count {
+        let pkt = request(id, seq);
         res.sent += 1;
         // SAFETY: buffer and sockaddr are valid for the call.
         let n = unsafe {
@@ -158,18 +179,16 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
                 pkt.as_ptr().cast(),
                 pkt.len(),
                 0,
-                (&dst as *const libc::sockaddr_in).cast(),
-                std::mem::size_of::<libc::sockaddr_in>() as u32,
+                (to as *const T).cast(),
+                std::mem::size_of::<T>() as u32,
             )
         };
         if n < 0 {
-            res.errors.push(format!(
-                "ping: sendmsg: {}",
-                std::io::Error::last_os_error()
-            ));
+            let e = std::io::Error::last_os_error();
+            res.errors.push(format!("ping: sendmsg: {e}"));
             continue;
         }
-        match wait_reply(&fd, id, seq, dst4, deadline) {
+        match wait(id, seq) {
             Ok(r) => res.replies.push(r),
             Err(e) => res.errors.push(e),
         }
@@ -177,17 +196,12 @@ pub fn ping(ns: &Netns, p: &Ping) -> Result<PingResult> {
             break;
         }
     }
-    Ok(res)
+    res
 }
 
-fn wait_reply(
-    fd: &OwnedFd,
-    id: u16,
-    seq: u16,
-    dst: Ipv4Addr,
-    deadline: Instant,
-) -> Result<Reply, String> {
-    let mut buf = [0u8; 2048];
+/// Waits until `fd` has a datagram to read, or says ping's words for a
+/// request `seq` that got no answer by `deadline`.
+fn readable(fd: &OwnedFd, seq: u16, deadline: Instant) -> Result<(), String> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -200,9 +214,22 @@ fn wait_reply(
         };
         // SAFETY: one valid pollfd.
         let r = unsafe { libc::poll(&mut pfd, 1, left.as_millis().max(1) as i32) };
-        if r <= 0 {
-            continue;
+        if r > 0 {
+            return Ok(());
         }
+    }
+}
+
+fn wait_reply(
+    fd: &OwnedFd,
+    id: u16,
+    seq: u16,
+    dst: Ipv4Addr,
+    deadline: Instant,
+) -> Result<Reply, String> {
+    let mut buf = [0u8; 2048];
+    loop {
+        readable(fd, seq, deadline)?;
         // SAFETY: buf is valid for its length.
         let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
         if n < 0 {

@@ -3,7 +3,7 @@
 //! from its IPV6_HOPLIMIT control message, and ICMPv6 errors quoting our
 //! request worded as ping(8) words them.
 
-use super::{next_id, PingResult, Reply};
+use super::{echo_each, readable, PingResult, Reply};
 use crate::error::{Error, Result};
 use crate::sys::netns::Netns;
 use std::net::{IpAddr, Ipv6Addr};
@@ -75,8 +75,6 @@ pub fn ping6(ns: &Netns, p: &super::Ping, dst: Ipv6Addr) -> Result<PingResult> {
     let (fd, scope) = ns
         .run(move || raw_icmp6_socket(dev))?
         .map_err(|e| Error::io(format!("[{}] raw ICMPv6 socket", ns.name()), e))?;
-    let id = next_id();
-    let mut res = PingResult::default();
     let deadline = Instant::now() + p.timeout;
     let to = libc::sockaddr_in6 {
         sin6_family: libc::AF_INET6 as u16,
@@ -87,34 +85,14 @@ pub fn ping6(ns: &Netns, p: &super::Ping, dst: Ipv6Addr) -> Result<PingResult> {
         },
         sin6_scope_id: scope,
     };
-    for seq in 1..=p.count {
-        let pkt = echo_request6(id, seq);
-        res.sent += 1;
-        // SAFETY: buffer and sockaddr are valid for the call.
-        let n = unsafe {
-            libc::sendto(
-                fd.as_raw_fd(),
-                pkt.as_ptr().cast(),
-                pkt.len(),
-                0,
-                (&to as *const libc::sockaddr_in6).cast(),
-                std::mem::size_of::<libc::sockaddr_in6>() as u32,
-            )
-        };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            res.errors.push(format!("ping: sendmsg: {e}"));
-            continue;
-        }
-        match wait_reply6(&fd, id, seq, dst, deadline) {
-            Ok(r) => res.replies.push(r),
-            Err(e) => res.errors.push(e),
-        }
-        if Instant::now() >= deadline {
-            break;
-        }
-    }
-    Ok(res)
+    Ok(echo_each(
+        &fd,
+        &to,
+        p.count,
+        deadline,
+        echo_request6,
+        |id, seq| wait_reply6(&fd, id, seq, dst, deadline),
+    ))
 }
 
 /// One datagram: its bytes, its source and the hop limit it arrived with.
@@ -162,20 +140,7 @@ fn wait_reply6(
 ) -> Result<Reply, String> {
     let mut buf = [0u8; 2048];
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(format!("no answer to icmp_seq={seq}"));
-        }
-        let mut pfd = libc::pollfd {
-            fd: fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        let r = unsafe { libc::poll(&mut pfd, 1, left.as_millis().max(1) as i32) };
-        if r <= 0 {
-            continue;
-        }
+        readable(fd, seq, deadline)?;
         let (n, src, hops) = recv6(fd, &mut buf).map_err(|e| format!("recv: {e}"))?;
         let b = &buf[..n];
         if b.len() < 8 {

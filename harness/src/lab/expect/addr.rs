@@ -10,6 +10,7 @@ use crate::lab::fill::resolve;
 use crate::lab::inet6::{entry_family, placeholder_devices, Family};
 use crate::model::{Addr, State};
 use serde::Deserialize;
+use std::fmt::Display;
 use std::net::IpAddr;
 
 /// The addresses of one interface (IPv4, IPv6 or both, see `family`).
@@ -39,9 +40,7 @@ pub struct ExpectAddr {
 
 impl Kind for ExpectAddr {
     fn nodes(&self) -> Vec<&str> {
-        let mut v = vec![self.node.as_str()];
-        v.extend(self.placeholders().into_iter().map(|p| p.0));
-        v
+        self.devices().into_iter().map(|(node, _)| node).collect()
     }
 
     fn devices(&self) -> Vec<(&str, &str)> {
@@ -148,26 +147,23 @@ impl ExpectAddr {
 fn held(st: &dyn State, node: &str, index: u32, fam: Family) -> Result<Vec<String>> {
     let mut got = vec![];
     if fam.covers(Family::Inet) {
-        let mut v: Vec<String> = st
-            .addrs(node)?
-            .iter()
-            .filter(|a| a.index == index)
-            .map(|a| format!("{}/{}", a.ip, a.prefix))
-            .collect();
-        v.sort();
-        got.extend(v);
+        got.extend(of_dev(&st.addrs(node)?, index));
     }
     if fam.covers(Family::Inet6) {
-        let mut v: Vec<String> = st
-            .addrs6(node)?
-            .iter()
-            .filter(|a| a.index == index)
-            .map(|a| format!("{}/{}", a.ip, a.prefix))
-            .collect();
-        v.sort();
-        got.extend(v);
+        got.extend(of_dev(&st.addrs6(node)?, index));
     }
     Ok(got)
+}
+
+/// The addresses of ifindex `index` as `IP/PREFIX`, sorted.
+fn of_dev<A: Display>(addrs: &[Addr<A>], index: u32) -> Vec<String> {
+    let mut v: Vec<String> = addrs
+        .iter()
+        .filter(|a| a.index == index)
+        .map(|a| format!("{}/{}", a.ip, a.prefix))
+        .collect();
+    v.sort();
+    v
 }
 
 /// An address as `ip addr` prints it (`2001:DB8:0::1/64` is `2001:db8::1/64`).

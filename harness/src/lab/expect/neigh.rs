@@ -26,9 +26,7 @@ pub struct ExpectNeigh {
 
 impl Kind for ExpectNeigh {
     fn nodes(&self) -> Vec<&str> {
-        let mut v = vec![self.node.as_str()];
-        v.extend(self.placeholders().into_iter().map(|p| p.0));
-        v
+        self.devices().into_iter().map(|(node, _)| node).collect()
     }
 
     fn devices(&self) -> Vec<(&str, &str)> {

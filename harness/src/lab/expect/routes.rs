@@ -107,28 +107,27 @@ impl Kind for ExpectRoutes {
 /// `ip route` of a node, one rendered line per route.
 pub fn route_lines(st: &dyn State, node: &str) -> Result<Vec<String>> {
     let routes = st.routes(node)?;
-    let links = st.links(node)?;
-    let name = |i: u32| {
-        links
-            .iter()
-            .find(|l| l.index == i)
-            .map(|l| l.name.clone())
-            .unwrap_or(format!("if{i}"))
-    };
+    let name = dev_names(st, node)?;
     Ok(routes.iter().map(|r| r.render(&name)).collect())
 }
 
 /// `ip -6 route` of a node, one rendered line per route.
 pub fn route6_lines(st: &dyn State, node: &str) -> Result<Vec<String>> {
+    let name = dev_names(st, node)?;
+    Ok(st.routes6(node)?.iter().map(|r| r.render(&name)).collect())
+}
+
+/// A node's interface names by ifindex, as both print `dev` (`ifN` for one
+/// not in its list).
+fn dev_names(st: &dyn State, node: &str) -> Result<impl Fn(u32) -> String> {
     let links = st.links(node)?;
-    let name = |i: u32| {
+    Ok(move |i: u32| {
         links
             .iter()
             .find(|l| l.index == i)
             .map(|l| l.name.clone())
             .unwrap_or(format!("if{i}"))
-    };
-    Ok(st.routes6(node)?.iter().map(|r| r.render(&name)).collect())
+    })
 }
 
 /// Attributes of `ip route` that take a value.

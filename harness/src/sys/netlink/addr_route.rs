@@ -5,9 +5,9 @@ use crate::error::{Error, Result};
 use crate::model::addr::Addr;
 use crate::model::route::Route;
 use futures_util::TryStreamExt;
-use rtnetlink::packet_route::address::AddressAttribute;
+use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
 use rtnetlink::packet_route::route::{
-    RouteAddress, RouteAttribute, RouteFlags, RouteProtocol, RouteScope, RouteType,
+    RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::{Handle, RouteMessageBuilder};
@@ -15,13 +15,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 /// Every IPv4 address in the namespace.
 pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
-    let msgs: Vec<_> = h
-        .address()
-        .get()
-        .execute()
-        .try_collect()
-        .await
-        .map_err(nl_error)?;
+    let msgs = address_msgs(h).await?;
     let mut out = vec![];
     for m in msgs {
         if m.header.family != AddressFamily::Inet {
@@ -43,6 +37,17 @@ pub async fn addrs(h: &Handle) -> Result<Vec<Addr>> {
         }
     }
     Ok(out)
+}
+
+/// Every address message of the namespace, of every family (the kernel
+/// dumps them all; `addrs` and `addrs6` keep their own).
+pub(super) async fn address_msgs(h: &Handle) -> Result<Vec<AddressMessage>> {
+    h.address()
+        .get()
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)
 }
 
 /// `ip addr add`: a broadcast address only when one is given (rtnetlink's
@@ -70,17 +75,7 @@ pub async fn add_addr(
 
 /// Remove address `ip/prefix` from the interface with ifindex `index` (`ip addr del`).
 pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Result<()> {
-    let msgs: Vec<_> = h
-        .address()
-        .get()
-        .set_link_index_filter(index)
-        .set_address_filter(IpAddr::V4(ip))
-        .set_prefix_length_filter(prefix)
-        .execute()
-        .try_collect()
-        .await
-        .map_err(nl_error)?;
-    let Some(m) = msgs.into_iter().next() else {
+    let Some(m) = addr_msg(h, index, IpAddr::V4(ip), prefix).await? else {
         return Err(Error::Netlink {
             errno: Some(libc::EADDRNOTAVAIL),
             msg: "RTNETLINK answers: Cannot assign requested address".into(),
@@ -89,16 +84,30 @@ pub async fn del_addr(h: &Handle, index: u32, ip: Ipv4Addr, prefix: u8) -> Resul
     h.address().del(m).execute().await.map_err(nl_error)
 }
 
-/// Every IPv4 route in the namespace, of every table.
-pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
-    let req = RouteMessageBuilder::<Ipv4Addr>::new().build();
+/// The message of address `ip/prefix` on ifindex `index`, if it holds it:
+/// what `ip addr del` hands back to the kernel.
+pub(super) async fn addr_msg(
+    h: &Handle,
+    index: u32,
+    ip: IpAddr,
+    prefix: u8,
+) -> Result<Option<AddressMessage>> {
     let msgs: Vec<_> = h
-        .route()
-        .get(req)
+        .address()
+        .get()
+        .set_link_index_filter(index)
+        .set_address_filter(ip)
+        .set_prefix_length_filter(prefix)
         .execute()
         .try_collect()
         .await
         .map_err(nl_error)?;
+    Ok(msgs.into_iter().next())
+}
+
+/// Every IPv4 route in the namespace, of every table.
+pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
+    let msgs = route_msgs(h, RouteMessageBuilder::<Ipv4Addr>::new().build()).await?;
     let mut out = vec![];
     for m in msgs {
         let mut table = m.header.table as u32;
@@ -131,6 +140,16 @@ pub async fn routes(h: &Handle) -> Result<Vec<Route>> {
         }
     }
     Ok(out)
+}
+
+/// Every route message the dump request `req` (of one family) answers.
+pub(super) async fn route_msgs(h: &Handle, req: RouteMessage) -> Result<Vec<RouteMessage>> {
+    h.route()
+        .get(req)
+        .execute()
+        .try_collect()
+        .await
+        .map_err(nl_error)
 }
 
 /// What names a route in both `add` and `del`: destination, gateway, device.

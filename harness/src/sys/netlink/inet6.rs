@@ -2,14 +2,15 @@
 //! `ip -6 addr`, `ip -6 route` and `ip -6 neigh` read them; and the
 //! `ip -6 addr`/`ip -6 route` changes a lab makes.
 
+use super::addr_route::{addr_msg, address_msgs, route_msgs};
+use super::neigh::neighbours_of;
 use super::nl_error;
 use crate::error::{Error, Result};
 pub use crate::iproute::inet6::Route6Op;
-use crate::model::addr::{neigh_state_name, Addr6, Neigh6};
+use crate::model::addr::{Addr6, Neigh6};
 use crate::model::route6::Route6;
-use futures_util::TryStreamExt;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags, AddressHeaderFlags};
-use rtnetlink::packet_route::neighbour::{NeighbourAddress, NeighbourAttribute};
+use rtnetlink::packet_route::neighbour::NeighbourAddress;
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteFlags, RouteProtocol};
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::{Handle, RouteMessageBuilder};
@@ -23,13 +24,7 @@ use std::net::{IpAddr, Ipv6Addr};
 /// for the RTM_NEWADDR that announces it usable, and traffic after it finds
 /// the address a source.
 pub async fn addrs6(h: &Handle) -> Result<Vec<Addr6>> {
-    let msgs: Vec<_> = h
-        .address()
-        .get()
-        .execute()
-        .try_collect()
-        .await
-        .map_err(nl_error)?;
+    let msgs = address_msgs(h).await?;
     let mut out = vec![];
     for m in msgs
         .iter()
@@ -82,17 +77,7 @@ pub async fn add_addr6(
 
 /// `ip -6 addr del IP/PREFIX dev DEV`.
 pub async fn del_addr6(h: &Handle, index: u32, ip: Ipv6Addr, prefix: u8) -> Result<()> {
-    let msgs: Vec<_> = h
-        .address()
-        .get()
-        .set_link_index_filter(index)
-        .set_address_filter(IpAddr::V6(ip))
-        .set_prefix_length_filter(prefix)
-        .execute()
-        .try_collect()
-        .await
-        .map_err(nl_error)?;
-    let Some(m) = msgs.into_iter().next() else {
+    let Some(m) = addr_msg(h, index, IpAddr::V6(ip), prefix).await? else {
         return Err(Error::Other(
             "RTNETLINK answers: Cannot assign requested address".into(),
         ));
@@ -102,14 +87,7 @@ pub async fn del_addr6(h: &Handle, index: u32, ip: Ipv6Addr, prefix: u8) -> Resu
 
 /// Every IPv6 route of the main table (what `ip -6 route` lists).
 pub async fn routes6(h: &Handle) -> Result<Vec<Route6>> {
-    let req = RouteMessageBuilder::<Ipv6Addr>::new().build();
-    let msgs: Vec<_> = h
-        .route()
-        .get(req)
-        .execute()
-        .try_collect()
-        .await
-        .map_err(nl_error)?;
+    let msgs = route_msgs(h, RouteMessageBuilder::<Ipv6Addr>::new().build()).await?;
     let mut out = vec![];
     for m in msgs {
         let mut table = m.header.table as u32;
@@ -184,35 +162,9 @@ pub async fn route6(h: &Handle, r: &Route6, op: Route6Op) -> Result<()> {
 
 /// Every IPv6 neighbour (NDP) entry in the namespace (`ip -6 neigh show`).
 pub async fn neighbours6(h: &Handle) -> Result<Vec<Neigh6>> {
-    let msgs: Vec<_> = h
-        .neighbours()
-        .get()
-        .set_address_family(AddressFamily::Inet6)
-        .execute()
-        .try_collect()
-        .await
-        .map_err(nl_error)?;
-    let mut out = vec![];
-    for m in msgs {
-        let mut ip = None;
-        let mut ll = None;
-        for a in &m.attributes {
-            match a {
-                NeighbourAttribute::Destination(NeighbourAddress::Inet6(i)) => ip = Some(*i),
-                NeighbourAttribute::LinkLayerAddress(l) if l.len() == 6 => {
-                    ll = l.clone().try_into().ok()
-                }
-                _ => {}
-            }
-        }
-        if let Some(ip) = ip {
-            out.push(Neigh6 {
-                index: m.header.ifindex,
-                ip,
-                lladdr: ll,
-                state: neigh_state_name(m.header.state),
-            });
-        }
-    }
-    Ok(out)
+    neighbours_of(h, AddressFamily::Inet6, |a| match a {
+        NeighbourAddress::Inet6(i) => Some(*i),
+        _ => None,
+    })
+    .await
 }

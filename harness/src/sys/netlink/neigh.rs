@@ -12,10 +12,6 @@ use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::Handle;
 use std::net::{IpAddr, Ipv4Addr};
 
-async fn neigh_msgs(h: &Handle) -> Result<Vec<NeighbourMessage>> {
-    neigh_msgs_of(h, AddressFamily::Inet).await
-}
-
 async fn neigh_msgs_of(h: &Handle, family: AddressFamily) -> Result<Vec<NeighbourMessage>> {
     h.neighbours()
         .get()
@@ -28,14 +24,28 @@ async fn neigh_msgs_of(h: &Handle, family: AddressFamily) -> Result<Vec<Neighbou
 
 /// Every IPv4 neighbour (ARP) entry in the namespace (`ip neigh show`).
 pub async fn neighbours(h: &Handle) -> Result<Vec<Neigh>> {
-    let msgs = neigh_msgs(h).await?;
+    neighbours_of(h, AddressFamily::Inet, |a| match a {
+        NeighbourAddress::Inet(i) => Some(*i),
+        _ => None,
+    })
+    .await
+}
+
+/// Every neighbour entry of `family`: ARP and NDP entries are read alike,
+/// `ip_of` taking the address of that family out of NDA_DST.
+pub(super) async fn neighbours_of<A>(
+    h: &Handle,
+    family: AddressFamily,
+    ip_of: fn(&NeighbourAddress) -> Option<A>,
+) -> Result<Vec<Neigh<A>>> {
+    let msgs = neigh_msgs_of(h, family).await?;
     let mut out = vec![];
     for m in msgs {
         let mut ip = None;
         let mut ll = None;
         for a in &m.attributes {
             match a {
-                NeighbourAttribute::Destination(NeighbourAddress::Inet(i)) => ip = Some(*i),
+                NeighbourAttribute::Destination(d) => ip = ip_of(d).or(ip),
                 NeighbourAttribute::LinkLayerAddress(l) if l.len() == 6 => {
                     ll = l.clone().try_into().ok()
                 }
