@@ -268,6 +268,12 @@ fn quick(l: &mut Lab, idx: usize, id: &str) {
     });
     for a in &mut step.actions {
         if let Action::Expect { within_ms, e, .. } = a {
+            // An IPv6 address comes by itself once its link is up (tentative
+            // for a moment first): awaited as in a full run, not looked at once.
+            if matches!(e, Expect::Addr(x) if x.exactly.iter().flatten().chain(&x.has).any(|s| s.contains(':')))
+            {
+                continue;
+            }
             *within_ms = Some(1);
             if let Expect::Link(l) = e {
                 (l.state, l.flags) = (None, None);
