@@ -66,6 +66,12 @@ chmod 755 "$out"
 cat >"$out/in-vm.sh" <<'INVM'
 set -u
 mods() { cut -d' ' -f1 /proc/modules | sort; }
+# The VM's own neighbour table, not a caller's: the kernel garbage-collects
+# FAILED entries of every namespace each 15 s once the machine-wide ARP table
+# holds gc_thresh1 (128) entries, which four whole runs at once on the VM's one
+# CPU reach, and a step's "INCOMPLETE or FAILED" (O4.4, O3.10) read late then
+# finds the entry gone. Known limit, noted in the README; not for the host.
+sysctl -qw net.ipv4.neigh.default.gc_thresh1=4096
 ip -o link | sed 's/ link-netnsid [0-9]*//' >"$OUT/links-before"; mods >"$OUT/mods-before"
 for i in $(seq "$RUNS"); do
   timeout 300 target/release/vethlab run >"$OUT/run-$i.txt" 2>&1; echo $? >"$OUT/run-$i.rc"
