@@ -99,7 +99,7 @@ impl StepRun<'_> {
         await_carriers(topo, Duration::from_millis(SETTLE_MS))?;
         // Link-local addresses made and valid: a step that reads them (or
         // pings one) sees them as the articles' long-settled hosts showed.
-        topo.await_addrconf(Duration::from_millis(SETTLE_MS))?;
+        topo.await_addrconf(crate::topo::ADDRCONF_WAIT)?;
         // What the learner's own pings left in the neighbour caches must
         // not decide the verdict: every step's traffic starts cold.
         topo.flush_neigh_all()?;
@@ -128,7 +128,8 @@ impl StepRun<'_> {
                 panic!("injected panic in step `{}` (VETHLAB_FAULT)", step.name);
             }
             // Traffic may follow commands that made new devices: tune them first.
-            let retune = traffic && self.caps.is_some() && matches!(prev, Some(Action::Cmd { .. }));
+            let after_cmds = matches!(prev, Some(Action::Cmd { .. }));
+            let retune = traffic && self.caps.is_some() && after_cmds;
             prev = Some(a);
             if retune {
                 let carriers = Duration::from_millis(SETTLE_MS);
@@ -136,6 +137,16 @@ impl StepRun<'_> {
                     .tune_neigh()
                     .and_then(|_| await_carriers(topo, carriers))
                 {
+                    self.error = Some(e);
+                    break;
+                }
+            }
+            // What follows commands (a look or traffic) sees the addresses
+            // they made out of `tentative`, as a person typing next would: a
+            // ping from one still tentative leaves from the link-local one,
+            // and a starved kernel took seconds (returns at once when done).
+            if after_cmds && !matches!(a, Action::Cmd { .. }) {
+                if let Err(e) = topo.await_addrconf(crate::topo::ADDRCONF_WAIT) {
                     self.error = Some(e);
                     break;
                 }

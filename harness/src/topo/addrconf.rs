@@ -13,6 +13,14 @@ const TENTATIVE: u32 = 0x40;
 /// IFA_F_DADFAILED: tentative for good, nothing to wait for.
 const DADFAILED: u32 = 0x08;
 
+/// How long IPv6 configuration the kernel is sure to finish (a carrier taken
+/// in, a link-local address made, an address leaving `tentative`) is
+/// awaited. It returns as soon as it is done, so the bound costs nothing on
+/// an idle machine; on a starved one (four whole runs on one CPU) the
+/// kernel's addrconf work took well over 2 s, and a step then read or
+/// pinged from addresses not there yet.
+pub const ADDRCONF_WAIT: Duration = Duration::from_secs(10);
+
 impl Topo {
     /// Wait until every node's IPv6 addresses are configured: each link
     /// that is up with its carrier has had it taken in (its link-local
@@ -23,12 +31,21 @@ impl Topo {
         let deadline = Instant::now() + within;
         for ns in self.nodes() {
             let pending = || -> Result<bool> {
-                let carrier_pending = self.links(ns.name())?.iter().any(|l| {
+                let links = self.links(ns.name())?;
+                let carrier_pending = links.iter().any(|l| {
                     l.up()
                         && l.lower_up()
                         && matches!(l.operstate.as_str(), "DOWN" | "LOWERLAYERDOWN")
                 });
-                Ok(carrier_pending || tentative(ns)?)
+                // Only where the address can leave `tentative`: an address
+                // on a link that is down (or has no carrier) stays so until
+                // the link comes up, which no wait here would bring.
+                let live: Vec<u32> = links
+                    .iter()
+                    .filter(|l| l.up() && l.lower_up())
+                    .map(|l| l.index)
+                    .collect();
+                Ok(carrier_pending || tentative(ns, &live)?)
             };
             if !pending()? {
                 continue;
@@ -92,16 +109,17 @@ fn has_link_local(name: &str) -> bool {
     })
 }
 
-/// Whether an IPv6 address of `ns` is still tentative. `/proc/net` of the
+/// Whether an IPv6 address of `ns` on a link in `live` (up, with carrier)
+/// is still tentative. `/proc/net` of the
 /// reading thread's namespace (`thread-self`: `self` is the process's); a
 /// kernel without IPv6 has no such file, and nothing pending.
-fn tentative(ns: &Netns) -> Result<bool> {
+fn tentative(ns: &Netns, live: &[u32]) -> Result<bool> {
     let text = ns.run(|| std::fs::read_to_string("/proc/thread-self/net/if_inet6"))?;
     Ok(text.unwrap_or_default().lines().any(|l| {
-        let flags = l.split_whitespace().nth(4);
-        let f = flags
-            .and_then(|f| u32::from_str_radix(f, 16).ok())
-            .unwrap_or(0);
-        f & TENTATIVE != 0 && f & DADFAILED == 0
+        // ADDRESS IFINDEX PREFIX SCOPE FLAGS NAME, in hex.
+        let w: Vec<&str> = l.split_whitespace().collect();
+        let hex = |i: usize| w.get(i).and_then(|f| u32::from_str_radix(f, 16).ok());
+        let (index, f) = (hex(1).unwrap_or(0), hex(4).unwrap_or(0));
+        live.contains(&index) && f & TENTATIVE != 0 && f & DADFAILED == 0
     }))
 }

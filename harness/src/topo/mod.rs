@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
 mod addrconf;
+pub use addrconf::ADDRCONF_WAIT;
 mod sysctl;
 
 /// A lab being built: its nodes, daemons, scratch directory and the values actions produced.
@@ -243,7 +244,7 @@ impl Topo {
             }
         }
         // Carriers taken in, link-local addresses made and valid.
-        self.await_addrconf(deadline.saturating_duration_since(std::time::Instant::now()))
+        self.await_addrconf(addrconf::ADDRCONF_WAIT)
     }
 
     /// Run one parsed command in `node`.
@@ -377,7 +378,7 @@ impl Topo {
         ns.block_on(async move { netlink::set_link(&h, index, &s).await })?;
         // A bridge's link-local address, made before the next command (see
         // `await_link_local`): once it is up, or has a new port.
-        let within = std::time::Duration::from_secs(2);
+        let within = addrconf::ADDRCONF_WAIT;
         if let Some(Some(m)) = &set.master {
             self.await_link_local(node, m, within)?;
         }
