@@ -80,6 +80,23 @@ impl Link {
     pub fn lower_up(&self) -> bool {
         self.flags & (1 << 16) != 0
     }
+    /// Whether the kernel has yet to take in a change of this link: its flags
+    /// (set at once by the command) and its operstate (set later by the
+    /// kernel's linkwatch work, up to a second or more on a busy machine)
+    /// disagree. A veth or bridge that is up with its carrier becomes UP; one
+    /// that is down, or up without carrier, leaves UP. Other kinds may stay
+    /// UNKNOWN for good (a tunnel), so only DOWN counts for them.
+    pub fn settling(&self) -> bool {
+        let carrier_managed = matches!(self.kind.as_deref(), Some("veth" | "bridge"));
+        match (self.up(), self.lower_up()) {
+            (true, true) => match self.operstate.as_str() {
+                "DOWN" | "LOWERLAYERDOWN" => true,
+                "UNKNOWN" => carrier_managed,
+                _ => false,
+            },
+            _ => self.operstate == "UP",
+        }
+    }
     /// `<BROADCAST,MULTICAST,UP,LOWER_UP>` as iproute2 prints it.
     pub fn flag_names(&self) -> String {
         let f = self.flags;

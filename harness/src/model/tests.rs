@@ -304,3 +304,27 @@ fn bridge_id_is_priority_then_mac_as_brctl_prints_it() {
     // A lowered priority keeps its four digits, leading zeros included.
     assert_eq!(fmt_bridge_id(0x0100, &cni0), "0100.36dae477639c");
 }
+
+#[test]
+fn settling_is_flags_and_operstate_disagreeing() {
+    let l = |kind: &str, flags: u32, oper: &str| Link {
+        kind: Some(kind.into()),
+        flags,
+        operstate: oper.into(),
+        ..Link::default()
+    };
+    // Up with carrier, linkwatch not yet run: DOWN or UNKNOWN for a veth.
+    assert!(l("veth", UP | LOWER_UP, "DOWN").settling());
+    assert!(l("bridge", UP | LOWER_UP, "UNKNOWN").settling());
+    assert!(l("veth", UP | LOWER_UP, "LOWERLAYERDOWN").settling());
+    // A tunnel stays UNKNOWN for good.
+    assert!(!l("ipip", UP | LOWER_UP, "UNKNOWN").settling());
+    // Set down, or its peer set down: UP until linkwatch runs.
+    assert!(l("veth", 0, "UP").settling());
+    assert!(l("veth", UP, "UP").settling());
+    // Settled either way.
+    assert!(!l("veth", UP | LOWER_UP, "UP").settling());
+    assert!(!l("veth", UP, "LOWERLAYERDOWN").settling());
+    assert!(!l("bridge", UP, "DOWN").settling());
+    assert!(!l("veth", 0, "DOWN").settling());
+}

@@ -199,8 +199,10 @@ pub(crate) fn run_udp(topo: &Topo, u: &UdpSpec, timeout: Duration) -> CheckResul
     }
 }
 
-/// Before traffic: every link that is up with its carrier on has had that
-/// carrier taken in by the kernel (operstate no longer DOWN), so it sends.
+/// Before traffic, and before a learner's check: every link change has been
+/// taken in by the kernel (see [`crate::model::Link::settling`]): one that is up with its
+/// carrier on is no longer DOWN, so it sends, and reads UP as `ip link`
+/// will show it a moment later.
 /// Carrier changes are applied by the kernel's linkwatch work, later than
 /// the command that caused them; until then the device's queue drops
 /// what is sent (the first ARP requests of a fresh veth, lost on a busy
@@ -210,11 +212,8 @@ pub(crate) fn await_carriers(topo: &Topo, within: Duration) -> Result<()> {
     let deadline = std::time::Instant::now() + within;
     for ns in topo.nodes() {
         let node = ns.name();
-        let pending = |topo: &Topo| -> Result<bool> {
-            Ok(topo.links(node)?.iter().any(|l| {
-                l.up() && l.lower_up() && matches!(l.operstate.as_str(), "DOWN" | "LOWERLAYERDOWN")
-            }))
-        };
+        let pending =
+            |topo: &Topo| -> Result<bool> { Ok(topo.links(node)?.iter().any(|l| l.settling())) };
         if !pending(topo)? {
             continue;
         }

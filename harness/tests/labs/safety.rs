@@ -344,9 +344,21 @@ pub(crate) fn four_parallel_runs() -> Result<(), Failed> {
         let out = k.wait_with_output().map_err(|e| fail(e.to_string()))?;
         let text = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() || !text.contains("\"bridge-arp\"") {
+            // What failed first (a report cuts a long message), then the rest.
+            let failed: Vec<&str> = text
+                .split_inclusive('\n')
+                .scan(false, |in_fail, l| {
+                    if !l.starts_with(' ') {
+                        *in_fail = l.starts_with("FAIL");
+                    }
+                    Some((*in_fail).then_some(l))
+                })
+                .flatten()
+                .collect();
             return Err(fail(format!(
-                "parallel run {i} exited {:?}:\n{text}\n{}",
+                "parallel run {i} exited {:?}; what failed:\n{}\nstderr:\n{}\nall it printed:\n{text}",
                 out.status.code(),
+                failed.concat(),
                 String::from_utf8_lossy(&out.stderr)
             )));
         }
