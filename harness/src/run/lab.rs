@@ -2,7 +2,8 @@
 //! order, and skips decided before anything is built.
 
 use super::actions::{run_cni, run_daemon};
-use super::step::{check_expect, run_step};
+use super::judge::check_expect;
+use super::step::run_step;
 use crate::error::{Context, Error, Result};
 use crate::iproute::cmd;
 use crate::lab::{Action, Lab, Step, DAEMONS};

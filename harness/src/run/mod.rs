@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod cni_vars;
+pub mod judge;
 pub mod lab;
 pub mod parallel;
 #[allow(unsafe_code)] // #[link_section]: the runner child's constructor

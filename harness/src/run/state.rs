@@ -61,7 +61,10 @@ impl State for Topo {
     }
     fn bird_protocols(&self, node: &str) -> Result<Option<Vec<(String, String, String)>>> {
         match self.scratch_path() {
-            Some(d) => crate::sys::bird::protocols(&d.join(format!("bird-{node}.ctl"))),
+            Some(d) => {
+                let ns = self.node(node)?.fd();
+                crate::sys::bird::protocols(&d.join(format!("bird-{node}.ctl")), ns)
+            }
             None => Ok(None),
         }
     }

@@ -3,24 +3,26 @@
 
 use crate::error::{Error, Result};
 use std::io::{BufRead, BufReader, Write};
+use std::os::fd::BorrowedFd;
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
 /// One line per protocol of `show protocols`: name, protocol, and the rest
-/// (state, since, info) as BIRD prints it. `Ok(None)` when no BIRD listens
-/// on `ctl` (no socket there).
-pub fn protocols(ctl: &Path) -> Result<Option<Vec<(String, String, String)>>> {
+/// (state, since, info) as BIRD prints it. `Ok(None)` when no BIRD runs
+/// in the network namespace `ns` (an fd of it) and none listens on `ctl`.
+pub fn protocols(ctl: &Path, ns: BorrowedFd<'_>) -> Result<Option<Vec<(String, String, String)>>> {
     if !ctl.exists() {
         // Started but not listening yet: running, nothing to show.
-        return Ok(any_running().then(Vec::new));
+        return Ok(running_in(ns).then(Vec::new));
     }
     let io = |e| Error::io(format!("BIRD control socket {}", ctl.display()), e);
     let s = match UnixStream::connect(ctl) {
         Ok(s) => s,
         // A socket left by a BIRD that died, or one not listening yet.
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return Ok(any_running().then(Vec::new))
+            return Ok(running_in(ns).then(Vec::new))
         }
         Err(e) => return Err(io(e)),
     };
@@ -61,10 +63,20 @@ pub fn protocols(ctl: &Path) -> Result<Option<Vec<(String, String, String)>>> {
     Ok(Some(v))
 }
 
-/// Whether a `bird` process runs (in this PID namespace's /proc).
-fn any_running() -> bool {
+/// Whether a `bird` process (in this PID namespace's /proc) runs in the
+/// network namespace `ns`: one started in another node is no BIRD of this
+/// one, and one that was started is in /proc by the time its command returned
+/// (it forks before the parent exits), so a learner's check never races it.
+fn running_in(ns: BorrowedFd<'_>) -> bool {
+    let Ok(want) = nix::sys::stat::fstat(ns) else {
+        return false;
+    };
     let Ok(rd) = std::fs::read_dir("/proc") else {
         return false;
+    };
+    let same_ns = |e: &std::fs::DirEntry| {
+        std::fs::metadata(e.path().join("ns/net"))
+            .is_ok_and(|m| m.ino() == want.st_ino && m.dev() == want.st_dev)
     };
     rd.flatten()
         .filter(|e| {
@@ -73,5 +85,8 @@ fn any_running() -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_digit())
         })
-        .any(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "bird"))
+        .filter(|e| {
+            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "bird")
+        })
+        .any(|e| same_ns(&e))
 }
