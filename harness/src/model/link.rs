@@ -83,15 +83,15 @@ impl Link {
     /// Whether the kernel has yet to take in a change of this link: its flags
     /// (set at once by the command) and its operstate (set later by the
     /// kernel's linkwatch work, up to a second or more on a busy machine)
-    /// disagree. A veth or bridge that is up with its carrier becomes UP; one
-    /// that is down, or up without carrier, leaves UP. Other kinds may stay
-    /// UNKNOWN for good (a tunnel), so only DOWN counts for them.
+    /// disagree. A link that is up with its carrier leaves DOWN (a veth,
+    /// UNKNOWN too); one that is down, or up without carrier, leaves UP.
+    /// Other kinds may stay UNKNOWN for good: a tunnel, and a bridge that
+    /// never had a port (calico's docker0 reads `UP,LOWER_UP … UNKNOWN`).
     pub fn settling(&self) -> bool {
-        let carrier_managed = matches!(self.kind.as_deref(), Some("veth" | "bridge"));
         match (self.up(), self.lower_up()) {
             (true, true) => match self.operstate.as_str() {
                 "DOWN" | "LOWERLAYERDOWN" => true,
-                "UNKNOWN" => carrier_managed,
+                "UNKNOWN" => self.kind.as_deref() == Some("veth"),
                 _ => false,
             },
             _ => self.operstate == "UP",

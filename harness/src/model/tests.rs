@@ -315,7 +315,10 @@ fn settling_is_flags_and_operstate_disagreeing() {
     };
     // Up with carrier, linkwatch not yet run: DOWN or UNKNOWN for a veth.
     assert!(l("veth", UP | LOWER_UP, "DOWN").settling());
-    assert!(l("bridge", UP | LOWER_UP, "UNKNOWN").settling());
+    assert!(l("veth", UP | LOWER_UP, "UNKNOWN").settling());
+    assert!(l("bridge", UP | LOWER_UP, "DOWN").settling());
+    // A bridge that never had a port stays UNKNOWN with its carrier.
+    assert!(!l("bridge", UP | LOWER_UP, "UNKNOWN").settling());
     assert!(l("veth", UP | LOWER_UP, "LOWERLAYERDOWN").settling());
     // A tunnel stays UNKNOWN for good.
     assert!(!l("ipip", UP | LOWER_UP, "UNKNOWN").settling());

@@ -222,10 +222,11 @@ impl Topo {
         Ok(None)
     }
 
-    /// Wait until the kernel has settled every veth and bridge that is up:
-    /// right after it comes up, its operstate reads UNKNOWN until the
-    /// kernel's link watcher runs (up to a second later), where `ip link`
-    /// then shows DOWN/NO-CARRIER or UP; and IPv6 addresses configured
+    /// Wait until the kernel has taken in every link change (see
+    /// [`crate::model::Link::settling`]): right after a veth comes up its
+    /// operstate reads UNKNOWN or DOWN until the kernel's link watcher runs
+    /// (up to a second later), where `ip link` then shows UP; and IPv6
+    /// addresses configured
     /// (see `await_addrconf`). Awaited on change notifications, bounded;
     /// what is still unsettled then is left as it is.
     pub fn settle(&self) -> Result<()> {
@@ -233,11 +234,7 @@ impl Topo {
         for n in &self.nodes {
             let changes = n.changes()?;
             loop {
-                let pending = self.links(n.name())?.iter().any(|l| {
-                    l.up()
-                        && l.operstate == "UNKNOWN"
-                        && matches!(l.kind.as_deref(), Some("veth" | "bridge"))
-                });
+                let pending = self.links(n.name())?.iter().any(|l| l.settling());
                 if !pending || !changes.wait(deadline) {
                     break;
                 }
