@@ -4,10 +4,10 @@
 //! [`Snapshot`] the pure rules of `check::doctor` judge.
 //!
 //! Read-only: namespaces are entered by fd on worker threads, netlink is
-//! only dumped, sysctls and socket tables are read from /proc of the
-//! entered namespace, each read bounded. No file of a container is read
-//! (the holders of namespaces are not described), no symlink of one is
-//! followed; what cannot be read is listed, not guessed.
+//! only dumped, sysctls are read from /proc of the entered namespace and
+//! its listening sockets asked of sock_diag, each bounded. No file of a
+//! container is read (the holders of namespaces are not described), no
+//! symlink of one is followed; what cannot be read is listed, not guessed.
 
 use crate::check::doctor::{conf_key, Ns, Snapshot};
 use crate::error::Error;
@@ -21,8 +21,6 @@ pub use crate::check::doctor::{diagnose, Finding, Severity, IDS};
 const PAR: usize = 8;
 /// At most this many bytes of one sysctl file.
 const SYSCTL_MAX: u64 = 64;
-/// At most this many bytes of one socket table (/proc/net/tcp ~150 B a line).
-const SOCKETS_MAX: u64 = 4 << 20;
 
 /// Every namespace `src` shows, read. Never changes anything.
 pub fn scan(src: &Sources) -> Snapshot {
@@ -176,25 +174,14 @@ fn sysctls_and_sockets(keys: Vec<String>) -> Read3 {
             Err(e) => unread.push(format!("{path}: {e}")),
         }
     }
-    // /proc/thread-self/net is this thread's namespace (the worker's).
-    let mut count = Some(0);
-    for (table, state) in [("tcp", "0A"), ("udp", "07")] {
-        let path = format!("/proc/thread-self/net/{table}");
-        match bounded(&path, SOCKETS_MAX) {
-            Ok(t) => {
-                let n = t
-                    .lines()
-                    .skip(1)
-                    .filter(|l| l.split_whitespace().nth(3) == Some(state))
-                    .count();
-                count = count.map(|c| c + n);
-            }
-            Err(e) => {
-                unread.push(format!("{path}: {e}"));
-                count = None;
-            }
+    // A netlink socket made in this thread is its namespace's (the worker's).
+    let count = match netlink::listening() {
+        Ok(n) => Some(n),
+        Err(e) => {
+            unread.push(format!("listening sockets (sock_diag): {e}"));
+            None
         }
-    }
+    };
     (vals, unread, count)
 }
 

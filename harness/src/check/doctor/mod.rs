@@ -62,7 +62,7 @@ pub struct Ns {
     /// Sysctls by dotted key (`net.ipv4.ip_forward`,
     /// `net.ipv4.conf.DEV.proxy_arp`), those that could be read.
     pub sysctls: BTreeMap<String, String>,
-    /// Listening TCP and bound UDP sockets, when they could be counted.
+    /// Listening TCP and bound UDP sockets, IPv4 and IPv6, when they could be counted.
     pub listening: Option<usize>,
     /// A veth's peer in another namespace: ifindex here -> (namespace
     /// index in the snapshot, its ifindex there).
