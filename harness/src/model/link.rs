@@ -84,7 +84,8 @@ impl Link {
     /// (set at once by the command) and its operstate (set later by the
     /// kernel's linkwatch work, up to a second or more on a busy machine)
     /// disagree. A link that is up with its carrier leaves DOWN (a veth,
-    /// UNKNOWN too); one that is down, or up without carrier, leaves UP.
+    /// UNKNOWN too); one that is down, or up without carrier, leaves UP (a
+    /// veth or bridge without carrier, UNKNOWN too).
     /// Other kinds may stay UNKNOWN for good: a tunnel, and a bridge that
     /// never had a port (calico's docker0 reads `UP,LOWER_UP … UNKNOWN`).
     pub fn settling(&self) -> bool {
@@ -94,7 +95,14 @@ impl Link {
                 "UNKNOWN" => self.kind.as_deref() == Some("veth"),
                 _ => false,
             },
-            _ => self.operstate == "UP",
+            // Up without carrier: a veth or bridge reads UNKNOWN only until the
+            // carrier loss queued for linkwatch is taken in (then DOWN).
+            (true, false) => match self.operstate.as_str() {
+                "UP" => true,
+                "UNKNOWN" => matches!(self.kind.as_deref(), Some("veth" | "bridge")),
+                _ => false,
+            },
+            (false, _) => self.operstate == "UP",
         }
     }
     /// `<BROADCAST,MULTICAST,UP,LOWER_UP>` as iproute2 prints it.

@@ -325,6 +325,10 @@ fn settling_is_flags_and_operstate_disagreeing() {
     // Set down, or its peer set down: UP until linkwatch runs.
     assert!(l("veth", 0, "UP").settling());
     assert!(l("veth", UP, "UP").settling());
+    // Up, its carrier lost: UNKNOWN until linkwatch makes it DOWN.
+    assert!(l("bridge", UP, "UNKNOWN").settling());
+    assert!(l("veth", UP, "UNKNOWN").settling());
+    assert!(!l("ipip", UP, "UNKNOWN").settling());
     // Settled either way.
     assert!(!l("veth", UP | LOWER_UP, "UP").settling());
     assert!(!l("veth", UP, "LOWERLAYERDOWN").settling());
