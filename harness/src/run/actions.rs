@@ -200,9 +200,9 @@ pub(crate) fn run_udp(topo: &Topo, u: &UdpSpec, timeout: Duration) -> CheckResul
 }
 
 /// Before traffic, and before a learner's check: every link change has been
-/// taken in by the kernel (see [`crate::model::Link::settling`]): one that is up with its
-/// carrier on is no longer DOWN, so it sends, and reads UP as `ip link`
-/// will show it a moment later.
+/// taken in by the kernel (see [`crate::model::Link::settling`]): one that
+/// is up with its carrier on is no longer DOWN, so it sends, and reads UP
+/// as `ip link` will show it a moment later.
 /// Carrier changes are applied by the kernel's linkwatch work, later than
 /// the command that caused them; until then the device's queue drops
 /// what is sent (the first ARP requests of a fresh veth, lost on a busy

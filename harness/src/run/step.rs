@@ -121,16 +121,14 @@ impl StepRun<'_> {
             true => step.check().collect(),
             false => step.given.iter().chain(&step.actions).collect(),
         };
-        // The learner's commands ran just before: what the kernel has yet to
-        // take in of them (a bridge's carrier, a veth's operstate) is
-        // awaited, not failed, while a link left wrong costs nothing here.
         if self.opts.learner {
+            // The learner's commands ran just before: what the kernel has yet
+            // to take in of them (a bridge's carrier, a veth's operstate) is
+            // awaited, not failed; a link left wrong costs nothing here.
             if let Err(e) = await_carriers(topo, Duration::from_millis(SETTLE_MS)) {
                 self.error = Some(e);
                 return Ok(());
             }
-        }
-        if self.opts.learner {
             if let Some(c) = hopeless_ahead(topo, &items) {
                 self.checks.push(c);
                 return Ok(());
