@@ -202,7 +202,7 @@ fn same_frames_is_judged_on_captures_and_bgp_without_notifications() {
         None,
         "BIRD's sessions: no netlink message"
     );
-    assert!(bgp.hopeless("no BIRD runs in r: routes written by hand are not learned over BGP"));
+    assert!(bgp.hopeless("no BIRD runs in r: its routes must be learned over BGP (routes written by hand do not count)"));
     assert!(!bgp.hopeless("BIRD in r: no BGP session is Established"));
 }
 

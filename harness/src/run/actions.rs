@@ -198,28 +198,3 @@ pub(crate) fn run_udp(topo: &Topo, u: &UdpSpec, timeout: Duration) -> CheckResul
         outcome,
     }
 }
-
-/// Before traffic, and before a learner's check: every link change has been
-/// taken in by the kernel (see [`crate::model::Link::settling`]): one that
-/// is up with its carrier on is no longer DOWN, so it sends, and reads UP
-/// as `ip link` will show it a moment later.
-/// Carrier changes are applied by the kernel's linkwatch work, later than
-/// the command that caused them; until then the device's queue drops
-/// what is sent (the first ARP requests of a fresh veth, lost on a busy
-/// machine). Awaited on the node's announced changes, at most `within`;
-/// then the traffic runs as it would have.
-pub(crate) fn await_carriers(topo: &Topo, within: Duration) -> Result<()> {
-    let deadline = std::time::Instant::now() + within;
-    for ns in topo.nodes() {
-        let node = ns.name();
-        let pending =
-            |topo: &Topo| -> Result<bool> { Ok(topo.links(node)?.iter().any(|l| l.settling())) };
-        if !pending(topo)? {
-            continue;
-        }
-        // Subscribed before the next look: no change between is missed.
-        let changes = ns.changes()?;
-        while pending(topo)? && changes.wait(deadline) {}
-    }
-    Ok(())
-}

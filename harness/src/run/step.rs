@@ -1,7 +1,7 @@
 //! One step on a topology that holds the state before it: actions,
 //! captures, fixtures and assertions, into a report.
 
-use super::actions::{await_carriers, run_cni, run_daemon, run_ping, run_udp};
+use super::actions::{run_cni, run_daemon, run_ping, run_udp};
 use super::judge::{check_expect, hopeless_ahead, LEARNER_PING_MS, LEARNER_SETTLE_MS, SETTLE_MS};
 use super::lab::{step_skip, RunOpts};
 use crate::check::lines::{match_lines, resolve};
@@ -96,7 +96,7 @@ impl StepRun<'_> {
     /// Start a capture on every capture point, neighbour timers tuned first.
     fn start_captures(&self, topo: &Topo) -> Result<Vec<Capture>> {
         topo.tune_neigh()?;
-        await_carriers(topo, Duration::from_millis(SETTLE_MS))?;
+        topo.await_links(Duration::from_millis(SETTLE_MS))?;
         // Link-local addresses made and valid: a step that reads them (or
         // pings one) sees them as the articles' long-settled hosts showed.
         topo.await_addrconf(crate::topo::ADDRCONF_WAIT)?;
@@ -125,7 +125,7 @@ impl StepRun<'_> {
             // The learner's commands ran just before: what the kernel has yet
             // to take in of them (a bridge's carrier, a veth's operstate) is
             // awaited, not failed; a link left wrong costs nothing here.
-            if let Err(e) = await_carriers(topo, Duration::from_millis(SETTLE_MS)) {
+            if let Err(e) = topo.await_links(Duration::from_millis(SETTLE_MS)) {
                 self.error = Some(e);
                 return Ok(());
             }
@@ -146,10 +146,7 @@ impl StepRun<'_> {
             prev = Some(a);
             if retune {
                 let carriers = Duration::from_millis(SETTLE_MS);
-                if let Err(e) = topo
-                    .tune_neigh()
-                    .and_then(|_| await_carriers(topo, carriers))
-                {
+                if let Err(e) = topo.tune_neigh().and_then(|_| topo.await_links(carriers)) {
                     self.error = Some(e);
                     break;
                 }

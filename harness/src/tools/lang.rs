@@ -141,8 +141,8 @@ const DIAGNOSES: &[(&str, &str)] = &[
     ("{}: {} is not a bridge", "{}:{} 不是网桥"),
     ("{}: {} = {}, not {}", "{}:{} = {},不是 {}"),
     (
-        "no BIRD runs in {}: routes written by hand are not learned over BGP",
-        "{} 里没有运行 BIRD:手写的路由不是经 BGP 学到的",
+        "no BIRD runs in {}: its routes must be learned over BGP (routes written by hand do not count)",
+        "{} 里没有运行 BIRD:它的路由须经 BGP 学到(手写的路由不算)",
     ),
     (
         "BIRD in {}: no BGP session is Established",

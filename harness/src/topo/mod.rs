@@ -223,24 +223,30 @@ impl Topo {
     }
 
     /// Wait until the kernel has taken in every link change (see
-    /// [`crate::model::Link::settling`]): right after a veth comes up its
-    /// operstate reads UNKNOWN or DOWN until the kernel's link watcher runs
-    /// (up to a second later), where `ip link` then shows UP; and IPv6
-    /// addresses configured
-    /// (see `await_addrconf`). Awaited on change notifications, bounded;
-    /// what is still unsettled then is left as it is.
-    pub fn settle(&self) -> Result<()> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        for n in &self.nodes {
-            let changes = n.changes()?;
-            loop {
-                let pending = self.links(n.name())?.iter().any(|l| l.settling());
-                if !pending || !changes.wait(deadline) {
-                    break;
-                }
+    /// [`crate::model::Link::settling`]), at most `within`: its linkwatch
+    /// applies a carrier change later than the command that caused it (up to
+    /// a second, more on a busy machine), and until then a fresh veth reads
+    /// DOWN or UNKNOWN and its queue drops what is sent. Awaited on each
+    /// node's announced changes; what is still unsettled then is left as is.
+    pub fn await_links(&self, within: std::time::Duration) -> Result<()> {
+        let deadline = std::time::Instant::now() + within;
+        for ns in &self.nodes {
+            let pending =
+                || -> Result<bool> { Ok(self.links(ns.name())?.iter().any(|l| l.settling())) };
+            if !pending()? {
+                continue;
             }
+            // Subscribed before the next look: no change between is missed.
+            let changes = ns.changes()?;
+            while pending()? && changes.wait(deadline) {}
         }
-        // Carriers taken in, link-local addresses made and valid.
+        Ok(())
+    }
+
+    /// What a person sees after a pause: every link change taken in, and
+    /// IPv6 addresses configured (see `await_addrconf`), each bounded.
+    pub fn settle(&self) -> Result<()> {
+        self.await_links(std::time::Duration::from_secs(2))?;
         self.await_addrconf(addrconf::ADDRCONF_WAIT)
     }
 

@@ -47,7 +47,7 @@ impl Kind for ExpectBgp {
         let node = &self.node;
         let Some(protos) = st.bird_protocols(node)? else {
             return Ok(Err(format!(
-                "{NO_BIRD} {node}: routes written by hand are not learned over BGP"
+                "{NO_BIRD} {node}: its routes must be learned over BGP (routes written by hand do not count)"
             )));
         };
         let shown = protos
