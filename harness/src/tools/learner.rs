@@ -268,9 +268,6 @@ pub fn spawn_shell(
     let status = child
         .wait()
         .map_err(|e| Error::io("wait for the shell", e))?;
-    if Path::new(crate::tools::exercise::RESET_FILE).exists() {
-        crate::sys::trace::event(|| "reset".into());
-    }
     crate::sys::trace::event(|| "shell exited".into());
     Ok(status.code().unwrap_or(128 + 9))
 }

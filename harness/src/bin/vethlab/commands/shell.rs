@@ -107,6 +107,9 @@ impl super::Command for Shell {
             if !exercise::take_reset() {
                 return Ok(ExitCode::from(code.clamp(0, 255) as u8));
             }
+            // Where the rebuild is decided, not from a look at the file
+            // as the shell ends: one rootless CI run rebuilt without it.
+            vethlab::sys::trace::event(|| "reset".into());
             drop(topo);
             learner::release_run_dir()?;
             eprintln!("\nvethlab reset: the lab is rebuilt in its given state.");
