@@ -69,6 +69,7 @@ pub fn new_topo(lab: &Lab) -> Result<Topo> {
     let mut t = Topo::new();
     t.set_index_plan(index_plan(lab));
     let lo_up = cmd::parse("ip link set lo up").map_err(Error::other)?;
+    crate::sys::netns::expect(lab.nodes.len());
     for n in &lab.nodes {
         t.add_node_with(n, lab.ipv6(n))
             .context(|| format!("node {n}"))?;

@@ -11,7 +11,7 @@
 
 use crate::sys::netlink;
 use crate::sys::netns::Netns;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -31,7 +31,7 @@ fn side_effect(module: &str) -> Option<&'static str> {
 }
 
 /// Whether the running kernel can make an optional link kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Availability {
     /// Loaded or built in: a lab may create such links.
@@ -43,7 +43,7 @@ pub enum Availability {
 }
 
 /// One fallback device of a new namespace, as the kernel made it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fallback {
     /// Its ifindex (2 for `tunl0`).
     pub index: u32,
@@ -52,7 +52,7 @@ pub struct Fallback {
 }
 
 /// What the running kernel offers the labs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kernel {
     /// `uname -r` (from /proc/sys/kernel/osrelease).
     pub release: String,
@@ -198,8 +198,16 @@ impl IndexPlan {
 /// The kernel's facts, read once per process (inside the sandbox: the fresh
 /// namespace it looks into is one of ours).
 pub fn facts() -> &'static Kernel {
-    static K: OnceLock<Kernel> = OnceLock::new();
-    K.get_or_init(read)
+    FACTS.get_or_init(read)
+}
+
+static FACTS: OnceLock<Kernel> = OnceLock::new();
+
+/// Facts another vethlab process read on this machine: the shell, for the
+/// `vethlab check` (or `hint`, `answer`) run inside it, which then makes
+/// no namespace of its own to look. Ignored once this process has read its own.
+pub fn adopt(k: Kernel) {
+    let _ = FACTS.set(k);
 }
 
 fn read() -> Kernel {
@@ -221,13 +229,21 @@ fn read() -> Kernel {
         })
         .unwrap_or_default();
     let mods = ModuleInfo::read(&release);
+    let probed = std::cell::Cell::new(false);
     let kinds = KINDS
         .iter()
         .map(|(kind, module)| {
-            let a = mods.availability(module, || probe(fresh.as_ref(), kind));
+            let a = mods.availability(module, || {
+                probed.set(true);
+                probe(fresh.as_ref(), kind)
+            });
             (kind.to_string(), a)
         })
         .collect();
+    // Only looked into: as good as a new one for the lab's first node.
+    if let (Some(ns), false) = (fresh, probed.get()) {
+        crate::sys::netns::recycle(ns);
+    }
     Kernel {
         release,
         kinds,

@@ -25,4 +25,5 @@ mod remount;
 #[allow(unsafe_code)] // raw system calls, each block with its SAFETY comment
 pub mod sandbox;
 pub mod scratch;
+mod spare;
 pub mod trace;

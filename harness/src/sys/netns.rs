@@ -9,12 +9,14 @@
 //! it needs CAP_SYS_ADMIN, so it gets a thread of its own that never leaves
 //! it (an unprivileged `vethlab peers` reads it that way).
 
-use super::pool::{self, on_pool, Job};
+use super::pool::{on_pool, Job};
+pub use super::spare::{drop_spare, expect, limit_hit};
+use super::spare::{take_made, Made};
 use crate::error::{Context, Error, Result};
 use nix::sched::{setns, unshare, CloneFlags};
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::{mpsc, Mutex};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 /// Where a namespace's closures run.
@@ -73,7 +75,7 @@ const NO_IPV6: (&str, &[(&str, &str)]) = (
 
 /// Write `LAB_SYSCTLS` in the calling thread's namespace. A kernel without
 /// IPv6 has no such files: nothing to set.
-fn lab_sysctls() {
+pub(super) fn lab_sysctls() {
     write_all(LAB_SYSCTLS);
 }
 
@@ -102,7 +104,7 @@ pub(crate) fn own_ns_fd() -> Result<OwnedFd> {
 }
 
 /// The netlink connection, opened in the calling thread's namespace.
-fn connect() -> Result<(rtnetlink::Handle, tokio::runtime::Runtime)> {
+pub(super) fn connect() -> Result<(rtnetlink::Handle, tokio::runtime::Runtime)> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()
@@ -114,76 +116,15 @@ fn connect() -> Result<(rtnetlink::Handle, tokio::runtime::Runtime)> {
     Ok((nl, rt))
 }
 
-/// A namespace as a worker made it: its fd, netlink handle and runtime.
-type Made = (OwnedFd, rtnetlink::Handle, tokio::runtime::Runtime);
-
-/// The namespace limit this process hit, naming its sysctl: once set, the
-/// environment has failed (exit 2), not the lab's steps.
-static LIMIT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Whether a namespace limit was hit during this run, and the message.
-pub fn limit_hit() -> Option<&'static str> {
-    LIMIT.get().map(String::as_str)
-}
-
-/// On a worker: a fresh namespace with the lab sysctls and a netlink connection.
-fn make() -> Result<Made> {
-    unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
-        if e == nix::Error::ENOSPC {
-            let m = format!(
-                "unshare(CLONE_NEWNET): {e}: the network-namespace limit is used up \
-                 (user.max_net_namespaces, here or in an enclosing user namespace); \
-                 raise it with: sudo sysctl -w user.max_net_namespaces=10000"
-            );
-            return Error::Privilege(m);
-        }
-        Error::sys("unshare(CLONE_NEWNET)", e)
-    })?;
-    let fd = own_ns_fd()?;
-    lab_sysctls();
-    let (nl, rt) = connect()?;
-    Ok((fd, nl, rt))
-}
-
-/// The next namespace, made on a worker while the caller configures the
-/// last one: making one (unshare, sysctls, netlink socket, ~650 µs) is half
-/// a pod's cost, and the caller would wait for it with the second core idle.
-/// At most one, and only once a namespace was asked for. It holds one slot of
-/// `user.max_net_namespaces` ahead of need; a spare that failed is not
-/// trusted: the caller tries again, so an error is of its own moment.
-static SPARE: Mutex<Option<mpsc::Receiver<Result<Made>>>> = Mutex::new(None);
-
-/// A made namespace (the spare, if it is good), and the next spare queued.
-fn take_made() -> Result<Made> {
-    let spare = SPARE.lock().ok().and_then(|mut s| s.take());
-    let made = match spare.and_then(|rx| rx.recv().ok()) {
-        Some(Ok(m)) => m,
-        // The caller's own attempt: a limit hit now is the run's to report.
-        _ => on_pool(make)?.inspect_err(|e| {
-            if let Error::Privilege(m) = e {
-                let _ = LIMIT.set(m.clone());
-            }
-        })?,
-    };
-    if let Ok(mut s) = SPARE.lock() {
-        if s.is_none() {
-            let (tx, rx) = mpsc::sync_channel(1);
-            let job: Job = Box::new(move || {
-                let _ = tx.send(make());
-            });
-            if pool::submit(job) {
-                *s = Some(rx);
-            }
-        }
-    }
-    Ok(made)
-}
-
-/// Free the spare namespace, if one was made (a benchmark round starts
-/// from none, so the spare it makes for later is paid inside the round).
-pub fn drop_spare() {
-    if let Some(rx) = SPARE.lock().ok().and_then(|mut s| s.take()) {
-        drop(rx.recv());
+/// Hand back an untouched namespace (no device made in it, no setting
+/// changed since it was made): it becomes the spare if there is none,
+/// instead of a new one made and this one torn down. Else it is dropped.
+pub fn recycle(ns: Netns) {
+    let Netns {
+        fd, exec, nl, rt, ..
+    } = ns;
+    if matches!(exec, Exec::Pool) {
+        super::spare::offer((fd, nl, rt));
     }
 }
 
@@ -361,9 +302,11 @@ impl Netns {
     }
 }
 
-impl Drop for Netns {
+// On `Exec`, not `Netns`: a pooled namespace can then be taken apart
+// (`recycle`), and its parts dropped in field order as before.
+impl Drop for Exec {
     fn drop(&mut self) {
-        if let Exec::Own(tx, thread) = &mut self.exec {
+        if let Exec::Own(tx, thread) = self {
             drop(tx.take());
             if let Some(t) = thread.take() {
                 let _ = t.join();

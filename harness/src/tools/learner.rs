@@ -138,7 +138,10 @@ pub fn copy_lab_files(files: &LabFiles) -> Result<PathBuf> {
 /// both agree, never on environment variables alone.
 pub fn write_marker(lab: &Path, step: usize) -> Result<()> {
     let userns = userns_id().ok_or_else(|| Error::not_found("cannot read /proc/self/ns/user"))?;
-    let v = serde_json::json!({"lab": lab, "step": step, "userns": userns});
+    // The kernel's facts as this shell read them: `vethlab check` inside
+    // then makes no namespace of its own to learn them again.
+    let kernel = crate::sys::kernel::facts();
+    let v = serde_json::json!({"lab": lab, "step": step, "userns": userns, "kernel": kernel});
     std::fs::write(MARKER, v.to_string()).map_err(|e| Error::io(format!("write {MARKER}"), e))
 }
 
@@ -175,6 +178,9 @@ pub fn read_marker() -> Result<(PathBuf, usize)> {
             "this is not the shell's sandbox",
             "这不是该 shell 的沙箱",
         )));
+    }
+    if let Ok(k) = serde_json::from_value(v["kernel"].clone()) {
+        crate::sys::kernel::adopt(k);
     }
     Ok((PathBuf::from(lab), step as usize))
 }

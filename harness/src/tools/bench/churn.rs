@@ -42,11 +42,13 @@ pub fn churn_vethlab(n: usize) -> Result<Duration> {
     topo.add_node("node")?;
     let w = witness(&topo, "node")?;
     // From no spare namespace: the first pod's is made inside the timed
-    // window, and so is the one made ahead for a next pod that never comes.
-    // The dropped spare is freed in the background: wait for quiet again.
+    // window, the others ahead as the pods are announced (as a lab's
+    // declared nodes are). The dropped spare is freed in the background:
+    // wait for quiet again.
     crate::sys::netns::drop_spare();
     super::quiesce();
     let t0 = Instant::now();
+    crate::sys::netns::expect(n);
     for l in &cmds {
         let node = l.node.as_deref().unwrap_or("node");
         for c in &l.cmds {
