@@ -120,6 +120,9 @@ pub struct Step {
     pub hint: Option<String>,
     /// Every hint, from vague to the answer: `vethlab hint` shows the next.
     pub hints: Vec<String>,
+    /// The task is to find what is wrong (`"find": true`): while its traffic
+    /// fails, a learner's check names that consequence, never the cause.
+    pub find: bool,
 }
 
 /// An interface captured during a step (`NODE:IFACE` in the lab file).
@@ -173,6 +176,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// Traffic the check sends: a ping or a UDP exchange.
+    pub fn is_traffic(&self) -> bool {
+        matches!(self, Action::Ping(_) | Action::Udp(_))
+    }
+
     /// What changes the lab (the learner's part): a command, a CNI call, a
     /// daemon. Everything else (traffic, expectations, answers) only looks.
     pub fn is_solution(&self) -> bool {

@@ -140,7 +140,7 @@ impl Ctx<'_> {
 /// step holds (`given`, `do`, and whatever list is added next) is a list of
 /// items and is checked item by item, so no list can be left out.
 const NOT_ITEMS: &[&str] = &[
-    "name", "title", "task", "why", "hint", "requires", "capture",
+    "name", "title", "task", "why", "hint", "requires", "capture", "find",
 ];
 
 /// Check a lab file's text (already known to be a JSON object): one pass

@@ -253,6 +253,7 @@ fn lab_and_step() -> (Lab, Step) {
         task: None,
         hint: Some("h".into()),
         hints: vec!["h".into()],
+        find: false,
     };
     let lab = Lab {
         name: "bridge-arp".into(),

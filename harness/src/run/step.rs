@@ -117,10 +117,17 @@ impl StepRun<'_> {
     /// skipped; any other failure stops the step as `self.error`.
     fn actions(&mut self, topo: &mut Topo) -> Result<()> {
         let (lab, step) = (self.lab, self.step);
-        let items: Vec<&Action> = match self.opts.learner {
+        let mut items: Vec<&Action> = match self.opts.learner {
             true => step.check().collect(),
             false => step.given.iter().chain(&step.actions).collect(),
         };
+        // A task to find what is wrong (`"find": true`) is judged by its
+        // consequence first: the traffic, whose failure names no cause,
+        // where a look at the state would name the answer (`cni0: state
+        // DOWN`). The check stops there; once traffic flows, all counts.
+        if self.opts.learner && step.find {
+            items.sort_by_key(|a| !is_traffic(a));
+        }
         if self.opts.learner {
             // The learner's commands ran just before: what the kernel has yet
             // to take in of them (a bridge's carrier, a veth's operstate) is

@@ -116,15 +116,49 @@ fn walk(lab: &Lab, idx: usize) -> Result<(), Failed> {
          if [ $c -ne 1 ]; then echo \"WALK: the check before the task exited $c\"; cat /var/run/walk-before; exit 10; fi\n\
          vethlab solution >/var/run/walk-solution.sh || exit 11\n\
          {{ vethlab task; vethlab hint; }} >/var/run/walk-told 2>&1\n\
-         {NO_SPOILER}\
+         {NO_SPOILER}{}\
          sh -e /var/run/walk-solution.sh || {{ echo 'WALK: the solution failed:'; cat /var/run/walk-solution.sh; exit 12; }}\n\
          {}{wait}\
          vethlab check || {{ echo 'WALK: the check after the solution failed'; exit 13; }}\n\
          vethlab check || {{ echo 'WALK: the second check failed'; exit 14; }}\n",
+        hidden_cause(lab, idx),
         warm_pings(lab, idx)
     );
     let step = (idx + 1).to_string();
     shell(lab, &["--step", &step], &script)
+}
+
+/// A step whose task is to find what is wrong (`"find": true`): its first
+/// check names no device, address or setting of the solution that the
+/// title and task do not name already (`veth591ea0bf`, `ip_forward`).
+fn hidden_cause(lab: &Lab, idx: usize) -> String {
+    let step = &lab.steps[idx];
+    if !step.find {
+        return String::new();
+    }
+    let told = format!("{} {}", step.title, step.task.as_deref().unwrap_or(""));
+    let mut words: Vec<&str> = step
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Cmd { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .flat_map(|t| t.split(|c: char| c.is_whitespace() || c == '='))
+        .filter(|w| {
+            w.len() >= 3 && w.contains(|c: char| c.is_ascii_digit() || c == '.' || c == '_')
+        })
+        .filter(|w| !told.contains(w))
+        .collect();
+    words.dedup();
+    words
+        .iter()
+        .map(|w| {
+            format!(
+                "if grep -qF -- '{w}' /var/run/walk-before; then echo 'WALK: the first check of a find step names `{w}` from the solution'; cat /var/run/walk-before; exit 17; fi\n"
+            )
+        })
+        .collect()
 }
 
 /// The first failing check holds no line of the solution and not the

@@ -72,6 +72,10 @@ pub(super) struct RawStep {
     pub(super) task: Option<String>,
     /// A hint, or hints from a nudge to the answer (`vethlab hint` shows the next).
     pub(super) hint: Option<Hints>,
+    /// The task is to find what is wrong: while the check's traffic fails, a
+    /// learner's check names that consequence only, never the cause it found.
+    #[serde(default)]
+    pub(super) find: bool,
     #[serde(default)]
     /// Prose for readers of the file; not used by a run.
     #[allow(dead_code)]

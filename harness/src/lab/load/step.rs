@@ -159,6 +159,15 @@ impl<'a> Loader<'a> {
                 ),
             ));
         }
+        if rs.find && !actions.iter().any(Action::is_traffic) {
+            return Err(Error::input(
+                self.loc.at(soff),
+                format!(
+                    "step `{}`: `find` needs a ping or udp in `do`: it is what a learner's check names while the cause stays hidden",
+                    rs.name
+                ),
+            ));
+        }
         Ok(Step {
             name: rs.name.clone(),
             title: rs.title.clone(),
@@ -169,6 +178,7 @@ impl<'a> Loader<'a> {
             task: rs.task.clone(),
             hint: rs.hint.as_ref().and_then(|h| h.list().into_iter().next()),
             hints: rs.hint.as_ref().map(|h| h.list()).unwrap_or_default(),
+            find: rs.find,
         })
     }
 

@@ -462,3 +462,24 @@ fn within_ms_limits_hold_at_both_ends() {
     w(limits::WITHIN_MS.1).unwrap();
     w(limits::WITHIN_MS.1 + 1).unwrap_err();
 }
+
+/// `"find": true` hides the cause behind the step's traffic: a step with no
+/// traffic to name instead is refused where the step starts.
+#[test]
+fn a_find_step_needs_traffic() {
+    let with = |items: &[&str]| {
+        lab_with(items, "{}").replace("\"capture\": {}", "\"capture\": {}, \"find\": true")
+    };
+    let expect = r#"{"expect": "link", "node": "host", "dev": "lo", "state": "UNKNOWN"}"#;
+    let e = err(&with(&[PAIR, expect]));
+    assert!(e.contains("`find` needs a ping or udp"), "{e}");
+    assert!(e.starts_with(&format!("{P}:4:")), "{e}");
+    let l = load(&with(&[PAIR, PING])).unwrap_or_else(|e| panic!("{e}"));
+    assert!(l.steps[0].find);
+    assert!(
+        !load(&lab(&[PAIR, PING]))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .steps[0]
+            .find
+    );
+}
