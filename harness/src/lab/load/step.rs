@@ -159,15 +159,7 @@ impl<'a> Loader<'a> {
                 ),
             ));
         }
-        if rs.find && !actions.iter().any(Action::is_traffic) {
-            return Err(Error::input(
-                self.loc.at(soff),
-                format!(
-                    "step `{}`: `find` needs a ping or udp in `do`: it is what a learner's check names while the cause stays hidden",
-                    rs.name
-                ),
-            ));
-        }
+        self.find_has_traffic(rs, soff, &actions)?;
         Ok(Step {
             name: rs.name.clone(),
             title: rs.title.clone(),
@@ -180,6 +172,21 @@ impl<'a> Loader<'a> {
             hints: rs.hint.as_ref().map(|h| h.list()).unwrap_or_default(),
             find: rs.find,
         })
+    }
+
+    /// `"find": true` hides the cause behind the step's traffic: there must
+    /// be traffic to name instead.
+    fn find_has_traffic(&self, rs: &RawStep, soff: usize, actions: &[Action]) -> Result<()> {
+        if rs.find && !actions.iter().any(Action::is_traffic) {
+            return Err(Error::input(
+                self.loc.at(soff),
+                format!(
+                    "step `{}`: `find` needs a ping or udp in `do`: it is what a learner's check names while the cause stays hidden",
+                    rs.name
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The step's declared requirements, each a known feature.
