@@ -2,7 +2,7 @@
 
 use crate::check::fake::{addr, addr6, Fake};
 use crate::check::judge_tests::{judge, pod};
-use crate::model::{link_local, Neigh6, Route6};
+use crate::model::{link_local, Neigh, Neigh6, Route6};
 use rtnetlink::packet_route::route::{RoutePreference, RouteProtocol};
 use serde_json::json;
 
@@ -122,4 +122,34 @@ fn ipv6_routes_are_ip_6_routes_lines() {
     assert!(r("default via fe80::1 dev eth0")
         .unwrap_err()
         .starts_with("pod has no route default"));
+}
+
+/// An entry the kernel's garbage collection removed after it failed is
+/// judged by the state the kernel announced it had (RTM_DELNEIGH); one
+/// never announced is still missing, and an announced state not wanted fails.
+#[test]
+fn neigh_removed_by_gc_is_judged_by_its_announced_state() {
+    let mut f = pod();
+    f.node("pod").neighs_gone.push(Neigh {
+        index: 2,
+        ip: "10.244.1.1".parse().unwrap(),
+        lladdr: None,
+        state: "FAILED".into(),
+    });
+    let want = |ip: &str, st: &str| json!({"expect": "neigh", "node": "pod", "dev": "eth0", "ip": ip, "state": [st]});
+    assert_eq!(
+        judge(&f, want("10.244.1.1", "FAILED")),
+        Ok("10.244.1.1 dev eth0 FAILED (since removed from the neighbour table)".into())
+    );
+    assert!(judge(&f, want("10.244.1.1", "REACHABLE")).is_err());
+    // A resolved entry that was removed is missing, whoever removed it.
+    f.node("pod").neighs_gone[0].state = "REACHABLE".into();
+    assert_eq!(
+        judge(&f, want("10.244.1.1", "REACHABLE")),
+        Err("pod: no entry for 10.244.1.1 on eth0, want REACHABLE".into())
+    );
+    assert_eq!(
+        judge(&f, want("10.244.1.9", "FAILED")),
+        Err("pod: no entry for 10.244.1.9 on eth0, want FAILED".into())
+    );
 }

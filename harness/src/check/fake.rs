@@ -26,6 +26,8 @@ pub struct Node {
     pub addrs6: Vec<Addr6>,
     pub routes6: Vec<Route6>,
     pub neighs6: Vec<Neigh6>,
+    /// Neighbour entries announced removed (`State::neighbours_gone`).
+    pub neighs_gone: Vec<Neigh<std::net::IpAddr>>,
     pub sysctls: BTreeMap<String, String>,
     /// `/sys/class/net/DEV/iflink` by device.
     pub iflink: BTreeMap<String, u32>,
@@ -148,6 +150,9 @@ impl State for Fake {
     }
     fn neighbours6(&self, node: &str) -> Result<Vec<Neigh6>> {
         Ok(self.get(node)?.neighs6.clone())
+    }
+    fn neighbours_gone(&self, node: &str) -> Result<Vec<Neigh<std::net::IpAddr>>> {
+        Ok(self.get(node)?.neighs_gone.clone())
     }
     fn sysctl(&self, node: &str, key: &str) -> Result<String> {
         self.get(node)?

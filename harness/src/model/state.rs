@@ -35,6 +35,15 @@ pub trait State {
     fn routes6(&self, node: &str) -> Result<Vec<Route6>>;
     /// IPv6 neighbour (NDP) entries of `node` (`ip -6 neigh`).
     fn neighbours6(&self, node: &str) -> Result<Vec<Neigh6>>;
+    /// Neighbour entries (ARP and NDP) of `node` the kernel announced
+    /// removed (RTM_DELNEIGH) since traffic began, each in the state it had
+    /// then: a FAILED entry the kernel's garbage collection took away once
+    /// the machine holds `gc_thresh1` entries (128, every namespace's
+    /// together). None where nobody listened.
+    fn neighbours_gone(&self, node: &str) -> Result<Vec<Neigh<std::net::IpAddr>>> {
+        let _ = node;
+        Ok(vec![])
+    }
     /// A sysctl of `node`, as `sysctl -n` prints it.
     fn sysctl(&self, node: &str, key: &str) -> Result<String>;
     /// `/sys/class/net/DEV/iflink` read inside `node`.

@@ -41,6 +41,9 @@ impl State for Topo {
         let ns = self.node(node)?;
         ns.block_on(netlink::neighbours6(ns.nl()))
     }
+    fn neighbours_gone(&self, node: &str) -> Result<Vec<Neigh<std::net::IpAddr>>> {
+        Topo::neighbours_gone(self, node)
+    }
     fn sysctl(&self, node: &str, key: &str) -> Result<String> {
         self.sysctl_read(node, key)
     }

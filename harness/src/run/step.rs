@@ -169,6 +169,12 @@ impl StepRun<'_> {
                 }
             }
             if traffic && self.caps.is_none() {
+                // Heard from before the traffic: an entry it leaves FAILED
+                // that the kernel then collects is still judged by its state.
+                if let Err(e) = topo.watch_neighbours() {
+                    self.error = Some(e);
+                    break;
+                }
                 match self.start_captures(topo) {
                     Ok(c) => {
                         trace::event(|| format!("capture {}/{}", lab.name, step.name));
@@ -180,7 +186,15 @@ impl StepRun<'_> {
                     }
                 }
             }
+            // A removal the lab's own command makes is not the kernel's
+            // garbage collection (see `Topo::hear_neighbours`).
+            if a.is_solution() {
+                topo.hear_neighbours(false);
+            }
             self.action(topo, a)?;
+            if a.is_solution() {
+                topo.hear_neighbours(true);
+            }
             if !matches!(a, Action::Expect { .. }) {
                 self.changed = Instant::now();
             }

@@ -377,6 +377,43 @@ impl Changes {
     }
 }
 
+/// A namespace's neighbour announcements (ARP and NDP), heard from the
+/// moment it subscribed: what a check reads when an entry it wants is gone.
+pub struct NeighLog(rtnetlink::sys::Socket);
+
+impl Netns {
+    /// Subscribe to this namespace's neighbour announcements, now.
+    pub fn neigh_log(&self) -> Result<NeighLog> {
+        let sub = || -> std::io::Result<NeighLog> {
+            use rtnetlink::sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+            let mut s = Socket::new(NETLINK_ROUTE)?;
+            s.set_non_blocking(true)?;
+            s.bind(&SocketAddr::new(0, libc::RTMGRP_NEIGH as u32))?;
+            Ok(NeighLog(s))
+        };
+        self.run(sub)?.map_err(|e| {
+            Error::io(
+                format!("[{}] netlink neighbour notifications", self.name),
+                e,
+            )
+        })
+    }
+}
+
+impl NeighLog {
+    /// What was announced since the last read, in order: (removed, entry).
+    /// An overrun (ENOBUFS) ends the read: what was lost is not claimed.
+    pub fn read(&self) -> Vec<(bool, crate::model::Neigh<std::net::IpAddr>)> {
+        let mut out = vec![];
+        let mut buf = Vec::with_capacity(16384);
+        while matches!(self.0.recv(&mut buf, 0), Ok(n) if n > 0) {
+            out.extend(super::netlink::neigh_announced(&buf));
+            buf.clear();
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::unix::process::CommandExt;

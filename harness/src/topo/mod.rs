@@ -15,6 +15,7 @@ use std::sync::Mutex;
 
 mod addrconf;
 pub use addrconf::ADDRCONF_WAIT;
+mod neighlog;
 mod sysctl;
 
 /// A lab being built: its nodes, daemons, scratch directory and the values actions produced.
@@ -38,6 +39,8 @@ pub struct Topo {
     index_cache: Mutex<BTreeMap<(String, String), u32>>,
     /// Where the lab's requested ifindexes land on this kernel.
     plan: IndexPlan,
+    /// Neighbour entries the kernel removed while traffic ran.
+    neigh: Mutex<neighlog::NeighWatch>,
 }
 
 impl Topo {

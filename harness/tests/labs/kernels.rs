@@ -2,6 +2,7 @@
 
 use crate::fail;
 use libtest_mimic::Failed;
+use vethlab::check::state::State;
 use vethlab::topo::Topo;
 
 /// A device's neighbour parameters set over netlink (RTM_SETNEIGHTBL) are
@@ -54,4 +55,87 @@ pub(crate) fn neigh_params_over_netlink() -> Result<(), Failed> {
         true => Ok(()),
         false => Err(fail(bad.join("\n"))),
     }
+}
+
+/// A FAILED neighbour entry that leaves the table after the traffic, by no
+/// command of the lab (the kernel's garbage collection does so once the
+/// machine holds gc_thresh1 entries; a flush from outside the step's items
+/// stands in for it here) is still known in the state the kernel announced;
+/// one a lab's own command removes (`Topo::hear_neighbours(true)` around
+/// it, as a step does) is not, nor is a resolved entry.
+pub(crate) fn neighbour_removed_is_judged_by_its_announced_state() -> Result<(), Failed> {
+    use std::time::{Duration, Instant};
+    let e = |e: vethlab::error::Error| fail(e.to_string());
+    let mut t = Topo::new();
+    t.add_node("a").map_err(e)?;
+    t.add_node("b").map_err(e)?;
+    let run = |t: &mut Topo, line: &str| -> Result<(), Failed> {
+        let l = vethlab::iproute::cmd::parse(line).map_err(fail)?;
+        let node = l.node.as_deref().unwrap_or("a");
+        for c in &l.cmds {
+            t.apply(node, c).map_err(e)?;
+        }
+        Ok(())
+    };
+    for l in [
+        "ip link add veth0 type veth peer name veth1 netns b",
+        "ip addr add 10.0.0.1/24 dev veth0",
+        "ip link set veth0 up",
+        "ip -n b addr add 10.0.0.2/24 dev veth1",
+        "ip -n b link set veth1 up",
+    ] {
+        run(&mut t, l)?;
+    }
+    t.tune_neigh().map_err(e)?;
+    t.watch_neighbours().map_err(e)?;
+    let changes = t.node("a").map_err(e)?.changes().map_err(e)?;
+    for dst in ["10.0.0.9", "10.0.0.2"] {
+        let mut c = std::process::Command::new("ping");
+        c.args(["-c1", "-W1", dst])
+            .stdout(std::process::Stdio::null());
+        t.node("a").map_err(e)?.command_in(&mut c);
+        c.status().map_err(|x| fail(format!("ping: {x}")))?;
+    }
+    // Await the kernel giving up on 10.0.0.9 (its probes run out).
+    let until = Instant::now() + Duration::from_secs(10);
+    let failed = |t: &Topo| {
+        t.neighbours("a").is_ok_and(|v| {
+            v.iter()
+                .any(|n| n.ip.to_string() == "10.0.0.9" && n.state == "FAILED")
+        })
+    };
+    while !failed(&t) && changes.wait(until) {}
+    if !failed(&t) {
+        return Err(fail("10.0.0.9 never became FAILED"));
+    }
+    run(&mut t, "ip neigh flush dev veth0")?;
+    let gone: Vec<String> = t
+        .neighbours_gone("a")
+        .map_err(e)?
+        .iter()
+        .map(|n| format!("{} {}", n.ip, n.state))
+        .collect();
+    // The flushed resolved entry is announced FAILED too: only by the
+    // moment (no command of the lab ran) is 10.0.0.9's removal the kernel's.
+    if !gone.contains(&"10.0.0.9 FAILED".to_string()) {
+        return Err(fail(format!(
+            "removed outside a command, not kept: {gone:?}"
+        )));
+    }
+    // Made again, then removed by a command of the lab: forgotten.
+    for dst in ["10.0.0.9", "10.0.0.2"] {
+        let mut c = std::process::Command::new("ping");
+        c.args(["-c1", "-W1", dst])
+            .stdout(std::process::Stdio::null());
+        t.node("a").map_err(e)?.command_in(&mut c);
+        c.status().map_err(|x| fail(format!("ping: {x}")))?;
+    }
+    t.hear_neighbours(false);
+    run(&mut t, "ip neigh flush dev veth0")?;
+    t.hear_neighbours(true);
+    let left = t.neighbours_gone("a").map_err(e)?;
+    if !left.is_empty() {
+        return Err(fail(format!("removed by a command, still kept: {left:?}")));
+    }
+    Ok(())
 }

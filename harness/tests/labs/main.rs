@@ -322,6 +322,10 @@ const KIT: &[(&str, KitFn)] = &[
     ("harness/neigh-params-over-netlink", |_| {
         done(kernels::neigh_params_over_netlink())
     }),
+    (
+        "harness/neighbour-removed-judged-by-announced-state",
+        |_| done(kernels::neighbour_removed_is_judged_by_its_announced_state()),
+    ),
     ("escape/host-sockets-unreachable", |_| {
         done(host_sockets::host_sockets_unreachable())
     }),

@@ -65,14 +65,31 @@ impl Kind for ExpectNeigh {
                 .map(|n| (IpAddr::V4(n.ip), n.lladdr, n.state)),
             None => None,
         };
-        let shown = match &entry {
-            Some((a, ll, s)) => format!(
+        // Not there now, and announced removed FAILED: the kernel's garbage
+        // collection takes such entries (see `State::neighbours_gone`); a
+        // resolved entry removed is missing, whoever removed it.
+        let removed = match (&entry, ip.parse::<IpAddr>()) {
+            (None, Ok(a)) => st
+                .neighbours_gone(node)?
+                .into_iter()
+                .find(|n| n.index == l.index && n.ip == a && n.state == "FAILED")
+                .map(|n| (n.ip, n.lladdr, n.state)),
+            _ => None,
+        };
+        let shown = match (&entry, &removed) {
+            (Some((a, ll, s)), _) => format!(
                 "{a} dev {dev}{} {s}",
                 ll.map(|m| format!(" lladdr {}", fmt_mac(&m)))
                     .unwrap_or_default(),
             ),
-            None => format!("no entry for {ip} on {dev}"),
+            (None, Some((a, ll, s))) => format!(
+                "{a} dev {dev}{} {s} (since removed from the neighbour table)",
+                ll.map(|m| format!(" lladdr {}", fmt_mac(&m)))
+                    .unwrap_or_default(),
+            ),
+            (None, None) => format!("no entry for {ip} on {dev}"),
         };
+        let entry = entry.or(removed);
         let mut ok = entry.as_ref().is_some_and(|e| state.contains(&e.2));
         if let (Some(want), Some(e)) = (&self.lladdr, &entry) {
             ok &= e.1.map(|m| fmt_mac(&m)) == Some(resolve(st, want)?);

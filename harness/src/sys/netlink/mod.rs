@@ -13,7 +13,10 @@ mod sockets;
 pub use addr_route::{add_addr, add_route, addrs, del_addr, del_route, routes};
 pub use inet6::{add_addr6, addrs6, del_addr6, neighbours6, route6, routes6, Route6Op};
 pub use link::{add_link, del_link, link_by_name, links, set_link, LinkSet};
-pub use neigh::{add_fdb, add_neigh, fdb, flush_neigh, flush_neigh_where, neighbours};
+pub use neigh::{
+    add_fdb, add_neigh, announced as neigh_announced, fdb, flush_neigh, flush_neigh_where,
+    neighbours,
+};
 pub use ntable::{neigh_key, neigh_param, set_neigh_param};
 pub use sockets::listening;
 

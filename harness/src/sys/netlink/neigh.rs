@@ -22,6 +22,51 @@ async fn neigh_msgs_of(h: &Handle, family: AddressFamily) -> Result<Vec<Neighbou
         .map_err(nl_error)
 }
 
+/// The neighbour entries a datagram of RTM_NEWNEIGH / RTM_DELNEIGH
+/// announcements names, ARP and NDP: (removed, entry). Bridge FDB entries
+/// and anything unparsable are left out.
+pub fn announced(buf: &[u8]) -> Vec<(bool, Neigh<IpAddr>)> {
+    use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload};
+    use rtnetlink::packet_route::RouteNetlinkMessage as M;
+    let mut out = vec![];
+    let mut at = 0;
+    while at + 16 <= buf.len() {
+        let len = u32::from_ne_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
+        if len < 16 || at + len > buf.len() {
+            break;
+        }
+        if let Ok(m) = NetlinkMessage::<M>::deserialize(&buf[at..at + len]) {
+            let (gone, n) = match m.payload {
+                NetlinkPayload::InnerMessage(M::NewNeighbour(n)) => (false, n),
+                NetlinkPayload::InnerMessage(M::DelNeighbour(n)) => (true, n),
+                _ => (false, NeighbourMessage::default()),
+            };
+            let ip = n.attributes.iter().find_map(|a| match a {
+                NeighbourAttribute::Destination(NeighbourAddress::Inet(i)) => Some(IpAddr::V4(*i)),
+                NeighbourAttribute::Destination(NeighbourAddress::Inet6(i)) => Some(IpAddr::V6(*i)),
+                _ => None,
+            });
+            let ll = n.attributes.iter().find_map(|a| match a {
+                NeighbourAttribute::LinkLayerAddress(l) => l.clone().try_into().ok(),
+                _ => None,
+            });
+            if let Some(ip) = ip {
+                out.push((
+                    gone,
+                    Neigh {
+                        index: n.header.ifindex,
+                        ip,
+                        lladdr: ll,
+                        state: neigh_state_name(n.header.state),
+                    },
+                ));
+            }
+        }
+        at += (len + 3) & !3;
+    }
+    out
+}
+
 /// Every IPv4 neighbour (ARP) entry in the namespace (`ip neigh show`).
 pub async fn neighbours(h: &Handle) -> Result<Vec<Neigh>> {
     neighbours_of(h, AddressFamily::Inet, |a| match a {
@@ -172,4 +217,55 @@ pub async fn fdb(h: &Handle) -> Result<Vec<Fdb>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtnetlink::packet_core::{NetlinkHeader, NetlinkMessage, NetlinkPayload};
+    use rtnetlink::packet_route::RouteNetlinkMessage as M;
+
+    fn bytes(m: M) -> Vec<u8> {
+        let mut nl = NetlinkMessage::new(NetlinkHeader::default(), NetlinkPayload::InnerMessage(m));
+        nl.finalize();
+        let mut b = vec![0; nl.buffer_len()];
+        nl.serialize(&mut b);
+        b
+    }
+
+    /// Two announcements in one datagram, as the kernel sends them: an ARP
+    /// entry made, then removed in state FAILED; an FDB entry is left out.
+    #[test]
+    fn announcements_are_read_in_order_with_their_state() {
+        let mut n = NeighbourMessage::default();
+        n.header.family = AddressFamily::Inet;
+        n.header.ifindex = 7;
+        n.header.state = NeighbourState::Incomplete;
+        n.attributes
+            .push(NeighbourAttribute::Destination(NeighbourAddress::Inet(
+                "192.168.122.102".parse().unwrap(),
+            )));
+        let mut gone = n.clone();
+        gone.header.state = NeighbourState::Failed;
+        let mut fdb = NeighbourMessage::default();
+        fdb.header.family = AddressFamily::Bridge;
+        fdb.attributes
+            .push(NeighbourAttribute::LinkLayerAddress(vec![2, 0, 0, 0, 0, 1]));
+        let mut buf = bytes(M::NewNeighbour(n));
+        buf.extend(bytes(M::DelNeighbour(gone)));
+        buf.extend(bytes(M::NewNeighbour(fdb)));
+        let got: Vec<(bool, u32, String, String)> = announced(&buf)
+            .into_iter()
+            .map(|(g, n)| (g, n.index, n.ip.to_string(), n.state))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (false, 7, "192.168.122.102".into(), "INCOMPLETE".into()),
+                (true, 7, "192.168.122.102".into(), "FAILED".into()),
+            ]
+        );
+        // A cut datagram: what is whole is read, the rest left.
+        assert_eq!(announced(&buf[..buf.len() / 2 + 3]).len(), 1);
+    }
 }
