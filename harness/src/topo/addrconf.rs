@@ -16,10 +16,12 @@ const DADFAILED: u32 = 0x08;
 /// How long IPv6 configuration the kernel is sure to finish (a carrier taken
 /// in, a link-local address made, an address leaving `tentative`) is
 /// awaited. It returns as soon as it is done, so the bound costs nothing on
-/// an idle machine; on a starved one (four whole runs on one CPU) the
-/// kernel's addrconf work took well over 2 s, and a step then read or
-/// pinged from addresses not there yet.
-pub const ADDRCONF_WAIT: Duration = Duration::from_secs(10);
+/// an idle machine; on a starved one the kernel's addrconf work, which
+/// takes the rtnl lock, ran late: well over 2 s with four whole runs on one
+/// CPU, and over 20 s there with every tunnel module loaded (the kernel
+/// matrix's mode all: `2001:db8:122::101/64` still tentative when
+/// veth-pair-ipv6/dual-stack read it after 10 s).
+pub const ADDRCONF_WAIT: Duration = Duration::from_secs(30);
 
 impl Topo {
     /// Wait until every node's IPv6 addresses are configured: each link
@@ -96,10 +98,13 @@ impl Topo {
 }
 
 /// Whether device `name` of the calling thread's namespace has a
-/// link-local address, or never will (IPv6 off on it).
+/// link-local address, or never will (IPv6 off on it, or `addrgenmode
+/// none`: no wait to its bound for what cannot come).
 fn has_link_local(name: &str) -> bool {
-    let off = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
-    if std::fs::read_to_string(off).map_or(true, |v| v.trim() != "0") {
+    let conf = |f: &str| std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{name}/{f}"));
+    if conf("disable_ipv6").map_or(true, |v| v.trim() != "0")
+        || conf("addr_gen_mode").is_ok_and(|v| v.trim() == "1")
+    {
         return true;
     }
     let text = std::fs::read_to_string("/proc/thread-self/net/if_inet6");
