@@ -303,7 +303,8 @@ impl Netns {
 }
 
 // On `Exec`, not `Netns`: a pooled namespace can then be taken apart
-// (`recycle`), and its parts dropped in field order as before.
+// (`recycle`). The caller's own thread is joined when `exec` drops, after
+// `fd` (a handle only: the thread's namespace stays the caller's).
 impl Drop for Exec {
     fn drop(&mut self) {
         if let Exec::Own(tx, thread) = self {
