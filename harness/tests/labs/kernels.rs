@@ -89,13 +89,18 @@ pub(crate) fn neighbour_removed_is_judged_by_its_announced_state() -> Result<(),
     t.tune_neigh().map_err(e)?;
     t.watch_neighbours().map_err(e)?;
     let changes = t.node("a").map_err(e)?.changes().map_err(e)?;
-    for dst in ["10.0.0.9", "10.0.0.2"] {
-        let mut c = std::process::Command::new("ping");
-        c.args(["-c1", "-W1", dst])
-            .stdout(std::process::Stdio::null());
-        t.node("a").map_err(e)?.command_in(&mut c);
-        c.status().map_err(|x| fail(format!("ping: {x}")))?;
-    }
+    // One ping each: 10.0.0.9 unanswered (FAILED), 10.0.0.2 resolved.
+    let pings = |t: &Topo| -> Result<(), Failed> {
+        for dst in ["10.0.0.9", "10.0.0.2"] {
+            let mut c = std::process::Command::new("ping");
+            c.args(["-c1", "-W1", dst])
+                .stdout(std::process::Stdio::null());
+            t.node("a").map_err(e)?.command_in(&mut c);
+            c.status().map_err(|x| fail(format!("ping: {x}")))?;
+        }
+        Ok(())
+    };
+    pings(&t)?;
     // Await the kernel giving up on 10.0.0.9 (its probes run out).
     let until = Instant::now() + Duration::from_secs(10);
     let failed = |t: &Topo| {
@@ -123,13 +128,7 @@ pub(crate) fn neighbour_removed_is_judged_by_its_announced_state() -> Result<(),
         )));
     }
     // Made again, then removed by a command of the lab: forgotten.
-    for dst in ["10.0.0.9", "10.0.0.2"] {
-        let mut c = std::process::Command::new("ping");
-        c.args(["-c1", "-W1", dst])
-            .stdout(std::process::Stdio::null());
-        t.node("a").map_err(e)?.command_in(&mut c);
-        c.status().map_err(|x| fail(format!("ping: {x}")))?;
-    }
+    pings(&t)?;
     t.hear_neighbours(false);
     run(&mut t, "ip neigh flush dev veth0")?;
     t.hear_neighbours(true);
